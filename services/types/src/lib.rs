@@ -1,0 +1,20 @@
+//! The pollcast domain model, shared by every service: ids, polls, votes, results and the
+//! stable error codes. Framework-free on purpose, so the store and the wire format can use it.
+
+pub mod error_code;
+pub mod ids;
+pub mod poll;
+pub mod results;
+pub mod scope;
+pub mod timestamp;
+pub mod vote;
+pub mod workspace;
+
+pub use error_code::{ErrorCode, FieldError};
+pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WorkspaceId};
+pub use poll::{Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};
+pub use results::{OptionCount, ResultsSnapshot};
+pub use scope::Scope;
+pub use timestamp::Timestamp;
+pub use vote::VoteRecord;
+pub use workspace::{ApiKeyRecord, Workspace};

@@ -1,0 +1,370 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, OptionId, PollId, Timestamp, WorkspaceId};
+
+pub const MIN_OPTIONS: usize = 2;
+pub const MAX_OPTIONS: usize = 50;
+pub const MAX_LABEL_CHARS: usize = 200;
+pub const MAX_QUESTION_CHARS: usize = 500;
+/// Serialized size bound for `metadata`, so a poll row stays small.
+pub const MAX_METADATA_BYTES: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PollKind {
+    #[default]
+    Single,
+    Multiple,
+    Ranked,
+    Rating,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PollStatus {
+    Draft,
+    Scheduled,
+    Open,
+    Closed,
+}
+
+impl PollStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultsVisibility {
+    #[default]
+    Always,
+    AfterVote,
+    AfterClose,
+    OwnerOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Dedupe {
+    None,
+    #[default]
+    Browser,
+    Ip,
+    Verified,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollOption {
+    pub id: OptionId,
+    pub label: String,
+    pub position: u32,
+}
+
+/// A poll as stored. `status` is the stored lifecycle state; what callers see is
+/// [`Poll::status_at`], which also applies `opens_at` and `closes_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    pub id: PollId,
+    pub workspace_id: WorkspaceId,
+    pub question: String,
+    pub options: Vec<PollOption>,
+    pub kind: PollKind,
+    pub min_choices: u32,
+    pub max_choices: u32,
+    pub scale: Option<u8>,
+    pub status: PollStatus,
+    pub opens_at: Option<Timestamp>,
+    pub closes_at: Option<Timestamp>,
+    pub close_after_votes: Option<u64>,
+    pub results_visibility: ResultsVisibility,
+    pub dedupe: Dedupe,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The votes-stream shard the poll's votes go to, fixed at creation so that changing the
+    /// shard count later never moves a live poll (and its de-duplication set).
+    pub shard: u32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Poll {
+    /// The status in force at `now`: time-based transitions apply without anyone writing them.
+    pub fn status_at(&self, now: Timestamp) -> PollStatus {
+        match self.status {
+            PollStatus::Draft | PollStatus::Closed => self.status,
+            PollStatus::Scheduled | PollStatus::Open => {
+                if self.closes_at.is_some_and(|t| t <= now) {
+                    PollStatus::Closed
+                } else if self.opens_at.is_some_and(|t| t > now) {
+                    PollStatus::Scheduled
+                } else {
+                    PollStatus::Open
+                }
+            }
+        }
+    }
+
+    pub fn option(&self, id: &OptionId) -> Option<&PollOption> {
+        self.options.iter().find(|o| &o.id == id)
+    }
+}
+
+/// The body of `POST /v1/polls`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPoll {
+    pub question: String,
+    pub options: Vec<NewOption>,
+    #[serde(default)]
+    pub kind: PollKind,
+    pub min_choices: Option<u32>,
+    pub max_choices: Option<u32>,
+    pub scale: Option<u8>,
+    pub opens_at: Option<Timestamp>,
+    pub closes_at: Option<Timestamp>,
+    pub close_after_votes: Option<u64>,
+    #[serde(default)]
+    pub results_visibility: ResultsVisibility,
+    #[serde(default)]
+    pub dedupe: Dedupe,
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Create as a draft (not votable, not public) instead of open or scheduled.
+    #[serde(default)]
+    pub draft: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOption {
+    pub label: String,
+}
+
+impl NewPoll {
+    /// Checks every rule and builds the poll, or returns every problem found at once.
+    pub fn into_poll(
+        self,
+        workspace_id: WorkspaceId,
+        shard: u32,
+        now: Timestamp,
+    ) -> Result<Poll, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let question = self.question.trim().to_owned();
+        check_text(&mut errors, "question", &question, MAX_QUESTION_CHARS);
+
+        let n = self.options.len();
+        if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
+            errors.push(FieldError::new(
+                "options",
+                format!("must have between {MIN_OPTIONS} and {MAX_OPTIONS} options"),
+            ));
+        }
+        let mut options: Vec<PollOption> = Vec::with_capacity(n);
+        for (i, o) in self.options.into_iter().enumerate() {
+            let label = o.label.trim().to_owned();
+            check_text(
+                &mut errors,
+                &format!("options[{i}].label"),
+                &label,
+                MAX_LABEL_CHARS,
+            );
+            if options.iter().any(|p| p.label == label) {
+                errors.push(FieldError::new(
+                    format!("options[{i}].label"),
+                    "duplicates another option's label",
+                ));
+            }
+            options.push(PollOption {
+                id: OptionId::generate(),
+                label,
+                position: i as u32,
+            });
+        }
+        let n = n as u32;
+
+        let (min_choices, max_choices) = match self.kind {
+            PollKind::Single => {
+                if self.min_choices.is_some_and(|m| m != 1)
+                    || self.max_choices.is_some_and(|m| m != 1)
+                {
+                    errors.push(FieldError::new(
+                        "max_choices",
+                        "a single-choice poll takes exactly one choice",
+                    ));
+                }
+                (1, 1)
+            }
+            PollKind::Multiple => {
+                let min = self.min_choices.unwrap_or(1);
+                let max = self.max_choices.unwrap_or(n.max(1));
+                if min < 1 {
+                    errors.push(FieldError::new("min_choices", "must be at least 1"));
+                }
+                if max < min || max > n {
+                    errors.push(FieldError::new(
+                        "max_choices",
+                        "must be between min_choices and the number of options",
+                    ));
+                }
+                (min, max)
+            }
+            PollKind::Ranked | PollKind::Rating => {
+                // Counting for these kinds (instant-runoff rounds, rating distributions)
+                // arrives with the poll-kinds work; refusing is better than miscounting.
+                errors.push(FieldError::new(
+                    "kind",
+                    "ranked and rating polls are not supported yet",
+                ));
+                (1, n)
+            }
+        };
+        if self.scale.is_some() {
+            errors.push(FieldError::new("scale", "only rating polls take a scale"));
+        }
+        if self.dedupe == Dedupe::Verified {
+            errors.push(FieldError::new(
+                "dedupe",
+                "verified voting is not supported yet",
+            ));
+        }
+        if let (Some(o), Some(c)) = (self.opens_at, self.closes_at) {
+            if c <= o {
+                errors.push(FieldError::new("closes_at", "must be after opens_at"));
+            }
+        }
+        if self.closes_at.is_some_and(|c| c <= now) {
+            errors.push(FieldError::new("closes_at", "must be in the future"));
+        }
+        if self.close_after_votes == Some(0) {
+            errors.push(FieldError::new("close_after_votes", "must be at least 1"));
+        }
+        let metadata_len = serde_json::to_string(&self.metadata).map_or(usize::MAX, |s| s.len());
+        if metadata_len > MAX_METADATA_BYTES {
+            errors.push(FieldError::new(
+                "metadata",
+                format!("must serialise to at most {MAX_METADATA_BYTES} bytes"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let status = if self.draft {
+            PollStatus::Draft
+        } else if self.opens_at.is_some_and(|t| t > now) {
+            PollStatus::Scheduled
+        } else {
+            PollStatus::Open
+        };
+        Ok(Poll {
+            id: PollId::generate(),
+            workspace_id,
+            question,
+            options,
+            kind: self.kind,
+            min_choices,
+            max_choices,
+            scale: None,
+            status,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            close_after_votes: self.close_after_votes,
+            results_visibility: self.results_visibility,
+            dedupe: self.dedupe,
+            metadata: self.metadata,
+            shard,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max_chars: usize) {
+    let chars = value.chars().count();
+    if chars == 0 {
+        errors.push(FieldError::new(field, "must not be empty"));
+    } else if chars > max_chars {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_poll(json: serde_json::Value) -> Result<Poll, Vec<FieldError>> {
+        let req: NewPoll = serde_json::from_value(json).unwrap();
+        req.into_poll(
+            WorkspaceId::generate(),
+            0,
+            Timestamp::from_millis(1_000_000),
+        )
+    }
+
+    #[test]
+    fn a_minimal_poll_is_open_single_choice_with_browser_dedupe() {
+        let poll = new_poll(serde_json::json!({
+            "question": " Which day? ",
+            "options": [{"label": "Mon"}, {"label": "Tue"}]
+        }))
+        .unwrap();
+        assert_eq!(poll.question, "Which day?");
+        assert_eq!(poll.kind, PollKind::Single);
+        assert_eq!((poll.min_choices, poll.max_choices), (1, 1));
+        assert_eq!(poll.dedupe, Dedupe::Browser);
+        assert_eq!(poll.status, PollStatus::Open);
+        assert_ne!(poll.options[0].id, poll.options[1].id);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let errors = new_poll(serde_json::json!({
+            "question": "",
+            "options": [{"label": "x"}, {"label": "x"}, {"label": "y".repeat(201)}],
+            "kind": "multiple", "min_choices": 2, "max_choices": 9
+        }))
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "question",
+                "options[1].label",
+                "options[2].label",
+                "max_choices"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let res: Result<NewPoll, _> = serde_json::from_value(serde_json::json!({
+            "question": "q", "options": [], "colour": "red"
+        }));
+        assert!(res.is_err());
+    }
+
+    #[test]
+    fn status_follows_the_clock() {
+        let mut poll = new_poll(serde_json::json!({
+            "question": "q", "options": [{"label": "a"}, {"label": "b"}],
+            "opens_at": "1970-01-01T00:20:00Z", "closes_at": "1970-01-01T00:30:00Z"
+        }))
+        .unwrap();
+        assert_eq!(poll.status, PollStatus::Scheduled);
+        let at = |min: i64| Timestamp::from_millis(min * 60_000);
+        assert_eq!(poll.status_at(at(19)), PollStatus::Scheduled);
+        assert_eq!(poll.status_at(at(20)), PollStatus::Open);
+        assert_eq!(poll.status_at(at(30)), PollStatus::Closed);
+        poll.status = PollStatus::Closed;
+        assert_eq!(poll.status_at(at(25)), PollStatus::Closed);
+    }
+}

@@ -1,0 +1,84 @@
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A point in time with millisecond precision, serialised as an RFC 3339 UTC string.
+/// Stored as Unix milliseconds so SQLite, ScyllaDB and Redis all hold it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from_datetime(OffsetDateTime::now_utc())
+    }
+
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    fn from_datetime(dt: OffsetDateTime) -> Self {
+        Self((dt.unix_timestamp_nanos() / 1_000_000) as i64)
+    }
+
+    fn to_datetime(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .map(Self::from_datetime)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dt = self.to_datetime();
+        // RFC 3339 in UTC with millisecond precision, e.g. 2026-11-23T02:30:00.123Z
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            dt.year(),
+            u8::from(dt.month()),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.millisecond()
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 timestamp"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_rfc3339() {
+        let t = Timestamp::from_millis(1_795_401_000_123);
+        let s = t.to_string();
+        assert_eq!(s, "2026-11-23T02:30:00.123Z");
+        assert_eq!(Timestamp::parse(&s), Some(t));
+        assert_eq!(Timestamp::parse("2026-11-23T03:30:00.123+01:00"), Some(t));
+    }
+}

@@ -1,0 +1,30 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{OptionId, PollId, Timestamp, VoteId};
+
+/// One accepted vote, as the vote log keeps it. The vote id is the idempotency key: appending
+/// the same vote twice leaves one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRecord {
+    pub vote_id: VoteId,
+    pub poll_id: PollId,
+    pub option_ids: Vec<OptionId>,
+    pub rating: Option<u8>,
+    /// A keyed hash of the voter's identity (token, address...), never the identity itself.
+    pub voter: Option<String>,
+    pub received_at: Timestamp,
+}
+
+/// Vote-log partitions are per poll and per day, so no partition grows without bound
+/// (the ScyllaDB layout in `schema/scylla`; SQLite keeps the same key).
+pub const BUCKET_MILLIS: i64 = 86_400_000;
+
+impl VoteRecord {
+    pub fn bucket(&self) -> i64 {
+        bucket_of(&self.vote_id)
+    }
+}
+
+pub fn bucket_of(vote_id: &VoteId) -> i64 {
+    vote_id.timestamp_ms().div_euclid(BUCKET_MILLIS)
+}

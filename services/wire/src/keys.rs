@@ -1,0 +1,80 @@
+use pollcast_types::PollId;
+
+/// Redis key names. Every key that a poll's vote touches carries the shard as a hash tag
+/// (`{s3}`), so the ingest script and the tally script each touch one Redis Cluster slot.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// `prefix` namespaces every key, so several deployments (or tests) can share one Redis.
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// The votes stream of one shard.
+    pub fn votes_stream(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:votes", self.prefix)
+    }
+
+    /// The set of voter hashes that have voted in a poll.
+    pub fn voted_set(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:voted:{poll}", self.prefix)
+    }
+
+    /// The live counts of a poll: a hash of `o:<option id>` → votes, plus `total` and `seq`.
+    pub fn counts(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:counts:{poll}", self.prefix)
+    }
+
+    /// Held for the coalescing interval by whichever tally instance last published a poll's
+    /// snapshot, so several instances together still publish at most one per interval.
+    pub fn publish_gate(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:gate:{poll}", self.prefix)
+    }
+
+    /// The stream of coalesced results snapshots, read by every broadcast instance.
+    pub fn results_stream(&self) -> String {
+        format!("{}:results", self.prefix)
+    }
+}
+
+/// The shard a new poll is assigned to. FNV-1a: stable across builds and platforms, unlike
+/// the standard library's hasher.
+pub fn shard_for(poll: &PollId, shards: u32) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in poll.as_str().bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % shards.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_one_poll_share_a_hash_tag() {
+        let keys = Keys::new("pc");
+        let poll = PollId::parse("abc").unwrap();
+        assert_eq!(keys.votes_stream(3), "pc:{s3}:votes");
+        assert_eq!(keys.voted_set(3, &poll), "pc:{s3}:voted:abc");
+        assert_eq!(keys.counts(3, &poll), "pc:{s3}:counts:abc");
+    }
+
+    #[test]
+    fn shards_are_stable_and_spread() {
+        let poll = PollId::parse("abc").unwrap();
+        assert_eq!(shard_for(&poll, 16), shard_for(&poll, 16));
+        let mut seen = [0u32; 4];
+        for _ in 0..400 {
+            seen[shard_for(&PollId::generate(), 4) as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 50), "{seen:?}");
+        assert_eq!(shard_for(&poll, 0), 0);
+    }
+}

@@ -1,0 +1,14 @@
+//! What travels through Redis between the services: key names, and the entries of the votes
+//! and results streams. Every service encodes and decodes through here, so the format has one
+//! definition (documented in `docs/architecture.md`).
+
+mod keys;
+mod results_entry;
+mod vote_entry;
+
+pub use keys::{Keys, shard_for};
+pub use results_entry::{ResultsEntry, ResultsMessage};
+pub use vote_entry::{DecodeError, VoteEntry};
+
+/// The consumer group tally reads the votes streams with.
+pub const TALLY_GROUP: &str = "tally";

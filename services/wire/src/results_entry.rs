@@ -1,0 +1,60 @@
+use pollcast_types::{PollId, PollStatus, ResultsSnapshot};
+use serde::Serialize;
+
+/// One entry of the results stream: `poll=<id> seq=<n> msg=<the WebSocket message, as JSON>`.
+/// The message is serialised once, by tally, and forwarded byte for byte by every broadcast
+/// instance to every viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultsEntry {
+    pub poll_id: PollId,
+    pub seq: u64,
+    pub msg: String,
+}
+
+impl ResultsEntry {
+    pub fn to_fields(&self) -> [(&'static str, String); 3] {
+        [
+            ("poll", self.poll_id.to_string()),
+            ("seq", self.seq.to_string()),
+            ("msg", self.msg.clone()),
+        ]
+    }
+
+    pub fn from_fields(fields: &std::collections::HashMap<String, String>) -> Option<Self> {
+        Some(Self {
+            poll_id: PollId::parse(fields.get("poll")?)?,
+            seq: fields.get("seq")?.parse().ok()?,
+            msg: fields.get("msg")?.clone(),
+        })
+    }
+}
+
+/// The `results` message of the live API (see the contract's Live results section).
+#[derive(Debug, Serialize)]
+pub struct ResultsMessage<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub poll_id: &'a PollId,
+    pub seq: u64,
+    pub status: PollStatus,
+    pub total_votes: u64,
+    pub options: &'a [pollcast_types::OptionCount],
+}
+
+impl<'a> ResultsMessage<'a> {
+    pub fn new(snapshot: &'a ResultsSnapshot, status: PollStatus) -> Self {
+        Self {
+            kind: "results",
+            poll_id: &snapshot.poll_id,
+            seq: snapshot.seq,
+            status,
+            total_votes: snapshot.total_votes,
+            options: &snapshot.options,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
