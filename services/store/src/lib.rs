@@ -1,1 +1,46 @@
+//! Where pollcast keeps what must outlive Redis: workspaces, keys, polls, the vote log and
+//! count snapshots. [`Store`] is shaped after the ScyllaDB layout in `schema/scylla` (the vote
+//! log partitioned by `(poll_id, bucket)` and clustered by time-ordered vote id, appends
+//! idempotent by vote id); [`SqliteStore`] is the embedded default.
 
+mod error;
+mod sqlite;
+
+use async_trait::async_trait;
+use pollcast_types::{ApiKeyRecord, Poll, PollId, ResultsSnapshot, VoteId, VoteRecord, Workspace};
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the store can serve requests.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn insert_workspace(&self, workspace: &Workspace) -> StoreResult<()>;
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+
+    async fn insert_poll(&self, poll: &Poll) -> StoreResult<()>;
+    async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>>;
+
+    /// Appends votes to the vote log. Idempotent: a vote whose id is already there is left
+    /// as it is. Returns how many were new.
+    async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<u64>;
+    /// A poll's votes in vote-id (time) order, after the cursor `after`.
+    async fn votes_page(
+        &self,
+        poll: &PollId,
+        after: Option<&VoteId>,
+        limit: usize,
+    ) -> StoreResult<Vec<VoteRecord>>;
+
+    /// Keeps the newest snapshot of a poll's counts; an older `seq` never replaces a newer.
+    async fn save_results(&self, snapshot: &ResultsSnapshot) -> StoreResult<()>;
+    async fn results(&self, poll: &PollId) -> StoreResult<Option<ResultsSnapshot>>;
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+}

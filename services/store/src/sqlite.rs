@@ -1,0 +1,361 @@
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pollcast_types::{
+    ApiKeyId, ApiKeyRecord, OptionId, Poll, PollId, ResultsSnapshot, Scope, Timestamp, VoteId,
+    VoteRecord, Workspace, WorkspaceId,
+};
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::{Store, StoreError, StoreResult};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../../schema/sqlite/0001_init.sql")];
+
+/// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
+/// one machine (for example `pollcast serve` and an extra `tally`).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: Pool<SqliteConnectionManager>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `pollcast.sqlite3` in `dir` and applies the migrations.
+    pub fn open(dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        let manager = SqliteConnectionManager::file(dir.join("pollcast.sqlite3")).with_init(|c| {
+            c.busy_timeout(Duration::from_secs(5))?;
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+        });
+        let pool = Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)?;
+        let store = Self { pool };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.pool.get()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs blocking SQLite work off the async executor.
+    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+    }
+}
+
+fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreError>> {
+    let vote_id: String = row.get(0)?;
+    let poll_id: String = row.get(1)?;
+    let option_ids: String = row.get(2)?;
+    let rating: Option<u8> = row.get(3)?;
+    let voter: Option<String> = row.get(4)?;
+    let received_at: i64 = row.get(5)?;
+    let parsed = (|| {
+        Some(VoteRecord {
+            vote_id: VoteId::parse(&vote_id)?,
+            poll_id: PollId::parse(&poll_id)?,
+            option_ids: if option_ids.is_empty() {
+                Vec::new()
+            } else {
+                option_ids
+                    .split(',')
+                    .map(OptionId::parse)
+                    .collect::<Option<_>>()?
+            },
+            rating,
+            voter,
+            received_at: Timestamp::from_millis(received_at),
+        })
+    })();
+    Ok(parsed.ok_or_else(|| StoreError::Corrupt(format!("vote {vote_id}"))))
+}
+
+fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ApiKeyRecord, StoreError>> {
+    let id: String = row.get(0)?;
+    let workspace_id: String = row.get(1)?;
+    let scopes: String = row.get(4)?;
+    let created_at: i64 = row.get(5)?;
+    let revoked_at: Option<i64> = row.get(6)?;
+    let record = (|| {
+        let names: Vec<String> = serde_json::from_str(&scopes).ok()?;
+        Some(ApiKeyRecord {
+            id: ApiKeyId::parse(&id)?,
+            workspace_id: WorkspaceId::parse(&workspace_id)?,
+            name: row.get(2).ok()?,
+            key_hash: row.get(3).ok()?,
+            scopes: names
+                .iter()
+                .map(|s| Scope::parse(s))
+                .collect::<Option<_>>()?,
+            created_at: Timestamp::from_millis(created_at),
+            revoked_at: revoked_at.map(Timestamp::from_millis),
+        })
+    })();
+    Ok(record.ok_or_else(|| StoreError::Corrupt(format!("api key {id}"))))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.run(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .map(|_| ())
+    }
+
+    async fn insert_workspace(&self, ws: &Workspace) -> StoreResult<()> {
+        let ws = ws.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![ws.id.as_str(), ws.name, ws.created_at.as_millis()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
+        let key = key.clone();
+        self.run(move |c| {
+            let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+            let scopes = serde_json::to_string(&scopes).map_err(corrupt)?;
+            c.execute(
+                "INSERT INTO api_keys (id, workspace_id, name, key_hash, scopes, created_at, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    key.id.as_str(),
+                    key.workspace_id.as_str(),
+                    key.name,
+                    key.key_hash,
+                    scopes,
+                    key.created_at.as_millis(),
+                    key.revoked_at.map(Timestamp::as_millis)
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let key_hash = key_hash.to_owned();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT id, workspace_id, name, key_hash, scopes, created_at, revoked_at
+                 FROM api_keys WHERE key_hash = ?1",
+                [key_hash],
+                api_key_from_row,
+            )
+            .optional()?
+            .transpose()
+        })
+        .await
+    }
+
+    async fn insert_poll(&self, poll: &Poll) -> StoreResult<()> {
+        let body = serde_json::to_string(poll).map_err(corrupt)?;
+        let (id, ws, created) = (
+            poll.id.to_string(),
+            poll.workspace_id.to_string(),
+            poll.created_at.as_millis(),
+        );
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id, ws, created, body],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
+        let id = id.to_string();
+        let body: Option<String> = self
+            .run(move |c| {
+                Ok(
+                    c.query_row("SELECT body FROM polls WHERE id = ?1", [id], |r| r.get(0))
+                        .optional()?,
+                )
+            })
+            .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt))
+            .transpose()
+    }
+
+    async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<u64> {
+        if votes.is_empty() {
+            return Ok(0);
+        }
+        let votes = votes.to_vec();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut inserted = 0u64;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO votes_by_poll
+                     (poll_id, bucket, vote_id, option_ids, rating, voter, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for v in &votes {
+                    let opts = v
+                        .option_ids
+                        .iter()
+                        .map(OptionId::as_str)
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    inserted += stmt.execute(params![
+                        v.poll_id.as_str(),
+                        v.bucket(),
+                        v.vote_id.as_str(),
+                        opts,
+                        v.rating,
+                        v.voter,
+                        v.received_at.as_millis()
+                    ])? as u64;
+                }
+            }
+            tx.commit()?;
+            Ok(inserted)
+        })
+        .await
+    }
+
+    async fn votes_page(
+        &self,
+        poll: &PollId,
+        after: Option<&VoteId>,
+        limit: usize,
+    ) -> StoreResult<Vec<VoteRecord>> {
+        let poll = poll.to_string();
+        // The cursor is a vote id; its bucket follows from its timestamp, so the (bucket,
+        // vote_id) position is the same key ScyllaDB pages by.
+        let (bucket, vote_id) = match after {
+            Some(v) => (pollcast_types::vote::bucket_of(v), v.to_string()),
+            None => (i64::MIN, String::new()),
+        };
+        let limit = limit.min(10_000) as i64;
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at
+                 FROM votes_by_poll
+                 WHERE poll_id = ?1 AND (bucket, vote_id) > (?2, ?3)
+                 ORDER BY bucket, vote_id LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![poll, bucket, vote_id, limit], vote_from_row)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn save_results(&self, snapshot: &ResultsSnapshot) -> StoreResult<()> {
+        let body = serde_json::to_string(snapshot).map_err(corrupt)?;
+        let (poll, seq) = (snapshot.poll_id.to_string(), snapshot.seq as i64);
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO results_snapshots (poll_id, seq, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (poll_id) DO UPDATE SET seq = excluded.seq, body = excluded.body
+                 WHERE excluded.seq > results_snapshots.seq",
+                params![poll, seq, body],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn results(&self, poll: &PollId) -> StoreResult<Option<ResultsSnapshot>> {
+        let poll = poll.to_string();
+        let body: Option<String> = self
+            .run(move |c| {
+                Ok(c.query_row(
+                    "SELECT body FROM results_snapshots WHERE poll_id = ?1",
+                    [poll],
+                    |r| r.get(0),
+                )
+                .optional()?)
+            })
+            .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt))
+            .transpose()
+    }
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        let key = key.to_owned();
+        self.run(move |c| {
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
