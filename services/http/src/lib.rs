@@ -1,1 +1,11 @@
+//! HTTP plumbing every pollcast service shares: the problem+json error type, request limits,
+//! the operations endpoints (`/healthz`, `/readyz`, `/metrics`), request metrics and logging.
 
+pub mod error;
+pub mod limits;
+pub mod metrics_middleware;
+pub mod ops;
+pub mod telemetry;
+
+pub use error::{ApiError, set_problem_base};
+pub use ops::{ReadinessCheck, configure_ops};

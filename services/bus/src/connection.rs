@@ -1,0 +1,93 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pollcast_http::ReadinessCheck;
+use pollcast_wire::Keys;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::{AsyncConnectionConfig, RedisError};
+
+use crate::BusError;
+
+/// A handle on Redis: a shared, self-reconnecting connection for ordinary commands, plus a way
+/// to open dedicated connections for blocking reads (`XREAD BLOCK` would stall every other
+/// command queued on a shared connection).
+#[derive(Clone)]
+pub struct Bus {
+    client: redis::Client,
+    conn: ConnectionManager,
+    keys: Keys,
+}
+
+/// How long one command may take before the caller gives up and answers 503.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Bus {
+    /// Does not wait for Redis: the connection is made on first use and remade whenever lost,
+    /// so a service starts (and reports not-ready) while Redis is down.
+    pub fn connect(url: &str, prefix: &str) -> Result<Self, BusError> {
+        let client = redis::Client::open(url).map_err(|e| BusError::Url(e.to_string()))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+        Ok(Self {
+            client,
+            conn,
+            keys: Keys::new(prefix),
+        })
+    }
+
+    pub fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// A connection of its own for blocking reads of up to `block`.
+    pub async fn dedicated(&self, block: Duration) -> Result<MultiplexedConnection, RedisError> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(block + RESPONSE_TIMEOUT));
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+    }
+}
+
+/// Whether an error means Redis is unreachable or overloaded (answer 503 and retry), as
+/// opposed to a bug in what we sent.
+pub fn is_unavailable(e: &RedisError) -> bool {
+    e.is_io_error()
+        || e.is_timeout()
+        || e.is_connection_refusal()
+        || e.is_connection_dropped()
+        || e.is_unrecoverable_error()
+        || matches!(
+            e.code(),
+            Some("LOADING" | "BUSY" | "MASTERDOWN" | "TRYAGAIN" | "CLUSTERDOWN" | "OOM")
+        )
+}
+
+pub struct RedisReadiness(pub Bus);
+
+#[async_trait]
+impl ReadinessCheck for RedisReadiness {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        let mut conn = self.0.conn();
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
