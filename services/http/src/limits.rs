@@ -60,6 +60,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The fallback for unknown paths: a problem+json 404.
-pub async fn not_found() -> ApiError {
-    ApiError::new(ErrorCode::NotFound)
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::NotFound))
 }

@@ -1,0 +1,105 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use pollcast_bus::{Bus, BusError, EmbeddedRedis, EmbeddedRedisOptions, RedisReadiness};
+use pollcast_config::Settings;
+use pollcast_http::ReadinessCheck;
+use pollcast_store::{SqliteStore, Store, StoreError};
+
+use crate::ServerSecret;
+
+/// Everything a service needs from its process: settings, the store, Redis and the secret.
+/// Built once per process and shared by every service in it.
+#[derive(Clone)]
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn Store>,
+    pub bus: Bus,
+    pub secret: ServerSecret,
+    /// Keeps the embedded redis-server (if any) alive as long as a context exists.
+    _embedded: Option<Arc<tokio::sync::Mutex<EmbeddedRedis>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(
+        "no Redis URL: a standalone service needs --redis-url (or POLLCAST_REDIS_URL); \
+         only `pollcast serve` starts a redis-server of its own"
+    )]
+    RedisUrlRequired,
+}
+
+impl Context {
+    /// Opens the store and connects to Redis, starting an embedded redis-server in the data
+    /// directory when no URL is configured and `may_embed_redis` is set.
+    pub async fn build(settings: Settings, may_embed_redis: bool) -> Result<Self, StartError> {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.data_dir)?);
+        let secret = ServerSecret::load_or_create(&settings.data_dir)?;
+        let (url, embedded) = match &settings.redis_url {
+            Some(url) => (url.clone(), None),
+            None if may_embed_redis => {
+                let redis = EmbeddedRedis::start(
+                    &settings.data_dir.join("redis"),
+                    EmbeddedRedisOptions {
+                        persistent: true,
+                        appendfsync: settings.redis_fsync.clone(),
+                    },
+                )
+                .await?;
+                tracing::info!(url = %redis.url(), "started embedded redis-server");
+                (redis.url(), Some(Arc::new(tokio::sync::Mutex::new(redis))))
+            }
+            None => return Err(StartError::RedisUrlRequired),
+        };
+        let bus = Bus::connect(&url, &settings.redis_prefix)?;
+        Ok(Self {
+            settings: Arc::new(settings),
+            store,
+            bus,
+            secret,
+            _embedded: embedded,
+        })
+    }
+
+    /// A context over parts the caller made (tests give each one its own Redis and store).
+    pub fn from_parts(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        bus: Bus,
+        secret: ServerSecret,
+    ) -> Self {
+        Self {
+            settings: Arc::new(settings),
+            store,
+            bus,
+            secret,
+            _embedded: None,
+        }
+    }
+
+    pub fn readiness_checks(&self) -> Vec<Arc<dyn ReadinessCheck>> {
+        vec![
+            Arc::new(RedisReadiness(self.bus.clone())),
+            Arc::new(StoreReadiness(self.store.clone())),
+        ]
+    }
+}
+
+struct StoreReadiness(Arc<dyn Store>);
+
+#[async_trait]
+impl ReadinessCheck for StoreReadiness {
+    fn name(&self) -> &'static str {
+        "store"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,11 @@
+//! What every pollcast process is built from: the [`Context`] (settings, store, Redis, server
+//! secret) and the [`Application`] that serves a set of [`Service`]s on one listener and runs
+//! their background tasks until stopped.
+
+mod application;
+mod context;
+mod secret;
+
+pub use application::{Application, RunningApp, Service};
+pub use context::{Context, StartError};
+pub use secret::ServerSecret;

@@ -1,0 +1,118 @@
+use std::io::Write;
+use std::path::Path;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The server's signing key (voter tokens, voter hashes). Kept in `secret.key` in the data
+/// directory, created on first start with owner-only permissions; every process sharing the
+/// data directory signs with the same key. Never logged: `Debug` prints nothing of it.
+#[derive(Clone)]
+pub struct ServerSecret {
+    /// Keyed once at load; each use clones the keyed state.
+    keyed: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for ServerSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerSecret(..)")
+    }
+}
+
+impl ServerSecret {
+    pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("secret.key");
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        match opts.open(&path) {
+            Ok(mut file) => {
+                let mut key = [0u8; 32];
+                pollcast_types::ids::fill_random(&mut key);
+                file.write_all(hex(&key).as_bytes())?;
+                file.sync_all()?;
+                Self::from_key(&key)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let key = parse_hex(std::fs::read_to_string(&path)?.trim()).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{} is not 64 hex digits", path.display()),
+                    )
+                })?;
+                Self::from_key(&key)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn from_key(key: &[u8; 32]) -> std::io::Result<Self> {
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+        Ok(Self { keyed })
+    }
+
+    /// HMAC-SHA256 of `parts` joined by a separator no part contains (`\x1f`), under a
+    /// purpose label so one key never signs two kinds of thing alike.
+    pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(purpose.as_bytes());
+        for part in parts {
+            mac.update(b"\x1f");
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Constant-time check of a MAC truncated to `tag.len()` bytes (at least 16).
+    pub fn verify(&self, purpose: &str, parts: &[&[u8]], tag: &[u8]) -> bool {
+        if tag.len() < 16 || tag.len() > 32 {
+            return false;
+        }
+        let expected = self.mac(purpose, parts);
+        expected[..tag.len()]
+            .iter()
+            .zip(tag)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+fn parse_hex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(key)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_created_once_and_reloaded() {
+        let dir = std::env::temp_dir().join(format!("pollcast-secret-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let a = ServerSecret::load_or_create(&dir).unwrap();
+        let b = ServerSecret::load_or_create(&dir).unwrap();
+        assert_eq!(a.mac("t", &[b"x"]), b.mac("t", &[b"x"]));
+        assert_ne!(a.mac("t", &[b"x"]), a.mac("u", &[b"x"]));
+        assert_ne!(a.mac("t", &[b"a", b"bc"]), a.mac("t", &[b"ab", b"c"]));
+        let tag = a.mac("t", &[b"x"]);
+        assert!(a.verify("t", &[b"x"], &tag[..16]));
+        assert!(!a.verify("t", &[b"y"], &tag[..16]));
+        assert!(!a.verify("t", &[b"x"], &tag[..4]));
+        assert_eq!(format!("{a:?}"), "ServerSecret(..)");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
