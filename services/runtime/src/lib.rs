@@ -4,8 +4,12 @@
 
 mod application;
 mod context;
+mod poll_cache;
 mod secret;
+mod standalone;
 
 pub use application::{Application, RunningApp, Service};
 pub use context::{Context, StartError};
-pub use secret::ServerSecret;
+pub use poll_cache::PollCache;
+pub use standalone::run_standalone;
+pub use secret::{ServerSecret, hex, unhex};

@@ -1,1 +1,60 @@
+//! vote-ingest: the public write path. It checks a vote against its poll, then, in one atomic
+//! Redis script, marks the voter as having voted and appends the vote to its shard's votes
+//! stream. A 202 means both happened; a refusal means neither did.
 
+mod ballot;
+mod ingest_script;
+mod routes;
+pub mod voter_token;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use pollcast_runtime::{Context, PollCache, Service};
+
+pub use ingest_script::{IngestOutcome, IngestScript};
+
+/// The shared state of the vote-ingest handlers.
+pub struct IngestState {
+    pub context: Context,
+    pub polls: PollCache,
+    pub script: IngestScript,
+}
+
+#[derive(Clone)]
+pub struct VoteIngest {
+    state: web::Data<IngestState>,
+}
+
+impl VoteIngest {
+    pub fn new(context: &Context) -> Self {
+        let polls = PollCache::new(context.store.clone(), Duration::from_secs(1));
+        Self {
+            state: web::Data::new(IngestState {
+                context: context.clone(),
+                polls,
+                script: IngestScript::new(context.bus.clone()),
+            }),
+        }
+    }
+
+    pub fn into_service(self) -> Arc<dyn Service> {
+        Arc::new(self)
+    }
+}
+
+impl Service for VoteIngest {
+    fn name(&self) -> &'static str {
+        "vote-ingest"
+    }
+
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.state.clone())
+            .route(
+                "/v1/polls/{poll_id}/votes",
+                web::post().to(routes::votes::cast),
+            )
+            .route("/v1/voters", web::post().to(routes::voters::mint));
+    }
+}

@@ -2,10 +2,12 @@
 //! and results streams. Every service encodes and decodes through here, so the format has one
 //! definition (documented in `docs/architecture.md`).
 
+mod counts;
 mod keys;
 mod results_entry;
 mod vote_entry;
 
+pub use counts::{SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, option_field, snapshot_from_counts};
 pub use keys::{Keys, shard_for};
 pub use results_entry::{ResultsEntry, ResultsMessage};
 pub use vote_entry::{DecodeError, VoteEntry};

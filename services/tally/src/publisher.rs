@@ -1,0 +1,106 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pollcast_bus::redis::{self, RedisError};
+use pollcast_types::{PollId, Timestamp};
+use pollcast_wire::{ResultsEntry, ResultsMessage, snapshot_from_counts};
+use tokio_util::sync::CancellationToken;
+
+use crate::TallyInner;
+
+/// The results stream keeps about this many entries. Readers only ever need the newest entry
+/// per poll (every entry is a full state), and fall back to the counts hash when behind.
+const RESULTS_STREAM_LEN: usize = 100_000;
+
+/// Publishes a snapshot of every poll whose counts changed, at most one per poll per
+/// `coalesce_ms` across all tally instances, never one per vote.
+pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
+    let interval = Duration::from_millis(tally.context.settings.coalesce_ms.max(1));
+    let tick = (interval / 4).max(Duration::from_millis(5));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(tick) => {}
+        }
+        for (shard, poll) in tally.dirty.take() {
+            match publish(&tally, shard, &poll, interval).await {
+                Ok(true) => {}
+                // Another instance published within the interval: try again next tick, so
+                // the counts this instance added are not left unpublished.
+                Ok(false) => tally.dirty.mark(shard, poll),
+                Err(e) => {
+                    tracing::warn!(poll = %poll, error = %e, "publishing results failed; will retry");
+                    tally.dirty.mark(shard, poll);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+enum PublishError {
+    Redis(RedisError),
+    Store(pollcast_store::StoreError),
+}
+
+impl std::fmt::Display for PublishError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Redis(e) => e.fmt(f),
+            Self::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Publishes one poll's snapshot unless the poll's gate is held. Returns whether it did.
+async fn publish(
+    tally: &TallyInner,
+    shard: u32,
+    poll_id: &PollId,
+    interval: Duration,
+) -> Result<bool, PublishError> {
+    let Some(poll) = tally.polls.get(poll_id).await.map_err(PublishError::Store)? else {
+        return Ok(true);
+    };
+    let keys = tally.context.bus.keys();
+    let mut conn = tally.context.bus.conn();
+    let (gate, hash): (Option<String>, HashMap<String, String>) = redis::pipe()
+        .cmd("SET")
+        .arg(keys.publish_gate(shard, poll_id))
+        .arg(&tally.consumer)
+        .arg("NX")
+        .arg("PX")
+        .arg(interval.as_millis() as u64)
+        .cmd("HGETALL")
+        .arg(keys.counts(shard, poll_id))
+        .query_async(&mut conn)
+        .await
+        .map_err(PublishError::Redis)?;
+    if gate.is_none() {
+        return Ok(false);
+    }
+    let snapshot = snapshot_from_counts(&poll, &hash);
+    let msg = ResultsMessage::new(&snapshot, poll.status_at(Timestamp::now())).to_json();
+    let entry = ResultsEntry {
+        poll_id: poll.id.clone(),
+        seq: snapshot.seq,
+        msg,
+    };
+    let _: String = redis::cmd("XADD")
+        .arg(keys.results_stream())
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(RESULTS_STREAM_LEN)
+        .arg("*")
+        .arg(&entry.to_fields())
+        .query_async(&mut conn)
+        .await
+        .map_err(PublishError::Redis)?;
+    metrics::counter!("tally_results_published_total").increment(1);
+    // The durable copy, for when Redis loses its data; best effort, the next publish retries.
+    if let Err(e) = tally.context.store.save_results(&snapshot).await {
+        tracing::warn!(poll = %poll.id, error = %e, "saving the results snapshot failed");
+    }
+    Ok(true)
+}

@@ -1,0 +1,50 @@
+use pollcast_bus::Bus;
+use pollcast_bus::redis::{RedisError, Script};
+use pollcast_types::VoteRecord;
+use pollcast_wire::VoteEntry;
+
+/// The de-duplicate-and-append step, as one Redis script (see `ingest_script.lua`).
+pub struct IngestScript {
+    bus: Bus,
+    script: Script,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// In the stream under this entry id.
+    Appended(String),
+    AlreadyVoted,
+}
+
+impl IngestScript {
+    pub fn new(bus: Bus) -> Self {
+        Self {
+            bus,
+            script: Script::new(include_str!("ingest_script.lua")),
+        }
+    }
+
+    /// Appends `vote`; with `deduplicate`, only if its voter has not voted in the poll yet.
+    pub async fn append(
+        &self,
+        shard: u32,
+        vote: &VoteRecord,
+        deduplicate: bool,
+    ) -> Result<IngestOutcome, RedisError> {
+        let keys = self.bus.keys();
+        let mut invocation = self.script.prepare_invoke();
+        invocation
+            .key(keys.votes_stream(shard))
+            .key(keys.voted_set(shard, &vote.poll_id))
+            .arg(match (&vote.voter, deduplicate) {
+                (Some(voter), true) => voter.as_str(),
+                _ => "",
+            });
+        for (field, value) in VoteEntry(vote.clone()).to_fields() {
+            invocation.arg(field).arg(value);
+        }
+        let mut conn = self.bus.conn();
+        let id: Option<String> = invocation.invoke_async(&mut conn).await?;
+        Ok(id.map_or(IngestOutcome::AlreadyVoted, IngestOutcome::Appended))
+    }
+}

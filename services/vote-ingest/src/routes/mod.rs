@@ -1,0 +1,2 @@
+pub mod voters;
+pub mod votes;

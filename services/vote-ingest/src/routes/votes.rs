@@ -1,0 +1,139 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use pollcast_bus::is_unavailable;
+use pollcast_http::ApiError;
+use pollcast_runtime::hex;
+use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::{IngestOutcome, IngestState, ballot, voter_token};
+
+/// Most option ids one vote may carry (a poll has at most 50 options).
+const MAX_OPTION_IDS: usize = 50;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CastVote {
+    #[serde(default)]
+    option_ids: Vec<String>,
+    voter_token: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Accepted<'a> {
+    vote_id: &'a VoteId,
+    poll_id: &'a PollId,
+    accepted_at: Timestamp,
+}
+
+/// `POST /v1/polls/{id}/votes`.
+pub async fn cast(
+    state: web::Data<IngestState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Json<CastVote>,
+) -> Result<HttpResponse, ApiError> {
+    let result = accept(&state, &path, &req, body.into_inner()).await;
+    let outcome = match &result {
+        Ok(_) => "accepted",
+        Err(e) => e.code.as_str(),
+    };
+    metrics::counter!("votes_total", "outcome" => outcome).increment(1);
+    result
+}
+
+async fn accept(
+    state: &IngestState,
+    poll_id: &str,
+    req: &HttpRequest,
+    body: CastVote,
+) -> Result<HttpResponse, ApiError> {
+    let poll_id = PollId::parse(poll_id).ok_or(ErrorCode::PollNotFound)?;
+    let poll = state
+        .polls
+        .get(&poll_id)
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?
+        .ok_or(ErrorCode::PollNotFound)?;
+    let now = Timestamp::now();
+    match poll.status_at(now) {
+        PollStatus::Open => {}
+        // Drafts are private: as if they did not exist.
+        PollStatus::Draft => return Err(ErrorCode::PollNotFound.into()),
+        PollStatus::Scheduled => return Err(ErrorCode::PollNotOpen.into()),
+        PollStatus::Closed => return Err(ErrorCode::PollClosed.into()),
+    }
+    if body.option_ids.len() > MAX_OPTION_IDS {
+        return Err(ApiError::validation(vec![pollcast_types::FieldError::new(
+            "option_ids",
+            format!("at most {MAX_OPTION_IDS} ids"),
+        )]));
+    }
+    let option_ids = ballot::check(&poll, &body.option_ids)?;
+    let voter = voter_identity(state, &poll, req, body.voter_token.as_deref())?;
+
+    let vote = VoteRecord {
+        vote_id: VoteId::generate(),
+        poll_id: poll.id.clone(),
+        option_ids,
+        rating: None,
+        voter: voter.map(|key| voter_hash(state, &poll, &key)),
+        received_at: now,
+    };
+    let deduplicate = poll.dedupe != Dedupe::None;
+    match state.script.append(poll.shard, &vote, deduplicate).await {
+        Ok(IngestOutcome::Appended(_)) => Ok(HttpResponse::Accepted()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(Accepted {
+                vote_id: &vote.vote_id,
+                poll_id: &vote.poll_id,
+                accepted_at: vote.received_at,
+            })),
+        Ok(IngestOutcome::AlreadyVoted) => Err(ErrorCode::AlreadyVoted.into()),
+        Err(e) if is_unavailable(&e) => {
+            tracing::warn!(error = %e, "redis unavailable; vote refused with 503");
+            Err(ApiError::unavailable("the vote could not be stored; retry"))
+        }
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// The identity one vote per poll is allowed for, per the poll's `dedupe` mode.
+fn voter_identity(
+    state: &IngestState,
+    poll: &Poll,
+    req: &HttpRequest,
+    token: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let token_id = match token {
+        Some(t) => Some(
+            voter_token::verify(&state.context.secret, t)
+                .ok_or(ErrorCode::InvalidVoterToken)?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    match poll.dedupe {
+        Dedupe::Browser => token_id
+            .map(|id| Some(format!("b:{id}")))
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidVoterToken)
+                    .with_detail("this poll needs a voter_token from POST /v1/voters")
+            }),
+        // The socket peer, not X-Forwarded-For: trusting forwarded headers needs a configured
+        // list of trusted proxies, which comes with the rate-limiting work.
+        Dedupe::Ip => Ok(req.peer_addr().map(|a| format!("ip:{}", a.ip()))),
+        Dedupe::None => Ok(token_id.map(|id| format!("b:{id}"))),
+        Dedupe::Verified => Err(ApiError::new(ErrorCode::InvalidVoterToken)
+            .with_detail("verified voting is not supported yet")),
+    }
+}
+
+/// A per-poll keyed hash of the voter identity: stable within a poll (for de-duplication),
+/// unlinkable across polls, and not reversible without the server secret.
+fn voter_hash(state: &IngestState, poll: &Poll, identity: &str) -> String {
+    let mac = state
+        .context
+        .secret
+        .mac("voter-hash", &[poll.id.as_str().as_bytes(), identity.as_bytes()]);
+    hex(&mac[..16])
+}
