@@ -1,1 +1,70 @@
+//! results-broadcast: every instance follows the results stream and fans each snapshot out
+//! to the viewers of its poll. A snapshot is serialised once (by tally) and shared by
+//! reference with every connection; each connection has its own task and only ever holds the
+//! newest snapshot, so a slow viewer skips ahead instead of slowing anyone down.
 
+mod counts;
+mod hub;
+mod live;
+mod reader;
+mod results;
+mod sse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use pollcast_runtime::{Context, PollCache, Service};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use hub::Hub;
+
+pub struct BroadcastState {
+    pub context: Context,
+    pub polls: PollCache,
+    pub hub: Hub,
+}
+
+#[derive(Clone)]
+pub struct ResultsBroadcast {
+    state: web::Data<BroadcastState>,
+}
+
+impl ResultsBroadcast {
+    pub fn new(context: &Context) -> Self {
+        Self {
+            state: web::Data::new(BroadcastState {
+                context: context.clone(),
+                polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
+                hub: Hub::default(),
+            }),
+        }
+    }
+
+    pub fn into_service(self) -> Arc<dyn Service> {
+        Arc::new(self)
+    }
+}
+
+impl Service for ResultsBroadcast {
+    fn name(&self) -> &'static str {
+        "results-broadcast"
+    }
+
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.state.clone())
+            .route("/v1/polls/{poll_id}/live", web::get().to(live::live))
+            .route(
+                "/v1/polls/{poll_id}/results",
+                web::get().to(results::results),
+            );
+    }
+
+    fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+        vec![tokio::spawn(reader::run(
+            self.state.clone().into_inner(),
+            shutdown,
+        ))]
+    }
+}

@@ -11,5 +11,5 @@ mod standalone;
 pub use application::{Application, RunningApp, Service};
 pub use context::{Context, StartError};
 pub use poll_cache::PollCache;
-pub use standalone::run_standalone;
 pub use secret::{ServerSecret, hex, unhex};
+pub use standalone::run_standalone;

@@ -63,7 +63,10 @@ impl Committer {
         // 1. The vote log. Idempotent by vote id, so a redelivered batch rewrites nothing.
         let votes: Vec<VoteRecord> = decoded.iter().filter_map(|(_, _, v)| v.clone()).collect();
         let store = self.context.store.clone();
-        retry(shutdown, "append votes to the vote log", || store.append_votes(&votes)).await?;
+        retry(shutdown, "append votes to the vote log", || {
+            store.append_votes(&votes)
+        })
+        .await?;
 
         // 2. Acknowledge and count, one script call per shard (one Redis Cluster slot each).
         let mut by_shard: BTreeMap<u32, Vec<(String, Option<VoteRecord>)>> = BTreeMap::new();
@@ -72,7 +75,10 @@ impl Committer {
         }
         let mut counted = 0u64;
         for (shard, entries) in by_shard {
-            let n = retry(shutdown, "acknowledge and count", || self.ack_and_count(shard, &entries)).await?;
+            let n = retry(shutdown, "acknowledge and count", || {
+                self.ack_and_count(shard, &entries)
+            })
+            .await?;
             counted += n;
             for (_, vote) in &entries {
                 if let Some(v) = vote {

@@ -1,12 +1,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pollcast_bus::entry_fields;
 use pollcast_bus::redis::aio::MultiplexedConnection;
 use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
 use pollcast_bus::redis::{AsyncCommands, RedisError};
-use pollcast_bus::entry_fields;
 use pollcast_wire::TALLY_GROUP;
 use tokio_util::sync::CancellationToken;
 
@@ -42,7 +42,10 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
                 last_claim = Instant::now();
                 let claimed = reclaim(&tally, c, &streams).await?;
                 if !claimed.is_empty() {
-                    tracing::info!(count = claimed.len(), "reclaimed votes left pending by another consumer");
+                    tracing::info!(
+                        count = claimed.len(),
+                        "reclaimed votes left pending by another consumer"
+                    );
                     metrics::counter!("tally_reclaimed_total").increment(claimed.len() as u64);
                     return Ok::<_, RedisError>(claimed);
                 }
@@ -56,7 +59,12 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
         match batch {
             Ok(batch) => {
                 backoff = Duration::from_millis(100);
-                if tally.commit.commit(batch, &tally.dirty, &shutdown).await.is_err() {
+                if tally
+                    .commit
+                    .commit(batch, &tally.dirty, &shutdown)
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -76,9 +84,13 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
 
 /// Creates the consumer group on every shard, from the start of the stream, so votes
 /// accepted before any tally ran are counted too.
-async fn ensure_groups(conn: &mut MultiplexedConnection, streams: &[String]) -> Result<(), RedisError> {
+async fn ensure_groups(
+    conn: &mut MultiplexedConnection,
+    streams: &[String],
+) -> Result<(), RedisError> {
     for stream in streams {
-        let res: Result<(), RedisError> = conn.xgroup_create_mkstream(stream, TALLY_GROUP, "0").await;
+        let res: Result<(), RedisError> =
+            conn.xgroup_create_mkstream(stream, TALLY_GROUP, "0").await;
         match res {
             Ok(()) => {}
             Err(e) if e.code() == Some("BUSYGROUP") => {}

@@ -14,5 +14,8 @@ struct Cli {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    pollcast_runtime::run_standalone(cli.opts, |ctx: &Context| vec![Tally::new(ctx).into_service()]).await
+    pollcast_runtime::run_standalone(cli.opts, |ctx: &Context| {
+        vec![Tally::new(ctx).into_service()]
+    })
+    .await
 }

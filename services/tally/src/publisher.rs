@@ -60,7 +60,12 @@ async fn publish(
     poll_id: &PollId,
     interval: Duration,
 ) -> Result<bool, PublishError> {
-    let Some(poll) = tally.polls.get(poll_id).await.map_err(PublishError::Store)? else {
+    let Some(poll) = tally
+        .polls
+        .get(poll_id)
+        .await
+        .map_err(PublishError::Store)?
+    else {
         return Ok(true);
     };
     let keys = tally.context.bus.keys();

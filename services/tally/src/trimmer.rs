@@ -70,7 +70,10 @@ async fn trim_shard(tally: &TallyInner, shard: u32) -> Result<(), RedisError> {
     }
     if let Some((_, _, min_id)) = safe {
         let trimmed: usize = conn
-            .xtrim_options(&stream, &StreamTrimOptions::minid(StreamTrimmingMode::Exact, min_id))
+            .xtrim_options(
+                &stream,
+                &StreamTrimOptions::minid(StreamTrimmingMode::Exact, min_id),
+            )
             .await?;
         metrics::counter!("tally_entries_trimmed_total").increment(trimmed as u64);
     }
@@ -78,7 +81,9 @@ async fn trim_shard(tally: &TallyInner, shard: u32) -> Result<(), RedisError> {
     let consumers: StreamInfoConsumersReply = conn.xinfo_consumers(&stream, TALLY_GROUP).await?;
     for c in consumers.consumers {
         if c.pending == 0 && c.idle > FORGET_CONSUMER_AFTER_MS && c.name != tally.consumer {
-            let _: usize = conn.xgroup_delconsumer(&stream, TALLY_GROUP, &c.name).await?;
+            let _: usize = conn
+                .xgroup_delconsumer(&stream, TALLY_GROUP, &c.name)
+                .await?;
         }
     }
     Ok(())

@@ -39,7 +39,10 @@ pub fn check(poll: &Poll, option_ids: &[String]) -> Result<Vec<OptionId>, ApiErr
         } else {
             format!("choose between {min} and {max} options")
         };
-        return Err(ApiError::validation(vec![FieldError::new("option_ids", message)]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "option_ids",
+            message,
+        )]));
     }
     Ok(chosen)
 }

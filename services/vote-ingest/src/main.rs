@@ -13,5 +13,8 @@ struct Cli {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    pollcast_runtime::run_standalone(cli.opts, |ctx: &Context| vec![VoteIngest::new(ctx).into_service()]).await
+    pollcast_runtime::run_standalone(cli.opts, |ctx: &Context| {
+        vec![VoteIngest::new(ctx).into_service()]
+    })
+    .await
 }

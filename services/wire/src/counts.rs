@@ -17,7 +17,11 @@ pub fn option_field(option: &str) -> String {
 /// Reads a poll's counts hash (`HGETALL`) into a snapshot listing every option of the poll in
 /// its order, zeros included. A missing hash is a poll with no votes yet.
 pub fn snapshot_from_counts(poll: &Poll, hash: &HashMap<String, String>) -> ResultsSnapshot {
-    let number = |field: &str| hash.get(field).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let number = |field: &str| {
+        hash.get(field)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let updated = hash
         .get(UPDATED_FIELD)
         .and_then(|v| v.parse::<i64>().ok())

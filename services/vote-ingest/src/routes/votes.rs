@@ -113,12 +113,10 @@ fn voter_identity(
         None => None,
     };
     match poll.dedupe {
-        Dedupe::Browser => token_id
-            .map(|id| Some(format!("b:{id}")))
-            .ok_or_else(|| {
-                ApiError::new(ErrorCode::InvalidVoterToken)
-                    .with_detail("this poll needs a voter_token from POST /v1/voters")
-            }),
+        Dedupe::Browser => token_id.map(|id| Some(format!("b:{id}"))).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidVoterToken)
+                .with_detail("this poll needs a voter_token from POST /v1/voters")
+        }),
         // The socket peer, not X-Forwarded-For: trusting forwarded headers needs a configured
         // list of trusted proxies, which comes with the rate-limiting work.
         Dedupe::Ip => Ok(req.peer_addr().map(|a| format!("ip:{}", a.ip()))),
@@ -131,9 +129,9 @@ fn voter_identity(
 /// A per-poll keyed hash of the voter identity: stable within a poll (for de-duplication),
 /// unlinkable across polls, and not reversible without the server secret.
 fn voter_hash(state: &IngestState, poll: &Poll, identity: &str) -> String {
-    let mac = state
-        .context
-        .secret
-        .mac("voter-hash", &[poll.id.as_str().as_bytes(), identity.as_bytes()]);
+    let mac = state.context.secret.mac(
+        "voter-hash",
+        &[poll.id.as_str().as_bytes(), identity.as_bytes()],
+    );
     hex(&mac[..16])
 }

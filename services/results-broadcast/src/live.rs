@@ -1,0 +1,160 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, rt, web};
+use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
+use futures_util::StreamExt;
+use pollcast_http::ApiError;
+use pollcast_types::{PollId, Timestamp};
+use tokio::sync::watch;
+
+use crate::BroadcastState;
+use crate::counts::{check_visibility, current, frame_of, public_poll};
+use crate::hub::Frame;
+use crate::sse;
+
+/// Largest frame a viewer may send. Viewers have nothing to say beyond pongs.
+const MAX_CLIENT_FRAME: usize = 1024;
+/// A viewer whose socket does not take a message within this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
+/// `Accept: text/event-stream`.
+pub async fn live(
+    state: web::Data<BroadcastState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let poll = public_poll(&state, &path).await?;
+    check_visibility(&poll, Timestamp::now())?;
+    let rx = subscribe(&state, &poll).await?;
+
+    let wants_sse = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    if wants_sse {
+        return Ok(sse::response(state.into_inner(), poll.id.clone(), rx));
+    }
+
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
+        ApiError::validation(vec![pollcast_types::FieldError::new(
+            "upgrade",
+            format!("expected a WebSocket upgrade or Accept: text/event-stream ({e})"),
+        )])
+    })?;
+    let settings = &state.context.settings;
+    let timing = Timing {
+        ping: Duration::from_secs(settings.ws_ping_secs),
+        idle: Duration::from_secs(settings.ws_idle_secs),
+    };
+    rt::spawn(serve_viewer(
+        state.into_inner(),
+        poll.id.clone(),
+        session,
+        stream.max_frame_size(MAX_CLIENT_FRAME),
+        rx,
+        timing,
+    ));
+    Ok(response)
+}
+
+/// Subscribes to a poll and makes sure the channel holds state at least as new as the counts
+/// now: subscribing first means no snapshot published after this read can be missed.
+pub async fn subscribe(
+    state: &BroadcastState,
+    poll: &pollcast_types::Poll,
+) -> Result<watch::Receiver<Option<Frame>>, ApiError> {
+    let rx = state.hub.subscribe(&poll.id);
+    match current(state, poll).await {
+        Ok(snapshot) => {
+            state.hub.offer(
+                &poll.id,
+                frame_of(&snapshot, poll.status_at(Timestamp::now())),
+            );
+            Ok(rx)
+        }
+        Err(e) => {
+            drop(rx);
+            state.hub.release(&poll.id);
+            Err(e)
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Timing {
+    ping: Duration,
+    idle: Duration,
+}
+
+async fn serve_viewer(
+    state: Arc<BroadcastState>,
+    poll: PollId,
+    mut session: Session,
+    mut stream: MessageStream,
+    mut rx: watch::Receiver<Option<Frame>>,
+    timing: Timing,
+) {
+    metrics::gauge!("ws_connections").increment(1.0);
+    let mut last_heard = Instant::now();
+    let mut ping = tokio::time::interval(timing.ping);
+    ping.tick().await;
+    // The initial snapshot: whatever is current now.
+    rx.mark_changed();
+    let reason = loop {
+        tokio::select! {
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    break "hub closed";
+                }
+                let frame = rx.borrow_and_update().clone();
+                if let Some(frame) = frame {
+                    match tokio::time::timeout(SEND_TIMEOUT, session.text(frame.text)).await {
+                        Ok(Ok(())) => metrics::counter!("ws_messages_sent_total").increment(1),
+                        Ok(Err(_)) => break "closed",
+                        Err(_) => break "send timed out",
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > timing.idle {
+                    break "idle";
+                }
+                if session.ping(b"").await.is_err() {
+                    break "closed";
+                }
+            }
+            msg = stream.next() => {
+                match msg {
+                    Some(Ok(Message::Ping(bytes))) => {
+                        last_heard = Instant::now();
+                        if session.pong(&bytes).await.is_err() {
+                            break "closed";
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None => break "closed by client",
+                    Some(Ok(_)) => last_heard = Instant::now(),
+                    Some(Err(_)) => break "protocol error",
+                }
+            }
+        }
+    };
+    tracing::debug!(poll = %poll, reason, "viewer left");
+    metrics::counter!("ws_disconnects_total", "reason" => reason).increment(1);
+    metrics::gauge!("ws_connections").decrement(1.0);
+    let close = match reason {
+        "idle" | "send timed out" => Some(CloseReason {
+            code: CloseCode::Away,
+            description: Some(reason.to_owned()),
+        }),
+        "protocol error" => Some(CloseCode::Size.into()),
+        _ => None,
+    };
+    let _ = session.close(close).await;
+    drop(rx);
+    state.hub.release(&poll);
+}

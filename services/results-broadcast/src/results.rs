@@ -1,0 +1,83 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use pollcast_http::ApiError;
+use pollcast_types::{PollStatus, Timestamp};
+use serde::Serialize;
+
+use crate::BroadcastState;
+use crate::counts::{check_visibility, current, public_poll};
+
+#[derive(Serialize)]
+struct ResultsBody<'a> {
+    poll_id: &'a str,
+    status: PollStatus,
+    seq: u64,
+    total_votes: u64,
+    options: Vec<OptionResult<'a>>,
+    updated_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct OptionResult<'a> {
+    id: &'a str,
+    label: &'a str,
+    votes: u64,
+    /// Fraction of all votes, 0..1, rounded to 4 places.
+    share: f64,
+}
+
+/// `GET /v1/polls/{id}/results`, from the live counts.
+pub async fn results(
+    state: web::Data<BroadcastState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let poll = public_poll(&state, &path).await?;
+    let now = Timestamp::now();
+    check_visibility(&poll, now)?;
+    let snapshot = current(&state, &poll).await?;
+    let status = poll.status_at(now);
+    let etag = format!("\"{}-{}\"", snapshot.seq, status.as_str());
+    let cache = (header::CACHE_CONTROL, "public, max-age=1");
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header(cache)
+            .finish());
+    }
+    let total = snapshot.total_votes;
+    let options = poll
+        .options
+        .iter()
+        .map(|o| {
+            let votes = snapshot.votes_for(&o.id);
+            let share = if total == 0 {
+                0.0
+            } else {
+                (votes as f64 / total as f64 * 10_000.0).round() / 10_000.0
+            };
+            OptionResult {
+                id: o.id.as_str(),
+                label: &o.label,
+                votes,
+                share,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header(cache)
+        .json(ResultsBody {
+            poll_id: poll.id.as_str(),
+            status,
+            seq: snapshot.seq,
+            total_votes: total,
+            options,
+            updated_at: snapshot.updated_at,
+        }))
+}
