@@ -1,1 +1,54 @@
+//! api: what integrators and site owners talk to: workspaces and API keys, poll management
+//! and the hosted poll page. Votes and live results are other services' routes.
 
+pub mod auth;
+mod page;
+mod poll_view;
+pub mod polls;
+mod routes;
+pub mod workspaces;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use pollcast_runtime::{Context, PollCache, Service};
+
+pub struct ApiState {
+    pub context: Context,
+    pub polls: PollCache,
+}
+
+#[derive(Clone)]
+pub struct Api {
+    state: web::Data<ApiState>,
+}
+
+impl Api {
+    pub fn new(context: &Context) -> Self {
+        Self {
+            state: web::Data::new(ApiState {
+                context: context.clone(),
+                polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
+            }),
+        }
+    }
+
+    pub fn into_service(self) -> Arc<dyn Service> {
+        Arc::new(self)
+    }
+}
+
+impl Service for Api {
+    fn name(&self) -> &'static str {
+        "api"
+    }
+
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.state.clone())
+            .route("/v1/polls", web::post().to(routes::polls::create))
+            .route("/v1/polls/{poll_id}", web::get().to(routes::polls::get))
+            .route("/p/{poll_id}", web::get().to(page::poll_page))
+            .route("/static/{file}", web::get().to(page::asset));
+    }
+}

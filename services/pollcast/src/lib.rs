@@ -1,1 +1,31 @@
+//! The all-in-one `pollcast` binary's library: which services a process runs, and the demo
+//! poll a fresh install starts with.
 
+pub mod demo;
+
+use std::sync::Arc;
+
+use pollcast_api::Api;
+use pollcast_results_broadcast::ResultsBroadcast;
+use pollcast_runtime::{Context, Service};
+use pollcast_tally::Tally;
+use pollcast_vote_ingest::VoteIngest;
+
+/// The services named in the settings (`--services`), built over one context.
+pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
+    let settings = &context.settings;
+    let mut out: Vec<Arc<dyn Service>> = Vec::new();
+    if settings.runs("api") {
+        out.push(Api::new(context).into_service());
+    }
+    if settings.runs("vote-ingest") {
+        out.push(VoteIngest::new(context).into_service());
+    }
+    if settings.runs("tally") {
+        out.push(Tally::new(context).into_service());
+    }
+    if settings.runs("results-broadcast") {
+        out.push(ResultsBroadcast::new(context).into_service());
+    }
+    out
+}

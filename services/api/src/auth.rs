@@ -1,0 +1,116 @@
+//! Bearer API keys. The one place that turns a request's credentials into a workspace and
+//! its scopes; handlers take [`Caller`] and never look at headers themselves.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use pollcast_http::ApiError;
+use pollcast_runtime::hex;
+use pollcast_types::{ApiKeyId, ErrorCode, Scope, WorkspaceId};
+use sha2::{Digest, Sha256};
+
+use crate::ApiState;
+
+/// An authenticated caller: the workspace its credentials belong to, and what they may do.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub workspace_id: WorkspaceId,
+    pub key_id: ApiKeyId,
+    pub scopes: Vec<Scope>,
+}
+
+impl Caller {
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if scope.is_granted_by(&self.scopes) {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::InsufficientScope)
+                .with_detail(format!("this call needs the `{}` scope", scope.as_str())))
+        }
+    }
+}
+
+/// Stored form of an API key: its SHA-256. Keys are 240 random bits, so a fast hash is
+/// enough; nothing guessable is being protected.
+pub fn hash_key(key: &str) -> String {
+    hex(&Sha256::digest(key.as_bytes()))
+}
+
+fn bearer(req: &HttpRequest) -> Option<Result<String, ApiError>> {
+    let value = req.headers().get(header::AUTHORIZATION)?;
+    let unauthorized = || {
+        ApiError::new(ErrorCode::Unauthorized)
+            .with_detail("expected `Authorization: Bearer <api key>`")
+    };
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && t.len() <= 512)
+            .ok_or_else(unauthorized),
+    )
+}
+
+async fn authenticate(state: &ApiState, token: &str) -> Result<Caller, ApiError> {
+    let record = state
+        .context
+        .store
+        .api_key_by_hash(&hash_key(token))
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    match record {
+        Some(key) if key.revoked_at.is_none() => Ok(Caller {
+            workspace_id: key.workspace_id,
+            key_id: key.id,
+            scopes: key.scopes,
+        }),
+        _ => Err(ApiError::new(ErrorCode::Unauthorized).with_detail("unknown or revoked API key")),
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<ApiState>, ApiError> {
+    req.app_data::<web::Data<ApiState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("ApiState is not registered"))
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = state_of(req);
+        Box::pin(async move {
+            let token = token.unwrap_or_else(|| {
+                Err(ApiError::new(ErrorCode::Unauthorized)
+                    .with_detail("missing Authorization header"))
+            })?;
+            authenticate(&*state?, &token).await
+        })
+    }
+}
+
+/// Credentials are optional on public reads: absent is anonymous, present must be valid.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = state_of(req);
+        Box::pin(async move {
+            match token {
+                None => Ok(MaybeCaller(None)),
+                Some(token) => Ok(MaybeCaller(Some(authenticate(&*state?, &token?).await?))),
+            }
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! The hosted poll page `/p/{id}` and its static assets (compiled into the binary).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use pollcast_http::ApiError;
+use pollcast_types::{ErrorCode, Poll, PollId, PollKind, PollStatus, Timestamp};
+
+use crate::ApiState;
+
+#[derive(Template)]
+#[template(path = "poll.html")]
+struct PollPage<'a> {
+    poll: &'a Poll,
+    status: &'static str,
+    multiple: bool,
+    base: &'a str,
+}
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+                   connect-src 'self' ws: wss:; img-src 'self' data:; form-action 'self'; \
+                   base-uri 'none'; frame-ancestors *";
+
+pub async fn poll_page(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = PollId::parse(&path).ok_or(ErrorCode::PollNotFound)?;
+    let poll = state
+        .polls
+        .get(&id)
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?
+        .filter(|p| p.status != PollStatus::Draft)
+        .ok_or(ErrorCode::PollNotFound)?;
+    let page = PollPage {
+        poll: &poll,
+        status: poll.status_at(Timestamp::now()).as_str(),
+        multiple: poll.kind == PollKind::Multiple,
+        base: &state.context.settings.public_url,
+    };
+    let html = page.render().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        .body(html))
+}
+
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "poll.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/poll.js"),
+    ),
+    (
+        "poll.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/poll.css"),
+    ),
+];
+
+pub async fn asset(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (_, content_type, body) = ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == path.as_str())
+        .ok_or(ErrorCode::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, *content_type))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(*body))
+}

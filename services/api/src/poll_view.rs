@@ -1,0 +1,70 @@
+use pollcast_types::{
+    Dedupe, Poll, PollKind, PollOption, PollStatus, ResultsVisibility, Timestamp,
+};
+use serde::Serialize;
+
+/// A poll as the API shows it. The owner sees everything; the public view leaves out
+/// `workspace_id` and `metadata`. Internal fields (the shard) are never shown.
+#[derive(Serialize)]
+pub struct PollView<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    question: &'a str,
+    options: &'a [PollOption],
+    kind: PollKind,
+    min_choices: u32,
+    max_choices: u32,
+    scale: Option<u8>,
+    status: PollStatus,
+    opens_at: Option<Timestamp>,
+    closes_at: Option<Timestamp>,
+    close_after_votes: Option<u64>,
+    results_visibility: ResultsVisibility,
+    dedupe: Dedupe,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    embed: Embed,
+}
+
+#[derive(Serialize)]
+struct Embed {
+    script: String,
+    page_url: String,
+    iframe_url: String,
+}
+
+impl<'a> PollView<'a> {
+    pub fn new(poll: &'a Poll, owner: bool, base: &str, now: Timestamp) -> Self {
+        let page_url = format!("{base}/p/{}", poll.id);
+        Self {
+            id: poll.id.as_str(),
+            workspace_id: owner.then(|| poll.workspace_id.as_str()),
+            question: &poll.question,
+            options: &poll.options,
+            kind: poll.kind,
+            min_choices: poll.min_choices,
+            max_choices: poll.max_choices,
+            scale: poll.scale,
+            status: poll.status_at(now),
+            opens_at: poll.opens_at,
+            closes_at: poll.closes_at,
+            close_after_votes: poll.close_after_votes,
+            results_visibility: poll.results_visibility,
+            dedupe: poll.dedupe,
+            metadata: owner.then_some(&poll.metadata),
+            created_at: poll.created_at,
+            updated_at: poll.updated_at,
+            embed: Embed {
+                script: format!(
+                    "<script src=\"{base}/embed.js\" data-poll=\"{}\" async></script>",
+                    poll.id
+                ),
+                iframe_url: format!("{page_url}?embed=1"),
+                page_url,
+            },
+        }
+    }
+}
