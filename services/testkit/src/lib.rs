@@ -1,1 +1,238 @@
+//! Test support, used by every crate's integration tests: a private `redis-server` child in a
+//! temp dir, a fresh SQLite store, and the real application on port 0 (zero2prod style).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pollcast_bus::{Bus, EmbeddedRedis, EmbeddedRedisOptions};
+use pollcast_config::Opts;
+use pollcast_runtime::{Application, Context, RunningApp, ServerSecret, Service};
+use pollcast_store::{SqliteStore, Store};
+use pollcast_types::{PollId, VoteId, VoteRecord};
+use serde_json::{Value, json};
+
+/// A redis-server of the test's own, on a unix socket in a temp dir; killed on drop.
+pub struct TestRedis {
+    pub server: EmbeddedRedis,
+    _dir: tempfile::TempDir,
+}
+
+impl TestRedis {
+    pub async fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("pc-redis")
+            .tempdir()
+            .unwrap();
+        let server = EmbeddedRedis::start(
+            dir.path(),
+            EmbeddedRedisOptions {
+                persistent: true,
+                appendfsync: "always".into(),
+            },
+        )
+        .await
+        .expect("start redis-server (is it installed?)");
+        Self { server, _dir: dir }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+}
+
+/// Everything a test process shares: its Redis, and a data dir for the store and secret.
+pub struct TestEnv {
+    pub redis: TestRedis,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        Self {
+            redis: TestRedis::start().await,
+            data_dir: tempfile::Builder::new()
+                .prefix("pc-data")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    /// Settings for a process of this environment: port 0, short timings for tests.
+    pub fn opts(&self) -> Opts {
+        Opts {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            data_dir: Some(self.data_dir.path().to_owned()),
+            redis_url: Some(self.redis.url()),
+            shards: Some(4),
+            coalesce_ms: Some(100),
+            claim_idle_ms: Some(1_000),
+            workers: Some(2),
+            ws_ping_secs: Some(1),
+            ws_idle_secs: Some(3),
+            ..Opts::default()
+        }
+    }
+
+    pub fn data_path(&self) -> PathBuf {
+        self.data_dir.path().to_owned()
+    }
+
+    /// A context over this environment's Redis and store.
+    pub fn context(&self, opts: Opts) -> Context {
+        let settings = opts.resolve().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.data_dir).unwrap());
+        let bus = Bus::connect(&self.redis.url(), &settings.redis_prefix).unwrap();
+        let secret = ServerSecret::load_or_create(&settings.data_dir).unwrap();
+        Context::from_parts(settings, store, bus, secret)
+    }
+
+    /// Starts the real application with the services `make` builds, on a free port.
+    pub fn spawn_app<F>(&self, opts: Opts, make: F) -> TestApp
+    where
+        F: FnOnce(&Context) -> Vec<Arc<dyn Service>>,
+    {
+        let context = self.context(opts);
+        let app = Application::build(&context, make(&context)).unwrap();
+        let running = app.spawn();
+        TestApp {
+            base: format!("http://127.0.0.1:{}", running.port),
+            context,
+            running: Some(running),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub context: Context,
+    running: Option<RunningApp>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http", "ws", 1))
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// Creates a workspace and returns its admin API key.
+    pub async fn admin_key(&self) -> String {
+        let (_, key) = create_workspace(self.context.store.as_ref()).await;
+        key
+    }
+}
+
+/// Creates a workspace with an admin key, as `pollcast workspace create` does: (id, key).
+pub async fn create_workspace(store: &dyn Store) -> (String, String) {
+    let (ws, key) = pollcast_api::workspaces::create_workspace(store, "test")
+        .await
+        .unwrap();
+    (ws.id.to_string(), key.secret)
+}
+
+/// An HTTP client for tests (awc needs the actix runtime: use `#[actix_web::test]`).
+pub fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish()
+}
+
+/// POST JSON; returns (status, parsed body or Null).
+pub async fn post_json(url: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
+    let mut req = client().post(url);
+    if let Some(key) = bearer {
+        req = req.bearer_auth(key);
+    }
+    let mut res = req.send_json(body).await.unwrap();
+    let status = res.status().as_u16();
+    let bytes = res.body().limit(16 * 1024 * 1024).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+pub async fn get_json(url: &str) -> (u16, Value) {
+    let mut res = client().get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    let bytes = res.body().limit(16 * 1024 * 1024).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Creates a poll through the API; returns the poll object.
+pub async fn create_poll(app: &TestApp, key: &str, body: Value) -> Value {
+    let (status, poll) = post_json(&app.url("/v1/polls"), Some(key), &body).await;
+    assert_eq!(status, 201, "{poll}");
+    poll
+}
+
+/// A single-choice poll with `n` options and no de-duplication.
+pub fn simple_poll(n: usize, dedupe: &str) -> Value {
+    let options: Vec<Value> = (0..n)
+        .map(|i| json!({"label": format!("Option {i}")}))
+        .collect();
+    json!({"question": "Which?", "options": options, "dedupe": dedupe})
+}
+
+pub fn option_ids(poll: &Value) -> Vec<String> {
+    poll["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Mints a voter token.
+pub async fn voter_token(app: &TestApp) -> String {
+    let (status, body) = post_json(&app.url("/v1/voters"), None, &json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    body["voter_token"].as_str().unwrap().to_owned()
+}
+
+/// Every vote in a poll's vote log.
+pub async fn vote_log(store: &dyn Store, poll: &str) -> Vec<VoteRecord> {
+    let poll = PollId::parse(poll).unwrap();
+    let mut out = Vec::new();
+    let mut cursor: Option<VoteId> = None;
+    loop {
+        let page = store
+            .votes_page(&poll, cursor.as_ref(), 1000)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        cursor = page.last().map(|v| v.vote_id.clone());
+        out.extend(page);
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,384 @@
+//! The live vote pipeline end to end, in one process as `pollcast serve` runs it:
+//! HTTP vote → vote-ingest → Redis Streams → tally → results stream → WebSocket.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use pollcast_testkit::{
+    TestApp, TestEnv, create_poll, eventually, get_json, option_ids, post_json, simple_poll,
+    vote_log, voter_token,
+};
+use serde_json::{Value, json};
+
+async fn start(env: &TestEnv) -> TestApp {
+    env.spawn_app(env.opts(), pollcast::services)
+}
+
+async fn next_json(
+    ws: &mut actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+    within: Duration,
+) -> Value {
+    loop {
+        let frame = tokio::time::timeout(within, ws.next())
+            .await
+            .expect("a WebSocket message in time")
+            .expect("the socket is open")
+            .unwrap();
+        match frame {
+            awc::ws::Frame::Text(bytes) => return serde_json::from_slice(&bytes).unwrap(),
+            awc::ws::Frame::Ping(_) | awc::ws::Frame::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_vote_reaches_a_websocket_viewer_and_the_results() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(3, "browser")).await;
+    let id = poll["id"].as_str().unwrap();
+    let options = option_ids(&poll);
+
+    let (_res, mut ws) = pollcast_testkit::client()
+        .ws(app.ws_url(&format!("/v1/polls/{id}/live")))
+        .connect()
+        .await
+        .unwrap();
+    let first = next_json(&mut ws, Duration::from_secs(5)).await;
+    assert_eq!(first["type"], "results");
+    assert_eq!(first["poll_id"], id);
+    assert_eq!(first["total_votes"], 0);
+    assert_eq!(first["options"].as_array().unwrap().len(), 3);
+
+    let token = voter_token(&app).await;
+    let (status, accepted) = post_json(
+        &app.url(&format!("/v1/polls/{id}/votes")),
+        None,
+        &json!({"option_ids": [options[1]], "voter_token": token}),
+    )
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    assert_eq!(accepted["poll_id"], id);
+    assert!(accepted["vote_id"].is_string() && accepted["accepted_at"].is_string());
+
+    let update = next_json(&mut ws, Duration::from_secs(5)).await;
+    assert_eq!(update["type"], "results");
+    assert_eq!(update["total_votes"], 1);
+    assert!(update["seq"].as_u64().unwrap() > first["seq"].as_u64().unwrap());
+    let counted = update["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == options[1].as_str())
+        .unwrap();
+    assert_eq!(counted["votes"], 1);
+
+    let (status, results) = get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(results["total_votes"], 1);
+    assert_eq!(results["options"][1]["votes"], 1);
+    assert_eq!(results["options"][1]["share"], 1.0);
+    assert_eq!(results["options"][1]["label"], "Option 1");
+
+    let log = vote_log(app.context.store.as_ref(), id).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].vote_id.as_str(),
+        accepted["vote_id"].as_str().unwrap()
+    );
+    assert_eq!(log[0].option_ids[0].as_str(), options[1]);
+    assert!(log[0].voter.is_some(), "the voter is kept as a hash");
+    assert!(!log[0].voter.as_ref().unwrap().contains(&token));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn two_hundred_concurrent_votes_of_one_voter_count_once() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "browser")).await;
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let options = option_ids(&poll);
+    let token = voter_token(&app).await;
+
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    let body = json!({"option_ids": [options[0]], "voter_token": token});
+    let statuses: Vec<u16> = futures_util::future::join_all(
+        (0..200).map(|_| async { post_json(&url, None, &body).await.0 }),
+    )
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        199,
+        "{statuses:?}"
+    );
+
+    let results_url = app.url(&format!("/v1/polls/{id}/results"));
+    eventually(
+        Duration::from_secs(10),
+        "the vote to be counted",
+        || async {
+            let (_, r) = get_json(&results_url).await;
+            (r["total_votes"] == 1).then_some(())
+        },
+    )
+    .await;
+    // Give tally time to (wrongly) count more, then check it did not.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, r) = get_json(&results_url).await;
+    assert_eq!(r["total_votes"], 1);
+    assert_eq!(r["options"][0]["votes"], 1);
+    assert_eq!(vote_log(app.context.store.as_ref(), &id).await.len(), 1);
+    app.stop().await;
+}
+
+async fn problem(
+    res: &mut awc::ClientResponse<
+        impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+        + Unpin,
+    >,
+) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(ct, "application/problem+json", "status {status}");
+    let body: Value = serde_json::from_slice(&res.body().await.unwrap()).unwrap();
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("#{}", body["code"].as_str().unwrap()))
+    );
+    (status, body)
+}
+
+#[actix_web::test]
+async fn bad_input_gets_the_right_problem() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(3, "browser")).await;
+    let id = poll["id"].as_str().unwrap();
+    let options = option_ids(&poll);
+    let multi = create_poll(
+        &app,
+        &key,
+        json!({"question": "Pick two", "kind": "multiple", "min_choices": 2, "max_choices": 2,
+               "options": [{"label": "a"}, {"label": "b"}, {"label": "c"}], "dedupe": "none"}),
+    )
+    .await;
+    let multi_id = multi["id"].as_str().unwrap();
+    let multi_opts = option_ids(&multi);
+    let token = voter_token(&app).await;
+    let client = pollcast_testkit::client();
+    let votes = |poll: &str| app.url(&format!("/v1/polls/{poll}/votes"));
+
+    let cases: Vec<(String, String, u16, &str)> = vec![
+        (
+            votes("no-such-poll"),
+            json!({"option_ids": [options[0]], "voter_token": token}).to_string(),
+            404,
+            "poll_not_found",
+        ),
+        (
+            votes("bad%2Fid"),
+            json!({"option_ids": [options[0]]}).to_string(),
+            404,
+            "poll_not_found",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": ["nope"], "voter_token": token}).to_string(),
+            422,
+            "invalid_option",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": [multi_opts[0]], "voter_token": token}).to_string(),
+            422,
+            "invalid_option",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": [options[0], options[1]], "voter_token": token}).to_string(),
+            422,
+            "validation_failed",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": [], "voter_token": token}).to_string(),
+            422,
+            "validation_failed",
+        ),
+        (
+            votes(multi_id),
+            json!({"option_ids": [multi_opts[0]]}).to_string(),
+            422,
+            "validation_failed",
+        ),
+        (
+            votes(multi_id),
+            json!({"option_ids": [multi_opts[0], multi_opts[0]]}).to_string(),
+            422,
+            "validation_failed",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": [options[0]]}).to_string(),
+            422,
+            "invalid_voter_token",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": [options[0]], "voter_token": "vt1.forged.0000"}).to_string(),
+            422,
+            "invalid_voter_token",
+        ),
+        (
+            votes(id),
+            json!({"option_ids": [options[0]], "voter_token": token, "extra": 1}).to_string(),
+            422,
+            "validation_failed",
+        ),
+        (
+            votes(id),
+            r#"{"option_ids": ["#.to_owned(),
+            400,
+            "malformed_json",
+        ),
+        (
+            votes(id),
+            "not json at all".to_owned(),
+            400,
+            "malformed_json",
+        ),
+        (
+            votes(id),
+            format!(
+                r#"{{"option_ids": ["{}"], "voter_token": "{}"}}"#,
+                "x".repeat(1 << 20),
+                token
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            app.url("/v1/polls"),
+            json!({"question": "q", "options": [{"label": "only one"}]}).to_string(),
+            401,
+            "unauthorized",
+        ),
+    ];
+    for (url, body, status, code) in cases {
+        let mut res = client
+            .post(&url)
+            .insert_header(("Content-Type", "application/json"))
+            .send_body(body.clone())
+            .await
+            .unwrap();
+        let (got, problem) = problem(&mut res).await;
+        assert_eq!(
+            (got, problem["code"].as_str().unwrap()),
+            (status, code),
+            "POST {url} {}",
+            &body[..body.len().min(120)]
+        );
+    }
+
+    // No content type: 415.
+    let mut res = client.post(votes(id)).send_body("{}").await.unwrap();
+    assert_eq!(problem(&mut res).await.1["code"], "unsupported_media_type");
+
+    // Poll validation lists every field at fault.
+    let mut res = client
+        .post(app.url("/v1/polls"))
+        .bearer_auth(&key)
+        .send_json(&json!({"question": "", "options": [{"label": "x"}]}))
+        .await
+        .unwrap();
+    let (status, body) = problem(&mut res).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["question", "options"]);
+
+    // Unknown routes are problem+json 404s too.
+    let mut res = client
+        .get(app.url("/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(&mut res).await.1["code"], "not_found");
+
+    // Nothing of the refused votes was counted or logged.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(vote_log(app.context.store.as_ref(), id).await.is_empty());
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_stopped_redis_makes_ingest_answer_503_and_it_recovers_by_itself() {
+    let mut env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let options = option_ids(&poll);
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    let body = json!({"option_ids": [options[0]]});
+    assert_eq!(post_json(&url, None, &body).await.0, 202);
+
+    env.redis.server.kill();
+    let client = pollcast_testkit::client();
+    let started = std::time::Instant::now();
+    let mut res = client.post(&url).send_json(&body).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a down Redis must not hang the request"
+    );
+    assert_eq!(res.headers().get("retry-after").unwrap(), "1");
+    let (status, problem) = problem(&mut res).await;
+    assert_eq!(
+        (status, problem["code"].as_str().unwrap()),
+        (503, "service_unavailable")
+    );
+    let (ready, _) = get_json(&app.url("/readyz")).await;
+    assert_eq!(ready, 503);
+
+    env.redis.server.restart().await.unwrap();
+    eventually(
+        Duration::from_secs(15),
+        "ingest to accept votes again",
+        || async { (post_json(&url, None, &body).await.0 == 202).then_some(()) },
+    )
+    .await;
+    let results = app.url(&format!("/v1/polls/{id}/results"));
+    eventually(
+        Duration::from_secs(15),
+        "both accepted votes to be counted",
+        || async {
+            let (_, r) = get_json(&results).await;
+            (r["total_votes"] == 2).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(get_json(&app.url("/readyz")).await.0, 200);
+    app.stop().await;
+}
