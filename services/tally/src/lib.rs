@@ -4,7 +4,7 @@
 //! it from the pending list. A vote is therefore counted exactly once however often it is
 //! delivered, by however many instances. See `docs/architecture.md` for the whole argument.
 
-mod commit;
+pub mod commit;
 mod consumer;
 mod dirty;
 mod publisher;

@@ -1,0 +1,278 @@
+//! Exactly-once counting under the failures that matter: tally SIGKILLed mid-stream and
+//! restarted, and several tally instances at once. tally runs as real child processes (the
+//! `tally` binary); votes arrive over HTTP through the real vote-ingest.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pollcast_testkit::{
+    TestApp, TestEnv, create_poll, eventually, get_json, option_ids, post_json, simple_poll,
+    vote_log,
+};
+use serde_json::json;
+
+/// A `tally` process over the test's Redis and store.
+fn spawn_tally(env: &TestEnv) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(env.data_path())
+        .args(["--redis-url", &env.redis.url()])
+        .args([
+            "--shards",
+            "4",
+            "--claim-idle-ms",
+            "1000",
+            "--tally-batch",
+            "25",
+            "--coalesce-ms",
+            "50",
+        ])
+        .env(
+            "RUST_LOG",
+            std::env::var("TALLY_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the tally binary")
+}
+
+fn sigkill(child: &mut Child) {
+    // std's kill() is SIGKILL: no cleanup, no acknowledgement, exactly a crash.
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// api + vote-ingest + results-broadcast in this process; tally is left to the test.
+fn start_without_tally(env: &TestEnv) -> TestApp {
+    env.spawn_app(env.opts(), |ctx| {
+        vec![
+            pollcast_api::Api::new(ctx).into_service(),
+            pollcast_vote_ingest::VoteIngest::new(ctx).into_service(),
+            pollcast_results_broadcast::ResultsBroadcast::new(ctx).into_service(),
+        ]
+    })
+}
+
+struct Polls {
+    ids: Vec<String>,
+    options: Vec<Vec<String>>,
+}
+
+async fn make_polls(app: &TestApp, n: usize) -> Polls {
+    let key = app.admin_key().await;
+    let mut ids = Vec::new();
+    let mut options = Vec::new();
+    for _ in 0..n {
+        let poll = create_poll(app, &key, simple_poll(4, "none")).await;
+        ids.push(poll["id"].as_str().unwrap().to_owned());
+        options.push(option_ids(&poll));
+    }
+    Polls { ids, options }
+}
+
+/// What the clients were told was accepted: vote ids and counts per (poll, option).
+#[derive(Default)]
+struct Accepted {
+    vote_ids: HashSet<String>,
+    counts: HashMap<(usize, usize), u64>,
+}
+
+/// Sends `n` votes, `concurrency` at a time, spread over the polls and options; calls
+/// `on_progress` with the number accepted so far after each one.
+async fn send_votes(app: &TestApp, polls: &Polls, n: usize, accepted: Arc<Mutex<Accepted>>) {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(0..n)
+        .for_each_concurrent(32, |i| {
+            let accepted = accepted.clone();
+            let p = (i * 7 + i / 3) % polls.ids.len();
+            let o = (i * 13 + i / 5) % 4;
+            let url = app.url(&format!("/v1/polls/{}/votes", polls.ids[p]));
+            let body = json!({"option_ids": [polls.options[p][o]]});
+            async move {
+                let (status, res) = post_json(&url, None, &body).await;
+                assert_eq!(status, 202, "{res}");
+                let mut acc = accepted.lock().unwrap();
+                acc.vote_ids
+                    .insert(res["vote_id"].as_str().unwrap().to_owned());
+                *acc.counts.entry((p, o)).or_default() += 1;
+            }
+        })
+        .await;
+}
+
+/// Waits until every poll's results equal what was accepted, then checks they stay so past
+/// the reclaim interval (a double count would show up then), and that the vote log holds
+/// exactly the accepted votes.
+async fn assert_exact(app: &TestApp, polls: &Polls, accepted: &Accepted) {
+    let expected_total = |p: usize| {
+        (0..4)
+            .map(|o| accepted.counts.get(&(p, o)).copied().unwrap_or(0))
+            .sum::<u64>()
+    };
+    for (p, id) in polls.ids.iter().enumerate() {
+        let url = app.url(&format!("/v1/polls/{id}/results"));
+        let want = expected_total(p);
+        eventually(Duration::from_secs(60), "counts to catch up", || async {
+            let (_, r) = get_json(&url).await;
+            (r["total_votes"].as_u64() == Some(want)).then_some(())
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let mut logged = HashSet::new();
+    for (p, id) in polls.ids.iter().enumerate() {
+        let (_, r) = get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+        assert_eq!(
+            r["total_votes"].as_u64(),
+            Some(expected_total(p)),
+            "poll {p} total"
+        );
+        for o in 0..4 {
+            assert_eq!(
+                r["options"][o]["votes"].as_u64(),
+                Some(accepted.counts.get(&(p, o)).copied().unwrap_or(0)),
+                "poll {p} option {o}"
+            );
+        }
+        let log = vote_log(app.context.store.as_ref(), id).await;
+        assert_eq!(log.len() as u64, expected_total(p), "vote log of poll {p}");
+        for v in log {
+            assert!(
+                logged.insert(v.vote_id.to_string()),
+                "vote {} logged twice",
+                v.vote_id
+            );
+        }
+    }
+    assert_eq!(
+        logged, accepted.vote_ids,
+        "the vote log holds exactly the accepted votes"
+    );
+}
+
+#[actix_web::test]
+async fn tally_killed_mid_stream_and_restarted_counts_exactly() {
+    let env = TestEnv::new().await;
+    let app = start_without_tally(&env);
+    let polls = make_polls(&app, 3).await;
+    let accepted = Arc::new(Mutex::new(Accepted::default()));
+
+    let mut tally = spawn_tally(&env);
+    let sender = send_votes(&app, &polls, 3_000, accepted.clone());
+    let killer = async {
+        for round in 0..4 {
+            tokio::time::sleep(Duration::from_millis(400 + round * 150)).await;
+            sigkill(&mut tally);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            tally = spawn_tally(&env);
+        }
+    };
+    futures_util::join!(sender, killer);
+    let accepted = Arc::try_unwrap(accepted)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert_eq!(accepted.vote_ids.len(), 3_000);
+    assert_exact(&app, &polls, &accepted).await;
+    sigkill(&mut tally);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn two_tally_instances_count_exactly() {
+    let env = TestEnv::new().await;
+    let app = start_without_tally(&env);
+    let polls = make_polls(&app, 3).await;
+    let accepted = Arc::new(Mutex::new(Accepted::default()));
+
+    let mut a = spawn_tally(&env);
+    let mut b = spawn_tally(&env);
+    send_votes(&app, &polls, 3_000, accepted.clone()).await;
+    let accepted = Arc::try_unwrap(accepted)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert_exact(&app, &polls, &accepted).await;
+
+    // Both instances took part: the group has two consumers that were delivered votes.
+    let mut conn = app.context.bus.conn();
+    let mut consumers = HashSet::new();
+    for shard in 0..4 {
+        let stream = app.context.bus.keys().votes_stream(shard);
+        let reply: pollcast_bus::redis::streams::StreamInfoConsumersReply =
+            pollcast_bus::redis::AsyncCommands::xinfo_consumers(&mut conn, &stream, "tally")
+                .await
+                .unwrap();
+        consumers.extend(reply.consumers.into_iter().map(|c| c.name));
+    }
+    assert_eq!(consumers.len(), 2, "{consumers:?}");
+    sigkill(&mut a);
+    sigkill(&mut b);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn acknowledged_votes_are_trimmed_and_pending_ones_are_not() {
+    let env = TestEnv::new().await;
+    let app = start_without_tally(&env);
+    let polls = make_polls(&app, 1).await;
+    let accepted = Arc::new(Mutex::new(Accepted::default()));
+    send_votes(&app, &polls, 200, accepted.clone()).await;
+
+    let mut tally = spawn_tally(&env);
+    let accepted = Arc::try_unwrap(accepted)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert_exact(&app, &polls, &accepted).await;
+    // The trimmer runs every 5 s: everything is acknowledged, so the streams empty out.
+    let mut conn = app.context.bus.conn();
+    let keys = app.context.bus.keys().clone();
+    eventually(
+        Duration::from_secs(15),
+        "the votes streams to be trimmed",
+        || {
+            let mut conn = conn.clone();
+            let keys = keys.clone();
+            async move {
+                let mut total = 0usize;
+                for shard in 0..4 {
+                    let len: usize = pollcast_bus::redis::AsyncCommands::xlen(
+                        &mut conn,
+                        keys.votes_stream(shard),
+                    )
+                    .await
+                    .unwrap();
+                    total += len;
+                }
+                (total <= 4).then_some(())
+            }
+        },
+    )
+    .await;
+
+    // With tally dead, new votes stay pending or undelivered: the trimmer of a restarted
+    // tally must not drop them before counting them.
+    sigkill(&mut tally);
+    let more = Arc::new(Mutex::new(Accepted::default()));
+    send_votes(&app, &polls, 100, more.clone()).await;
+    let more = Arc::try_unwrap(more).ok().unwrap().into_inner().unwrap();
+    let mut all = accepted;
+    all.vote_ids.extend(more.vote_ids);
+    for (k, v) in more.counts {
+        *all.counts.entry(k).or_default() += v;
+    }
+    let mut tally = spawn_tally(&env);
+    assert_exact(&app, &polls, &all).await;
+    sigkill(&mut tally);
+    app.stop().await;
+}
