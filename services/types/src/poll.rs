@@ -232,10 +232,10 @@ impl NewPoll {
                 "verified voting is not supported yet",
             ));
         }
-        if let (Some(o), Some(c)) = (self.opens_at, self.closes_at) {
-            if c <= o {
-                errors.push(FieldError::new("closes_at", "must be after opens_at"));
-            }
+        if let (Some(o), Some(c)) = (self.opens_at, self.closes_at)
+            && c <= o
+        {
+            errors.push(FieldError::new("closes_at", "must be after opens_at"));
         }
         if self.closes_at.is_some_and(|c| c <= now) {
             errors.push(FieldError::new("closes_at", "must be in the future"));

@@ -1,0 +1,194 @@
+//! Live viewers: a viewer that stops reading must not delay the others, and every viewer
+//! always converges on the newest snapshot.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use pollcast_bus::redis::AsyncCommands;
+use pollcast_results_broadcast::ResultsBroadcast;
+use pollcast_testkit::TestEnv;
+use pollcast_types::{NewPoll, Timestamp, WorkspaceId};
+use pollcast_wire::ResultsEntry;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const FRAMES: u64 = 300;
+const PAD: usize = 32 * 1024;
+
+#[actix_web::test]
+async fn a_slow_viewer_does_not_delay_a_fast_one() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.ws_idle_secs = Some(60);
+    let app = env.spawn_app(opts, |ctx| vec![ResultsBroadcast::new(ctx).into_service()]);
+    let request: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "q", "options": [{"label": "a"}, {"label": "b"}]
+    }))
+    .unwrap();
+    let poll = request
+        .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
+        .unwrap();
+    app.context.store.insert_poll(&poll).await.unwrap();
+    let path = format!("/v1/polls/{}/live", poll.id);
+
+    // The slow viewer: completes the handshake with a tiny receive buffer, then never reads.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let addr = app.base.trim_start_matches("http://").parse().unwrap();
+    let mut slow = socket.connect(addr).await.unwrap();
+    slow.write_all(
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut head = [0u8; 12];
+    slow.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101");
+
+    // The fast viewer.
+    let (_, mut fast) = pollcast_testkit::client()
+        .ws(app.ws_url(&path))
+        .connect()
+        .await
+        .unwrap();
+
+    let reader = async {
+        let mut last = 0u64;
+        let mut received = 0u64;
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(20), fast.next())
+                .await
+                .expect("fast viewer starved")
+                .unwrap()
+                .unwrap();
+            if let awc::ws::Frame::Text(bytes) = frame {
+                let msg: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                let seq = msg["seq"].as_u64().unwrap();
+                assert!(seq >= last, "seq went backwards: {seq} after {last}");
+                last = seq;
+                received += 1;
+                if seq == FRAMES {
+                    return (Instant::now(), received);
+                }
+            }
+        }
+    };
+    let writer = async {
+        let mut conn = app.context.bus.conn();
+        let stream = app.context.bus.keys().results_stream();
+        let pad = "x".repeat(PAD);
+        for seq in 1..=FRAMES {
+            let entry = ResultsEntry {
+                poll_id: poll.id.clone(),
+                seq,
+                msg: format!(
+                    r#"{{"type":"results","poll_id":"{}","seq":{seq},"pad":"{pad}"}}"#,
+                    poll.id
+                ),
+            };
+            let _: String = conn.xadd(&stream, "*", &entry.to_fields()).await.unwrap();
+            if seq % 10 == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        Instant::now()
+    };
+    let ((got_last, received), sent_last) = futures_util::join!(reader, writer);
+    // 300 frames of 32 KiB are ~10 MB: far more than the slow viewer's socket buffers hold,
+    // so it stalled long before the end. The fast one still saw the newest frame at once.
+    let lag = got_last.saturating_duration_since(sent_last);
+    assert!(
+        lag < Duration::from_secs(2),
+        "fast viewer was held back by {lag:?}"
+    );
+    assert!(
+        received > 10,
+        "the fast viewer received only {received} frames"
+    );
+    drop(slow);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn viewers_of_unknown_or_draft_polls_get_404_and_sse_gets_the_snapshot() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), |ctx| {
+        vec![ResultsBroadcast::new(ctx).into_service()]
+    });
+    let client = pollcast_testkit::client();
+    let res = client
+        .get(app.url("/v1/polls/nope/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+
+    let request: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "q", "options": [{"label": "a"}, {"label": "b"}], "draft": true
+    }))
+    .unwrap();
+    let draft = request
+        .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
+        .unwrap();
+    app.context.store.insert_poll(&draft).await.unwrap();
+    let res = client
+        .get(app.url(&format!("/v1/polls/{}/live", draft.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let res = client
+        .get(app.url(&format!("/v1/polls/{}/results", draft.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+
+    let request: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "q", "options": [{"label": "a"}, {"label": "b"}]
+    }))
+    .unwrap();
+    let poll = request
+        .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
+        .unwrap();
+    app.context.store.insert_poll(&poll).await.unwrap();
+    let mut res = client
+        .get(app.url(&format!("/v1/polls/{}/live", poll.id)))
+        .insert_header(("Accept", "text/event-stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let chunk = tokio::time::timeout(Duration::from_secs(5), res.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = std::str::from_utf8(&chunk).unwrap();
+    assert!(text.starts_with("event: results\nid: 0\ndata: {"), "{text}");
+    assert!(text.contains(&format!(r#""poll_id":"{}""#, poll.id)));
+
+    // A second fetch of the results with the ETag is a 304.
+    let res = client
+        .get(app.url(&format!("/v1/polls/{}/results", poll.id)))
+        .send()
+        .await
+        .unwrap();
+    let etag = res.headers().get("etag").unwrap().clone();
+    let res = client
+        .get(app.url(&format!("/v1/polls/{}/results", poll.id)))
+        .insert_header(("If-None-Match", etag))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 304);
+    app.stop().await;
+}
