@@ -129,15 +129,15 @@ impl EmbeddedRedis {
                     return Ok(());
                 }
             }
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    let tail = std::fs::read_to_string(log).unwrap_or_default();
-                    let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-                    return Err(BusError::Start(format!(
-                        "redis-server exited with {status}: {}",
-                        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-                    )));
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                let tail = std::fs::read_to_string(log).unwrap_or_default();
+                let tail: Vec<&str> = tail.lines().rev().take(5).collect();
+                return Err(BusError::Start(format!(
+                    "redis-server exited with {status}: {}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                )));
             }
             if Instant::now() > deadline {
                 return Err(BusError::Start(
@@ -155,21 +155,20 @@ impl EmbeddedRedis {
         if !self.socket.exists() {
             return;
         }
-        if let Ok(client) = redis::Client::open(self.url()) {
-            if let Ok(Ok(mut conn)) = tokio::time::timeout(
+        if let Ok(client) = redis::Client::open(self.url())
+            && let Ok(Ok(mut conn)) = tokio::time::timeout(
                 Duration::from_secs(1),
                 client.get_multiplexed_async_connection(),
             )
             .await
+        {
+            tracing::warn!(socket = %self.socket.display(), "shutting down a redis-server left by an earlier run");
+            let _ = redis::cmd("SHUTDOWN").query_async::<()>(&mut conn).await;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline
+                && client.get_multiplexed_async_connection().await.is_ok()
             {
-                tracing::warn!(socket = %self.socket.display(), "shutting down a redis-server left by an earlier run");
-                let _ = redis::cmd("SHUTDOWN").query_async::<()>(&mut conn).await;
-                let deadline = Instant::now() + Duration::from_secs(10);
-                while Instant::now() < deadline
-                    && client.get_multiplexed_async_connection().await.is_ok()
-                {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
     }

@@ -20,13 +20,12 @@ pub async fn ensure_demo(context: &Context) -> StoreResult<Demo> {
         .meta(DEMO_POLL_KEY)
         .await?
         .and_then(|s| PollId::parse(&s))
+        && store.poll(&id).await?.is_some()
     {
-        if store.poll(&id).await?.is_some() {
-            return Ok(Demo {
-                poll_id: id,
-                new_key: None,
-            });
-        }
+        return Ok(Demo {
+            poll_id: id,
+            new_key: None,
+        });
     }
     let (workspace, key) = create_workspace(store, "demo").await?;
     let request: NewPoll = serde_json::from_value(serde_json::json!({

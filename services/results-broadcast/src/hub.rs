@@ -52,10 +52,10 @@ impl Hub {
 
     /// Forgets a poll once its last viewer here has gone.
     pub fn release(&self, poll: &PollId) {
-        if let Ok(mut polls) = self.polls.lock() {
-            if polls.get(poll).is_some_and(|tx| tx.receiver_count() == 0) {
-                polls.remove(poll);
-            }
+        if let Ok(mut polls) = self.polls.lock()
+            && polls.get(poll).is_some_and(|tx| tx.receiver_count() == 0)
+        {
+            polls.remove(poll);
         }
     }
 

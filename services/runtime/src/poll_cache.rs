@@ -11,8 +11,11 @@ use pollcast_types::{Poll, PollId};
 pub struct PollCache {
     store: Arc<dyn Store>,
     ttl: Duration,
-    entries: Mutex<HashMap<PollId, (Instant, Option<Arc<Poll>>)>>,
+    entries: Mutex<HashMap<PollId, Entry>>,
 }
+
+/// When the entry was read, and the poll (`None`: it did not exist).
+type Entry = (Instant, Option<Arc<Poll>>);
 
 /// Bound on cached entries; past it the cache starts over rather than grow.
 const MAX_ENTRIES: usize = 100_000;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The store contract: every `Store` implementation must pass this same suite. SQLite always
 //! runs; ScyllaDB runs when `SCYLLA_URI` is set.
 

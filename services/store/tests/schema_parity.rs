@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The SQLite and ScyllaDB schemas must describe the same tables, columns and vote-log key, so
 //! the `Store` trait, written against SQLite first, keeps fitting ScyllaDB.
 

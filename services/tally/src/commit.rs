@@ -100,11 +100,11 @@ impl Committer {
         invocation.key(keys.votes_stream(shard));
         let mut poll_index: HashMap<&PollId, usize> = HashMap::new();
         for (_, vote) in entries {
-            if let Some(v) = vote {
-                if !poll_index.contains_key(&v.poll_id) {
-                    poll_index.insert(&v.poll_id, poll_index.len() + 2);
-                    invocation.key(keys.counts(shard, &v.poll_id));
-                }
+            if let Some(v) = vote
+                && !poll_index.contains_key(&v.poll_id)
+            {
+                poll_index.insert(&v.poll_id, poll_index.len() + 2);
+                invocation.key(keys.counts(shard, &v.poll_id));
             }
         }
         invocation

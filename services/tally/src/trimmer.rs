@@ -57,15 +57,15 @@ async fn trim_shard(tally: &TallyInner, shard: u32) -> Result<(), RedisError> {
         } else {
             group.last_delivered_id.clone()
         };
-        if let Some((ms, seq)) = parse_id(&needed) {
-            if safe.as_ref().is_none_or(|(m, s, _)| (ms, seq) < (*m, *s)) {
-                safe = Some((ms, seq, needed));
-            }
+        if let Some((ms, seq)) = parse_id(&needed)
+            && safe.as_ref().is_none_or(|(m, s, _)| (ms, seq) < (*m, *s))
+        {
+            safe = Some((ms, seq, needed));
         }
-        if group.name == TALLY_GROUP {
-            if let Some(lag) = group.lag {
-                metrics::gauge!("tally_lag_entries", "shard" => shard.to_string()).set(lag as f64);
-            }
+        if group.name == TALLY_GROUP
+            && let Some(lag) = group.lag
+        {
+            metrics::gauge!("tally_lag_entries", "shard" => shard.to_string()).set(lag as f64);
         }
     }
     if let Some((_, _, min_id)) = safe {

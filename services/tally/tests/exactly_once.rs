@@ -235,7 +235,7 @@ async fn acknowledged_votes_are_trimmed_and_pending_ones_are_not() {
         .unwrap();
     assert_exact(&app, &polls, &accepted).await;
     // The trimmer runs every 5 s: everything is acknowledged, so the streams empty out.
-    let mut conn = app.context.bus.conn();
+    let conn = app.context.bus.conn();
     let keys = app.context.bus.keys().clone();
     eventually(
         Duration::from_secs(15),
