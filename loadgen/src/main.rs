@@ -1,1 +1,223 @@
-fn main() {}
+//! Load generator for pollcast. `pipeline` measures how many votes per second the whole
+//! pipeline (HTTP → vote-ingest → Redis Streams → tally → results → WebSocket) sustains.
+//!
+//! This first scenario is closed-loop (a fixed number of requests in flight): it measures
+//! throughput, not latency under a fixed arrival rate.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "pollcast load generator (sends traffic to loopback addresses only)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// Votes/s through the whole pipeline: sends --votes votes with --concurrency in flight,
+    /// then waits until a WebSocket viewer sees every accepted vote counted.
+    Pipeline {
+        /// Base URL of a running pollcast (must be a loopback address).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base: String,
+        /// An API key with polls:write (from `pollcast workspace create`).
+        #[arg(long, env = "POLLCAST_API_KEY")]
+        api_key: String,
+        /// Votes to send.
+        #[arg(long, default_value_t = 50_000)]
+        votes: u64,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Polls to spread the votes over (round-robin).
+        #[arg(long, default_value_t = 1)]
+        polls: usize,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout_secs: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = actix_web::rt::System::new();
+    let result = runtime.block_on(async move {
+        match cli.scenario {
+            Scenario::Pipeline {
+                base,
+                api_key,
+                votes,
+                concurrency,
+                polls,
+                timeout_secs,
+            } => {
+                pipeline(
+                    &base,
+                    &api_key,
+                    votes,
+                    concurrency.max(1),
+                    polls.max(1),
+                    Duration::from_secs(timeout_secs),
+                )
+                .await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error>;
+
+fn check_loopback(base: &str) -> Result<(), AnyError> {
+    let host = base
+        .trim_start_matches("http://")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    if host == "localhost" || host.starts_with("127.") || host == "[::1]" {
+        Ok(())
+    } else {
+        Err(format!("refusing to send load to {host}: loopback addresses only").into())
+    }
+}
+
+async fn pipeline(
+    base: &str,
+    api_key: &str,
+    votes: u64,
+    concurrency: usize,
+    n_polls: usize,
+    timeout: Duration,
+) -> Result<(), AnyError> {
+    check_loopback(base)?;
+    let connector = awc::Connector::new().limit(concurrency.max(100));
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connector(connector)
+        .finish();
+
+    let mut polls = Vec::new();
+    for i in 0..n_polls {
+        let body = json!({
+            "question": format!("loadgen poll {i}"),
+            "options": [{"label": "a"}, {"label": "b"}, {"label": "c"}, {"label": "d"}],
+            "dedupe": "none"
+        });
+        let mut res = client
+            .post(format!("{base}/v1/polls"))
+            .bearer_auth(api_key)
+            .send_json(&body)
+            .await
+            .map_err(|e| e.to_string())?;
+        let poll: Value = res.json().await.map_err(|e| e.to_string())?;
+        if !res.status().is_success() {
+            return Err(format!("creating a poll failed: {poll}").into());
+        }
+        polls.push(poll);
+    }
+
+    // A viewer on the first poll, to see when the last vote reaches a screen.
+    let first = polls[0]["id"].as_str().unwrap_or_default().to_owned();
+    let ws_url = format!("{}/v1/polls/{first}/live", base.replacen("http", "ws", 1));
+    let (_, mut ws) = client
+        .ws(ws_url)
+        .connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    let seen_total = Arc::new(AtomicU64::new(0));
+    let seen = seen_total.clone();
+    actix_web::rt::spawn(async move {
+        while let Some(Ok(frame)) = ws.next().await {
+            if let awc::ws::Frame::Text(bytes) = frame
+                && let Ok(msg) = serde_json::from_slice::<Value>(&bytes)
+            {
+                seen.store(msg["total_votes"].as_u64().unwrap_or(0), Ordering::Relaxed);
+            }
+        }
+    });
+
+    let accepted = Arc::new(AtomicU64::new(0));
+    let accepted_first = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    futures_util::stream::iter(0..votes)
+        .for_each_concurrent(concurrency, |i| {
+            let poll = &polls[(i as usize) % polls.len()];
+            let option = &poll["options"][(i % 4) as usize]["id"];
+            let url = format!(
+                "{base}/v1/polls/{}/votes",
+                poll["id"].as_str().unwrap_or_default()
+            );
+            let body = json!({"option_ids": [option]});
+            let (client, accepted, accepted_first, errors) = (
+                &client,
+                accepted.clone(),
+                accepted_first.clone(),
+                errors.clone(),
+            );
+            let to_first = (i as usize).is_multiple_of(polls.len());
+            async move {
+                match client.post(url).send_json(&body).await {
+                    Ok(res) if res.status().as_u16() == 202 => {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                        if to_first {
+                            accepted_first.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        })
+        .await;
+    let sent_in = start.elapsed();
+    let accepted = accepted.load(Ordering::Relaxed);
+    let want_first = accepted_first.load(Ordering::Relaxed);
+
+    // Wait until the viewer has seen every vote accepted for its poll.
+    while seen_total.load(Ordering::Relaxed) < want_first {
+        if start.elapsed() > timeout {
+            return Err(format!(
+                "timed out: the viewer saw {} of {want_first} votes",
+                seen_total.load(Ordering::Relaxed)
+            )
+            .into());
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    let on_screen_in = start.elapsed();
+
+    let report = json!({
+        "scenario": "pipeline",
+        "votes_sent": votes,
+        "accepted": accepted,
+        "errors": errors.load(Ordering::Relaxed),
+        "concurrency": concurrency,
+        "polls": polls.len(),
+        "http_seconds": sent_in.as_secs_f64(),
+        "accepted_per_second": accepted as f64 / sent_in.as_secs_f64(),
+        "all_on_screen_seconds": on_screen_in.as_secs_f64(),
+        "pipeline_votes_per_second": accepted as f64 / on_screen_in.as_secs_f64(),
+        "last_vote_to_screen_ms": (on_screen_in - sent_in).as_secs_f64() * 1000.0,
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
