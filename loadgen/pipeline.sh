@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures votes/s through the whole pipeline on this machine: builds release binaries, starts
+# Measures votes/s through the whole pipeline, then vote-to-screen latency, on this machine: builds release binaries, starts
 # `pollcast serve` (with its own redis-server) in a temp dir, runs `loadgen pipeline`, stops.
 # Usage: loadgen/pipeline.sh [VOTES] [CONCURRENCY] [POLLS]
 set -euo pipefail
@@ -15,3 +15,4 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 ./target/release/loadgen pipeline --base "http://127.0.0.1:$port" --api-key "$key" \
   --votes "$votes" --concurrency "$concurrency" --polls "$polls"
+./target/release/loadgen latency --base "http://127.0.0.1:$port" --api-key "$key" --samples 200

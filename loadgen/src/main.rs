@@ -47,6 +47,19 @@ enum Scenario {
         #[arg(long, default_value_t = 300)]
         timeout_secs: u64,
     },
+    /// Vote-to-screen latency on an idle system: casts one vote at a time and times how long
+    /// until a WebSocket viewer receives a snapshot that includes it.
+    Latency {
+        /// Base URL of a running pollcast (must be a loopback address).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base: String,
+        /// An API key with polls:write (from `pollcast workspace create`).
+        #[arg(long, env = "POLLCAST_API_KEY")]
+        api_key: String,
+        /// Votes to time.
+        #[arg(long, default_value_t = 200)]
+        samples: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +85,11 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Scenario::Latency {
+                base,
+                api_key,
+                samples,
+            } => latency(&base, &api_key, samples.max(1)).await,
         }
     });
     match result {
@@ -98,6 +116,90 @@ fn check_loopback(base: &str) -> Result<(), AnyError> {
     }
 }
 
+fn client(concurrency: usize) -> awc::Client {
+    let connector = awc::Connector::new().limit(concurrency.max(100));
+    awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connector(connector)
+        .finish()
+}
+
+/// Creates a four-option poll without de-duplication; returns the poll object.
+async fn create_poll(
+    client: &awc::Client,
+    base: &str,
+    api_key: &str,
+    name: &str,
+) -> Result<Value, AnyError> {
+    let body = json!({
+        "question": name,
+        "options": [{"label": "a"}, {"label": "b"}, {"label": "c"}, {"label": "d"}],
+        "dedupe": "none"
+    });
+    let mut res = client
+        .post(format!("{base}/v1/polls"))
+        .bearer_auth(api_key)
+        .send_json(&body)
+        .await
+        .map_err(|e| e.to_string())?;
+    let poll: Value = res.json().await.map_err(|e| e.to_string())?;
+    if !res.status().is_success() {
+        return Err(format!("creating a poll failed: {poll}").into());
+    }
+    Ok(poll)
+}
+
+async fn latency(base: &str, api_key: &str, samples: u64) -> Result<(), AnyError> {
+    check_loopback(base)?;
+    let client = client(1);
+    let poll = create_poll(&client, base, api_key, "loadgen latency").await?;
+    let id = poll["id"].as_str().unwrap_or_default().to_owned();
+    let ws_url = format!("{}/v1/polls/{id}/live", base.replacen("http", "ws", 1));
+    let (_, mut ws) = client
+        .ws(ws_url)
+        .connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut next_total = async || -> Result<u64, AnyError> {
+        loop {
+            match ws.next().await {
+                Some(Ok(awc::ws::Frame::Text(bytes))) => {
+                    let msg: Value = serde_json::from_slice(&bytes)?;
+                    return Ok(msg["total_votes"].as_u64().unwrap_or(0));
+                }
+                Some(Ok(_)) => continue,
+                _ => return Err("the WebSocket closed".into()),
+            }
+        }
+    };
+    next_total().await?;
+    let url = format!("{base}/v1/polls/{id}/votes");
+    let body = json!({"option_ids": [poll["options"][0]["id"]]});
+    let mut micros = Vec::new();
+    for i in 1..=samples {
+        let start = Instant::now();
+        let res = client
+            .post(&url)
+            .send_json(&body)
+            .await
+            .map_err(|e| e.to_string())?;
+        if res.status().as_u16() != 202 {
+            return Err(format!("vote refused: {}", res.status()).into());
+        }
+        while next_total().await? < i {}
+        micros.push(start.elapsed().as_micros() as u64);
+    }
+    micros.sort_unstable();
+    let pct = |p: f64| micros[((micros.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
+    let report = json!({
+        "scenario": "latency",
+        "samples": samples,
+        "vote_to_screen_ms": {"p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": pct(1.0)},
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
 async fn pipeline(
     base: &str,
     api_key: &str,
@@ -107,30 +209,10 @@ async fn pipeline(
     timeout: Duration,
 ) -> Result<(), AnyError> {
     check_loopback(base)?;
-    let connector = awc::Connector::new().limit(concurrency.max(100));
-    let client = awc::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connector(connector)
-        .finish();
-
+    let client = client(concurrency);
     let mut polls = Vec::new();
     for i in 0..n_polls {
-        let body = json!({
-            "question": format!("loadgen poll {i}"),
-            "options": [{"label": "a"}, {"label": "b"}, {"label": "c"}, {"label": "d"}],
-            "dedupe": "none"
-        });
-        let mut res = client
-            .post(format!("{base}/v1/polls"))
-            .bearer_auth(api_key)
-            .send_json(&body)
-            .await
-            .map_err(|e| e.to_string())?;
-        let poll: Value = res.json().await.map_err(|e| e.to_string())?;
-        if !res.status().is_success() {
-            return Err(format!("creating a poll failed: {poll}").into());
-        }
-        polls.push(poll);
+        polls.push(create_poll(&client, base, api_key, &format!("loadgen poll {i}")).await?);
     }
 
     // A viewer on the first poll, to see when the last vote reaches a screen.
