@@ -382,3 +382,102 @@ async fn a_stopped_redis_makes_ingest_answer_503_and_it_recovers_by_itself() {
     assert_eq!(get_json(&app.url("/readyz")).await.0, 200);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn viewers_on_two_broadcast_instances_both_see_the_vote() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let other = env.spawn_app(env.opts(), |ctx| {
+        vec![pollcast_results_broadcast::ResultsBroadcast::new(ctx).into_service()]
+    });
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap();
+    let path = format!("/v1/polls/{id}/live");
+    let (_, mut a) = pollcast_testkit::client()
+        .ws(app.ws_url(&path))
+        .connect()
+        .await
+        .unwrap();
+    let (_, mut b) = pollcast_testkit::client()
+        .ws(other.ws_url(&path))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut a, Duration::from_secs(5)).await["total_votes"],
+        0
+    );
+    assert_eq!(
+        next_json(&mut b, Duration::from_secs(5)).await["total_votes"],
+        0
+    );
+
+    let options = option_ids(&poll);
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    assert_eq!(
+        post_json(&url, None, &json!({"option_ids": [options[0]]}))
+            .await
+            .0,
+        202
+    );
+    for ws in [&mut a, &mut b] {
+        let msg = next_json(ws, Duration::from_secs(5)).await;
+        assert_eq!(msg["total_votes"], 1);
+        assert_eq!(msg["options"][0]["votes"], 1);
+    }
+    other.stop().await;
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn the_hosted_page_escapes_what_the_poll_owner_wrote() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(
+        &app,
+        &key,
+        json!({"question": "<script>alert(1)</script> & \"quotes\"",
+               "options": [{"label": "<img src=x onerror=alert(2)>"}, {"label": "fine"}]}),
+    )
+    .await;
+    let id = poll["id"].as_str().unwrap();
+    let mut res = pollcast_testkit::client()
+        .get(app.url(&format!("/p/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    assert!(!html.contains("<script>alert(1)"), "question not escaped");
+    assert!(!html.contains("<img src=x"), "label not escaped");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+
+    // The public poll view leaves out what only the owner may see.
+    let (status, public) = get_json(&app.url(&format!("/v1/polls/{id}"))).await;
+    assert_eq!(status, 200);
+    assert!(public.get("workspace_id").is_none() && public.get("metadata").is_none());
+    // Another workspace's key: 404, as if the poll did not exist.
+    let other_key = app.admin_key().await;
+    let res = pollcast_testkit::client()
+        .get(app.url(&format!("/v1/polls/{id}")))
+        .bearer_auth(&other_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    app.stop().await;
+}
