@@ -78,19 +78,29 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<ApiState>, ApiError> {
         .ok_or_else(|| ApiError::internal("ApiState is not registered"))
 }
 
+/// Resolves the request's credentials: `None` without an `Authorization` header, an error
+/// for credentials that are malformed, unknown or revoked.
+fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>>>> {
+    let token = bearer(req);
+    let state = state_of(req);
+    Box::pin(async move {
+        match token {
+            None => Ok(None),
+            Some(token) => Ok(Some(authenticate(&*state?, &token?).await?)),
+        }
+    })
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let token = bearer(req);
-        let state = state_of(req);
+        let caller = resolve(req);
         Box::pin(async move {
-            let token = token.unwrap_or_else(|| {
-                Err(ApiError::new(ErrorCode::Unauthorized)
-                    .with_detail("missing Authorization header"))
-            })?;
-            authenticate(&*state?, &token).await
+            caller.await?.ok_or_else(|| {
+                ApiError::new(ErrorCode::Unauthorized).with_detail("missing Authorization header")
+            })
         })
     }
 }
@@ -104,13 +114,7 @@ impl FromRequest for MaybeCaller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let token = bearer(req);
-        let state = state_of(req);
-        Box::pin(async move {
-            match token {
-                None => Ok(MaybeCaller(None)),
-                Some(token) => Ok(MaybeCaller(Some(authenticate(&*state?, &token?).await?))),
-            }
-        })
+        let caller = resolve(req);
+        Box::pin(async move { Ok(MaybeCaller(caller.await?)) })
     }
 }

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use pollcast_http::ApiError;
-use pollcast_types::{ErrorCode, Poll, PollId, PollKind, PollStatus, Timestamp};
+use pollcast_types::{ErrorCode, Poll, PollKind, Timestamp};
 
 use crate::ApiState;
 
@@ -25,14 +25,7 @@ pub async fn poll_page(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = PollId::parse(&path).ok_or(ErrorCode::PollNotFound)?;
-    let poll = state
-        .polls
-        .get(&id)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?
-        .filter(|p| p.status != PollStatus::Draft)
-        .ok_or(ErrorCode::PollNotFound)?;
+    let poll = state.polls.find_public(&path).await?;
     let page = PollPage {
         poll: &poll,
         status: poll.status_at(Timestamp::now()).as_str(),

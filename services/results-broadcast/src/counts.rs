@@ -52,21 +52,3 @@ pub fn check_visibility(poll: &Poll, now: Timestamp) -> Result<(), ApiError> {
         Err(ErrorCode::ResultsHidden.into())
     }
 }
-
-/// The poll behind a public path segment: drafts and unknown ids are both 404.
-pub async fn public_poll(
-    state: &BroadcastState,
-    raw_id: &str,
-) -> Result<std::sync::Arc<Poll>, ApiError> {
-    let id = pollcast_types::PollId::parse(raw_id).ok_or(ErrorCode::PollNotFound)?;
-    let poll = state
-        .polls
-        .get(&id)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?
-        .ok_or(ErrorCode::PollNotFound)?;
-    if poll.status == PollStatus::Draft {
-        return Err(ErrorCode::PollNotFound.into());
-    }
-    Ok(poll)
-}

@@ -10,7 +10,7 @@ use pollcast_types::{PollId, Timestamp};
 use tokio::sync::watch;
 
 use crate::BroadcastState;
-use crate::counts::{check_visibility, current, frame_of, public_poll};
+use crate::counts::{check_visibility, current, frame_of};
 use crate::hub::Frame;
 use crate::sse;
 
@@ -27,7 +27,7 @@ pub async fn live(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let poll = public_poll(&state, &path).await?;
+    let poll = state.polls.find_public(&path).await?;
     check_visibility(&poll, Timestamp::now())?;
     let rx = subscribe(&state, &poll).await?;
 

@@ -5,7 +5,7 @@ use pollcast_types::{PollStatus, Timestamp};
 use serde::Serialize;
 
 use crate::BroadcastState;
-use crate::counts::{check_visibility, current, public_poll};
+use crate::counts::{check_visibility, current};
 
 #[derive(Serialize)]
 struct ResultsBody<'a> {
@@ -32,7 +32,7 @@ pub async fn results(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let poll = public_poll(&state, &path).await?;
+    let poll = state.polls.find_public(&path).await?;
     let now = Timestamp::now();
     check_visibility(&poll, now)?;
     let snapshot = current(&state, &poll).await?;

@@ -12,4 +12,4 @@ pub use application::{Application, RunningApp, Service};
 pub use context::{Context, StartError};
 pub use poll_cache::PollCache;
 pub use secret::{ServerSecret, hex, unhex};
-pub use standalone::run_standalone;
+pub use standalone::service_main;

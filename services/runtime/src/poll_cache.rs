@@ -2,8 +2,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use pollcast_http::ApiError;
 use pollcast_store::{Store, StoreResult};
-use pollcast_types::{Poll, PollId};
+use pollcast_types::{ErrorCode, Poll, PollId, PollStatus};
 
 /// A short-lived cache of polls by id, misses included, so a burst of votes on one poll (or a
 /// flood of votes for polls that do not exist) costs one store read per poll per `ttl`.
@@ -39,6 +40,25 @@ impl PollCache {
                 entries.clear();
             }
             entries.insert(id.clone(), (Instant::now(), poll.clone()));
+        }
+        Ok(poll)
+    }
+
+    /// The poll a path segment names: `404 poll_not_found` when the id is malformed or
+    /// unknown, `503` when the store cannot answer.
+    pub async fn find(&self, raw_id: &str) -> Result<Arc<Poll>, ApiError> {
+        let id = PollId::parse(raw_id).ok_or(ErrorCode::PollNotFound)?;
+        self.get(&id)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?
+            .ok_or_else(|| ErrorCode::PollNotFound.into())
+    }
+
+    /// Like [`Self::find`], for anonymous callers: drafts are private, so also 404.
+    pub async fn find_public(&self, raw_id: &str) -> Result<Arc<Poll>, ApiError> {
+        let poll = self.find(raw_id).await?;
+        if poll.status == PollStatus::Draft {
+            return Err(ErrorCode::PollNotFound.into());
         }
         Ok(poll)
     }

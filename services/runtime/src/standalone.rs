@@ -1,16 +1,27 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::{Args, FromArgMatches};
 use pollcast_config::Opts;
 
 use crate::{Application, Context, Service};
 
-/// The whole `main` of a single-service binary: settings, logs, context, serve until stopped.
-/// Standalone services never start a redis-server of their own: several of them must share one.
-pub async fn run_standalone<F>(opts: Opts, services: F) -> ExitCode
+/// The whole `main` of a single-service binary: flags, settings, logs, context, then serve
+/// until stopped. Standalone services never start a redis-server of their own: several of
+/// them must share one.
+pub async fn service_main<F>(name: &'static str, about: &'static str, services: F) -> ExitCode
 where
     F: FnOnce(&Context) -> Vec<Arc<dyn Service>>,
 {
+    let command = Opts::augment_args(
+        clap::Command::new(name)
+            .about(about)
+            .version(env!("CARGO_PKG_VERSION")),
+    );
+    let opts = match Opts::from_arg_matches(&command.get_matches()) {
+        Ok(opts) => opts,
+        Err(e) => e.exit(),
+    };
     let settings = match opts.resolve() {
         Ok(s) => s,
         Err(e) => {

@@ -2,9 +2,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use pollcast_types::vote::{join_option_ids, split_option_ids};
 use pollcast_types::{
-    ApiKeyId, ApiKeyRecord, OptionId, Poll, PollId, ResultsSnapshot, Scope, Timestamp, VoteId,
-    VoteRecord, Workspace, WorkspaceId,
+    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Scope, Timestamp, VoteId, VoteRecord,
+    Workspace, WorkspaceId,
 };
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -106,14 +107,7 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
         Some(VoteRecord {
             vote_id: VoteId::parse(&vote_id)?,
             poll_id: PollId::parse(&poll_id)?,
-            option_ids: if option_ids.is_empty() {
-                Vec::new()
-            } else {
-                option_ids
-                    .split(',')
-                    .map(OptionId::parse)
-                    .collect::<Option<_>>()?
-            },
+            option_ids: split_option_ids(&option_ids)?,
             rating,
             voter,
             received_at: Timestamp::from_millis(received_at),
@@ -250,12 +244,7 @@ impl Store for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
                 for v in &votes {
-                    let opts = v
-                        .option_ids
-                        .iter()
-                        .map(OptionId::as_str)
-                        .collect::<Vec<_>>()
-                        .join(",");
+                    let opts = join_option_ids(&v.option_ids);
                     inserted += stmt.execute(params![
                         v.poll_id.as_str(),
                         v.bucket(),

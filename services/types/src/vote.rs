@@ -25,6 +25,23 @@ impl VoteRecord {
     }
 }
 
+/// Option ids as one comma-separated string (ids never contain commas): the form the votes
+/// stream and the vote log keep them in.
+pub fn join_option_ids(ids: &[OptionId]) -> String {
+    ids.iter()
+        .map(OptionId::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The inverse of [`join_option_ids`]; `None` if any id is malformed.
+pub fn split_option_ids(s: &str) -> Option<Vec<OptionId>> {
+    if s.is_empty() {
+        return Some(Vec::new());
+    }
+    s.split(',').map(OptionId::parse).collect()
+}
+
 pub fn bucket_of(vote_id: &VoteId) -> i64 {
     vote_id.timestamp_ms().div_euclid(BUCKET_MILLIS)
 }

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
-use pollcast_types::{OptionId, PollId, Timestamp, VoteId, VoteRecord};
+use pollcast_types::vote::{join_option_ids, split_option_ids};
+use pollcast_types::{PollId, Timestamp, VoteId, VoteRecord};
 
 /// Format version written in every entry, so a reader can refuse what it does not understand.
 const VERSION: &str = "1";
@@ -25,12 +26,7 @@ impl VoteEntry {
     /// Field/value pairs in XADD order.
     pub fn to_fields(&self) -> Vec<(&'static str, String)> {
         let v = &self.0;
-        let opts = v
-            .option_ids
-            .iter()
-            .map(OptionId::as_str)
-            .collect::<Vec<_>>()
-            .join(",");
+        let opts = join_option_ids(&v.option_ids);
         let mut fields = vec![
             ("v", VERSION.to_owned()),
             ("id", v.vote_id.to_string()),
@@ -55,14 +51,7 @@ impl VoteEntry {
         }
         let vote_id = VoteId::parse(get("id")?).ok_or(DecodeError::Malformed("id"))?;
         let poll_id = PollId::parse(get("poll")?).ok_or(DecodeError::Malformed("poll"))?;
-        let opts = get("opts")?;
-        let option_ids = if opts.is_empty() {
-            Vec::new()
-        } else {
-            opts.split(',')
-                .map(|s| OptionId::parse(s).ok_or(DecodeError::Malformed("opts")))
-                .collect::<Result<_, _>>()?
-        };
+        let option_ids = split_option_ids(get("opts")?).ok_or(DecodeError::Malformed("opts"))?;
         let at = get("at")?
             .parse::<i64>()
             .map_err(|_| DecodeError::Malformed("at"))?;
@@ -87,6 +76,7 @@ impl VoteEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pollcast_types::OptionId;
 
     fn sample() -> VoteRecord {
         VoteRecord {

@@ -1,7 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use pollcast_http::ApiError;
-use pollcast_types::{ErrorCode, NewPoll, PollId, PollStatus, Scope, Timestamp};
+use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
 
 use crate::ApiState;
 use crate::auth::{Caller, MaybeCaller};
@@ -35,13 +35,7 @@ pub async fn get(
     caller: MaybeCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = PollId::parse(&path).ok_or(ErrorCode::PollNotFound)?;
-    let poll = state
-        .polls
-        .get(&id)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?
-        .ok_or(ErrorCode::PollNotFound)?;
+    let poll = state.polls.find(&path).await?;
     let owner = match &caller.0 {
         Some(c) if c.workspace_id == poll.workspace_id => {
             c.require(Scope::PollsRead)?;

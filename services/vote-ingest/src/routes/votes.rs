@@ -47,13 +47,7 @@ async fn accept(
     req: &HttpRequest,
     body: CastVote,
 ) -> Result<HttpResponse, ApiError> {
-    let poll_id = PollId::parse(poll_id).ok_or(ErrorCode::PollNotFound)?;
-    let poll = state
-        .polls
-        .get(&poll_id)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?
-        .ok_or(ErrorCode::PollNotFound)?;
+    let poll = state.polls.find(poll_id).await?;
     let now = Timestamp::now();
     match poll.status_at(now) {
         PollStatus::Open => {}
