@@ -481,3 +481,26 @@ async fn the_hosted_page_escapes_what_the_poll_owner_wrote() {
     assert_eq!(res.status().as_u16(), 404);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn ip_dedupe_allows_one_vote_per_address_and_none_allows_many() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    for (dedupe, second) in [("ip", 409), ("none", 202)] {
+        let poll = create_poll(&app, &key, simple_poll(2, dedupe)).await;
+        let id = poll["id"].as_str().unwrap();
+        let url = app.url(&format!("/v1/polls/{id}/votes"));
+        let body = json!({"option_ids": [option_ids(&poll)[0]]});
+        assert_eq!(post_json(&url, None, &body).await.0, 202, "{dedupe}");
+        // A fresh voter token does not help on an ip poll: the address already voted.
+        let token = voter_token(&app).await;
+        let with_token = json!({"option_ids": [option_ids(&poll)[1]], "voter_token": token});
+        assert_eq!(
+            post_json(&url, None, &with_token).await.0,
+            second,
+            "{dedupe}"
+        );
+    }
+    app.stop().await;
+}

@@ -214,6 +214,37 @@ async fn two_tally_instances_count_exactly() {
         consumers.extend(reply.consumers.into_iter().map(|c| c.name));
     }
     assert_eq!(consumers.len(), 2, "{consumers:?}");
+
+    // Coalescing holds across instances: consecutive snapshots of a poll are at least the
+    // interval (50 ms here) apart, whichever instance published them, and far fewer than votes.
+    let entries: pollcast_bus::redis::streams::StreamRangeReply =
+        pollcast_bus::redis::AsyncCommands::xrange_all(
+            &mut conn,
+            app.context.bus.keys().results_stream(),
+        )
+        .await
+        .unwrap();
+    let mut last_at: HashMap<String, u64> = HashMap::new();
+    let mut per_poll: HashMap<String, usize> = HashMap::new();
+    for entry in entries.ids {
+        let fields = pollcast_bus::entry_fields(&entry.map);
+        let poll = fields["poll"].clone();
+        let at: u64 = entry.id.split('-').next().unwrap().parse().unwrap();
+        if let Some(prev) = last_at.insert(poll.clone(), at) {
+            assert!(
+                at - prev >= 45,
+                "two snapshots of {poll} {} ms apart",
+                at - prev
+            );
+        }
+        *per_poll.entry(poll).or_default() += 1;
+    }
+    for (poll, n) in per_poll {
+        assert!(
+            n < 500,
+            "{n} snapshots for about 1000 votes of {poll}: not coalesced"
+        );
+    }
     sigkill(&mut a);
     sigkill(&mut b);
     app.stop().await;
