@@ -15,4 +15,5 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 ./target/release/loadgen pipeline --base "http://127.0.0.1:$port" --api-key "$key" \
   --votes "$votes" --concurrency "$concurrency" --polls "$polls"
-./target/release/loadgen latency --base "http://127.0.0.1:$port" --api-key "$key" --samples 200
+./target/release/loadgen latency --base "http://127.0.0.1:$port" --api-key "$key" --samples 200 --interval-ms 150
+./target/release/loadgen latency --base "http://127.0.0.1:$port" --api-key "$key" --samples 200 --interval-ms 0

@@ -59,6 +59,11 @@ enum Scenario {
         /// Votes to time.
         #[arg(long, default_value_t = 200)]
         samples: u64,
+        /// Pause between samples. Below the server's coalescing interval (100 ms) each vote
+        /// waits for the previous snapshot's interval to pass, which measures the coalescing,
+        /// not the pipeline.
+        #[arg(long, default_value_t = 150)]
+        interval_ms: u64,
     },
 }
 
@@ -89,7 +94,16 @@ fn main() -> ExitCode {
                 base,
                 api_key,
                 samples,
-            } => latency(&base, &api_key, samples.max(1)).await,
+                interval_ms,
+            } => {
+                latency(
+                    &base,
+                    &api_key,
+                    samples.max(1),
+                    Duration::from_millis(interval_ms),
+                )
+                .await
+            }
         }
     });
     match result {
@@ -149,7 +163,12 @@ async fn create_poll(
     Ok(poll)
 }
 
-async fn latency(base: &str, api_key: &str, samples: u64) -> Result<(), AnyError> {
+async fn latency(
+    base: &str,
+    api_key: &str,
+    samples: u64,
+    interval: Duration,
+) -> Result<(), AnyError> {
     check_loopback(base)?;
     let client = client(1);
     let poll = create_poll(&client, base, api_key, "loadgen latency").await?;
@@ -177,6 +196,7 @@ async fn latency(base: &str, api_key: &str, samples: u64) -> Result<(), AnyError
     let body = json!({"option_ids": [poll["options"][0]["id"]]});
     let mut micros = Vec::new();
     for i in 1..=samples {
+        actix_web::rt::time::sleep(interval).await;
         let start = Instant::now();
         let res = client
             .post(&url)
@@ -194,6 +214,7 @@ async fn latency(base: &str, api_key: &str, samples: u64) -> Result<(), AnyError
     let report = json!({
         "scenario": "latency",
         "samples": samples,
+        "interval_ms": interval.as_millis() as u64,
         "vote_to_screen_ms": {"p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": pct(1.0)},
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
