@@ -192,3 +192,72 @@ async fn viewers_of_unknown_or_draft_polls_get_404_and_sse_gets_the_snapshot() {
     assert_eq!(res.status().as_u16(), 304);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn the_server_pings_and_drops_a_viewer_that_never_answers() {
+    use futures_util::SinkExt;
+    let env = TestEnv::new().await;
+    // Pings every second; a viewer silent for 3 s is dropped.
+    let app = env.spawn_app(env.opts(), |ctx| {
+        vec![ResultsBroadcast::new(ctx).into_service()]
+    });
+    let request: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "q", "options": [{"label": "a"}, {"label": "b"}]
+    }))
+    .unwrap();
+    let poll = request
+        .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
+        .unwrap();
+    app.context.store.insert_poll(&poll).await.unwrap();
+    let path = format!("/v1/polls/{}/live", poll.id);
+    let (_, mut silent) = pollcast_testkit::client()
+        .ws(app.ws_url(&path))
+        .connect()
+        .await
+        .unwrap();
+    let (_, mut polite) = pollcast_testkit::client()
+        .ws(app.ws_url(&path))
+        .connect()
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    let silent_side = async {
+        let mut pings = 0;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), silent.next())
+                .await
+                .unwrap()
+            {
+                Some(Ok(awc::ws::Frame::Ping(_))) => pings += 1,
+                Some(Ok(awc::ws::Frame::Close(_))) | None | Some(Err(_)) => {
+                    return (pings, started.elapsed());
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    };
+    let polite_side = async {
+        // Answers every ping for 5 s, past the idle limit, and must still be connected.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match tokio::time::timeout(Duration::from_secs(3), polite.next()).await {
+                Ok(Some(Ok(awc::ws::Frame::Ping(p)))) => {
+                    polite.send(awc::ws::Message::Pong(p)).await.unwrap()
+                }
+                Ok(Some(Ok(awc::ws::Frame::Close(_)))) | Ok(None) => {
+                    panic!("a viewer answering pings was dropped")
+                }
+                _ => {}
+            }
+        }
+    };
+    let ((pings, dropped_after), ()) = futures_util::join!(silent_side, polite_side);
+    assert!(pings >= 1, "the server never pinged");
+    assert!(
+        dropped_after >= Duration::from_secs(2) && dropped_after < Duration::from_secs(8),
+        "{dropped_after:?}"
+    );
+    drop((silent, polite));
+    app.stop().await;
+}
