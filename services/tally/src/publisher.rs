@@ -21,6 +21,7 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
+            _ = tally.dirty.marked() => {}
             _ = tokio::time::sleep(tick) => {}
         }
         for (shard, poll) in tally.dirty.take() {
@@ -28,10 +29,10 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
                 Ok(true) => {}
                 // Another instance published within the interval: try again next tick, so
                 // the counts this instance added are not left unpublished.
-                Ok(false) => tally.dirty.mark(shard, poll),
+                Ok(false) => tally.dirty.retry_later(shard, poll),
                 Err(e) => {
                     tracing::warn!(poll = %poll, error = %e, "publishing results failed; will retry");
-                    tally.dirty.mark(shard, poll);
+                    tally.dirty.retry_later(shard, poll);
                 }
             }
         }
