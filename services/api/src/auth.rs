@@ -19,6 +19,8 @@ pub struct Caller {
     pub workspace_id: WorkspaceId,
     pub key_id: ApiKeyId,
     pub scopes: Vec<Scope>,
+    /// Whether the credential was an access token rather than the API key itself.
+    pub via_token: bool,
 }
 
 impl Caller {
@@ -55,20 +57,48 @@ fn bearer(req: &HttpRequest) -> Option<Result<String, ApiError>> {
     )
 }
 
-async fn authenticate(state: &ApiState, token: &str) -> Result<Caller, ApiError> {
-    let record = state
-        .context
-        .store
-        .api_key_by_hash(&hash_key(token))
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
-    match record {
-        Some(key) if key.revoked_at.is_none() => Ok(Caller {
-            workspace_id: key.workspace_id,
-            key_id: key.id,
-            scopes: key.scopes,
-        }),
-        _ => Err(ApiError::new(ErrorCode::Unauthorized).with_detail("unknown or revoked API key")),
+/// API keys (`pk_...`) are looked up by hash; anything else must be an access token. Both
+/// are checked against the store on every request, so a revoked key (and every token minted
+/// from it) stops working at once.
+async fn authenticate(state: &ApiState, credential: &str) -> Result<Caller, ApiError> {
+    let unauthorized =
+        |why: &str| ApiError::new(ErrorCode::Unauthorized).with_detail(why.to_owned());
+    let store = &state.context.store;
+    let unavailable = |e: pollcast_store::StoreError| ApiError::unavailable(e.to_string());
+    if credential.starts_with("pk_") {
+        return match store
+            .api_key_by_hash(&hash_key(credential))
+            .await
+            .map_err(unavailable)?
+        {
+            Some(key) if key.revoked_at.is_none() => Ok(Caller {
+                workspace_id: key.workspace_id,
+                key_id: key.id,
+                scopes: key.scopes,
+                via_token: false,
+            }),
+            _ => Err(unauthorized("unknown or revoked API key")),
+        };
+    }
+    let token = state
+        .tokens
+        .verify(credential)
+        .ok_or_else(|| unauthorized("invalid or expired access token"))?;
+    match store.api_key(&token.key_id).await.map_err(unavailable)? {
+        Some(key) if key.revoked_at.is_none() && key.workspace_id == token.workspace_id => {
+            Ok(Caller {
+                workspace_id: token.workspace_id,
+                key_id: token.key_id,
+                // Never more than the key has now.
+                scopes: token
+                    .scopes
+                    .into_iter()
+                    .filter(|s| s.is_granted_by(&key.scopes))
+                    .collect(),
+                via_token: true,
+            })
+        }
+        _ => Err(unauthorized("the access token's API key was revoked")),
     }
 }
 

@@ -6,6 +6,7 @@ mod page;
 mod poll_view;
 pub mod polls;
 mod routes;
+pub mod tokens;
 pub mod workspaces;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use pollcast_runtime::{Context, PollCache, Service};
 pub struct ApiState {
     pub context: Context,
     pub polls: PollCache,
+    pub tokens: tokens::TokenIssuer,
 }
 
 #[derive(Clone)]
@@ -30,6 +32,11 @@ impl Api {
             state: web::Data::new(ApiState {
                 context: context.clone(),
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
+                tokens: tokens::TokenIssuer::new(
+                    context.secret.clone(),
+                    &context.settings.jwt_kid,
+                    &context.settings.jwt_previous_kids,
+                ),
             }),
         }
     }
@@ -46,6 +53,13 @@ impl Service for Api {
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
+            .route("/v1/api-keys", web::post().to(routes::api_keys::create))
+            .route("/v1/api-keys", web::get().to(routes::api_keys::list))
+            .route(
+                "/v1/api-keys/{key_id}",
+                web::delete().to(routes::api_keys::revoke),
+            )
+            .route("/v1/auth/token", web::post().to(routes::tokens::issue))
             .route("/v1/polls", web::post().to(routes::polls::create))
             .route("/v1/polls/{poll_id}", web::get().to(routes::polls::get))
             .route("/p/{poll_id}", web::get().to(page::poll_page))

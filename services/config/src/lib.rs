@@ -61,6 +61,13 @@ pub struct Opts {
     /// appendfsync policy of the embedded redis-server: `always` or `everysec`.
     #[arg(long, env = "POLLCAST_REDIS_FSYNC")]
     pub redis_fsync: Option<String>,
+    /// Id of the key that signs new access tokens. Rotate by moving to a new id and keeping
+    /// the old one in --jwt-previous-kids until its tokens have expired (15 minutes).
+    #[arg(long, env = "POLLCAST_JWT_KID")]
+    pub jwt_kid: Option<String>,
+    /// Key ids still accepted on access tokens (comma list).
+    #[arg(long, env = "POLLCAST_JWT_PREVIOUS_KIDS", value_delimiter = ',')]
+    pub jwt_previous_kids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
@@ -89,6 +96,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub workers: usize,
     pub redis_fsync: String,
+    pub jwt_kid: String,
+    pub jwt_previous_kids: Vec<String>,
 }
 
 pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast"];
@@ -165,6 +174,8 @@ impl Opts {
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             redis_fsync,
+            jwt_kid: o.jwt_kid.unwrap_or_else(|| "k1".to_owned()),
+            jwt_previous_kids: o.jwt_previous_kids.unwrap_or_default(),
         })
     }
 
@@ -186,6 +197,8 @@ impl Opts {
             log_format: self.log_format.or(file.log_format),
             workers: self.workers.or(file.workers),
             redis_fsync: self.redis_fsync.or(file.redis_fsync),
+            jwt_kid: self.jwt_kid.or(file.jwt_kid),
+            jwt_previous_kids: self.jwt_previous_kids.or(file.jwt_previous_kids),
         }
     }
 }

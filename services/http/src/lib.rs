@@ -5,6 +5,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics_middleware;
 pub mod ops;
+pub mod pagination;
 pub mod telemetry;
 
 pub use error::{ApiError, set_problem_base};

@@ -7,12 +7,22 @@ mod error;
 mod sqlite;
 
 use async_trait::async_trait;
-use pollcast_types::{ApiKeyRecord, Poll, PollId, ResultsSnapshot, VoteId, VoteRecord, Workspace};
+use pollcast_types::{
+    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord,
+    Workspace, WorkspaceId,
+};
 
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A position in a newest-first list: the last item's creation time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    pub created_at: i64,
+    pub id: String,
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -22,6 +32,21 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_workspace(&self, workspace: &Workspace) -> StoreResult<()>;
     async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn api_key(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKeyRecord>>;
+    /// A workspace's keys, newest first, after the cursor.
+    async fn api_keys(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Revokes a key of the workspace; false when it has no such (unrevoked) key.
+    async fn revoke_api_key(
+        &self,
+        workspace: &WorkspaceId,
+        id: &ApiKeyId,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
 
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()>;
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>>;

@@ -11,7 +11,7 @@ use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{OptionalExtension, Row, params};
 
-use crate::{Store, StoreError, StoreResult};
+use crate::{After, Store, StoreError, StoreResult};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../../schema/sqlite/0001_init.sql")];
 
@@ -194,6 +194,65 @@ impl Store for SqliteStore {
             )
             .optional()?
             .transpose()
+        })
+        .await
+    }
+
+    async fn api_key(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKeyRecord>> {
+        let id = id.to_string();
+        self.run(move |c| {
+            c.query_row(
+                "SELECT id, workspace_id, name, key_hash, scopes, created_at, revoked_at
+                 FROM api_keys WHERE id = ?1",
+                [id],
+                api_key_from_row,
+            )
+            .optional()?
+            .transpose()
+        })
+        .await
+    }
+
+    async fn api_keys(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<ApiKeyRecord>> {
+        let ws = workspace.to_string();
+        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
+        let limit = limit.min(1000) as i64;
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, workspace_id, name, key_hash, scopes, created_at, revoked_at
+                 FROM api_keys
+                 WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
+                 ORDER BY created_at DESC, id DESC LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![ws, at, id, limit], api_key_from_row)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        workspace: &WorkspaceId,
+        id: &ApiKeyId,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let (ws, id) = (workspace.to_string(), id.to_string());
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE api_keys SET revoked_at = ?1
+                 WHERE id = ?2 AND workspace_id = ?3 AND revoked_at IS NULL",
+                params![at.as_millis(), id, ws],
+            )?;
+            Ok(n == 1)
         })
         .await
     }

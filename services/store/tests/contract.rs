@@ -30,9 +30,69 @@ async fn run_suite(store: &dyn Store) {
     store.insert_api_key(&key).await.unwrap();
     assert_eq!(
         store.api_key_by_hash(&key.key_hash).await.unwrap(),
-        Some(key)
+        Some(key.clone())
     );
     assert_eq!(store.api_key_by_hash("nope").await.unwrap(), None);
+    assert_eq!(store.api_key(&key.id).await.unwrap().as_ref(), Some(&key));
+
+    // Keys list newest first, page by cursor, and revoke only within their workspace.
+    let mut ids = vec![key.id.clone()];
+    for i in 0..4 {
+        let k = ApiKeyRecord {
+            id: ApiKeyId::generate(),
+            key_hash: format!("hash-{i}-{}", ws.id),
+            created_at: Timestamp::from_millis(key.created_at.as_millis() + 1 + i),
+            ..key.clone()
+        };
+        store.insert_api_key(&k).await.unwrap();
+        ids.push(k.id);
+    }
+    ids.reverse();
+    let first = store.api_keys(&ws.id, None, 3).await.unwrap();
+    let last = first.last().unwrap();
+    let after = pollcast_store::After {
+        created_at: last.created_at.as_millis(),
+        id: last.id.to_string(),
+    };
+    let second = store.api_keys(&ws.id, Some(&after), 3).await.unwrap();
+    let listed: Vec<_> = first.iter().chain(&second).map(|k| k.id.clone()).collect();
+    assert_eq!(listed, ids);
+    let other_ws = WorkspaceId::generate();
+    assert!(
+        !store
+            .revoke_api_key(&other_ws, &key.id, Timestamp::now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .api_keys(&other_ws, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .revoke_api_key(&ws.id, &ids[0], Timestamp::now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_api_key(&ws.id, &ids[0], Timestamp::now())
+            .await
+            .unwrap(),
+        "revoked once"
+    );
+    assert!(
+        store
+            .api_key(&ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
 
     // Polls round-trip whole.
     let req: NewPoll = serde_json::from_value(serde_json::json!({

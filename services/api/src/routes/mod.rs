@@ -1,1 +1,3 @@
+pub mod api_keys;
 pub mod polls;
+pub mod tokens;

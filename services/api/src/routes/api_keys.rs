@@ -1,0 +1,143 @@
+use actix_web::{HttpResponse, web};
+use pollcast_http::ApiError;
+use pollcast_http::pagination::{self, bad_cursor};
+use pollcast_store::After;
+use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::ApiState;
+use crate::auth::Caller;
+use crate::workspaces::issue_key;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    name: String,
+    scopes: Vec<Scope>,
+}
+
+#[derive(Serialize)]
+struct KeyView<'a> {
+    id: &'a ApiKeyId,
+    name: &'a str,
+    scopes: &'a [Scope],
+    created_at: Timestamp,
+    revoked_at: Option<Timestamp>,
+    /// Only in the creating response: the key itself, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+}
+
+fn view(k: &ApiKeyRecord) -> KeyView<'_> {
+    KeyView {
+        id: &k.id,
+        name: &k.name,
+        scopes: &k.scopes,
+        created_at: k.created_at,
+        revoked_at: k.revoked_at,
+        key: None,
+    }
+}
+
+/// `POST /v1/api-keys` (admin).
+pub async fn create(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: web::Json<NewKey>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let NewKey { name, scopes } = body.into_inner();
+    let name = name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "must be 1 to 100 characters"));
+    }
+    if scopes.is_empty() {
+        errors.push(FieldError::new("scopes", "must name at least one scope"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut scopes = scopes;
+    scopes.sort_by_key(|s| s.as_str());
+    scopes.dedup();
+    let issued = issue_key(&caller.workspace_id, name, scopes);
+    state
+        .context
+        .store
+        .insert_api_key(&issued.record)
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    tracing::info!(key = %issued.record.id, workspace = %caller.workspace_id, "api key created");
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(KeyView {
+            key: Some(&issued.secret),
+            ..view(&issued.record)
+        }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// `GET /v1/api-keys` (admin), newest first.
+pub async fn list(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let limit = pagination::limit(query.limit)?;
+    let after = match &query.cursor {
+        Some(c) => Some(decode_cursor(c).ok_or_else(bad_cursor)?),
+        None => None,
+    };
+    let keys = state
+        .context
+        .store
+        .api_keys(&caller.workspace_id, after.as_ref(), limit + 1)
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let page = pagination::page(
+        keys,
+        limit,
+        |k| format!("{}.{}", k.created_at.as_millis(), k.id),
+        |k| serde_json::to_value(view(k)).unwrap_or_default(),
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(page))
+}
+
+fn decode_cursor(c: &str) -> Option<After> {
+    let (at, id) = c.split_once('.')?;
+    Some(After {
+        created_at: at.parse().ok()?,
+        id: ApiKeyId::parse(id)?.to_string(),
+    })
+}
+
+/// `DELETE /v1/api-keys/{id}` (admin): revoked at once, for the key and its tokens.
+pub async fn revoke(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let id = ApiKeyId::parse(&path).ok_or(ErrorCode::NotFound)?;
+    let revoked = state
+        .context
+        .store
+        .revoke_api_key(&caller.workspace_id, &id, Timestamp::now())
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    if !revoked {
+        return Err(ErrorCode::NotFound.into());
+    }
+    tracing::info!(key = %id, workspace = %caller.workspace_id, "api key revoked");
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,55 @@
+//! Cursor pagination: `?limit=` (1..200, default 50) and `?cursor=`, answered with
+//! `{"data": [...], "next_cursor": "..." | null}`.
+
+use pollcast_types::FieldError;
+use serde::Serialize;
+
+use crate::ApiError;
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The page size asked for, checked.
+pub fn limit(requested: Option<i64>) -> Result<usize, ApiError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as usize),
+        Some(_) => Err(ApiError::validation(vec![FieldError::new(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )])),
+    }
+}
+
+/// Builds a page from up to `limit + 1` items: the extra one only says another page exists.
+pub fn page<T, U>(
+    mut items: Vec<T>,
+    limit: usize,
+    cursor_of: impl Fn(&T) -> String,
+    view: impl Fn(&T) -> U,
+) -> Page<U> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Page {
+        next_cursor: if more {
+            items.last().map(&cursor_of)
+        } else {
+            None
+        },
+        data: items.iter().map(view).collect(),
+    }
+}
+
+/// A cursor that does not decode is a client error, not a silent first page.
+pub fn bad_cursor() -> ApiError {
+    ApiError::validation(vec![FieldError::new(
+        "cursor",
+        "is not a cursor this API issued",
+    )])
+}
