@@ -3,12 +3,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use pollcast_http::ApiError;
-use pollcast_runtime::hex;
-use pollcast_types::{ApiKeyId, ErrorCode, Scope, WorkspaceId};
+use pollcast_runtime::{PollCache, hex};
+use pollcast_types::{ApiKeyId, ErrorCode, Poll, Scope, WorkspaceId};
 use sha2::{Digest, Sha256};
 
 use crate::ApiState;
@@ -24,6 +25,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A poll of the caller's workspace. Every owner-only route reaches polls through here:
+    /// another workspace's poll is `404`, exactly as if it did not exist.
+    pub async fn poll(&self, polls: &PollCache, raw_id: &str) -> Result<Arc<Poll>, ApiError> {
+        let poll = polls.find(raw_id).await?;
+        if poll.workspace_id != self.workspace_id {
+            return Err(ErrorCode::PollNotFound.into());
+        }
+        Ok(poll)
+    }
+
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         if scope.is_granted_by(&self.scopes) {
             Ok(())

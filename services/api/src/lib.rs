@@ -61,7 +61,16 @@ impl Service for Api {
             )
             .route("/v1/auth/token", web::post().to(routes::tokens::issue))
             .route("/v1/polls", web::post().to(routes::polls::create))
+            .route("/v1/polls", web::get().to(routes::polls::list))
             .route("/v1/polls/{poll_id}", web::get().to(routes::polls::get))
+            .route(
+                "/v1/polls/{poll_id}/votes",
+                web::get().to(routes::votes::list),
+            )
+            .route(
+                "/v1/polls/{poll_id}/votes.csv",
+                web::get().to(routes::votes::csv),
+            )
             .route("/p/{poll_id}", web::get().to(page::poll_page))
             .route("/static/{file}", web::get().to(page::asset));
     }

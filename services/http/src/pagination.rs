@@ -46,6 +46,22 @@ pub fn page<T, U>(
     }
 }
 
+/// The cursor of a newest-first list: the last item's creation time and id.
+pub fn after_cursor(created_at_ms: i64, id: &str) -> String {
+    format!("{created_at_ms}.{id}")
+}
+
+/// The inverse of [`after_cursor`], refusing what it did not make.
+pub fn parse_after_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
+    cursor
+        .split_once('.')
+        .and_then(|(at, id)| {
+            let at = at.parse().ok()?;
+            pollcast_types::ids::is_url_safe(id, 64).then(|| (at, id.to_owned()))
+        })
+        .ok_or_else(bad_cursor)
+}
+
 /// A cursor that does not decode is a client error, not a silent first page.
 pub fn bad_cursor() -> ApiError {
     ApiError::validation(vec![FieldError::new(

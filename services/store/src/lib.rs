@@ -50,6 +50,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()>;
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>>;
+    /// A workspace's polls, newest first, after the cursor.
+    async fn polls(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Poll>>;
 
     /// Appends votes to the vote log. Idempotent: a vote whose id is already there is left
     /// as it is. Returns how many were new.

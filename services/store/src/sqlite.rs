@@ -288,6 +288,32 @@ impl Store for SqliteStore {
             .transpose()
     }
 
+    async fn polls(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Poll>> {
+        let ws = workspace.to_string();
+        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
+        let limit = limit.min(1000) as i64;
+        let bodies: Vec<String> = self
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT body FROM polls
+                     WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
+                     ORDER BY created_at DESC, id DESC LIMIT ?4",
+                )?;
+                let rows = stmt.query_map(params![ws, at, id, limit], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(corrupt))
+            .collect()
+    }
+
     async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<u64> {
         if votes.is_empty() {
             return Ok(0);

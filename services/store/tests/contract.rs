@@ -104,6 +104,27 @@ async fn run_suite(store: &dyn Store) {
     store.insert_poll(&poll).await.unwrap();
     assert_eq!(store.poll(&poll.id).await.unwrap(), Some(poll.clone()));
     assert_eq!(store.poll(&PollId::generate()).await.unwrap(), None);
+    let mut later = poll.clone();
+    later.id = PollId::generate();
+    later.created_at = Timestamp::from_millis(poll.created_at.as_millis() + 10);
+    store.insert_poll(&later).await.unwrap();
+    let listed = store.polls(&ws.id, None, 10).await.unwrap();
+    assert_eq!(listed, vec![later.clone(), poll.clone()], "newest first");
+    let after = pollcast_store::After {
+        created_at: later.created_at.as_millis(),
+        id: later.id.to_string(),
+    };
+    assert_eq!(
+        store.polls(&ws.id, Some(&after), 10).await.unwrap(),
+        vec![poll.clone()]
+    );
+    assert!(
+        store
+            .polls(&WorkspaceId::generate(), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Vote log: idempotent appends, pages in time order across buckets.
     let day = pollcast_types::vote::BUCKET_MILLIS;

@@ -90,6 +90,16 @@ impl VoteId {
         &self.0
     }
 
+    /// The smallest vote id minted at `ms`: a time-window bound for vote-log queries.
+    pub fn lowest_at(ms: i64) -> Self {
+        let ms = ms.clamp(0, (1 << 48) - 1) as u64;
+        let mut bytes = [0u8; 16];
+        bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        bytes[6] = 0x70; // version 7
+        bytes[8] = 0x80; // RFC 4122 variant
+        Self(uuid::Uuid::from_bytes(bytes).simple().to_string())
+    }
+
     /// Milliseconds since the Unix epoch at which the id was minted.
     pub fn timestamp_ms(&self) -> i64 {
         uuid::Uuid::try_parse(&self.0)
@@ -141,5 +151,9 @@ mod tests {
         assert_eq!(VoteId::parse(a.as_str()), Some(a));
         assert!(VoteId::parse("not-a-uuid").is_none());
         assert!(VoteId::parse(&uuid::Uuid::new_v4().to_string()).is_none());
+        let floor = VoteId::lowest_at(b.timestamp_ms());
+        assert!(floor <= b && floor > VoteId::lowest_at(b.timestamp_ms() - 1));
+        assert_eq!(floor.timestamp_ms(), b.timestamp_ms());
+        assert_eq!(VoteId::parse(floor.as_str()), Some(floor));
     }
 }

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use pollcast_http::ApiError;
-use pollcast_http::pagination::{self, bad_cursor};
+use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
 use pollcast_store::After;
 use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,10 @@ pub async fn list(
     caller.require(Scope::Admin)?;
     let limit = pagination::limit(query.limit)?;
     let after = match &query.cursor {
-        Some(c) => Some(decode_cursor(c).ok_or_else(bad_cursor)?),
+        Some(c) => {
+            let (created_at, id) = parse_after_cursor(c)?;
+            Some(After { created_at, id })
+        }
         None => None,
     };
     let keys = state
@@ -105,20 +108,12 @@ pub async fn list(
     let page = pagination::page(
         keys,
         limit,
-        |k| format!("{}.{}", k.created_at.as_millis(), k.id),
+        |k| after_cursor(k.created_at.as_millis(), k.id.as_str()),
         |k| serde_json::to_value(view(k)).unwrap_or_default(),
     );
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(page))
-}
-
-fn decode_cursor(c: &str) -> Option<After> {
-    let (at, id) = c.split_once('.')?;
-    Some(After {
-        created_at: at.parse().ok()?,
-        id: ApiKeyId::parse(id)?.to_string(),
-    })
 }
 
 /// `DELETE /v1/api-keys/{id}` (admin): revoked at once, for the key and its tokens.

@@ -1,3 +1,4 @@
 pub mod api_keys;
 pub mod polls;
 pub mod tokens;
+pub mod votes;

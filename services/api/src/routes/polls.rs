@@ -1,7 +1,10 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use pollcast_http::ApiError;
+use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
+use pollcast_store::After;
 use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
+use serde::Deserialize;
 
 use crate::ApiState;
 use crate::auth::{Caller, MaybeCaller};
@@ -26,6 +29,83 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/polls/{}", poll.id)))
         .json(PollView::new(&poll, true, base, now)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListPolls {
+    status: Option<PollStatus>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Store reads one `GET /v1/polls` may make while filtering by status.
+const MAX_SCANS: usize = 20;
+
+/// `GET /v1/polls?status=&limit=&cursor=` (polls:read): newest first. The status is the one
+/// in force now (scheduled polls whose time has come are `open`), so filtering happens here.
+pub async fn list(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<ListPolls>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PollsRead)?;
+    let limit = pagination::limit(query.limit)?;
+    let mut after = match &query.cursor {
+        Some(c) => {
+            let (created_at, id) = parse_after_cursor(c)?;
+            Some(After { created_at, id })
+        }
+        None => None,
+    };
+    let now = Timestamp::now();
+    let mut found = Vec::new();
+    let mut scanned_all = false;
+    for _ in 0..MAX_SCANS {
+        let batch = state
+            .context
+            .store
+            .polls(&caller.workspace_id, after.as_ref(), limit + 1)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let exhausted = batch.len() <= limit;
+        if let Some(last) = batch.last() {
+            after = Some(After {
+                created_at: last.created_at.as_millis(),
+                id: last.id.to_string(),
+            });
+        }
+        found.extend(
+            batch
+                .into_iter()
+                .filter(|p| query.status.is_none_or(|s| p.status_at(now) == s)),
+        );
+        if exhausted {
+            scanned_all = true;
+        }
+        if found.len() > limit || scanned_all {
+            break;
+        }
+    }
+    // When the scan budget ran out, the page ends at the last poll scanned so the next
+    // request goes on from there.
+    let more = found.len() > limit || !scanned_all;
+    found.truncate(limit);
+    let next_cursor = match (more, found.last(), &after) {
+        (true, Some(p), _) if found.len() == limit => {
+            Some(after_cursor(p.created_at.as_millis(), p.id.as_str()))
+        }
+        (true, _, Some(a)) => Some(after_cursor(a.created_at, &a.id)),
+        _ => None,
+    };
+    let base = &state.context.settings.public_url;
+    let data: Vec<PollView<'_>> = found
+        .iter()
+        .map(|p| PollView::new(p, true, base, now))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({"data": data, "next_cursor": next_cursor})))
 }
 
 /// `GET /v1/polls/{id}`: the owner view with the owner's credentials, the public view
