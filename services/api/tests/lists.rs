@@ -109,6 +109,7 @@ fn votes(poll: &PollId, options: &[OptionId], n: usize) -> Vec<VoteRecord> {
             rating: None,
             voter: Some(format!("{i:032x}")),
             received_at: Timestamp::now(),
+            epoch: 0,
         })
         .collect()
 }

@@ -33,6 +33,7 @@ pub fn frame_of(snapshot: &ResultsSnapshot, status: PollStatus) -> Frame {
     Frame {
         seq: snapshot.seq,
         text: ResultsMessage::new(snapshot, status).to_json().into(),
+        status: None,
     }
 }
 

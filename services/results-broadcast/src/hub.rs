@@ -10,6 +10,8 @@ use tokio::sync::watch;
 pub struct Frame {
     pub seq: u64,
     pub text: ByteString,
+    /// A lifecycle announcement, sent just before `text`.
+    pub status: Option<ByteString>,
 }
 
 /// The newest frame of each poll that has viewers here. A `watch` channel keeps only the
@@ -75,6 +77,7 @@ mod tests {
         Frame {
             seq,
             text: ByteString::from(format!("{seq}")),
+            status: None,
         }
     }
 

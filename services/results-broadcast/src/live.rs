@@ -85,6 +85,18 @@ pub async fn subscribe(
     }
 }
 
+/// Sends a frame's status announcement (if any), then its results.
+async fn send_frame(session: &mut Session, frame: Frame) -> Result<(), &'static str> {
+    for text in frame.status.into_iter().chain([frame.text]) {
+        match tokio::time::timeout(SEND_TIMEOUT, session.text(text)).await {
+            Ok(Ok(())) => metrics::counter!("ws_messages_sent_total").increment(1),
+            Ok(Err(_)) => return Err("closed"),
+            Err(_) => return Err("send timed out"),
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 struct Timing {
     ping: Duration,
@@ -113,10 +125,8 @@ async fn serve_viewer(
                 }
                 let frame = rx.borrow_and_update().clone();
                 if let Some(frame) = frame {
-                    match tokio::time::timeout(SEND_TIMEOUT, session.text(frame.text)).await {
-                        Ok(Ok(())) => metrics::counter!("ws_messages_sent_total").increment(1),
-                        Ok(Err(_)) => break "closed",
-                        Err(_) => break "send timed out",
+                    if let Err(why) = send_frame(&mut session, frame).await {
+                        break why;
                     }
                 }
             }

@@ -61,6 +61,7 @@ pub async fn run(state: Arc<BroadcastState>, shutdown: CancellationToken) {
                                 Frame {
                                     seq: e.seq,
                                     text: e.msg.into(),
+                                    status: e.status.map(Into::into),
                                 },
                             );
                         }

@@ -55,7 +55,10 @@ pub fn response(
                 changed.ok()?;
                 let frame = sub.rx.borrow_and_update().clone();
                 match frame {
-                    Some(f) => Bytes::from(format!("event: results\nid: {}\ndata: {}\n\n", f.seq, f.text)),
+                    Some(f) => {
+                        let status = f.status.map(|s| format!("event: status\ndata: {s}\n\n")).unwrap_or_default();
+                        Bytes::from(format!("{status}event: results\nid: {}\ndata: {}\n\n", f.seq, f.text))
+                    }
                     None => Bytes::from_static(b": waiting\n\n"),
                 }
             }

@@ -85,6 +85,7 @@ async fn a_slow_viewer_does_not_delay_a_fast_one() {
             let entry = ResultsEntry {
                 poll_id: poll.id.clone(),
                 seq,
+                status: None,
                 msg: format!(
                     r#"{{"type":"results","poll_id":"{}","seq":{seq},"pad":"{pad}"}}"#,
                     poll.id

@@ -13,7 +13,10 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{After, Store, StoreError, StoreResult};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../schema/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../schema/sqlite/0001_init.sql"),
+    include_str!("../../../schema/sqlite/0002_vote_epoch.sql"),
+];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
 /// one machine (for example `pollcast serve` and an extra `tally`).
@@ -103,6 +106,7 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
     let rating: Option<u8> = row.get(3)?;
     let voter: Option<String> = row.get(4)?;
     let received_at: i64 = row.get(5)?;
+    let epoch: u32 = row.get(6)?;
     let parsed = (|| {
         Some(VoteRecord {
             vote_id: VoteId::parse(&vote_id)?,
@@ -111,6 +115,7 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
             rating,
             voter,
             received_at: Timestamp::from_millis(received_at),
+            epoch,
         })
     })();
     Ok(parsed.ok_or_else(|| StoreError::Corrupt(format!("vote {vote_id}"))))
@@ -325,8 +330,8 @@ impl Store for SqliteStore {
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT OR IGNORE INTO votes_by_poll
-                     (poll_id, bucket, vote_id, option_ids, rating, voter, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     (poll_id, bucket, vote_id, option_ids, rating, voter, received_at, epoch)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?;
                 for v in &votes {
                     let opts = join_option_ids(&v.option_ids);
@@ -337,7 +342,8 @@ impl Store for SqliteStore {
                         opts,
                         v.rating,
                         v.voter,
-                        v.received_at.as_millis()
+                        v.received_at.as_millis(),
+                        v.epoch
                     ])? as u64;
                 }
             }
@@ -363,7 +369,7 @@ impl Store for SqliteStore {
         let limit = limit.min(10_000) as i64;
         self.run(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at
+                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at, epoch
                  FROM votes_by_poll
                  WHERE poll_id = ?1 AND (bucket, vote_id) > (?2, ?3)
                  ORDER BY bucket, vote_id LIMIT ?4",

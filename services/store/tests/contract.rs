@@ -136,6 +136,7 @@ async fn run_suite(store: &dyn Store) {
             rating: None,
             voter: Some(format!("voter-{i}")),
             received_at: Timestamp::now(),
+            epoch: 0,
         })
         .collect();
     // One vote from an earlier day, in its own bucket.
@@ -149,6 +150,7 @@ async fn run_suite(store: &dyn Store) {
             rating: None,
             voter: None,
             received_at: Timestamp::now(),
+            epoch: 0,
         },
     );
     assert_eq!(store.append_votes(&votes[..10]).await.unwrap(), 10);

@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-const SQLITE: &str = include_str!("../../../schema/sqlite/0001_init.sql");
+const SQLITE: &str = concat!(
+    include_str!("../../../schema/sqlite/0001_init.sql"),
+    include_str!("../../../schema/sqlite/0002_vote_epoch.sql")
+);
 const SCYLLA: &str = include_str!("../../../schema/scylla/0001_init.cql");
 
 /// Table name → (columns, primary-key text) of every CREATE TABLE in a DDL script.
@@ -53,6 +56,15 @@ fn tables(ddl: &str) -> BTreeMap<String, (BTreeSet<String>, String)> {
             }
         }
         out.insert(name, (columns, pk));
+    }
+    // Columns added by later migrations.
+    for line in text.lines() {
+        if let Some(rest) = line.trim().strip_prefix("ALTER TABLE ") {
+            let mut words = rest.split_whitespace();
+            let table = words.next().unwrap().to_owned();
+            let column = words.nth(2).unwrap().to_owned(); // ADD COLUMN <name>
+            out.get_mut(&table).unwrap().0.insert(column);
+        }
     }
     out
 }

@@ -3,32 +3,41 @@
 -- leaves the pending list exactly once, so each vote is counted exactly once no matter how
 -- many times, or by how many consumers, it was delivered. The script runs atomically and is
 -- written to the append-only file as one MULTI/EXEC: an ack is never persisted without its
--- count, nor the reverse.
+-- count, nor the reverse. Votes of an epoch their poll has left (it was reset since) are
+-- acknowledged only.
 --
 -- KEYS[1]      the shard's votes stream
--- KEYS[2..]    the counts hashes of the polls in the batch
+-- KEYS[k]      the counts hash of a poll in the batch; KEYS[k+1] is that poll's state hash
 -- ARGV[1]      the consumer group
 -- ARGV[2]      now, in Unix milliseconds
--- ARGV[3..]    per entry: counts-key index (0: acknowledge only), entry id, n, then n option ids
+-- ARGV[3..]    per entry: counts-key index k (0: acknowledge only), entry id, epoch, n,
+--              then n option ids
 -- Returns the number of votes counted.
 local group = ARGV[1]
 local now = ARGV[2]
+local epoch = {}
 local counted = 0
 local i = 3
 while i <= #ARGV do
   local k = tonumber(ARGV[i])
   local id = ARGV[i + 1]
-  local n = tonumber(ARGV[i + 2])
+  local vote_epoch = ARGV[i + 2]
+  local n = tonumber(ARGV[i + 3])
   if redis.call('XACK', KEYS[1], group, id) == 1 and k > 0 then
-    local counts = KEYS[k]
-    for j = 1, n do
-      redis.call('HINCRBY', counts, 'o:' .. ARGV[i + 2 + j], 1)
+    if epoch[k] == nil then
+      epoch[k] = redis.call('HGET', KEYS[k + 1], 'epoch') or '0'
     end
-    redis.call('HINCRBY', counts, 'total', 1)
-    redis.call('HINCRBY', counts, 'seq', 1)
-    redis.call('HSET', counts, 'at', now)
-    counted = counted + 1
+    if vote_epoch == epoch[k] then
+      local counts = KEYS[k]
+      for j = 1, n do
+        redis.call('HINCRBY', counts, 'o:' .. ARGV[i + 3 + j], 1)
+      end
+      redis.call('HINCRBY', counts, 'total', 1)
+      redis.call('HINCRBY', counts, 'seq', 1)
+      redis.call('HSET', counts, 'at', now)
+      counted = counted + 1
+    end
   end
-  i = i + 3 + n
+  i = i + 4 + n
 end
 return counted

@@ -103,8 +103,10 @@ impl Committer {
             if let Some(v) = vote
                 && !poll_index.contains_key(&v.poll_id)
             {
-                poll_index.insert(&v.poll_id, poll_index.len() + 2);
+                // Each poll takes two keys: its counts hash, then its state hash.
+                poll_index.insert(&v.poll_id, 2 + 2 * poll_index.len());
                 invocation.key(keys.counts(shard, &v.poll_id));
+                invocation.key(keys.poll_state(shard, &v.poll_id));
             }
         }
         invocation
@@ -116,13 +118,14 @@ impl Committer {
                     invocation
                         .arg(poll_index.get(&v.poll_id).copied().unwrap_or(0))
                         .arg(id)
+                        .arg(v.epoch)
                         .arg(v.option_ids.len());
                     for option in &v.option_ids {
                         invocation.arg(OptionId::as_str(option));
                     }
                 }
                 None => {
-                    invocation.arg(0).arg(id).arg(0);
+                    invocation.arg(0).arg(id).arg(0).arg(0);
                 }
             }
         }

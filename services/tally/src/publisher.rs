@@ -4,14 +4,10 @@ use std::time::Duration;
 
 use pollcast_bus::redis::{self, RedisError};
 use pollcast_types::{PollId, Timestamp};
-use pollcast_wire::{ResultsEntry, ResultsMessage, snapshot_from_counts};
+use pollcast_wire::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, snapshot_from_counts};
 use tokio_util::sync::CancellationToken;
 
 use crate::TallyInner;
-
-/// The results stream keeps about this many entries. Readers only ever need the newest entry
-/// per poll (every entry is a full state), and fall back to the counts hash when behind.
-const RESULTS_STREAM_LEN: usize = 100_000;
 
 /// Publishes a snapshot of every poll whose counts changed, at most one per poll per
 /// `coalesce_ms` across all tally instances, never one per vote.
@@ -92,6 +88,7 @@ async fn publish(
         poll_id: poll.id.clone(),
         seq: snapshot.seq,
         msg,
+        status: None,
     };
     let _: String = redis::cmd("XADD")
         .arg(keys.results_stream())

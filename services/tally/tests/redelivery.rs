@@ -45,6 +45,7 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
             rating: None,
             voter: None,
             received_at: Timestamp::now(),
+            epoch: 0,
         };
         ingest.append(1, &vote, false).await.unwrap();
     }

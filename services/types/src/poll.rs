@@ -90,6 +90,10 @@ pub struct Poll {
     pub shard: u32,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Set by a reset: votes with smaller ids were cleared and are no longer the poll's.
+    /// Grows with every reset: only votes of the current epoch are the poll's.
+    #[serde(default)]
+    pub epoch: u32,
 }
 
 impl Poll {
@@ -280,6 +284,7 @@ impl NewPoll {
             shard,
             created_at: now,
             updated_at: now,
+            epoch: 0,
         })
     }
 }

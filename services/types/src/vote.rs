@@ -13,6 +13,9 @@ pub struct VoteRecord {
     /// A keyed hash of the voter's identity (token, address...), never the identity itself.
     pub voter: Option<String>,
     pub received_at: Timestamp,
+    /// The poll's epoch when the vote was accepted; a reset starts a new one.
+    #[serde(default)]
+    pub epoch: u32,
 }
 
 /// Vote-log partitions are per poll and per day, so no partition grows without bound

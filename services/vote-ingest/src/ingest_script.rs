@@ -1,9 +1,9 @@
 use pollcast_bus::Bus;
 use pollcast_bus::redis::{RedisError, Script};
-use pollcast_types::VoteRecord;
+use pollcast_types::{Timestamp, VoteRecord};
 use pollcast_wire::VoteEntry;
 
-/// The de-duplicate-and-append step, as one Redis script (see `ingest_script.lua`).
+/// The check-de-duplicate-append step, as one Redis script (see `ingest_script.lua`).
 pub struct IngestScript {
     bus: Bus,
     script: Script,
@@ -14,6 +14,9 @@ pub enum IngestOutcome {
     /// In the stream under this entry id.
     Appended(String),
     AlreadyVoted,
+    /// Closed by hand or by reaching close_after_votes.
+    Closed,
+    Deleted,
 }
 
 impl IngestScript {
@@ -36,15 +39,24 @@ impl IngestScript {
         invocation
             .key(keys.votes_stream(shard))
             .key(keys.voted_set(shard, &vote.poll_id))
+            .key(keys.poll_state(shard, &vote.poll_id))
+            .key(keys.schedule(shard))
             .arg(match (&vote.voter, deduplicate) {
                 (Some(voter), true) => voter.as_str(),
                 _ => "",
-            });
+            })
+            .arg(Timestamp::now().as_millis())
+            .arg(format!("close:{}", vote.poll_id));
         for (field, value) in VoteEntry(vote.clone()).to_fields() {
             invocation.arg(field).arg(value);
         }
         let mut conn = self.bus.conn();
-        let id: Option<String> = invocation.invoke_async(&mut conn).await?;
-        Ok(id.map_or(IngestOutcome::AlreadyVoted, IngestOutcome::Appended))
+        let reply: String = invocation.invoke_async(&mut conn).await?;
+        Ok(match reply.as_str() {
+            "!dup" => IngestOutcome::AlreadyVoted,
+            "!closed" => IngestOutcome::Closed,
+            "!deleted" => IngestOutcome::Deleted,
+            _ => IngestOutcome::Appended(reply),
+        })
     }
 }

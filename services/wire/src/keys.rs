@@ -36,6 +36,24 @@ impl Keys {
         format!("{}:{{s{shard}}}:gate:{poll}", self.prefix)
     }
 
+    /// A poll's lifecycle state as vote-ingest and tally must see it at once (not after a
+    /// cache expires): `closed`, `deleted`, `limit` (close_after_votes), `accepted` (votes
+    /// accepted so far) and `reset_before` (votes with a smaller id were cleared by a reset).
+    pub fn poll_state(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:state:{poll}", self.prefix)
+    }
+
+    /// Lifecycle transitions due per shard: a sorted set of `open:<poll>` / `close:<poll>`
+    /// scored by when they are due (Unix ms).
+    pub fn schedule(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:schedule", self.prefix)
+    }
+
+    /// Held by the instance applying one scheduled transition.
+    pub fn transition_lock(&self, shard: u32, member: &str) -> String {
+        format!("{}:{{s{shard}}}:lock:{member}", self.prefix)
+    }
+
     /// The stream of coalesced results snapshots, read by every broadcast instance.
     pub fn results_stream(&self) -> String {
         format!("{}:results", self.prefix)

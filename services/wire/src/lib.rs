@@ -9,7 +9,7 @@ mod vote_entry;
 
 pub use counts::{SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, option_field, snapshot_from_counts};
 pub use keys::{Keys, shard_for};
-pub use results_entry::{ResultsEntry, ResultsMessage};
+pub use results_entry::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, StatusMessage};
 pub use vote_entry::{DecodeError, VoteEntry};
 
 /// The consumer group tally reads the votes streams with.

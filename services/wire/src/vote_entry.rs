@@ -8,7 +8,10 @@ const VERSION: &str = "1";
 
 /// One entry of a votes stream: flat string fields, readable with `XRANGE` by an operator.
 ///
-/// `v=1 id=<vote id> poll=<poll id> opts=<id,id,...> voter=<hash> at=<unix ms>`
+/// `v=1 id=<vote id> poll=<poll id> opts=<id,id,...> voter=<hash> at=<unix ms> epoch=<n>`
+///
+/// `epoch` is not in [`VoteEntry::to_fields`]: the ingest script appends the poll's current
+/// epoch itself, inside the same atomic step that checks the poll's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoteEntry(pub VoteRecord);
 
@@ -69,6 +72,10 @@ impl VoteEntry {
             rating,
             voter: fields.get("voter").cloned(),
             received_at: Timestamp::from_millis(at),
+            epoch: match fields.get("epoch") {
+                Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
+                None => 0,
+            },
         }))
     }
 }
@@ -86,6 +93,7 @@ mod tests {
             rating: None,
             voter: Some("abcd".into()),
             received_at: Timestamp::from_millis(1_700_000_000_000),
+            epoch: 0,
         }
     }
 

@@ -72,6 +72,7 @@ async fn accept(
         rating: None,
         voter: voter.map(|key| voter_hash(state, &poll, &key)),
         received_at: now,
+        epoch: 0, // stamped by the ingest script
     };
     let deduplicate = poll.dedupe != Dedupe::None;
     match state.script.append(poll.shard, &vote, deduplicate).await {
@@ -83,6 +84,8 @@ async fn accept(
                 accepted_at: vote.received_at,
             })),
         Ok(IngestOutcome::AlreadyVoted) => Err(ErrorCode::AlreadyVoted.into()),
+        Ok(IngestOutcome::Closed) => Err(ErrorCode::PollClosed.into()),
+        Ok(IngestOutcome::Deleted) => Err(ErrorCode::PollNotFound.into()),
         Err(e) if is_unavailable(&e) => {
             tracing::warn!(error = %e, "redis unavailable; vote refused with 503");
             Err(ApiError::unavailable("the vote could not be stored; retry"))
