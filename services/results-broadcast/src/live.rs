@@ -124,11 +124,10 @@ async fn serve_viewer(
                     break "hub closed";
                 }
                 let frame = rx.borrow_and_update().clone();
-                if let Some(frame) = frame {
-                    if let Err(why) = send_frame(&mut session, frame).await {
+                if let Some(frame) = frame
+                    && let Err(why) = send_frame(&mut session, frame).await {
                         break why;
                     }
-                }
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > timing.idle {

@@ -96,7 +96,7 @@ async fn publish(
         .arg("~")
         .arg(RESULTS_STREAM_LEN)
         .arg("*")
-        .arg(&entry.to_fields())
+        .arg(entry.to_fields())
         .query_async(&mut conn)
         .await
         .map_err(PublishError::Redis)?;
