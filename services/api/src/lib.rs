@@ -6,6 +6,7 @@ mod page;
 mod poll_view;
 pub mod polls;
 mod routes;
+mod scheduler;
 pub mod tokens;
 pub mod workspaces;
 
@@ -14,6 +15,8 @@ use std::time::Duration;
 
 use actix_web::web;
 use pollcast_runtime::{Context, PollCache, Service};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub struct ApiState {
     pub context: Context,
@@ -64,6 +67,26 @@ impl Service for Api {
             .route("/v1/polls", web::get().to(routes::polls::list))
             .route("/v1/polls/{poll_id}", web::get().to(routes::polls::get))
             .route(
+                "/v1/polls/{poll_id}",
+                web::patch().to(routes::lifecycle::patch),
+            )
+            .route(
+                "/v1/polls/{poll_id}",
+                web::delete().to(routes::lifecycle::delete),
+            )
+            .route(
+                "/v1/polls/{poll_id}/open",
+                web::post().to(routes::lifecycle::open),
+            )
+            .route(
+                "/v1/polls/{poll_id}/close",
+                web::post().to(routes::lifecycle::close),
+            )
+            .route(
+                "/v1/polls/{poll_id}/reset",
+                web::post().to(routes::lifecycle::reset),
+            )
+            .route(
                 "/v1/polls/{poll_id}/votes",
                 web::get().to(routes::votes::list),
             )
@@ -73,5 +96,12 @@ impl Service for Api {
             )
             .route("/p/{poll_id}", web::get().to(page::poll_page))
             .route("/static/{file}", web::get().to(page::asset));
+    }
+
+    fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+        vec![tokio::spawn(scheduler::run(
+            self.state.clone().into_inner(),
+            shutdown,
+        ))]
     }
 }

@@ -4,6 +4,7 @@
 
 mod application;
 mod context;
+pub mod lifecycle;
 mod poll_cache;
 mod secret;
 mod standalone;

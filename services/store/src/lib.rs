@@ -50,6 +50,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn insert_poll(&self, poll: &Poll) -> StoreResult<()>;
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>>;
+    /// Replaces a stored poll; false when there is none.
+    async fn update_poll(&self, poll: &Poll) -> StoreResult<bool>;
+    /// Deletes a poll with its vote log and snapshots; false when there was none.
+    async fn delete_poll(&self, id: &PollId) -> StoreResult<bool>;
+    /// Drops the votes of epochs before `epoch` (after a reset); returns how many.
+    async fn delete_votes_before_epoch(&self, poll: &PollId, epoch: u32) -> StoreResult<u64>;
     /// A workspace's polls, newest first, after the cursor.
     async fn polls(
         &self,

@@ -293,6 +293,42 @@ impl Store for SqliteStore {
             .transpose()
     }
 
+    async fn update_poll(&self, poll: &Poll) -> StoreResult<bool> {
+        let body = serde_json::to_string(poll).map_err(corrupt)?;
+        let id = poll.id.to_string();
+        self.run(move |c| {
+            Ok(c.execute(
+                "UPDATE polls SET body = ?1 WHERE id = ?2",
+                params![body, id],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn delete_poll(&self, id: &PollId) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let n = tx.execute("DELETE FROM polls WHERE id = ?1", [&id])?;
+            tx.execute("DELETE FROM votes_by_poll WHERE poll_id = ?1", [&id])?;
+            tx.execute("DELETE FROM results_snapshots WHERE poll_id = ?1", [&id])?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn delete_votes_before_epoch(&self, poll: &PollId, epoch: u32) -> StoreResult<u64> {
+        let poll = poll.to_string();
+        self.run(move |c| {
+            Ok(c.execute(
+                "DELETE FROM votes_by_poll WHERE poll_id = ?1 AND epoch < ?2",
+                params![poll, epoch],
+            )? as u64)
+        })
+        .await
+    }
+
     async fn polls(
         &self,
         workspace: &WorkspaceId,

@@ -185,6 +185,29 @@ async fn run_suite(store: &dyn Store) {
             .is_empty()
     );
 
+    // Resets drop earlier epochs only.
+    let mut next_epoch: Vec<VoteRecord> = votes[..3].to_vec();
+    for v in &mut next_epoch {
+        v.vote_id = VoteId::generate();
+        v.epoch = 1;
+    }
+    store.append_votes(&next_epoch).await.unwrap();
+    assert_eq!(
+        store.delete_votes_before_epoch(&poll.id, 1).await.unwrap(),
+        26
+    );
+    let left = store.votes_page(&poll.id, None, 100).await.unwrap();
+    assert_eq!(left, next_epoch);
+
+    // Updating and deleting polls.
+    let mut edited = poll.clone();
+    edited.question = "Edited?".into();
+    assert!(store.update_poll(&edited).await.unwrap());
+    assert_eq!(store.poll(&poll.id).await.unwrap(), Some(edited.clone()));
+    let mut ghost = edited.clone();
+    ghost.id = PollId::generate();
+    assert!(!store.update_poll(&ghost).await.unwrap());
+
     // Count snapshots: the newest seq wins.
     let snap = |seq: u64| ResultsSnapshot {
         poll_id: poll.id.clone(),
@@ -209,6 +232,18 @@ async fn run_suite(store: &dyn Store) {
         (9, 9, snap(9).options)
     );
     assert_eq!(store.results(&PollId::generate()).await.unwrap(), None);
+
+    assert!(store.delete_poll(&poll.id).await.unwrap());
+    assert!(!store.delete_poll(&poll.id).await.unwrap());
+    assert_eq!(store.poll(&poll.id).await.unwrap(), None);
+    assert!(
+        store
+            .votes_page(&poll.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.results(&poll.id).await.unwrap(), None);
 
     // Meta.
     assert_eq!(store.meta("demo").await.unwrap(), None);

@@ -157,40 +157,18 @@ impl NewPoll {
         shard: u32,
         now: Timestamp,
     ) -> Result<Poll, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let question = self.question.trim().to_owned();
-        check_text(&mut errors, "question", &question, MAX_QUESTION_CHARS);
-
-        let n = self.options.len();
-        if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
-            errors.push(FieldError::new(
-                "options",
-                format!("must have between {MIN_OPTIONS} and {MAX_OPTIONS} options"),
-            ));
-        }
-        let mut options: Vec<PollOption> = Vec::with_capacity(n);
-        for (i, o) in self.options.into_iter().enumerate() {
-            let label = o.label.trim().to_owned();
-            check_text(
-                &mut errors,
-                &format!("options[{i}].label"),
-                &label,
-                MAX_LABEL_CHARS,
-            );
-            if options.iter().any(|p| p.label == label) {
-                errors.push(FieldError::new(
-                    format!("options[{i}].label"),
-                    "duplicates another option's label",
-                ));
-            }
-            options.push(PollOption {
+        let n = self.options.len() as u32;
+        let options = self
+            .options
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| PollOption {
                 id: OptionId::generate(),
-                label,
+                label: o.label.trim().to_owned(),
                 position: i as u32,
-            });
-        }
-        let n = n as u32;
-
+            })
+            .collect();
+        let mut errors = Vec::new();
         let (min_choices, max_choices) = match self.kind {
             PollKind::Single => {
                 if self.min_choices.is_some_and(|m| m != 1)
@@ -203,61 +181,20 @@ impl NewPoll {
                 }
                 (1, 1)
             }
-            PollKind::Multiple => {
-                let min = self.min_choices.unwrap_or(1);
-                let max = self.max_choices.unwrap_or(n.max(1));
-                if min < 1 {
-                    errors.push(FieldError::new("min_choices", "must be at least 1"));
-                }
-                if max < min || max > n {
-                    errors.push(FieldError::new(
-                        "max_choices",
-                        "must be between min_choices and the number of options",
-                    ));
-                }
-                (min, max)
-            }
-            PollKind::Ranked | PollKind::Rating => {
-                // Counting for these kinds (instant-runoff rounds, rating distributions)
-                // arrives with the poll-kinds work; refusing is better than miscounting.
-                errors.push(FieldError::new(
-                    "kind",
-                    "ranked and rating polls are not supported yet",
-                ));
-                (1, n)
-            }
+            _ => (
+                self.min_choices.unwrap_or(1),
+                self.max_choices.unwrap_or(n.max(1)),
+            ),
         };
-        if self.scale.is_some() {
-            errors.push(FieldError::new("scale", "only rating polls take a scale"));
-        }
         if self.dedupe == Dedupe::Verified {
             errors.push(FieldError::new(
                 "dedupe",
                 "verified voting is not supported yet",
             ));
         }
-        if let (Some(o), Some(c)) = (self.opens_at, self.closes_at)
-            && c <= o
-        {
-            errors.push(FieldError::new("closes_at", "must be after opens_at"));
-        }
         if self.closes_at.is_some_and(|c| c <= now) {
             errors.push(FieldError::new("closes_at", "must be in the future"));
         }
-        if self.close_after_votes == Some(0) {
-            errors.push(FieldError::new("close_after_votes", "must be at least 1"));
-        }
-        let metadata_len = serde_json::to_string(&self.metadata).map_or(usize::MAX, |s| s.len());
-        if metadata_len > MAX_METADATA_BYTES {
-            errors.push(FieldError::new(
-                "metadata",
-                format!("must serialise to at most {MAX_METADATA_BYTES} bytes"),
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-
         let status = if self.draft {
             PollStatus::Draft
         } else if self.opens_at.is_some_and(|t| t > now) {
@@ -265,15 +202,15 @@ impl NewPoll {
         } else {
             PollStatus::Open
         };
-        Ok(Poll {
+        let poll = Poll {
             id: PollId::generate(),
             workspace_id,
-            question,
+            question: self.question.trim().to_owned(),
             options,
             kind: self.kind,
             min_choices,
             max_choices,
-            scale: None,
+            scale: self.scale,
             status,
             opens_at: self.opens_at,
             closes_at: self.closes_at,
@@ -285,7 +222,74 @@ impl NewPoll {
             created_at: now,
             updated_at: now,
             epoch: 0,
-        })
+        };
+        let mut all = poll.validate();
+        all.extend(errors);
+        if all.is_empty() { Ok(poll) } else { Err(all) }
+    }
+}
+
+impl Poll {
+    /// The rules every poll keeps, at creation and after every edit; every problem at once.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_text(&mut errors, "question", &self.question, MAX_QUESTION_CHARS);
+        let n = self.options.len();
+        if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
+            errors.push(FieldError::new(
+                "options",
+                format!("must have between {MIN_OPTIONS} and {MAX_OPTIONS} options"),
+            ));
+        }
+        for (i, o) in self.options.iter().enumerate() {
+            let field = format!("options[{i}].label");
+            check_text(&mut errors, &field, &o.label, MAX_LABEL_CHARS);
+            if self.options[..i].iter().any(|p| p.label == o.label) {
+                errors.push(FieldError::new(field, "duplicates another option's label"));
+            }
+        }
+        let n = n as u32;
+        match self.kind {
+            PollKind::Single => {}
+            PollKind::Multiple => {
+                if self.min_choices < 1 {
+                    errors.push(FieldError::new("min_choices", "must be at least 1"));
+                }
+                if self.max_choices < self.min_choices || self.max_choices > n {
+                    errors.push(FieldError::new(
+                        "max_choices",
+                        "must be between min_choices and the number of options",
+                    ));
+                }
+            }
+            PollKind::Ranked | PollKind::Rating => {
+                // Counting for these kinds (instant-runoff rounds, rating distributions)
+                // arrives with the poll-kinds work; refusing is better than miscounting.
+                errors.push(FieldError::new(
+                    "kind",
+                    "ranked and rating polls are not supported yet",
+                ));
+            }
+        }
+        if self.scale.is_some() {
+            errors.push(FieldError::new("scale", "only rating polls take a scale"));
+        }
+        if let (Some(o), Some(c)) = (self.opens_at, self.closes_at)
+            && c <= o
+        {
+            errors.push(FieldError::new("closes_at", "must be after opens_at"));
+        }
+        if self.close_after_votes == Some(0) {
+            errors.push(FieldError::new("close_after_votes", "must be at least 1"));
+        }
+        let metadata_len = serde_json::to_string(&self.metadata).map_or(usize::MAX, |s| s.len());
+        if metadata_len > MAX_METADATA_BYTES {
+            errors.push(FieldError::new(
+                "metadata",
+                format!("must serialise to at most {MAX_METADATA_BYTES} bytes"),
+            ));
+        }
+        errors
     }
 }
 

@@ -8,7 +8,7 @@ use pollcast_http::ApiError;
 use pollcast_http::pagination::{self, bad_cursor};
 use pollcast_store::Store;
 use pollcast_types::vote::join_option_ids;
-use pollcast_types::{PollId, Scope, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{Poll, Scope, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
@@ -64,21 +64,28 @@ impl Window {
         })
     }
 
-    /// The next page of at most `limit` votes in the window, and whether the window ends here.
+    /// The next page of at most `limit` votes in the window (only the poll's current epoch:
+    /// votes cleared by a reset are no longer the poll's), and whether the window ends here.
     async fn next(
         &mut self,
         store: &dyn Store,
-        poll: &PollId,
+        poll: &Poll,
         limit: usize,
     ) -> Result<(Vec<VoteRecord>, bool), pollcast_store::StoreError> {
-        let mut page = store.votes_page(poll, self.after.as_ref(), limit).await?;
+        let mut page = store
+            .votes_page(&poll.id, self.after.as_ref(), limit)
+            .await?;
         let full = page.len() == limit;
+        if let Some(last) = page.last() {
+            self.after = Some(last.vote_id.clone());
+        }
         let before = page.len();
         if let Some(until) = self.until {
             page.retain(|v| v.received_at < until);
         }
-        self.after = page.last().map(|v| v.vote_id.clone()).or(self.after.take());
-        Ok((page.clone(), !full || page.len() < before))
+        let past_until = page.len() < before;
+        page.retain(|v| v.epoch == poll.epoch);
+        Ok((page, !full || past_until))
     }
 }
 
@@ -94,13 +101,13 @@ pub async fn list(
     let limit = pagination::limit(query.limit)?;
     let mut window = Window::new(&query)?;
     let (votes, ended) = window
-        .next(state.context.store.as_ref(), &poll.id, limit)
+        .next(state.context.store.as_ref(), &poll, limit)
         .await
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
     let next_cursor = if ended {
         None
     } else {
-        votes.last().map(|v| v.vote_id.to_string())
+        window.after.as_ref().map(VoteId::to_string)
     };
     let data: Vec<VoteView<'_>> = votes.iter().map(view).collect();
     Ok(HttpResponse::Ok()
@@ -128,7 +135,7 @@ pub async fn csv(
     }
     let window = Window::new(&query)?;
     let store = state.context.store.clone();
-    let poll_id = poll.id.clone();
+    let poll_id: Poll = (*poll).clone();
     let header_row = Bytes::from_static(b"vote_id,received_at,option_ids,rating,voter\n");
     let body = stream::unfold(
         (Some(header_row), window, false),

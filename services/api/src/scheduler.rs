@@ -1,0 +1,130 @@
+//! Timed transitions: a scheduled poll opens at `opens_at`, a poll closes at `closes_at` or
+//! when it reaches `close_after_votes`. Every api instance runs this loop; for each due
+//! transition exactly one of them acts, holding a lock while it applies it, and a transition
+//! whose instance died mid-way is retried once the lock expires.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pollcast_bus::redis::{self, AsyncCommands, RedisError};
+use pollcast_runtime::lifecycle;
+use pollcast_types::{PollId, PollStatus, Timestamp};
+use tokio_util::sync::CancellationToken;
+
+use crate::ApiState;
+
+const EVERY: Duration = Duration::from_millis(250);
+const LOCK_MS: u64 = 10_000;
+
+pub async fn run(state: Arc<ApiState>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        for shard in 0..state.context.settings.shards {
+            if let Err(e) = run_shard(&state, shard).await {
+                tracing::warn!(shard, error = %e, "scheduler pass failed");
+            }
+        }
+    }
+}
+
+async fn run_shard(state: &ApiState, shard: u32) -> Result<(), RedisError> {
+    let keys = state.context.bus.keys();
+    let schedule = keys.schedule(shard);
+    let mut conn = state.context.bus.conn();
+    let now = Timestamp::now().as_millis();
+    let due: Vec<String> = conn
+        .zrangebyscore_limit(&schedule, "-inf", now, 0, 100)
+        .await?;
+    for member in due {
+        let lock = keys.transition_lock(shard, &member);
+        let got: Option<String> = redis::cmd("SET")
+            .arg(&lock)
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(LOCK_MS)
+            .query_async(&mut conn)
+            .await?;
+        if got.is_none() {
+            continue;
+        }
+        match apply(state, &member).await {
+            Ok(()) => {
+                // Remove only if it was not rescheduled meanwhile (a PATCH of closes_at).
+                let score: Option<i64> = conn.zscore(&schedule, &member).await?;
+                if score.is_some_and(|s| s <= now) {
+                    let _: usize = conn.zrem(&schedule, &member).await?;
+                }
+                let _: usize = conn.del(&lock).await?;
+            }
+            Err(e) => {
+                tracing::warn!(member, error = %e, "transition failed; retried when its lock expires")
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug)]
+struct Failed(String);
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+async fn apply(state: &ApiState, member: &str) -> Result<(), Failed> {
+    let (kind, id) = member
+        .split_once(':')
+        .ok_or_else(|| Failed("malformed member".into()))?;
+    let Some(id) = PollId::parse(id) else {
+        return Ok(());
+    };
+    let ctx = &state.context;
+    let Some(mut poll) = ctx
+        .store
+        .poll(&id)
+        .await
+        .map_err(|e| Failed(e.to_string()))?
+    else {
+        return Ok(());
+    };
+    let now = Timestamp::now();
+    let announce = match kind {
+        "open"
+            if poll.status == PollStatus::Scheduled && poll.status_at(now) == PollStatus::Open =>
+        {
+            poll.status = PollStatus::Open;
+            "open"
+        }
+        "close" if poll.status != PollStatus::Closed => {
+            let by_limit = lifecycle::is_closed(ctx, &poll)
+                .await
+                .map_err(|e| Failed(e.to_string()))?;
+            if !by_limit && poll.status_at(now) != PollStatus::Closed {
+                return Ok(());
+            }
+            lifecycle::set_closed(ctx, &poll, true)
+                .await
+                .map_err(|e| Failed(e.to_string()))?;
+            poll.status = PollStatus::Closed;
+            "closed"
+        }
+        _ => return Ok(()),
+    };
+    poll.updated_at = now;
+    ctx.store
+        .update_poll(&poll)
+        .await
+        .map_err(|e| Failed(e.to_string()))?;
+    state.polls.invalidate(&poll.id);
+    lifecycle::announce(ctx, &poll, Some(announce))
+        .await
+        .map_err(|e| Failed(e.to_string()))?;
+    tracing::info!(poll = %poll.id, status = announce, "poll changed status on schedule");
+    Ok(())
+}
