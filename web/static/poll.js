@@ -28,6 +28,7 @@
     button.disabled = true;
     button.textContent = "Voted";
     try { localStorage.setItem(votedKey, "1"); } catch (e) { /* ignore */ }
+    if (typeof watchIfAllowed === "function") watchIfAllowed();
   }
 
   form.addEventListener("submit", function (event) {
@@ -81,18 +82,38 @@
   }
 
   var delay = 500;
-  function connect() {
+  var visibility = root.dataset.visibility;
+  var connected = false;
+  // Whether the results endpoint would show this visitor the results now.
+  function mayWatch() {
+    if (visibility === "always") return true;
+    if (visibility === "after_vote") return button.textContent === "Voted" || root.dataset.status === "closed";
+    if (visibility === "after_close") return root.dataset.status === "closed";
+    return false;
+  }
+  function watchIfAllowed() {
+    if (connected) return;
+    if (!mayWatch()) {
+      live.textContent = visibility === "after_vote" ? "results after you vote" :
+        visibility === "after_close" ? "results when the poll closes" : "results are private";
+      return;
+    }
+    connected = true;
+    voterToken().then(connect, connect);
+  }
+  function connect(token) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + location.host + "/v1/polls/" + encodeURIComponent(pollId) + "/live");
+    var query = typeof token === "string" ? "?voter_token=" + encodeURIComponent(token) : "";
+    var ws = new WebSocket(scheme + location.host + "/v1/polls/" + encodeURIComponent(pollId) + "/live" + query);
     ws.onopen = function () { delay = 500; live.textContent = "live"; live.classList.add("on"); };
     ws.onmessage = function (event) { try { render(JSON.parse(event.data)); } catch (e) { /* ignore */ } };
     ws.onclose = function () {
       live.textContent = "reconnecting…"; live.classList.remove("on");
-      setTimeout(connect, delay); delay = Math.min(delay * 2, 10000);
+      setTimeout(function () { connect(token); }, delay); delay = Math.min(delay * 2, 10000);
     };
   }
 
   try { if (localStorage.getItem(votedKey)) markVoted(); } catch (e) { /* ignore */ }
   if (root.dataset.status !== "open") button.disabled = true;
-  connect();
+  watchIfAllowed();
 })();

@@ -1,19 +1,18 @@
 //! api: what integrators and site owners talk to: workspaces and API keys, poll management
 //! and the hosted poll page. Votes and live results are other services' routes.
 
-pub mod auth;
 mod page;
 mod poll_view;
 pub mod polls;
 mod routes;
 mod scheduler;
-pub mod tokens;
 pub mod workspaces;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use pollcast_auth::Authenticator;
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,12 +20,12 @@ use tokio_util::sync::CancellationToken;
 pub struct ApiState {
     pub context: Context,
     pub polls: PollCache,
-    pub tokens: tokens::TokenIssuer,
 }
 
 #[derive(Clone)]
 pub struct Api {
     state: web::Data<ApiState>,
+    auth: web::Data<Authenticator>,
 }
 
 impl Api {
@@ -35,12 +34,8 @@ impl Api {
             state: web::Data::new(ApiState {
                 context: context.clone(),
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
-                tokens: tokens::TokenIssuer::new(
-                    context.secret.clone(),
-                    &context.settings.jwt_kid,
-                    &context.settings.jwt_previous_kids,
-                ),
             }),
+            auth: web::Data::new(Authenticator::new(context)),
         }
     }
 
@@ -56,6 +51,7 @@ impl Service for Api {
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
+            .app_data(self.auth.clone())
             .route("/v1/api-keys", web::post().to(routes::api_keys::create))
             .route("/v1/api-keys", web::get().to(routes::api_keys::list))
             .route(

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use pollcast_http::ApiError;
-use pollcast_types::{ErrorCode, Poll, PollKind, Timestamp};
+use pollcast_types::{ErrorCode, Poll, PollKind, ResultsVisibility, Timestamp};
 
 use crate::ApiState;
 
@@ -15,6 +15,9 @@ struct PollPage<'a> {
     status: &'static str,
     multiple: bool,
     base: &'a str,
+    /// `always`, `after_vote`, `after_close` or `owner_only`: the page shows the bars only
+    /// when the results endpoint would.
+    visibility: &'static str,
 }
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -31,6 +34,12 @@ pub async fn poll_page(
         status: poll.status_at(Timestamp::now()).as_str(),
         multiple: poll.kind == PollKind::Multiple,
         base: &state.context.settings.public_url,
+        visibility: match poll.results_visibility {
+            ResultsVisibility::Always => "always",
+            ResultsVisibility::AfterVote => "after_vote",
+            ResultsVisibility::AfterClose => "after_close",
+            ResultsVisibility::OwnerOnly => "owner_only",
+        },
     };
     let html = page.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()

@@ -2,7 +2,7 @@ use pollcast_store::{Store, StoreResult};
 use pollcast_types::ids::random_token;
 use pollcast_types::{ApiKeyId, ApiKeyRecord, Scope, Timestamp, Workspace, WorkspaceId};
 
-use crate::auth::hash_key;
+use pollcast_auth::hash_key;
 
 /// A new API key: the record to store, and the key itself, to show once and never again.
 pub struct IssuedKey {

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use pollcast_bus::is_unavailable;
 use pollcast_bus::redis::{AsyncCommands, RedisError};
 use pollcast_http::ApiError;
-use pollcast_types::{ErrorCode, Poll, PollStatus, ResultsSnapshot, ResultsVisibility, Timestamp};
+use pollcast_types::{Poll, PollStatus, ResultsSnapshot};
 use pollcast_wire::{ResultsMessage, snapshot_from_counts};
 
 use crate::BroadcastState;
@@ -34,22 +34,5 @@ pub fn frame_of(snapshot: &ResultsSnapshot, status: PollStatus) -> Frame {
         seq: snapshot.seq,
         text: ResultsMessage::new(snapshot, status).to_json().into(),
         status: None,
-    }
-}
-
-/// Whether an anonymous caller may see the poll's results now.
-pub fn check_visibility(poll: &Poll, now: Timestamp) -> Result<(), ApiError> {
-    let closed = poll.status_at(now) == PollStatus::Closed;
-    let visible = match poll.results_visibility {
-        ResultsVisibility::Always => true,
-        // Owner access and per-voter access (after_vote) arrive with the full REST API; until
-        // then these polls show results once closed, and owner_only never shows them.
-        ResultsVisibility::AfterClose | ResultsVisibility::AfterVote => closed,
-        ResultsVisibility::OwnerOnly => false,
-    };
-    if visible {
-        Ok(())
-    } else {
-        Err(ErrorCode::ResultsHidden.into())
     }
 }

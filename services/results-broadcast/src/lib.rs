@@ -9,11 +9,13 @@ mod live;
 mod reader;
 mod results;
 mod sse;
+mod visibility;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use pollcast_auth::Authenticator;
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -29,6 +31,7 @@ pub struct BroadcastState {
 #[derive(Clone)]
 pub struct ResultsBroadcast {
     state: web::Data<BroadcastState>,
+    auth: web::Data<Authenticator>,
 }
 
 impl ResultsBroadcast {
@@ -39,6 +42,7 @@ impl ResultsBroadcast {
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
                 hub: Hub::default(),
             }),
+            auth: web::Data::new(Authenticator::new(context)),
         }
     }
 
@@ -54,6 +58,7 @@ impl Service for ResultsBroadcast {
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
+            .app_data(self.auth.clone())
             .route("/v1/polls/{poll_id}/live", web::get().to(live::live))
             .route(
                 "/v1/polls/{poll_id}/results",

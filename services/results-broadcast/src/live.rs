@@ -10,9 +10,11 @@ use pollcast_types::{PollId, Timestamp};
 use tokio::sync::watch;
 
 use crate::BroadcastState;
-use crate::counts::{check_visibility, current, frame_of};
+use crate::counts::{current, frame_of};
 use crate::hub::Frame;
 use crate::sse;
+use crate::visibility::{self, Viewer, ViewerQuery};
+use pollcast_auth::MaybeCaller;
 
 /// Largest frame a viewer may send. Viewers have nothing to say beyond pongs.
 const MAX_CLIENT_FRAME: usize = 1024;
@@ -24,11 +26,19 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn live(
     state: web::Data<BroadcastState>,
     path: web::Path<String>,
+    caller: MaybeCaller,
+    query: web::Query<ViewerQuery>,
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find_public(&path).await?;
-    check_visibility(&poll, Timestamp::now())?;
+    let viewer = Viewer::new(
+        &poll,
+        caller,
+        query.into_inner(),
+        req.peer_addr().map(|a| a.ip()),
+    );
+    visibility::check(&state, &poll, &viewer).await?;
     let rx = subscribe(&state, &poll).await?;
 
     let wants_sse = req

@@ -5,7 +5,9 @@ use pollcast_types::{PollStatus, Timestamp};
 use serde::Serialize;
 
 use crate::BroadcastState;
-use crate::counts::{check_visibility, current};
+use crate::counts::current;
+use crate::visibility::{self, Viewer, ViewerQuery};
+use pollcast_auth::MaybeCaller;
 
 #[derive(Serialize)]
 struct ResultsBody<'a> {
@@ -30,11 +32,19 @@ struct OptionResult<'a> {
 pub async fn results(
     state: web::Data<BroadcastState>,
     path: web::Path<String>,
+    caller: MaybeCaller,
+    query: web::Query<ViewerQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find_public(&path).await?;
+    let viewer = Viewer::new(
+        &poll,
+        caller,
+        query.into_inner(),
+        req.peer_addr().map(|a| a.ip()),
+    );
+    visibility::check(&state, &poll, &viewer).await?;
     let now = Timestamp::now();
-    check_visibility(&poll, now)?;
     let snapshot = current(&state, &poll).await?;
     let status = poll.status_at(now);
     let etag = format!("\"{}-{}\"", snapshot.seq, status.as_str());

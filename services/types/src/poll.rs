@@ -279,6 +279,12 @@ impl Poll {
         {
             errors.push(FieldError::new("closes_at", "must be after opens_at"));
         }
+        if self.results_visibility == ResultsVisibility::AfterVote && self.dedupe == Dedupe::None {
+            errors.push(FieldError::new(
+                "results_visibility",
+                "after_vote needs a dedupe mode that knows who voted (browser, ip or verified)",
+            ));
+        }
         if self.close_after_votes == Some(0) {
             errors.push(FieldError::new("close_after_votes", "must be at least 1"));
         }

@@ -5,7 +5,6 @@
 mod ballot;
 mod ingest_script;
 mod routes;
-pub mod voter_token;
 
 use std::sync::Arc;
 use std::time::Duration;

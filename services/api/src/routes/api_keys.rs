@@ -6,8 +6,8 @@ use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Times
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
-use crate::auth::Caller;
 use crate::workspaces::issue_key;
+use pollcast_auth::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

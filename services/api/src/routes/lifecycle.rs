@@ -15,8 +15,8 @@ use pollcast_wire::snapshot_from_counts;
 use serde::{Deserialize, Deserializer};
 
 use crate::ApiState;
-use crate::auth::Caller;
 use crate::poll_view::PollView;
+use pollcast_auth::Caller;
 
 fn redis_down(e: pollcast_bus::redis::RedisError) -> ApiError {
     ApiError::unavailable(format!("redis: {e}"))

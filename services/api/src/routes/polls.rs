@@ -7,9 +7,9 @@ use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
 use serde::Deserialize;
 
 use crate::ApiState;
-use crate::auth::{Caller, MaybeCaller};
 use crate::poll_view::PollView;
 use crate::polls::create_poll;
+use pollcast_auth::{Caller, MaybeCaller};
 
 /// `POST /v1/polls` (polls:write).
 pub async fn create(

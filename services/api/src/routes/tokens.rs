@@ -3,18 +3,20 @@ use pollcast_http::ApiError;
 use pollcast_types::ErrorCode;
 use serde_json::json;
 
-use crate::ApiState;
-use crate::auth::Caller;
-use crate::tokens::TOKEN_TTL_SECS;
+use pollcast_auth::Caller;
+use pollcast_auth::{Authenticator, TOKEN_TTL_SECS};
 
 /// `POST /v1/auth/token`: an access token with the API key's workspace and scopes.
-pub async fn issue(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn issue(
+    auth: web::Data<Authenticator>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
     if caller.via_token {
         // A token must not renew itself forever: only a key (which can be revoked) mints.
         return Err(ApiError::new(ErrorCode::Unauthorized)
             .with_detail("access tokens are minted with an API key, not another token"));
     }
-    let token = state
+    let token = auth
         .tokens
         .issue(&caller.key_id, &caller.workspace_id, &caller.scopes)
         .map_err(ApiError::internal)?;

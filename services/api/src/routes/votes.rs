@@ -12,7 +12,7 @@ use pollcast_types::{Poll, Scope, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
-use crate::auth::Caller;
+use pollcast_auth::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,9 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{IngestState, voter_token};
+use pollcast_runtime::voter_token;
+
+use crate::IngestState;
 
 /// `POST /v1/voters`: a fresh anonymous voter token.
 pub async fn mint(state: web::Data<IngestState>) -> HttpResponse {

@@ -1,11 +1,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_bus::is_unavailable;
 use pollcast_http::ApiError;
-use pollcast_runtime::hex;
 use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
-use crate::{IngestOutcome, IngestState, ballot, voter_token};
+use pollcast_runtime::voter_token;
+
+use crate::{IngestOutcome, IngestState, ballot};
 
 /// Most option ids one vote may carry (a poll has at most 50 options).
 const MAX_OPTION_IDS: usize = 50;
@@ -70,7 +71,8 @@ async fn accept(
         poll_id: poll.id.clone(),
         option_ids,
         rating: None,
-        voter: voter.map(|key| voter_hash(state, &poll, &key)),
+        voter: voter
+            .map(|identity| voter_token::voter_hash(&state.context.secret, &poll.id, &identity)),
         received_at: now,
         epoch: 0, // stamped by the ingest script
     };
@@ -110,25 +112,19 @@ fn voter_identity(
         None => None,
     };
     match poll.dedupe {
-        Dedupe::Browser => token_id.map(|id| Some(format!("b:{id}"))).ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidVoterToken)
-                .with_detail("this poll needs a voter_token from POST /v1/voters")
-        }),
+        Dedupe::Browser => token_id
+            .map(|id| Some(voter_token::browser_identity(&id)))
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidVoterToken)
+                    .with_detail("this poll needs a voter_token from POST /v1/voters")
+            }),
         // The socket peer, not X-Forwarded-For: trusting forwarded headers needs a configured
         // list of trusted proxies, which comes with the rate-limiting work.
-        Dedupe::Ip => Ok(req.peer_addr().map(|a| format!("ip:{}", a.ip()))),
-        Dedupe::None => Ok(token_id.map(|id| format!("b:{id}"))),
+        Dedupe::Ip => Ok(req
+            .peer_addr()
+            .map(|a| voter_token::address_identity(a.ip()))),
+        Dedupe::None => Ok(token_id.map(|id| voter_token::browser_identity(&id))),
         Dedupe::Verified => Err(ApiError::new(ErrorCode::InvalidVoterToken)
             .with_detail("verified voting is not supported yet")),
     }
-}
-
-/// A per-poll keyed hash of the voter identity: stable within a poll (for de-duplication),
-/// unlinkable across polls, and not reversible without the server secret.
-fn voter_hash(state: &IngestState, poll: &Poll, identity: &str) -> String {
-    let mac = state.context.secret.mac(
-        "voter-hash",
-        &[poll.id.as_str().as_bytes(), identity.as_bytes()],
-    );
-    hex(&mac[..16])
 }

@@ -1,5 +1,4 @@
-//! Bearer API keys. The one place that turns a request's credentials into a workspace and
-//! its scopes; handlers take [`Caller`] and never look at headers themselves.
+//! The `Caller` and `MaybeCaller` extractors.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +11,7 @@ use pollcast_runtime::{PollCache, hex};
 use pollcast_types::{ApiKeyId, ErrorCode, Poll, Scope, WorkspaceId};
 use sha2::{Digest, Sha256};
 
-use crate::ApiState;
+use crate::Authenticator;
 
 /// An authenticated caller: the workspace its credentials belong to, and what they may do.
 #[derive(Debug, Clone)]
@@ -71,7 +70,7 @@ fn bearer(req: &HttpRequest) -> Option<Result<String, ApiError>> {
 /// API keys (`pk_...`) are looked up by hash; anything else must be an access token. Both
 /// are checked against the store on every request, so a revoked key (and every token minted
 /// from it) stops working at once.
-async fn authenticate(state: &ApiState, credential: &str) -> Result<Caller, ApiError> {
+async fn authenticate(state: &Authenticator, credential: &str) -> Result<Caller, ApiError> {
     let unauthorized =
         |why: &str| ApiError::new(ErrorCode::Unauthorized).with_detail(why.to_owned());
     let store = &state.context.store;
@@ -113,10 +112,10 @@ async fn authenticate(state: &ApiState, credential: &str) -> Result<Caller, ApiE
     }
 }
 
-fn state_of(req: &HttpRequest) -> Result<web::Data<ApiState>, ApiError> {
-    req.app_data::<web::Data<ApiState>>()
+fn state_of(req: &HttpRequest) -> Result<web::Data<Authenticator>, ApiError> {
+    req.app_data::<web::Data<Authenticator>>()
         .cloned()
-        .ok_or_else(|| ApiError::internal("ApiState is not registered"))
+        .ok_or_else(|| ApiError::internal("no Authenticator is registered"))
 }
 
 /// Resolves the request's credentials: `None` without an `Authorization` header, an error

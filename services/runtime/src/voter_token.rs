@@ -3,7 +3,7 @@
 //! unforgeable, so one voter cannot mint identities by inventing strings; the rate limit on
 //! minting bounds how many a client can get.
 
-use pollcast_runtime::{ServerSecret, hex, unhex};
+use crate::{ServerSecret, hex, unhex};
 use pollcast_types::ids::random_token;
 
 const PREFIX: &str = "vt1";
@@ -14,6 +14,26 @@ pub fn mint(secret: &ServerSecret) -> String {
     let id = random_token(22);
     let tag = secret.mac(PURPOSE, &[id.as_bytes()]);
     format!("{PREFIX}.{id}.{}", hex(&tag[..TAG_BYTES]))
+}
+
+/// The identity of a browser voter (one vote per voter token).
+pub fn browser_identity(token_id: &str) -> String {
+    format!("b:{token_id}")
+}
+
+/// The identity of a voter known by address (one vote per client address).
+pub fn address_identity(ip: std::net::IpAddr) -> String {
+    format!("ip:{ip}")
+}
+
+/// A per-poll keyed hash of a voter identity: stable within a poll (for de-duplication),
+/// unlinkable across polls, and not reversible without the server secret.
+pub fn voter_hash(secret: &ServerSecret, poll: &pollcast_types::PollId, identity: &str) -> String {
+    let mac = secret.mac(
+        "voter-hash",
+        &[poll.as_str().as_bytes(), identity.as_bytes()],
+    );
+    hex(&mac[..16])
 }
 
 /// The token's voter id when the token is one we minted.

@@ -1,0 +1,30 @@
+//! Who is calling. The one place that turns a request's credentials (an API key or an access
+//! token) into a workspace and its scopes, and that hands out a workspace's polls: handlers
+//! take a [`Caller`] and never look at headers or compare workspaces themselves.
+
+mod caller;
+pub mod tokens;
+
+use pollcast_runtime::Context;
+
+pub use caller::{Caller, MaybeCaller, hash_key};
+pub use tokens::{TOKEN_TTL_SECS, TokenIssuer};
+
+/// What the extractors need; every service that authenticates registers one as app data.
+pub struct Authenticator {
+    pub context: Context,
+    pub tokens: TokenIssuer,
+}
+
+impl Authenticator {
+    pub fn new(context: &Context) -> Self {
+        Self {
+            context: context.clone(),
+            tokens: TokenIssuer::new(
+                context.secret.clone(),
+                &context.settings.jwt_kid,
+                &context.settings.jwt_previous_kids,
+            ),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Who may see a poll's results now (`results_visibility`): the owner always; others per the
+//! poll's setting, `after_vote` meaning this very voter has voted.
+
+use std::net::IpAddr;
+
+use pollcast_auth::MaybeCaller;
+use pollcast_bus::redis::AsyncCommands;
+use pollcast_http::ApiError;
+use pollcast_runtime::voter_token;
+use pollcast_types::{Dedupe, ErrorCode, Poll, PollStatus, ResultsVisibility, Scope, Timestamp};
+use serde::Deserialize;
+
+use crate::BroadcastState;
+
+/// `?voter_token=` on `/results` and `/live`, for `after_vote` polls (browsers cannot send
+/// headers on a WebSocket).
+#[derive(Debug, Deserialize)]
+pub struct ViewerQuery {
+    pub voter_token: Option<String>,
+}
+
+pub struct Viewer {
+    owner: bool,
+    voter_token: Option<String>,
+    ip: Option<IpAddr>,
+}
+
+impl Viewer {
+    pub fn new(poll: &Poll, caller: MaybeCaller, query: ViewerQuery, ip: Option<IpAddr>) -> Self {
+        let owner = caller.0.is_some_and(|c| {
+            c.workspace_id == poll.workspace_id && Scope::PollsRead.is_granted_by(&c.scopes)
+        });
+        Self {
+            owner,
+            voter_token: query.voter_token,
+            ip,
+        }
+    }
+}
+
+pub async fn check(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Result<(), ApiError> {
+    if viewer.owner {
+        return Ok(());
+    }
+    let closed = poll.status_at(Timestamp::now()) == PollStatus::Closed;
+    let visible = match poll.results_visibility {
+        ResultsVisibility::Always => true,
+        ResultsVisibility::AfterClose => closed,
+        ResultsVisibility::OwnerOnly => false,
+        ResultsVisibility::AfterVote => closed || has_voted(state, poll, viewer).await?,
+    };
+    if visible {
+        Ok(())
+    } else {
+        Err(ErrorCode::ResultsHidden.into())
+    }
+}
+
+async fn has_voted(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Result<bool, ApiError> {
+    let secret = &state.context.secret;
+    let identity = match poll.dedupe {
+        Dedupe::Browser => viewer
+            .voter_token
+            .as_deref()
+            .and_then(|t| voter_token::verify(secret, t))
+            .map(voter_token::browser_identity),
+        Dedupe::Ip => viewer.ip.map(voter_token::address_identity),
+        Dedupe::None | Dedupe::Verified => None,
+    };
+    let Some(identity) = identity else {
+        return Ok(false);
+    };
+    let hash = voter_token::voter_hash(secret, &poll.id, &identity);
+    let key = state.context.bus.keys().voted_set(poll.shard, &poll.id);
+    let mut conn = state.context.bus.conn();
+    conn.sismember(key, hash)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("redis: {e}")))
+}
