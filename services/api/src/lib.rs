@@ -59,6 +59,10 @@ impl Service for Api {
                 web::delete().to(routes::api_keys::revoke),
             )
             .route("/v1/auth/token", web::post().to(routes::tokens::issue))
+            .route(
+                "/v1/workspace/voter-secret",
+                web::get().to(routes::tokens::voter_secret),
+            )
             .route("/v1/polls", web::post().to(routes::polls::create))
             .route("/v1/polls", web::get().to(routes::polls::list))
             .route("/v1/polls/{poll_id}", web::get().to(routes::polls::get))

@@ -4,6 +4,7 @@
 
 mod caller;
 pub mod tokens;
+pub mod voter_jwt;
 
 use pollcast_runtime::Context;
 

@@ -65,6 +65,9 @@ pub struct Opts {
     /// the old one in --jwt-previous-kids until its tokens have expired (15 minutes).
     #[arg(long, env = "POLLCAST_JWT_KID")]
     pub jwt_kid: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For is believed (comma list of addresses or CIDRs).
+    #[arg(long, env = "POLLCAST_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<String>>,
     /// Key ids still accepted on access tokens (comma list).
     #[arg(long, env = "POLLCAST_JWT_PREVIOUS_KIDS", value_delimiter = ',')]
     pub jwt_previous_kids: Option<Vec<String>>,
@@ -98,6 +101,7 @@ pub struct Settings {
     pub redis_fsync: String,
     pub jwt_kid: String,
     pub jwt_previous_kids: Vec<String>,
+    pub trusted_proxies: Vec<String>,
 }
 
 pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast"];
@@ -176,6 +180,7 @@ impl Opts {
             redis_fsync,
             jwt_kid: o.jwt_kid.unwrap_or_else(|| "k1".to_owned()),
             jwt_previous_kids: o.jwt_previous_kids.unwrap_or_default(),
+            trusted_proxies: o.trusted_proxies.unwrap_or_default(),
         })
     }
 
@@ -199,6 +204,7 @@ impl Opts {
             redis_fsync: self.redis_fsync.or(file.redis_fsync),
             jwt_kid: self.jwt_kid.or(file.jwt_kid),
             jwt_previous_kids: self.jwt_previous_kids.or(file.jwt_previous_kids),
+            trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
         }
     }
 }

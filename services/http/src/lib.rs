@@ -1,6 +1,7 @@
 //! HTTP plumbing every pollcast service shares: the problem+json error type, request limits,
 //! the operations endpoints (`/healthz`, `/readyz`, `/metrics`), request metrics and logging.
 
+pub mod client_ip;
 pub mod error;
 pub mod limits;
 pub mod metrics_middleware;

@@ -32,12 +32,8 @@ pub async fn live(
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find_public(&path).await?;
-    let viewer = Viewer::new(
-        &poll,
-        caller,
-        query.into_inner(),
-        req.peer_addr().map(|a| a.ip()),
-    );
+    let ip = state.context.proxies.client_ip(&req);
+    let viewer = Viewer::new(&poll, caller, query.into_inner(), ip);
     visibility::check(&state, &poll, &viewer).await?;
     let rx = subscribe(&state, &poll).await?;
 

@@ -37,12 +37,8 @@ pub async fn results(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find_public(&path).await?;
-    let viewer = Viewer::new(
-        &poll,
-        caller,
-        query.into_inner(),
-        req.peer_addr().map(|a| a.ip()),
-    );
+    let ip = state.context.proxies.client_ip(&req);
+    let viewer = Viewer::new(&poll, caller, query.into_inner(), ip);
     visibility::check(&state, &poll, &viewer).await?;
     let now = Timestamp::now();
     let snapshot = current(&state, &poll).await?;

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use pollcast_auth::MaybeCaller;
+use pollcast_auth::{MaybeCaller, voter_jwt};
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
 use pollcast_runtime::voter_token;
@@ -65,7 +65,12 @@ async fn has_voted(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Resu
             .and_then(|t| voter_token::verify(secret, t))
             .map(voter_token::browser_identity),
         Dedupe::Ip => viewer.ip.map(voter_token::address_identity),
-        Dedupe::None | Dedupe::Verified => None,
+        Dedupe::Verified => viewer
+            .voter_token
+            .as_deref()
+            .and_then(|t| voter_jwt::verify(secret, &poll.workspace_id, &poll.id, t))
+            .map(|sub| voter_token::verified_identity(&sub)),
+        Dedupe::None => None,
     };
     let Some(identity) = identity else {
         return Ok(false);

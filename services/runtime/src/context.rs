@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use pollcast_bus::{Bus, BusError, EmbeddedRedis, EmbeddedRedisOptions, RedisReadiness};
 use pollcast_config::Settings;
 use pollcast_http::ReadinessCheck;
+use pollcast_http::client_ip::TrustedProxies;
 use pollcast_store::{SqliteStore, Store, StoreError};
 
 use crate::ServerSecret;
@@ -16,6 +17,8 @@ pub struct Context {
     pub store: Arc<dyn Store>,
     pub bus: Bus,
     pub secret: ServerSecret,
+    /// Whose X-Forwarded-For to believe when telling client addresses.
+    pub proxies: TrustedProxies,
     /// Keeps the embedded redis-server (if any) alive as long as a context exists.
     _embedded: Option<Arc<tokio::sync::Mutex<EmbeddedRedis>>>,
 }
@@ -28,6 +31,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("trusted_proxies: `{0}` is not an address or CIDR")]
+    Proxies(String),
     #[error(
         "no Redis URL: a standalone service needs --redis-url (or POLLCAST_REDIS_URL); \
          only `pollcast serve` starts a redis-server of its own"
@@ -39,6 +44,8 @@ impl Context {
     /// Opens the store and connects to Redis, starting an embedded redis-server in the data
     /// directory when no URL is configured and `may_embed_redis` is set.
     pub async fn build(settings: Settings, may_embed_redis: bool) -> Result<Self, StartError> {
+        let proxies =
+            TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Proxies)?;
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.data_dir)?);
         let secret = ServerSecret::load_or_create(&settings.data_dir)?;
         let (url, embedded) = match &settings.redis_url {
@@ -63,6 +70,7 @@ impl Context {
             store,
             bus,
             secret,
+            proxies,
             _embedded: embedded,
         })
     }
@@ -74,11 +82,13 @@ impl Context {
         bus: Bus,
         secret: ServerSecret,
     ) -> Self {
+        let proxies = TrustedProxies::parse(&settings.trusted_proxies).unwrap_or_default();
         Self {
             settings: Arc::new(settings),
             store,
             bus,
             secret,
+            proxies,
             _embedded: None,
         }
     }

@@ -21,6 +21,11 @@ pub fn browser_identity(token_id: &str) -> String {
     format!("b:{token_id}")
 }
 
+/// The identity of a verified voter: the integrator's own user id.
+pub fn verified_identity(sub: &str) -> String {
+    format!("v:{sub}")
+}
+
 /// The identity of a voter known by address (one vote per client address).
 pub fn address_identity(ip: std::net::IpAddr) -> String {
     format!("ip:{ip}")

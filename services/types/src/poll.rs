@@ -186,12 +186,6 @@ impl NewPoll {
                 self.max_choices.unwrap_or(n.max(1)),
             ),
         };
-        if self.dedupe == Dedupe::Verified {
-            errors.push(FieldError::new(
-                "dedupe",
-                "verified voting is not supported yet",
-            ));
-        }
         if self.closes_at.is_some_and(|c| c <= now) {
             errors.push(FieldError::new("closes_at", "must be in the future"));
         }

@@ -24,3 +24,19 @@ pub async fn issue(
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECS})))
 }
+
+/// `GET /v1/workspace/voter-secret` (admin): the secret integrators sign verified voter
+/// tokens with (HS256; `sub` = their user id, `exp` required, optional `poll`).
+pub async fn voter_secret(
+    auth: web::Data<Authenticator>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(pollcast_types::Scope::Admin)?;
+    let secret = pollcast_auth::voter_jwt::workspace_voter_secret(
+        &auth.context.secret,
+        &caller.workspace_id,
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({"voter_secret": secret, "algorithm": "HS256"})))
+}

@@ -4,6 +4,7 @@ use pollcast_http::ApiError;
 use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
+use pollcast_auth::voter_jwt;
 use pollcast_runtime::voter_token;
 
 use crate::{IngestOutcome, IngestState, ballot};
@@ -103,28 +104,35 @@ fn voter_identity(
     req: &HttpRequest,
     token: Option<&str>,
 ) -> Result<Option<String>, ApiError> {
+    let invalid =
+        |why: &str| ApiError::new(ErrorCode::InvalidVoterToken).with_detail(why.to_owned());
+    let secret = &state.context.secret;
+    if poll.dedupe == Dedupe::Verified {
+        let sub = token
+            .and_then(|t| voter_jwt::verify(secret, &poll.workspace_id, &poll.id, t))
+            .ok_or_else(|| {
+                invalid("this poll needs a voter token signed with the workspace's voter secret")
+            })?;
+        return Ok(Some(voter_token::verified_identity(&sub)));
+    }
     let token_id = match token {
         Some(t) => Some(
-            voter_token::verify(&state.context.secret, t)
-                .ok_or(ErrorCode::InvalidVoterToken)?
-                .to_owned(),
+            voter_token::verify(secret, t)
+                .ok_or_else(|| invalid("the voter token is not valid"))?,
         ),
         None => None,
     };
-    match poll.dedupe {
-        Dedupe::Browser => token_id
-            .map(|id| Some(voter_token::browser_identity(&id)))
-            .ok_or_else(|| {
-                ApiError::new(ErrorCode::InvalidVoterToken)
-                    .with_detail("this poll needs a voter_token from POST /v1/voters")
-            }),
-        // The socket peer, not X-Forwarded-For: trusting forwarded headers needs a configured
-        // list of trusted proxies, which comes with the rate-limiting work.
-        Dedupe::Ip => Ok(req
-            .peer_addr()
-            .map(|a| voter_token::address_identity(a.ip()))),
-        Dedupe::None => Ok(token_id.map(|id| voter_token::browser_identity(&id))),
-        Dedupe::Verified => Err(ApiError::new(ErrorCode::InvalidVoterToken)
-            .with_detail("verified voting is not supported yet")),
-    }
+    Ok(match poll.dedupe {
+        Dedupe::Browser => Some(voter_token::browser_identity(
+            token_id
+                .ok_or_else(|| invalid("this poll needs a voter_token from POST /v1/voters"))?,
+        )),
+        Dedupe::Ip => state
+            .context
+            .proxies
+            .client_ip(req)
+            .map(voter_token::address_identity),
+        Dedupe::None => token_id.map(voter_token::browser_identity),
+        Dedupe::Verified => None, // handled above
+    })
 }
