@@ -43,6 +43,7 @@ async fn keys_have_scopes_list_newest_first_and_revoke_at_once() {
     let env = TestEnv::new().await;
     let app = start(&env);
     let admin = app.admin_key().await;
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
 
     let (status, reader) = call(
         &app,
@@ -88,6 +89,8 @@ async fn keys_have_scopes_list_newest_first_and_revoke_at_once() {
             Some(json!({"name": format!("k{i}"), "scopes": ["votes:read"]})),
         )
         .await;
+        // Distinct creation times, so "newest first" has one right answer.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     let (status, page1) = call(&app, "GET", "/v1/api-keys?limit=2", Some(&admin), None).await;
     assert_eq!(status, 200);

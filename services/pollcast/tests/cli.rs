@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pollcast_testkit::{TestEnv, get_json, post_json, simple_poll};
+use pollcast_testkit::{ChildGuard, TestEnv, get_json, post_json, simple_poll};
 
 fn pollcast() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pollcast"))
@@ -76,15 +76,17 @@ async fn serve_starts_its_own_redis_creates_a_demo_poll_and_stops_cleanly() {
         .prefix("pc-serve")
         .tempdir()
         .unwrap();
-    let mut child = pollcast()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = ChildGuard(
+        pollcast()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let mut port = None;
     let mut page = None;
     let mut key = None;
@@ -136,7 +138,7 @@ async fn serve_starts_its_own_redis_creates_a_demo_poll_and_stops_cleanly() {
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         assert!(
@@ -152,15 +154,16 @@ async fn serve_starts_its_own_redis_creates_a_demo_poll_and_stops_cleanly() {
     );
 
     // A second start finds the same demo poll and does not print a new key.
-    let out = pollcast()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut second = out;
-    let mut lines = BufReader::new(second.stdout.take().unwrap()).lines();
+    let mut second = ChildGuard(
+        pollcast()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(second.0.stdout.take().unwrap()).lines();
     let mut saw_same = false;
     let mut saw_key = false;
     for line in lines.by_ref() {
@@ -175,6 +178,6 @@ async fn serve_starts_its_own_redis_creates_a_demo_poll_and_stops_cleanly() {
         .args(["-TERM", &second.id().to_string()])
         .status()
         .unwrap();
-    second.wait().unwrap();
+    second.0.wait().unwrap();
     assert!(saw_same && !saw_key);
 }

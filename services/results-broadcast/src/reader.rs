@@ -12,12 +12,15 @@ use crate::hub::Frame;
 
 const BLOCK: Duration = Duration::from_millis(1000);
 
-/// Follows the results stream (no consumer group: every instance needs every entry) and
-/// hands each snapshot to the hub.
+/// Follows every shard's results stream (no consumer group: every instance needs every
+/// entry) and hands each snapshot to the hub.
 pub async fn run(state: Arc<BroadcastState>, shutdown: CancellationToken) {
     // `$` on first connect: viewers get their initial state from the counts hash. After a
     // reconnect, go on from the last entry seen so nothing published meanwhile is missed.
-    let mut last_id = "$".to_owned();
+    let streams: Vec<String> = (0..state.context.settings.shards)
+        .map(|s| state.context.bus.keys().results_stream(s))
+        .collect();
+    let mut last_ids: Vec<String> = vec!["$".to_owned(); streams.len()];
     let mut backoff = Duration::from_millis(100);
     'connect: while !shutdown.is_cancelled() {
         let mut conn = match state.context.bus.dedicated(BLOCK).await {
@@ -33,13 +36,12 @@ pub async fn run(state: Arc<BroadcastState>, shutdown: CancellationToken) {
             }
         };
         backoff = Duration::from_millis(100);
-        let stream = state.context.bus.keys().results_stream();
         let opts = StreamReadOptions::default()
             .count(1000)
             .block(BLOCK.as_millis() as usize);
         loop {
-            let (keys, ids) = ([&stream], [&last_id]);
-            let read = conn.xread_options::<_, _, Option<StreamReadReply>>(&keys, &ids, &opts);
+            let read =
+                conn.xread_options::<_, _, Option<StreamReadReply>>(&streams, &last_ids, &opts);
             let reply = tokio::select! {
                 _ = shutdown.cancelled() => break 'connect,
                 r = read => r,
@@ -52,8 +54,11 @@ pub async fn run(state: Arc<BroadcastState>, shutdown: CancellationToken) {
                 }
             };
             for key in reply.map(|r| r.keys).unwrap_or_default() {
+                let Some(slot) = streams.iter().position(|s| *s == key.key) else {
+                    continue;
+                };
                 for entry in key.ids {
-                    last_id = entry.id.clone();
+                    last_ids[slot] = entry.id.clone();
                     match ResultsEntry::from_fields(&entry_fields(&entry.map)) {
                         Some(e) => {
                             state.hub.offer(

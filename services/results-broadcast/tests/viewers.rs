@@ -79,7 +79,7 @@ async fn a_slow_viewer_does_not_delay_a_fast_one() {
     };
     let writer = async {
         let mut conn = app.context.bus.conn();
-        let stream = app.context.bus.keys().results_stream();
+        let stream = app.context.bus.keys().results_stream(poll.shard);
         let pad = "x".repeat(PAD);
         for seq in 1..=FRAMES {
             let entry = ResultsEntry {

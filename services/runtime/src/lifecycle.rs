@@ -145,7 +145,7 @@ pub async fn announce(ctx: &Context, poll: &Poll, status: Option<&str>) -> Resul
         }),
     };
     redis::cmd("XADD")
-        .arg(keys.results_stream())
+        .arg(keys.results_stream(poll.shard))
         .arg("MAXLEN")
         .arg("~")
         .arg(RESULTS_STREAM_LEN)

@@ -2,12 +2,23 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pollcast_bus::redis::{self, RedisError};
+use pollcast_bus::redis::{AsyncCommands, RedisError, Script};
 use pollcast_types::{PollId, Timestamp};
 use pollcast_wire::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, snapshot_from_counts};
 use tokio_util::sync::CancellationToken;
 
 use crate::TallyInner;
+
+static PUBLISH: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
+    Script::new(
+        r"-- KEYS[1] the poll's gate, KEYS[2] the shard's results stream
+-- ARGV[1] interval ms, ARGV[2] owner, ARGV[3] approximate stream length, ARGV[4..] fields
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
+end
+return false",
+    )
+});
 
 /// Publishes a snapshot of every poll whose counts changed, at most one per poll per
 /// `coalesce_ms` across all tally instances, never one per vote.
@@ -67,21 +78,10 @@ async fn publish(
     };
     let keys = tally.context.bus.keys();
     let mut conn = tally.context.bus.conn();
-    let (gate, hash): (Option<String>, HashMap<String, String>) = redis::pipe()
-        .cmd("SET")
-        .arg(keys.publish_gate(shard, poll_id))
-        .arg(&tally.consumer)
-        .arg("NX")
-        .arg("PX")
-        .arg(interval.as_millis() as u64)
-        .cmd("HGETALL")
-        .arg(keys.counts(shard, poll_id))
-        .query_async(&mut conn)
+    let hash: HashMap<String, String> = conn
+        .hgetall(keys.counts(shard, poll_id))
         .await
         .map_err(PublishError::Redis)?;
-    if gate.is_none() {
-        return Ok(false);
-    }
     let snapshot = snapshot_from_counts(&poll, &hash);
     let msg = ResultsMessage::new(&snapshot, poll.status_at(Timestamp::now())).to_json();
     let entry = ResultsEntry {
@@ -90,16 +90,25 @@ async fn publish(
         msg,
         status: None,
     };
-    let _: String = redis::cmd("XADD")
-        .arg(keys.results_stream())
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(RESULTS_STREAM_LEN)
-        .arg("*")
-        .arg(entry.to_fields())
-        .query_async(&mut conn)
+    // The gate and the append are one step, so consecutive snapshots of a poll in the stream
+    // are at least the interval apart, however the instances' work interleaves.
+    let mut invocation = PUBLISH.prepare_invoke();
+    invocation
+        .key(keys.publish_gate(shard, poll_id))
+        .key(keys.results_stream(shard))
+        .arg(interval.as_millis() as u64)
+        .arg(&tally.consumer)
+        .arg(RESULTS_STREAM_LEN);
+    for (field, value) in entry.to_fields() {
+        invocation.arg(field).arg(value);
+    }
+    let published: Option<String> = invocation
+        .invoke_async(&mut conn)
         .await
         .map_err(PublishError::Redis)?;
+    if published.is_none() {
+        return Ok(false);
+    }
     metrics::counter!("tally_results_published_total").increment(1);
     // The durable copy, for when Redis loses its data; best effort, the next publish retries.
     if let Err(e) = tally.context.store.save_results(&snapshot).await {

@@ -4,48 +4,54 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pollcast_testkit::{
-    TestApp, TestEnv, create_poll, eventually, get_json, option_ids, post_json, simple_poll,
-    vote_log,
+    ChildGuard, TestApp, TestEnv, create_poll, eventually, get_json, option_ids, post_json,
+    simple_poll, vote_log,
 };
 use serde_json::json;
 
 /// A `tally` process over the test's Redis and store.
-fn spawn_tally(env: &TestEnv) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(["--listen", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(env.data_path())
-        .args(["--redis-url", &env.redis.url()])
-        .args([
-            "--shards",
-            "4",
-            "--claim-idle-ms",
-            "1000",
-            "--tally-batch",
-            "25",
-            "--coalesce-ms",
-            "50",
-        ])
-        .env(
-            "RUST_LOG",
-            std::env::var("TALLY_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the tally binary")
+fn spawn_tally(env: &TestEnv) -> ChildGuard {
+    ChildGuard(
+        Command::new(env!("CARGO_BIN_EXE_tally"))
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(env.data_path())
+            .args(["--redis-url", &env.redis.url()])
+            .args([
+                "--shards",
+                "4",
+                "--claim-idle-ms",
+                "1000",
+                "--tally-batch",
+                "25",
+                "--coalesce-ms",
+                "50",
+            ])
+            .env(
+                "RUST_LOG",
+                std::env::var("TALLY_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            // Logs only when asked for (TALLY_LOG=info): an inherited stderr would also keep the
+            // test runner's pipe open if a child ever outlived its test.
+            .stderr(if std::env::var_os("TALLY_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("spawn the tally binary"),
+    )
 }
 
-fn sigkill(child: &mut Child) {
-    // std's kill() is SIGKILL: no cleanup, no acknowledgement, exactly a crash.
-    child.kill().unwrap();
-    child.wait().unwrap();
+fn sigkill(child: &mut ChildGuard) {
+    child.sigkill();
 }
 
 /// api + vote-ingest + results-broadcast in this process; tally is left to the test.
@@ -217,16 +223,20 @@ async fn two_tally_instances_count_exactly() {
 
     // Coalescing holds across instances: consecutive snapshots of a poll are at least the
     // interval (50 ms here) apart, whichever instance published them, and far fewer than votes.
-    let entries: pollcast_bus::redis::streams::StreamRangeReply =
-        pollcast_bus::redis::AsyncCommands::xrange_all(
-            &mut conn,
-            app.context.bus.keys().results_stream(),
-        )
-        .await
-        .unwrap();
+    let mut entries = Vec::new();
+    for shard in 0..4 {
+        let reply: pollcast_bus::redis::streams::StreamRangeReply =
+            pollcast_bus::redis::AsyncCommands::xrange_all(
+                &mut conn,
+                app.context.bus.keys().results_stream(shard),
+            )
+            .await
+            .unwrap();
+        entries.extend(reply.ids);
+    }
     let mut last_at: HashMap<String, u64> = HashMap::new();
     let mut per_poll: HashMap<String, usize> = HashMap::new();
-    for entry in entries.ids {
+    for entry in entries {
         let fields = pollcast_bus::entry_fields(&entry.map);
         let poll = fields["poll"].clone();
         let at: u64 = entry.id.split('-').next().unwrap().parse().unwrap();

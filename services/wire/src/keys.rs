@@ -54,9 +54,10 @@ impl Keys {
         format!("{}:{{s{shard}}}:lock:{member}", self.prefix)
     }
 
-    /// The stream of coalesced results snapshots, read by every broadcast instance.
-    pub fn results_stream(&self) -> String {
-        format!("{}:results", self.prefix)
+    /// The stream of coalesced results snapshots of a shard's polls, read by every broadcast
+    /// instance. Per shard, so publishing can hold the poll's gate and append in one step.
+    pub fn results_stream(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:results", self.prefix)
     }
 }
 
