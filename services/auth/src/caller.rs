@@ -34,6 +34,17 @@ impl Caller {
         Ok(poll)
     }
 
+    /// [`Self::require`] then [`Self::poll`]: the preamble of every owner-only poll route.
+    pub async fn poll_with(
+        &self,
+        scope: Scope,
+        polls: &PollCache,
+        raw_id: &str,
+    ) -> Result<Arc<Poll>, ApiError> {
+        self.require(scope)?;
+        self.poll(polls, raw_id).await
+    }
+
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         if scope.is_granted_by(&self.scopes) {
             Ok(())

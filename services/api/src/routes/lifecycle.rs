@@ -55,8 +55,10 @@ pub async fn open(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::PollsWrite)?;
-    let mut poll = (*caller.poll(&state.polls, &path).await?).clone();
+    let mut poll = (*caller
+        .poll_with(Scope::PollsWrite, &state.polls, &path)
+        .await?)
+        .clone();
     let now = Timestamp::now();
     if poll.status_at(now) == PollStatus::Open
         && !lifecycle::is_closed(&state.context, &poll)
@@ -94,8 +96,10 @@ pub async fn close(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::PollsWrite)?;
-    let mut poll = (*caller.poll(&state.polls, &path).await?).clone();
+    let mut poll = (*caller
+        .poll_with(Scope::PollsWrite, &state.polls, &path)
+        .await?)
+        .clone();
     // Redis first: from here on vote-ingest refuses, whatever its cache says.
     lifecycle::set_closed(&state.context, &poll, true)
         .await
@@ -117,8 +121,10 @@ pub async fn reset(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::PollsWrite)?;
-    let mut poll = (*caller.poll(&state.polls, &path).await?).clone();
+    let mut poll = (*caller
+        .poll_with(Scope::PollsWrite, &state.polls, &path)
+        .await?)
+        .clone();
     let epoch = lifecycle::reset(&state.context, &poll)
         .await
         .map_err(redis_down)?;
@@ -146,8 +152,9 @@ pub async fn delete(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::PollsWrite)?;
-    let poll = caller.poll(&state.polls, &path).await?;
+    let poll = caller
+        .poll_with(Scope::PollsWrite, &state.polls, &path)
+        .await?;
     lifecycle::mark_deleted(&state.context, &poll)
         .await
         .map_err(redis_down)?;
@@ -201,8 +208,10 @@ pub async fn patch(
     path: web::Path<String>,
     body: web::Json<PatchPoll>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::PollsWrite)?;
-    let mut poll = (*caller.poll(&state.polls, &path).await?).clone();
+    let mut poll = (*caller
+        .poll_with(Scope::PollsWrite, &state.polls, &path)
+        .await?)
+        .clone();
     let body = body.into_inner();
     let keys = state.context.bus.keys();
     let mut conn = state.context.bus.conn();

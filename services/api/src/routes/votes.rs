@@ -96,8 +96,9 @@ pub async fn list(
     path: web::Path<String>,
     query: web::Query<VotesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::VotesRead)?;
-    let poll = caller.poll(&state.polls, &path).await?;
+    let poll = caller
+        .poll_with(Scope::VotesRead, &state.polls, &path)
+        .await?;
     let limit = pagination::limit(query.limit)?;
     let mut window = Window::new(&query)?;
     let (votes, ended) = window
@@ -125,8 +126,9 @@ pub async fn csv(
     path: web::Path<String>,
     query: web::Query<VotesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::VotesRead)?;
-    let poll = caller.poll(&state.polls, &path).await?;
+    let poll = caller
+        .poll_with(Scope::VotesRead, &state.polls, &path)
+        .await?;
     if query.cursor.is_some() || query.limit.is_some() {
         return Err(ApiError::validation(vec![pollcast_types::FieldError::new(
             "query",
