@@ -47,6 +47,22 @@ enum Scenario {
         #[arg(long, default_value_t = 300)]
         timeout_secs: u64,
     },
+    /// Downloads a poll's vote log as CSV and reports its size, speed and the server's
+    /// resident memory while it streams (read from /proc: run on the server's machine).
+    Export {
+        /// Base URL of a running pollcast (must be a loopback address).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base: String,
+        /// An API key with votes:read.
+        #[arg(long, env = "POLLCAST_API_KEY")]
+        api_key: String,
+        /// The poll to export.
+        #[arg(long)]
+        poll: String,
+        /// The server's process id, to sample its resident memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
     /// Vote-to-screen latency on an idle system: casts one vote at a time and times how long
     /// until a WebSocket viewer receives a snapshot that includes it.
     Latency {
@@ -90,6 +106,12 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Scenario::Export {
+                base,
+                api_key,
+                poll,
+                server_pid,
+            } => export(&base, &api_key, &poll, server_pid).await,
             Scenario::Latency {
                 base,
                 api_key,
@@ -221,6 +243,61 @@ async fn latency(
     Ok(())
 }
 
+/// Resident memory of a process in KiB, from /proc.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn export(
+    base: &str,
+    api_key: &str,
+    poll: &str,
+    server_pid: Option<u32>,
+) -> Result<(), AnyError> {
+    check_loopback(base)?;
+    let client = awc::Client::builder().disable_timeout().finish();
+    let rss_before = server_pid.and_then(rss_kib);
+    let start = Instant::now();
+    let mut res = client
+        .get(format!("{base}/v1/polls/{poll}/votes.csv"))
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if res.status().as_u16() != 200 {
+        return Err(format!("export answered {}", res.status()).into());
+    }
+    let (mut bytes, mut lines, mut peak) = (0u64, 0u64, rss_before.unwrap_or(0));
+    let mut last_sample = Instant::now();
+    while let Some(chunk) = res.next().await {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        if last_sample.elapsed() >= Duration::from_millis(50) {
+            last_sample = Instant::now();
+            if let Some(rss) = server_pid.and_then(rss_kib) {
+                peak = peak.max(rss);
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let report = json!({
+        "scenario": "export",
+        "rows": lines.saturating_sub(1),
+        "bytes": bytes,
+        "seconds": secs,
+        "rows_per_second": lines as f64 / secs,
+        "server_rss_kib": {"before": rss_before, "peak_during": server_pid.map(|_| peak),
+                           "after": server_pid.and_then(rss_kib)},
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
 async fn pipeline(
     base: &str,
     api_key: &str,
@@ -310,6 +387,7 @@ async fn pipeline(
 
     let report = json!({
         "scenario": "pipeline",
+        "poll_ids": polls.iter().map(|p| p["id"].clone()).collect::<Vec<_>>(),
         "votes_sent": votes,
         "accepted": accepted,
         "errors": errors.load(Ordering::Relaxed),
