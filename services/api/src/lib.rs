@@ -65,14 +65,14 @@ impl Service for Api {
             )
             .route("/v1/polls", web::post().to(routes::polls::create))
             .route("/v1/polls", web::get().to(routes::polls::list))
-            .route("/v1/polls/{poll_id}", web::get().to(routes::polls::get))
-            .route(
-                "/v1/polls/{poll_id}",
-                web::patch().to(routes::lifecycle::patch),
-            )
-            .route(
-                "/v1/polls/{poll_id}",
-                web::delete().to(routes::lifecycle::delete),
+            .service(
+                // CORS for the public view (GET); PATCH and DELETE are refused by it in
+                // browsers of other origins, as management calls should be.
+                web::resource("/v1/polls/{poll_id}")
+                    .wrap(pollcast_http::cors::public())
+                    .route(web::get().to(routes::polls::get))
+                    .route(web::patch().to(routes::lifecycle::patch))
+                    .route(web::delete().to(routes::lifecycle::delete)),
             )
             .route(
                 "/v1/polls/{poll_id}/open",

@@ -504,3 +504,60 @@ async fn ip_dedupe_allows_one_vote_per_address_and_none_allows_many() {
     }
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn public_endpoints_answer_cors_and_management_ones_do_not() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap();
+    let client = pollcast_testkit::client();
+    let preflight = |path: String, method: &'static str| {
+        let client = client.clone();
+        let url = app.url(&path);
+        async move {
+            client
+                .request(actix_web::http::Method::OPTIONS, url)
+                .insert_header(("Origin", "https://blog.example"))
+                .insert_header(("Access-Control-Request-Method", method))
+                .insert_header(("Access-Control-Request-Headers", "content-type"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (path, method) in [
+        (format!("/v1/polls/{id}/votes"), "POST"),
+        ("/v1/voters".to_owned(), "POST"),
+        (format!("/v1/polls/{id}/results"), "GET"),
+        (format!("/v1/polls/{id}"), "GET"),
+    ] {
+        let res = preflight(path.clone(), method).await;
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        assert_eq!(
+            res.headers().get("access-control-allow-origin").unwrap(),
+            "https://blog.example",
+            "{path}"
+        );
+    }
+    // A vote from another origin gets its CORS header, and is still a vote.
+    let res = client
+        .post(app.url(&format!("/v1/polls/{id}/votes")))
+        .insert_header(("Origin", "https://blog.example"))
+        .send_json(&json!({"option_ids": [option_ids(&poll)[0]]}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 202);
+    assert!(res.headers().get("access-control-allow-origin").is_some());
+    // Management calls are same-origin only.
+    let res = preflight("/v1/polls".to_owned(), "POST").await;
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    let res = preflight(format!("/v1/polls/{id}"), "DELETE").await;
+    assert!(
+        !res.status().is_success(),
+        "DELETE preflight: {}",
+        res.status()
+    );
+    app.stop().await;
+}

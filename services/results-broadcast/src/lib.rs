@@ -60,9 +60,10 @@ impl Service for ResultsBroadcast {
         cfg.app_data(self.state.clone())
             .app_data(self.auth.clone())
             .route("/v1/polls/{poll_id}/live", web::get().to(live::live))
-            .route(
-                "/v1/polls/{poll_id}/results",
-                web::get().to(results::results),
+            .service(
+                web::resource("/v1/polls/{poll_id}/results")
+                    .wrap(pollcast_http::cors::public())
+                    .route(web::get().to(results::results)),
             );
     }
 

@@ -50,10 +50,15 @@ impl Service for VoteIngest {
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
-            .route(
-                "/v1/polls/{poll_id}/votes",
-                web::post().to(routes::votes::cast),
+            .service(
+                web::resource("/v1/polls/{poll_id}/votes")
+                    .wrap(pollcast_http::cors::public())
+                    .route(web::post().to(routes::votes::cast)),
             )
-            .route("/v1/voters", web::post().to(routes::voters::mint));
+            .service(
+                web::resource("/v1/voters")
+                    .wrap(pollcast_http::cors::public())
+                    .route(web::post().to(routes::voters::mint)),
+            );
     }
 }
