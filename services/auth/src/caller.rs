@@ -137,7 +137,12 @@ fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Calle
     Box::pin(async move {
         match token {
             None => Ok(None),
-            Some(token) => Ok(Some(authenticate(&*state?, &token?).await?)),
+            Some(token) => {
+                let state = state?;
+                let caller = authenticate(&state, &token?).await?;
+                pollcast_http::rate_limit::check(&state.per_key, caller.key_id.as_str())?;
+                Ok(Some(caller))
+            }
         }
     })
 }

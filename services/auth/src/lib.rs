@@ -15,6 +15,8 @@ pub use tokens::{TOKEN_TTL_SECS, TokenIssuer};
 pub struct Authenticator {
     pub context: Context,
     pub tokens: TokenIssuer,
+    /// Management calls per API key (`None`: off).
+    pub per_key: Option<pollcast_http::rate_limit::Limiter>,
 }
 
 impl Authenticator {
@@ -25,6 +27,9 @@ impl Authenticator {
                 context.secret.clone(),
                 &context.settings.jwt_kid,
                 &context.settings.jwt_previous_kids,
+            ),
+            per_key: pollcast_http::rate_limit::Limiter::per_second(
+                context.settings.rate_api_per_key,
             ),
         }
     }

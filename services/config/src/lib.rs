@@ -68,6 +68,18 @@ pub struct Opts {
     /// Reverse proxies whose X-Forwarded-For is believed (comma list of addresses or CIDRs).
     #[arg(long, env = "POLLCAST_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// Votes per second per client address (bursts of twice that); 0 turns it off.
+    #[arg(long, env = "POLLCAST_RATE_VOTES_PER_IP")]
+    pub rate_votes_per_ip: Option<u32>,
+    /// Votes per second per poll; 0 turns it off.
+    #[arg(long, env = "POLLCAST_RATE_VOTES_PER_POLL")]
+    pub rate_votes_per_poll: Option<u32>,
+    /// Voter tokens minted per second per client address; 0 turns it off.
+    #[arg(long, env = "POLLCAST_RATE_VOTERS_PER_IP")]
+    pub rate_voters_per_ip: Option<u32>,
+    /// Management calls per second per API key; 0 turns it off.
+    #[arg(long, env = "POLLCAST_RATE_API_PER_KEY")]
+    pub rate_api_per_key: Option<u32>,
     /// Key ids still accepted on access tokens (comma list).
     #[arg(long, env = "POLLCAST_JWT_PREVIOUS_KIDS", value_delimiter = ',')]
     pub jwt_previous_kids: Option<Vec<String>>,
@@ -102,6 +114,10 @@ pub struct Settings {
     pub jwt_kid: String,
     pub jwt_previous_kids: Vec<String>,
     pub trusted_proxies: Vec<String>,
+    pub rate_votes_per_ip: u32,
+    pub rate_votes_per_poll: u32,
+    pub rate_voters_per_ip: u32,
+    pub rate_api_per_key: u32,
 }
 
 pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast"];
@@ -181,6 +197,10 @@ impl Opts {
             jwt_kid: o.jwt_kid.unwrap_or_else(|| "k1".to_owned()),
             jwt_previous_kids: o.jwt_previous_kids.unwrap_or_default(),
             trusted_proxies: o.trusted_proxies.unwrap_or_default(),
+            rate_votes_per_ip: o.rate_votes_per_ip.unwrap_or(50),
+            rate_votes_per_poll: o.rate_votes_per_poll.unwrap_or(20_000),
+            rate_voters_per_ip: o.rate_voters_per_ip.unwrap_or(5),
+            rate_api_per_key: o.rate_api_per_key.unwrap_or(50),
         })
     }
 
@@ -205,6 +225,10 @@ impl Opts {
             jwt_kid: self.jwt_kid.or(file.jwt_kid),
             jwt_previous_kids: self.jwt_previous_kids.or(file.jwt_previous_kids),
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
+            rate_votes_per_ip: self.rate_votes_per_ip.or(file.rate_votes_per_ip),
+            rate_votes_per_poll: self.rate_votes_per_poll.or(file.rate_votes_per_poll),
+            rate_voters_per_ip: self.rate_voters_per_ip.or(file.rate_voters_per_ip),
+            rate_api_per_key: self.rate_api_per_key.or(file.rate_api_per_key),
         }
     }
 }

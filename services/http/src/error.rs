@@ -22,6 +22,8 @@ pub struct ApiError {
     pub detail: Option<String>,
     pub errors: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
+    /// `RateLimit-*` headers of a 429.
+    pub rate_limit: Option<crate::rate_limit::RateInfo>,
 }
 
 #[derive(Serialize)]
@@ -44,6 +46,7 @@ impl ApiError {
             detail: None,
             errors: Vec::new(),
             retry_after_secs: None,
+            rate_limit: None,
         }
     }
 
@@ -113,6 +116,11 @@ impl ResponseError for ApiError {
         res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         if let Some(secs) = self.retry_after_secs {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(r) = self.rate_limit {
+            res.insert_header(("RateLimit-Limit", r.limit.to_string()));
+            res.insert_header(("RateLimit-Remaining", r.remaining.to_string()));
+            res.insert_header(("RateLimit-Reset", r.reset_secs.to_string()));
         }
         res.json(problem)
     }

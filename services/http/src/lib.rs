@@ -8,6 +8,7 @@ pub mod limits;
 pub mod metrics_middleware;
 pub mod ops;
 pub mod pagination;
+pub mod rate_limit;
 pub mod telemetry;
 
 pub use error::{ApiError, set_problem_base};

@@ -561,3 +561,93 @@ async fn public_endpoints_answer_cors_and_management_ones_do_not() {
     );
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn floods_get_429_with_retry_after_and_ratelimit_headers() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.rate_votes_per_ip = Some(5);
+    opts.rate_voters_per_ip = Some(2);
+    opts.rate_api_per_key = Some(3);
+    let app = env.spawn_app(opts, pollcast::services);
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap();
+    let client = pollcast_testkit::client();
+    let vote = json!({"option_ids": [option_ids(&poll)[0]]});
+
+    // Bursts of twice the rate pass, then 429s with everything a client needs to back off.
+    let mut statuses = Vec::new();
+    let mut refused = None;
+    for _ in 0..15 {
+        let res = client
+            .post(app.url(&format!("/v1/polls/{id}/votes")))
+            .send_json(&vote)
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+        if res.status().as_u16() == 429 && refused.is_none() {
+            refused = Some(res);
+        }
+    }
+    assert!(
+        statuses.iter().filter(|s| **s == 202).count() >= 10,
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let mut refused = refused.unwrap();
+    for h in [
+        "retry-after",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ] {
+        assert!(refused.headers().get(h).is_some(), "missing {h}");
+    }
+    assert_eq!(refused.headers().get("ratelimit-remaining").unwrap(), "0");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+
+    let minted: Vec<u16> = futures_util::future::join_all((0..8).map(|_| async {
+        client
+            .post(app.url("/v1/voters"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }))
+    .await;
+    assert!(minted.contains(&429) && minted.contains(&201), "{minted:?}");
+
+    let listed: Vec<u16> = futures_util::future::join_all((0..12).map(|_| async {
+        client
+            .get(app.url("/v1/polls"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }))
+    .await;
+    assert!(listed.contains(&429) && listed.contains(&200), "{listed:?}");
+    // Another key has its own budget.
+    let other = app.admin_key().await;
+    let res = client
+        .get(app.url("/v1/polls"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
+    // Only accepted votes were counted.
+    let accepted = statuses.iter().filter(|s| **s == 202).count() as u64;
+    let results = app.url(&format!("/v1/polls/{id}/results"));
+    eventually(Duration::from_secs(5), "accepted votes counted", || async {
+        (get_json(&results).await.1["total_votes"].as_u64() == Some(accepted)).then_some(())
+    })
+    .await;
+    app.stop().await;
+}

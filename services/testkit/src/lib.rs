@@ -71,6 +71,11 @@ impl TestEnv {
             workers: Some(2),
             ws_ping_secs: Some(1),
             ws_idle_secs: Some(3),
+            // Tests send thousands of votes from one address: limits are tested on their own.
+            rate_votes_per_ip: Some(0),
+            rate_votes_per_poll: Some(0),
+            rate_voters_per_ip: Some(0),
+            rate_api_per_key: Some(0),
             ..Opts::default()
         }
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use pollcast_http::rate_limit::Limiter;
 use pollcast_runtime::{Context, PollCache, Service};
 
 pub use ingest_script::{IngestOutcome, IngestScript};
@@ -19,6 +20,14 @@ pub struct IngestState {
     pub context: Context,
     pub polls: PollCache,
     pub script: IngestScript,
+    pub limits: Limits,
+}
+
+/// The rate limits of the public write path (`None`: off).
+pub struct Limits {
+    pub votes_per_ip: Option<Limiter>,
+    pub votes_per_poll: Option<Limiter>,
+    pub voters_per_ip: Option<Limiter>,
 }
 
 #[derive(Clone)]
@@ -34,6 +43,11 @@ impl VoteIngest {
                 context: context.clone(),
                 polls,
                 script: IngestScript::new(context.bus.clone()),
+                limits: Limits {
+                    votes_per_ip: Limiter::per_second(context.settings.rate_votes_per_ip),
+                    votes_per_poll: Limiter::per_second(context.settings.rate_votes_per_poll),
+                    voters_per_ip: Limiter::per_second(context.settings.rate_voters_per_ip),
+                },
             }),
         }
     }

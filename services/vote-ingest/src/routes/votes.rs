@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_bus::is_unavailable;
-use pollcast_http::ApiError;
+use pollcast_http::{ApiError, rate_limit};
 use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,13 @@ async fn accept(
     req: &HttpRequest,
     body: CastVote,
 ) -> Result<HttpResponse, ApiError> {
+    // Limits first: a flood is refused before it costs a lookup.
+    let ip = state.context.proxies.client_ip(req);
+    rate_limit::check(
+        &state.limits.votes_per_ip,
+        &ip.map(|i| i.to_string()).unwrap_or_default(),
+    )?;
+    rate_limit::check(&state.limits.votes_per_poll, poll_id)?;
     let poll = state.polls.find(poll_id).await?;
     let now = Timestamp::now();
     match poll.status_at(now) {
