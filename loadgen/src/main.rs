@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -208,6 +208,11 @@ async fn latency(
                     let msg: Value = serde_json::from_slice(&bytes)?;
                     return Ok(msg["total_votes"].as_u64().unwrap_or(0));
                 }
+                Some(Ok(awc::ws::Frame::Ping(p))) => {
+                    ws.send(awc::ws::Message::Pong(p))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
                 Some(Ok(_)) => continue,
                 _ => return Err("the WebSocket closed".into()),
             }
@@ -323,14 +328,26 @@ async fn pipeline(
         .map_err(|e| e.to_string())?;
     let seen_total = Arc::new(AtomicU64::new(0));
     let seen = seen_total.clone();
+    let viewer_lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let viewer_gone = viewer_lost.clone();
     actix_web::rt::spawn(async move {
         while let Some(Ok(frame)) = ws.next().await {
-            if let awc::ws::Frame::Text(bytes) = frame
-                && let Ok(msg) = serde_json::from_slice::<Value>(&bytes)
-            {
-                seen.store(msg["total_votes"].as_u64().unwrap_or(0), Ordering::Relaxed);
+            match frame {
+                // Answer the server's pings, as a browser does: a silent viewer is dropped.
+                awc::ws::Frame::Ping(p) => {
+                    if ws.send(awc::ws::Message::Pong(p)).await.is_err() {
+                        break;
+                    }
+                }
+                awc::ws::Frame::Text(bytes) => {
+                    if let Ok(msg) = serde_json::from_slice::<Value>(&bytes) {
+                        seen.store(msg["total_votes"].as_u64().unwrap_or(0), Ordering::Relaxed);
+                    }
+                }
+                _ => {}
             }
         }
+        viewer_gone.store(true, Ordering::Relaxed);
     });
 
     let accepted = Arc::new(AtomicU64::new(0));
@@ -374,6 +391,9 @@ async fn pipeline(
 
     // Wait until the viewer has seen every vote accepted for its poll.
     while seen_total.load(Ordering::Relaxed) < want_first {
+        if viewer_lost.load(Ordering::Relaxed) {
+            return Err("the WebSocket viewer was disconnected before it saw every vote".into());
+        }
         if start.elapsed() > timeout {
             return Err(format!(
                 "timed out: the viewer saw {} of {want_first} votes",
