@@ -332,19 +332,21 @@ async fn pipeline(
     let viewer_gone = viewer_lost.clone();
     actix_web::rt::spawn(async move {
         while let Some(Ok(frame)) = ws.next().await {
-            match frame {
-                // Answer the server's pings, as a browser does: a silent viewer is dropped.
-                awc::ws::Frame::Ping(p) => {
-                    if ws.send(awc::ws::Message::Pong(p)).await.is_err() {
-                        break;
-                    }
-                }
+            let ping = match frame {
+                awc::ws::Frame::Ping(p) => Some(p),
                 awc::ws::Frame::Text(bytes) => {
                     if let Ok(msg) = serde_json::from_slice::<Value>(&bytes) {
                         seen.store(msg["total_votes"].as_u64().unwrap_or(0), Ordering::Relaxed);
                     }
+                    None
                 }
-                _ => {}
+                _ => None,
+            };
+            // Answer the server's pings, as a browser does: a silent viewer is dropped.
+            if let Some(p) = ping
+                && ws.send(awc::ws::Message::Pong(p)).await.is_err()
+            {
+                break;
             }
         }
         viewer_gone.store(true, Ordering::Relaxed);
