@@ -4,6 +4,7 @@
 pub mod client_ip;
 pub mod cors;
 pub mod error;
+pub mod etag;
 pub mod limits;
 pub mod metrics_middleware;
 pub mod ops;

@@ -470,6 +470,45 @@ async fn the_hosted_page_escapes_what_the_poll_owner_wrote() {
     let (status, public) = get_json(&app.url(&format!("/v1/polls/{id}"))).await;
     assert_eq!(status, 200);
     assert!(public.get("workspace_id").is_none() && public.get("metadata").is_none());
+    // It is cacheable: its ETag answers If-None-Match with 304, until the poll changes.
+    let client = pollcast_testkit::client();
+    let res = client
+        .get(app.url(&format!("/v1/polls/{id}")))
+        .send()
+        .await
+        .unwrap();
+    let tag = res
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let again = |tag: String| {
+        let client = client.clone();
+        let url = app.url(&format!("/v1/polls/{id}"));
+        async move {
+            client
+                .get(url)
+                .insert_header(("If-None-Match", tag))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(again(tag.clone()).await, 304);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let res = client
+        .post(app.url(&format!("/v1/polls/{id}/close")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the poll cache's lifetime
+    assert_eq!(again(tag).await, 200, "a closed poll is a new version");
     // Another workspace's key: 404, as if the poll did not exist.
     let other_key = app.admin_key().await;
     let res = pollcast_testkit::client()

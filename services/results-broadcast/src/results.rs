@@ -1,6 +1,5 @@
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use pollcast_http::ApiError;
+use pollcast_http::{ApiError, etag};
 use pollcast_types::{PollStatus, Timestamp};
 use serde::Serialize;
 
@@ -44,17 +43,9 @@ pub async fn results(
     let snapshot = current(&state, &poll).await?;
     let status = poll.status_at(now);
     let etag = format!("\"{}-{}\"", snapshot.seq, status.as_str());
-    let cache = (header::CACHE_CONTROL, "public, max-age=1");
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header(cache)
-            .finish());
+    const CACHE: &str = "public, max-age=1";
+    if let Some(not_modified) = etag::not_modified(&req, &etag, CACHE) {
+        return Ok(not_modified);
     }
     let total = snapshot.total_votes;
     let options = poll
@@ -75,15 +66,12 @@ pub async fn results(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
-        .insert_header(cache)
-        .json(ResultsBody {
-            poll_id: poll.id.as_str(),
-            status,
-            seq: snapshot.seq,
-            total_votes: total,
-            options,
-            updated_at: snapshot.updated_at,
-        }))
+    Ok(etag::ok(&etag, CACHE).json(ResultsBody {
+        poll_id: poll.id.as_str(),
+        status,
+        seq: snapshot.seq,
+        total_votes: total,
+        options,
+        updated_at: snapshot.updated_at,
+    }))
 }

@@ -1,7 +1,7 @@
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use pollcast_http::ApiError;
+use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
+use pollcast_http::{ApiError, etag};
 use pollcast_store::After;
 use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
 use serde::Deserialize;
@@ -114,6 +114,7 @@ pub async fn get(
     state: web::Data<ApiState>,
     caller: MaybeCaller,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find(&path).await?;
     let owner = match &caller.0 {
@@ -126,11 +127,21 @@ pub async fn get(
         None => false,
     };
     let base = &state.context.settings.public_url;
-    let mut res = HttpResponse::Ok();
+    let now = Timestamp::now();
     if owner {
-        res.insert_header((header::CACHE_CONTROL, "private, no-store"));
-    } else {
-        res.insert_header((header::CACHE_CONTROL, "public, max-age=5"));
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .json(PollView::new(&poll, true, base, now)));
     }
-    Ok(res.json(PollView::new(&poll, owner, base, Timestamp::now())))
+    // The public view changes with an edit or a status change (also one the clock makes).
+    let tag = format!(
+        "\"{}-{}\"",
+        poll.updated_at.as_millis(),
+        poll.status_at(now).as_str()
+    );
+    const CACHE: &str = "public, max-age=5";
+    if let Some(not_modified) = etag::not_modified(&req, &tag, CACHE) {
+        return Ok(not_modified);
+    }
+    Ok(etag::ok(&tag, CACHE).json(PollView::new(&poll, false, base, now)))
 }
