@@ -1,6 +1,7 @@
 //! api: what integrators and site owners talk to: workspaces and API keys, poll management
 //! and the hosted poll page. Votes and live results are other services' routes.
 
+mod idempotency;
 mod page;
 mod poll_view;
 pub mod polls;

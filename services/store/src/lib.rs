@@ -17,6 +17,15 @@ pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What an Idempotency-Key already holds: the request it was first used for and, once
+/// answered, the status (0 while in progress) and the response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentEntry {
+    pub request_hash: String,
+    pub status: u16,
+    pub response: String,
+}
+
 /// A position in a newest-first list: the last item's creation time and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct After {
@@ -78,6 +87,22 @@ pub trait Store: Send + Sync + 'static {
     /// Keeps the newest snapshot of a poll's counts; an older `seq` never replaces a newer.
     async fn save_results(&self, snapshot: &ResultsSnapshot) -> StoreResult<()>;
     async fn results(&self, poll: &PollId) -> StoreResult<Option<ResultsSnapshot>>;
+
+    /// Reserves an Idempotency-Key for a request; the existing entry when it was taken.
+    async fn reserve_idempotency_key(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        request_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<IdempotentEntry>>;
+    /// Records the response to a reserved key (`status` > 0), or frees it (`None`).
+    async fn finish_idempotency_key(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        response: Option<(u16, String)>,
+    ) -> StoreResult<()>;
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;

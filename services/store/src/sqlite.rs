@@ -11,11 +11,12 @@ use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{OptionalExtension, Row, params};
 
-use crate::{After, Store, StoreError, StoreResult};
+use crate::{After, IdempotentEntry, Store, StoreError, StoreResult};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/0001_init.sql"),
     include_str!("../../../schema/sqlite/0002_vote_epoch.sql"),
+    include_str!("../../../schema/sqlite/0003_idempotency.sql"),
 ];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
@@ -449,6 +450,76 @@ impl Store for SqliteStore {
             .await?;
         body.map(|b| serde_json::from_str(&b).map_err(corrupt))
             .transpose()
+    }
+
+    async fn reserve_idempotency_key(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        request_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<IdempotentEntry>> {
+        let (ws, key, hash) = (
+            workspace.to_string(),
+            key.to_owned(),
+            request_hash.to_owned(),
+        );
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Keys are kept for a day, as payment APIs do.
+            tx.execute(
+                "DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND key = ?2 AND created_at < ?3",
+                params![ws, key, at.as_millis() - 86_400_000],
+            )?;
+            let existing = tx
+                .query_row(
+                    "SELECT request_hash, status, response FROM idempotency_keys
+                     WHERE workspace_id = ?1 AND key = ?2",
+                    params![ws, key],
+                    |r| {
+                        Ok(IdempotentEntry {
+                            request_hash: r.get(0)?,
+                            status: r.get(1)?,
+                            response: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?;
+            if existing.is_none() {
+                tx.execute(
+                    "INSERT INTO idempotency_keys (workspace_id, key, request_hash, status, response, created_at)
+                     VALUES (?1, ?2, ?3, 0, '', ?4)",
+                    params![ws, key, hash, at.as_millis()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(existing)
+        })
+        .await
+    }
+
+    async fn finish_idempotency_key(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        response: Option<(u16, String)>,
+    ) -> StoreResult<()> {
+        let (ws, key) = (workspace.to_string(), key.to_owned());
+        self.run(move |c| {
+            match response {
+                Some((status, body)) => c.execute(
+                    "UPDATE idempotency_keys SET status = ?3, response = ?4
+                     WHERE workspace_id = ?1 AND key = ?2",
+                    params![ws, key, status, body],
+                )?,
+                None => c.execute(
+                    "DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND key = ?2 AND status = 0",
+                    params![ws, key],
+                )?,
+            };
+            Ok(())
+        })
+        .await
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {

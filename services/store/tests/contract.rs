@@ -245,6 +245,75 @@ async fn run_suite(store: &dyn Store) {
     );
     assert_eq!(store.results(&poll.id).await.unwrap(), None);
 
+    // Idempotency keys: reserved once per workspace, answered, or freed for a retry.
+    let ws_id = ws.id.clone();
+    let at = Timestamp::now();
+    assert_eq!(
+        store
+            .reserve_idempotency_key(&ws_id, "k", "h1", at)
+            .await
+            .unwrap(),
+        None
+    );
+    let pending = store
+        .reserve_idempotency_key(&ws_id, "k", "h1", at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((pending.request_hash.as_str(), pending.status), ("h1", 0));
+    store
+        .finish_idempotency_key(&ws_id, "k", Some((201, "{}".into())))
+        .await
+        .unwrap();
+    let done = store
+        .reserve_idempotency_key(&ws_id, "k", "h2", at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            done.request_hash.as_str(),
+            done.status,
+            done.response.as_str()
+        ),
+        ("h1", 201, "{}")
+    );
+    assert_eq!(
+        store
+            .reserve_idempotency_key(&WorkspaceId::generate(), "k", "h1", at)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .reserve_idempotency_key(&ws_id, "free", "h", at)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .finish_idempotency_key(&ws_id, "free", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .reserve_idempotency_key(&ws_id, "free", "h", at)
+            .await
+            .unwrap(),
+        None,
+        "freed"
+    );
+    let day_later = Timestamp::from_millis(at.as_millis() + 86_400_001);
+    assert_eq!(
+        store
+            .reserve_idempotency_key(&ws_id, "k", "h3", day_later)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+
     // Meta.
     assert_eq!(store.meta("demo").await.unwrap(), None);
     store.set_meta("demo", "a").await.unwrap();

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const SQLITE: &str = concat!(
     include_str!("../../../schema/sqlite/0001_init.sql"),
-    include_str!("../../../schema/sqlite/0002_vote_epoch.sql")
+    include_str!("../../../schema/sqlite/0002_vote_epoch.sql"),
+    include_str!("../../../schema/sqlite/0003_idempotency.sql")
 );
 const SCYLLA: &str = include_str!("../../../schema/scylla/0001_init.cql");
 

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
 use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
 use pollcast_store::After;
@@ -6,6 +6,7 @@ use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Times
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
+use crate::idempotency::{self, Created};
 use crate::workspaces::issue_key;
 use pollcast_auth::Caller;
 
@@ -39,42 +40,50 @@ fn view(k: &ApiKeyRecord) -> KeyView<'_> {
     }
 }
 
-/// `POST /v1/api-keys` (admin).
+/// `POST /v1/api-keys` (admin); honours `Idempotency-Key` (a retry gets the same key).
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<NewKey>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
-    let NewKey { name, scopes } = body.into_inner();
-    let name = name.trim();
-    let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "must be 1 to 100 characters"));
-    }
-    if scopes.is_empty() {
-        errors.push(FieldError::new("scopes", "must name at least one scope"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let mut scopes = scopes;
-    scopes.sort_by_key(|s| s.as_str());
-    scopes.dedup();
-    let issued = issue_key(&caller.workspace_id, name, scopes);
-    state
-        .context
-        .store
-        .insert_api_key(&issued.record)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
-    tracing::info!(key = %issued.record.id, workspace = %caller.workspace_id, "api key created");
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(KeyView {
+    let body = body.into_inner();
+    idempotency::once(&state, &caller, &req, &body, || async {
+        let NewKey { name, scopes } = idempotency::parse(body.clone())?;
+        let name = name.trim();
+        let mut errors = Vec::new();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.push(FieldError::new("name", "must be 1 to 100 characters"));
+        }
+        if scopes.is_empty() {
+            errors.push(FieldError::new("scopes", "must name at least one scope"));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let mut scopes = scopes;
+        scopes.sort_by_key(|s| s.as_str());
+        scopes.dedup();
+        let issued = issue_key(&caller.workspace_id, name, scopes);
+        state
+            .context
+            .store
+            .insert_api_key(&issued.record)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        tracing::info!(key = %issued.record.id, workspace = %caller.workspace_id, "api key created");
+        let view = KeyView {
             key: Some(&issued.secret),
             ..view(&issued.record)
-        }))
+        };
+        Ok(Created {
+            body: serde_json::to_value(&view).map_err(ApiError::internal)?,
+            location: None,
+            secret_fields: &["key"],
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]

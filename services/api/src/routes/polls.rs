@@ -7,28 +7,32 @@ use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
 use serde::Deserialize;
 
 use crate::ApiState;
+use crate::idempotency::{self, Created};
 use crate::poll_view::PollView;
 use crate::polls::create_poll;
 use pollcast_auth::{Caller, MaybeCaller};
 
-/// `POST /v1/polls` (polls:write).
+/// `POST /v1/polls` (polls:write); honours `Idempotency-Key`.
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<NewPoll>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PollsWrite)?;
-    let poll = create_poll(
-        &state.context,
-        caller.workspace_id.clone(),
-        body.into_inner(),
-    )
-    .await?;
-    let now = Timestamp::now();
-    let base = &state.context.settings.public_url;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/polls/{}", poll.id)))
-        .json(PollView::new(&poll, true, base, now)))
+    let body = body.into_inner();
+    idempotency::once(&state, &caller, &req, &body, || async {
+        let request: NewPoll = idempotency::parse(body.clone())?;
+        let poll = create_poll(&state.context, caller.workspace_id.clone(), request).await?;
+        let base = &state.context.settings.public_url;
+        let view = PollView::new(&poll, true, base, Timestamp::now());
+        Ok(Created {
+            body: serde_json::to_value(&view).map_err(ApiError::internal)?,
+            location: Some(format!("/v1/polls/{}", poll.id)),
+            secret_fields: &[],
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]
