@@ -53,13 +53,7 @@ async fn workspace_create_prints_a_key_that_works_once_and_is_stored_hashed() {
     assert_eq!(status, 401);
 
     // Only the hash is on disk.
-    let db = std::fs::read(env.data_path().join("pollcast.sqlite3")).unwrap();
-    let wal = std::fs::read(env.data_path().join("pollcast.sqlite3-wal")).unwrap_or_default();
-    let contains = |hay: &[u8]| hay.windows(key.len()).any(|w| w == key.as_bytes());
-    assert!(
-        !contains(&db) && !contains(&wal),
-        "the plaintext key was stored"
-    );
+    pollcast_testkit::assert_not_stored(&env.data_path(), &key);
     app.stop().await;
 
     let out = pollcast()

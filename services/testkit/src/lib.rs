@@ -145,6 +145,18 @@ pub async fn create_workspace(store: &dyn Store) -> (String, String) {
     (ws.id.to_string(), key.secret)
 }
 
+/// Fails if `secret` appears anywhere in the SQLite files of `data_dir`: secrets are stored
+/// hashed only.
+pub fn assert_not_stored(data_dir: &std::path::Path, secret: &str) {
+    for file in ["pollcast.sqlite3", "pollcast.sqlite3-wal"] {
+        let bytes = std::fs::read(data_dir.join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "a plaintext secret reached {file}"
+        );
+    }
+}
+
 /// An HTTP client for tests (awc needs the actix runtime: use `#[actix_web::test]`).
 pub fn client() -> awc::Client {
     awc::Client::builder()
