@@ -9,6 +9,9 @@
   var message = document.getElementById("message");
   var live = document.getElementById("live");
   var votedKey = "pollcast:voted:" + pollId;
+  var kind = root.dataset.kind;
+  // Ranked ballots list options in the order they were ticked.
+  var ranking = [];
 
   function say(text) { message.textContent = text; }
 
@@ -33,15 +36,24 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var chosen = Array.prototype.map.call(
-      form.querySelectorAll("input[name=option_ids]:checked"), function (i) { return i.value; });
-    if (chosen.length === 0) { say("Choose an option first."); return; }
+    var ballot;
+    if (kind === "rating") {
+      var picked = form.querySelector("input[name=rating]:checked");
+      if (!picked) { say("Choose a score first."); return; }
+      ballot = { rating: Number(picked.value) };
+    } else {
+      var chosen = kind === "ranked" ? ranking.slice() : Array.prototype.map.call(
+        form.querySelectorAll("input[name=option_ids]:checked"), function (i) { return i.value; });
+      if (chosen.length === 0) { say("Choose an option first."); return; }
+      ballot = { option_ids: chosen };
+    }
     button.disabled = true;
     voterToken().then(function (token) {
+      ballot.voter_token = token;
       return fetch("/v1/polls/" + encodeURIComponent(pollId) + "/votes", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ option_ids: chosen, voter_token: token })
+        body: JSON.stringify(ballot)
       });
     }).then(function (r) {
       if (r.status === 202) { markVoted(); say("Thanks, your vote is in."); return; }
@@ -53,11 +65,47 @@
     }).catch(function () { button.disabled = false; say("Network problem; try again."); });
   });
 
-  form.addEventListener("change", function () {
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (kind === "ranked" && input.name === "option_ids") {
+      ranking = ranking.filter(function (id) { return id !== input.value; });
+      if (input.checked) ranking.push(input.value);
+    }
     form.querySelectorAll(".option").forEach(function (el) {
       el.classList.toggle("chosen", el.querySelector("input").checked);
+      var rank = el.querySelector(".rank");
+      if (rank) {
+        var at = ranking.indexOf(el.dataset.optionId);
+        rank.textContent = at < 0 ? "" : String(at + 1);
+      }
     });
   });
+
+  function labelOf(id) {
+    var el = form.querySelector('[data-option-id="' + CSS.escape(id) + '"] .label');
+    return el ? el.textContent : id;
+  }
+
+  function showBar(el, votes, total) {
+    var pct = total ? Math.round(votes * 1000 / total) / 10 : 0;
+    el.querySelector(".bar").style.width = pct + "%";
+    el.querySelector(".count").textContent = votes + " · " + pct + "%";
+  }
+
+  // The kind-specific line under the bars: the runoff's outcome, or the mean score.
+  function summarise(msg) {
+    var summary = document.getElementById("summary");
+    if (kind === "rating") {
+      summary.textContent = msg.mean == null ? "" : "Average " + msg.mean + " of " + (msg.distribution || []).length;
+    } else if (kind === "ranked") {
+      var rounds = msg.rounds || [];
+      var last = rounds[rounds.length - 1];
+      if (!last) { summary.textContent = ""; return; }
+      var after = rounds.length === 1 ? "in the first round" : "after " + rounds.length + " rounds";
+      summary.textContent = last.winner ? labelOf(last.winner) + " wins " + after + " of instant runoff" :
+        "A tie " + after + " between " + (last.tied || []).map(labelOf).join(", ");
+    }
+  }
 
   var lastSeq = -1;
   function render(msg) {
@@ -72,13 +120,15 @@
     document.getElementById("total").textContent = total;
     document.getElementById("state").textContent = msg.status;
     if (msg.status === "closed") button.disabled = true;
-    msg.options.forEach(function (o) {
+    (msg.options || []).forEach(function (o) {
       var el = form.querySelector('[data-option-id="' + CSS.escape(o.id) + '"]');
-      if (!el) return;
-      var pct = total ? Math.round(o.votes * 1000 / total) / 10 : 0;
-      el.querySelector(".bar").style.width = pct + "%";
-      el.querySelector(".count").textContent = o.votes + " · " + pct + "%";
+      if (el) showBar(el, o.votes, total);
     });
+    (msg.distribution || []).forEach(function (s) {
+      var el = form.querySelector('[data-score="' + s.score + '"]');
+      if (el) showBar(el, s.votes, total);
+    });
+    summarise(msg);
   }
 
   var delay = 500;

@@ -13,7 +13,10 @@ use crate::ApiState;
 struct PollPage<'a> {
     poll: &'a Poll,
     status: &'static str,
-    multiple: bool,
+    /// `single`, `multiple`, `ranked` or `rating`: how the form asks and the bars read.
+    kind: &'static str,
+    /// The scores a rating poll offers, 1 to its scale.
+    scores: Vec<u8>,
     base: &'a str,
     /// `always`, `after_vote`, `after_close` or `owner_only`: the page shows the bars only
     /// when the results endpoint would.
@@ -32,7 +35,11 @@ pub async fn poll_page(
     let page = PollPage {
         poll: &poll,
         status: poll.status_at(Timestamp::now()).as_str(),
-        multiple: poll.kind == PollKind::Multiple,
+        kind: poll.kind.as_str(),
+        scores: match poll.kind {
+            PollKind::Rating => (1..=poll.scale.unwrap_or(5)).collect(),
+            _ => Vec::new(),
+        },
         base: &state.context.settings.public_url,
         visibility: match poll.results_visibility {
             ResultsVisibility::Always => "always",

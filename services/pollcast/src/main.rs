@@ -76,8 +76,9 @@ async fn serve(opts: Opts) -> Result<(), AnyError> {
     let services = pollcast::services(&context);
     let app = Application::build(&context, services)?;
     print_banner(&context, app.port(), demo.as_ref());
-    app.run_until_stopped().await?;
-    Ok(())
+    let stopped = app.run_until_stopped().await;
+    context.stop_embedded_redis().await;
+    Ok(stopped?)
 }
 
 fn print_banner(context: &Context, port: u16, demo: Option<&pollcast::demo::Demo>) {

@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::{ApiError, etag};
-use pollcast_types::{PollStatus, Timestamp};
+use pollcast_types::{KindResults, PollStatus, Timestamp};
 use serde::Serialize;
 
 use crate::BroadcastState;
@@ -16,6 +16,9 @@ struct ResultsBody<'a> {
     total_votes: u64,
     options: Vec<OptionResult<'a>>,
     updated_at: Timestamp,
+    /// `rounds` for ranked polls, `distribution` and `mean` for rating polls.
+    #[serde(flatten)]
+    detail: &'a KindResults,
 }
 
 #[derive(Serialize)]
@@ -23,7 +26,8 @@ struct OptionResult<'a> {
     id: &'a str,
     label: &'a str,
     votes: u64,
-    /// Fraction of all votes, 0..1, rounded to 4 places.
+    /// Fraction of all votes (of first preferences, for ranked polls), 0..1, rounded to 4
+    /// places. In a multiple-choice poll the shares add up to more than 1.
     share: f64,
 }
 
@@ -73,5 +77,6 @@ pub async fn results(
         total_votes: total,
         options,
         updated_at: snapshot.updated_at,
+        detail: &snapshot.detail,
     }))
 }

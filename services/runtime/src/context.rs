@@ -75,6 +75,17 @@ impl Context {
         })
     }
 
+    /// Stops the embedded redis-server, if this context started one. Called once the services
+    /// have stopped: waiting for the last clone of the context to drop is not enough, as a
+    /// clone held by a server thread that has not finished yet would outlive the process and
+    /// leave the redis-server running.
+    pub async fn stop_embedded_redis(&self) {
+        if let Some(redis) = &self._embedded {
+            redis.lock().await.kill();
+            tracing::info!("stopped embedded redis-server");
+        }
+    }
+
     /// A context over parts the caller made (tests give each one its own Redis and store).
     pub fn from_parts(
         settings: Settings,

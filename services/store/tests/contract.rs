@@ -4,8 +4,8 @@
 
 use pollcast_store::{SqliteStore, Store};
 use pollcast_types::{
-    ApiKeyId, ApiKeyRecord, NewPoll, OptionCount, OptionId, PollId, ResultsSnapshot, Scope,
-    Timestamp, VoteId, VoteRecord, Workspace, WorkspaceId,
+    ApiKeyId, ApiKeyRecord, KindResults, NewPoll, OptionCount, OptionId, PollId, ResultsSnapshot,
+    Scope, ScoreCount, Timestamp, VoteId, VoteRecord, Workspace, WorkspaceId,
 };
 
 async fn run_suite(store: &dyn Store) {
@@ -218,6 +218,13 @@ async fn run_suite(store: &dyn Store) {
             votes: seq,
         }],
         updated_at: Timestamp::now(),
+        detail: KindResults::Rating {
+            distribution: vec![ScoreCount {
+                score: 1,
+                votes: seq,
+            }],
+            mean: Some(1.0),
+        },
     };
     store.save_results(&snap(5)).await.unwrap();
     store.save_results(&snap(3)).await.unwrap();
@@ -228,8 +235,13 @@ async fn run_suite(store: &dyn Store) {
     store.save_results(&snap(9)).await.unwrap();
     let latest = store.results(&poll.id).await.unwrap().unwrap();
     assert_eq!(
-        (latest.seq, latest.total_votes, latest.options),
-        (9, 9, snap(9).options)
+        (
+            latest.seq,
+            latest.total_votes,
+            latest.options,
+            latest.detail
+        ),
+        (9, 9, snap(9).options, snap(9).detail)
     );
     assert_eq!(store.results(&PollId::generate()).await.unwrap(), None);
 

@@ -11,7 +11,8 @@
 -- ARGV[1]      the consumer group
 -- ARGV[2]      now, in Unix milliseconds
 -- ARGV[3..]    per entry: counts-key index k (0: acknowledge only), entry id, epoch, n,
---              then n option ids
+--              then n (field, amount) pairs: what counting the vote adds to the counts hash
+--              besides total and seq (per poll kind, see pollcast_wire::increments)
 -- Returns the number of votes counted.
 local group = ARGV[1]
 local now = ARGV[2]
@@ -30,7 +31,8 @@ while i <= #ARGV do
     if vote_epoch == epoch[k] then
       local counts = KEYS[k]
       for j = 1, n do
-        redis.call('HINCRBY', counts, 'o:' .. ARGV[i + 3 + j], 1)
+        local at = i + 2 + 2 * j
+        redis.call('HINCRBY', counts, ARGV[at], ARGV[at + 1])
       end
       redis.call('HINCRBY', counts, 'total', 1)
       redis.call('HINCRBY', counts, 'seq', 1)
@@ -38,6 +40,6 @@ while i <= #ARGV do
       counted = counted + 1
     end
   end
-  i = i + 4 + n
+  i = i + 4 + 2 * n
 end
 return counted

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use pollcast_bus::redis::Script;
 use pollcast_runtime::Context;
-use pollcast_types::{OptionId, PollId, Timestamp, VoteRecord};
-use pollcast_wire::{TALLY_GROUP, VoteEntry};
+use pollcast_types::{PollId, Timestamp, VoteRecord};
+use pollcast_wire::{TALLY_GROUP, VoteEntry, increments};
 use tokio_util::sync::CancellationToken;
 
 use crate::DirtyPolls;
@@ -47,10 +47,10 @@ impl Committer {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut decoded: Vec<(u32, String, Option<VoteRecord>)> = Vec::with_capacity(batch.len());
+        let mut decoded: Vec<(u32, String, Option<VoteEntry>)> = Vec::with_capacity(batch.len());
         for d in batch {
             match VoteEntry::from_fields(&d.fields) {
-                Ok(VoteEntry(vote)) => decoded.push((d.shard, d.entry_id, Some(vote))),
+                Ok(entry) => decoded.push((d.shard, d.entry_id, Some(entry))),
                 Err(e) => {
                     // Acknowledged without counting, so one bad entry cannot wedge the group.
                     tracing::error!(shard = d.shard, entry = %d.entry_id, error = %e, "undecodable votes-stream entry skipped");
@@ -61,7 +61,10 @@ impl Committer {
         }
 
         // 1. The vote log. Idempotent by vote id, so a redelivered batch rewrites nothing.
-        let votes: Vec<VoteRecord> = decoded.iter().filter_map(|(_, _, v)| v.clone()).collect();
+        let votes: Vec<VoteRecord> = decoded
+            .iter()
+            .filter_map(|(_, _, e)| e.as_ref().map(|e| e.vote.clone()))
+            .collect();
         let store = self.context.store.clone();
         retry(shutdown, "append votes to the vote log", || {
             store.append_votes(&votes)
@@ -69,7 +72,7 @@ impl Committer {
         .await?;
 
         // 2. Acknowledge and count, one script call per shard (one Redis Cluster slot each).
-        let mut by_shard: BTreeMap<u32, Vec<(String, Option<VoteRecord>)>> = BTreeMap::new();
+        let mut by_shard: BTreeMap<u32, Vec<(String, Option<VoteEntry>)>> = BTreeMap::new();
         for (shard, id, vote) in decoded {
             by_shard.entry(shard).or_default().push((id, vote));
         }
@@ -81,8 +84,8 @@ impl Committer {
             .await?;
             counted += n;
             for (_, vote) in &entries {
-                if let Some(v) = vote {
-                    dirty.mark(shard, v.poll_id.clone());
+                if let Some(e) = vote {
+                    dirty.mark(shard, e.vote.poll_id.clone());
                 }
             }
         }
@@ -93,14 +96,14 @@ impl Committer {
     async fn ack_and_count(
         &self,
         shard: u32,
-        entries: &[(String, Option<VoteRecord>)],
+        entries: &[(String, Option<VoteEntry>)],
     ) -> Result<u64, pollcast_bus::redis::RedisError> {
         let keys = self.context.bus.keys();
         let mut invocation = self.script.prepare_invoke();
         invocation.key(keys.votes_stream(shard));
         let mut poll_index: HashMap<&PollId, usize> = HashMap::new();
         for (_, vote) in entries {
-            if let Some(v) = vote
+            if let Some(VoteEntry { vote: v, .. }) = vote
                 && !poll_index.contains_key(&v.poll_id)
             {
                 // Each poll takes two keys: its counts hash, then its state hash.
@@ -114,14 +117,15 @@ impl Committer {
             .arg(Timestamp::now().as_millis());
         for (id, vote) in entries {
             match vote {
-                Some(v) => {
+                Some(VoteEntry { vote: v, kind }) => {
+                    let adds = increments(*kind, v);
                     invocation
                         .arg(poll_index.get(&v.poll_id).copied().unwrap_or(0))
                         .arg(id)
                         .arg(v.epoch)
-                        .arg(v.option_ids.len());
-                    for option in &v.option_ids {
-                        invocation.arg(OptionId::as_str(option));
+                        .arg(adds.len());
+                    for (field, amount) in adds {
+                        invocation.arg(field).arg(amount);
                     }
                 }
                 None => {

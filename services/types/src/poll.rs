@@ -19,6 +19,44 @@ pub enum PollKind {
     Rating,
 }
 
+/// The scales a rating poll may have.
+pub const RATING_SCALES: [u8; 2] = [5, 10];
+
+impl PollKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::Multiple => "multiple",
+            Self::Ranked => "ranked",
+            Self::Rating => "rating",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Single, Self::Multiple, Self::Ranked, Self::Rating]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The (min, max) choices a poll of this kind gets from the requested ones: a single
+    /// choice is one, a rating chooses no option, the others default to one up to all.
+    pub fn choice_bounds(self, min: Option<u32>, max: Option<u32>, options: u32) -> (u32, u32) {
+        match self {
+            Self::Single => (1, 1),
+            Self::Rating => (0, 0),
+            Self::Multiple | Self::Ranked => (min.unwrap_or(1), max.unwrap_or(options.max(1))),
+        }
+    }
+
+    /// The scale a poll of this kind gets from the requested one: rating polls default to 5.
+    pub fn scale(self, requested: Option<u8>) -> Option<u8> {
+        match self {
+            Self::Rating => requested.or(Some(5)),
+            _ => requested,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PollStatus {
@@ -123,6 +161,8 @@ impl Poll {
 #[serde(deny_unknown_fields)]
 pub struct NewPoll {
     pub question: String,
+    /// Required for every kind but `rating`, which has none.
+    #[serde(default)]
     pub options: Vec<NewOption>,
     #[serde(default)]
     pub kind: PollKind,
@@ -169,23 +209,20 @@ impl NewPoll {
             })
             .collect();
         let mut errors = Vec::new();
-        let (min_choices, max_choices) = match self.kind {
-            PollKind::Single => {
-                if self.min_choices.is_some_and(|m| m != 1)
-                    || self.max_choices.is_some_and(|m| m != 1)
-                {
-                    errors.push(FieldError::new(
-                        "max_choices",
-                        "a single-choice poll takes exactly one choice",
-                    ));
-                }
-                (1, 1)
-            }
-            _ => (
-                self.min_choices.unwrap_or(1),
-                self.max_choices.unwrap_or(n.max(1)),
-            ),
-        };
+        let (min_choices, max_choices) =
+            self.kind
+                .choice_bounds(self.min_choices, self.max_choices, n);
+        if self.min_choices.is_some_and(|m| m != min_choices)
+            || self.max_choices.is_some_and(|m| m != max_choices)
+        {
+            errors.push(FieldError::new(
+                "max_choices",
+                match self.kind {
+                    PollKind::Rating => "a rating poll takes a rating, not choices",
+                    _ => "a single-choice poll takes exactly one choice",
+                },
+            ));
+        }
         if self.closes_at.is_some_and(|c| c <= now) {
             errors.push(FieldError::new("closes_at", "must be in the future"));
         }
@@ -204,7 +241,7 @@ impl NewPoll {
             kind: self.kind,
             min_choices,
             max_choices,
-            scale: self.scale,
+            scale: self.kind.scale(self.scale),
             status,
             opens_at: self.opens_at,
             closes_at: self.closes_at,
@@ -229,7 +266,14 @@ impl Poll {
         let mut errors = Vec::new();
         check_text(&mut errors, "question", &self.question, MAX_QUESTION_CHARS);
         let n = self.options.len();
-        if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
+        if self.kind == PollKind::Rating {
+            if n > 0 {
+                errors.push(FieldError::new(
+                    "options",
+                    "a rating poll has no options: voters send a rating from 1 to its scale",
+                ));
+            }
+        } else if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
             errors.push(FieldError::new(
                 "options",
                 format!("must have between {MIN_OPTIONS} and {MAX_OPTIONS} options"),
@@ -244,8 +288,8 @@ impl Poll {
         }
         let n = n as u32;
         match self.kind {
-            PollKind::Single => {}
-            PollKind::Multiple => {
+            PollKind::Single | PollKind::Rating => {}
+            PollKind::Multiple | PollKind::Ranked => {
                 if self.min_choices < 1 {
                     errors.push(FieldError::new("min_choices", "must be at least 1"));
                 }
@@ -256,17 +300,16 @@ impl Poll {
                     ));
                 }
             }
-            PollKind::Ranked | PollKind::Rating => {
-                // Counting for these kinds (instant-runoff rounds, rating distributions)
-                // arrives with the poll-kinds work; refusing is better than miscounting.
-                errors.push(FieldError::new(
-                    "kind",
-                    "ranked and rating polls are not supported yet",
-                ));
-            }
         }
-        if self.scale.is_some() {
-            errors.push(FieldError::new("scale", "only rating polls take a scale"));
+        match (self.kind, self.scale) {
+            (PollKind::Rating, Some(s)) if RATING_SCALES.contains(&s) => {}
+            (PollKind::Rating, _) => {
+                errors.push(FieldError::new("scale", "must be 5 or 10"));
+            }
+            (_, Some(_)) => {
+                errors.push(FieldError::new("scale", "only rating polls take a scale"));
+            }
+            (_, None) => {}
         }
         if let (Some(o), Some(c)) = (self.opens_at, self.closes_at)
             && c <= o
@@ -350,6 +393,48 @@ mod tests {
                 "options[2].label",
                 "max_choices"
             ]
+        );
+    }
+
+    #[test]
+    fn each_kind_gets_its_choices_and_scale() {
+        let options = serde_json::json!([{"label": "a"}, {"label": "b"}, {"label": "c"}]);
+        let ranked = new_poll(serde_json::json!({
+            "question": "q", "options": options, "kind": "ranked", "max_choices": 2
+        }))
+        .unwrap();
+        assert_eq!(
+            (ranked.min_choices, ranked.max_choices, ranked.scale),
+            (1, 2, None)
+        );
+        let rating =
+            new_poll(serde_json::json!({"question": "How was it?", "kind": "rating"})).unwrap();
+        assert_eq!((rating.min_choices, rating.max_choices), (0, 0));
+        assert_eq!((rating.options.len(), rating.scale), (0, Some(5)));
+        let fields = |json| {
+            new_poll(json)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(serde_json::json!({"question": "q", "kind": "rating", "scale": 7})),
+            ["scale"]
+        );
+        assert_eq!(
+            fields(serde_json::json!({"question": "q", "kind": "rating", "options": options})),
+            ["options"]
+        );
+        assert_eq!(
+            fields(serde_json::json!({"question": "q", "options": options, "scale": 5})),
+            ["scale"]
+        );
+        assert_eq!(
+            fields(
+                serde_json::json!({"question": "q", "kind": "ranked", "options": options, "min_choices": 4})
+            ),
+            ["max_choices"]
         );
     }
 

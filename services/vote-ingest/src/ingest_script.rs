@@ -1,6 +1,6 @@
 use pollcast_bus::Bus;
 use pollcast_bus::redis::{RedisError, Script};
-use pollcast_types::{Timestamp, VoteRecord};
+use pollcast_types::{PollKind, Timestamp, VoteRecord};
 use pollcast_wire::VoteEntry;
 
 /// The check-de-duplicate-append step, as one Redis script (see `ingest_script.lua`).
@@ -31,6 +31,7 @@ impl IngestScript {
     pub async fn append(
         &self,
         shard: u32,
+        kind: PollKind,
         vote: &VoteRecord,
         deduplicate: bool,
     ) -> Result<IngestOutcome, RedisError> {
@@ -47,7 +48,11 @@ impl IngestScript {
             })
             .arg(Timestamp::now().as_millis())
             .arg(format!("close:{}", vote.poll_id));
-        for (field, value) in VoteEntry(vote.clone()).to_fields() {
+        let entry = VoteEntry {
+            vote: vote.clone(),
+            kind,
+        };
+        for (field, value) in entry.to_fields() {
             invocation.arg(field).arg(value);
         }
         let mut conn = self.bus.conn();

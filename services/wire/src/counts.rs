@@ -1,6 +1,21 @@
+//! The counts hash of a poll: what counting one vote adds to it, and the snapshot read back.
+//!
+//! Fields: `total`, `seq`, `at` (last change, Unix ms), and per kind:
+//! - `o:<option id>`: votes of an option (`single`, `multiple`), first preferences (`ranked`);
+//! - `b:<id>,<id>,...`: how many voters cast exactly this ranking (`ranked`), the aggregated
+//!   ballots instant-runoff rounds are recounted from;
+//! - `r:<score>`: how many voters gave this score (`rating`).
+//!
+//! tally's counting script applies [`increments`] atomically with the acknowledgement that
+//! makes a vote counted, so every field moves exactly once per vote.
+
 use std::collections::HashMap;
 
-use pollcast_types::{OptionCount, Poll, ResultsSnapshot, Timestamp};
+use pollcast_types::vote::{join_option_ids, split_option_ids};
+use pollcast_types::{
+    KindResults, OptionCount, OptionId, Poll, PollKind, ResultsSnapshot, ScoreCount, Timestamp,
+    VoteRecord, instant_runoff, mean_score,
+};
 
 /// Field of the counts hash holding the number of counted votes.
 pub const TOTAL_FIELD: &str = "total";
@@ -9,9 +24,42 @@ pub const SEQ_FIELD: &str = "seq";
 /// Field of the counts hash holding the time of the last change, in Unix milliseconds.
 pub const UPDATED_FIELD: &str = "at";
 
+const BALLOT_PREFIX: &str = "b:";
+
 /// The counts-hash field of one option.
 pub fn option_field(option: &str) -> String {
     format!("o:{option}")
+}
+
+fn score_field(score: u8) -> String {
+    format!("r:{score}")
+}
+
+/// What counting `vote` adds to its poll's counts hash, besides `total` and `seq` (which
+/// every vote moves by one): `(field, amount)` pairs.
+pub fn increments(kind: PollKind, vote: &VoteRecord) -> Vec<(String, i64)> {
+    match kind {
+        PollKind::Single | PollKind::Multiple => vote
+            .option_ids
+            .iter()
+            .map(|o| (option_field(o.as_str()), 1))
+            .collect(),
+        PollKind::Ranked => match vote.option_ids.first() {
+            Some(first) => vec![
+                (option_field(first.as_str()), 1),
+                (
+                    format!("{BALLOT_PREFIX}{}", join_option_ids(&vote.option_ids)),
+                    1,
+                ),
+            ],
+            None => Vec::new(),
+        },
+        PollKind::Rating => vote
+            .rating
+            .map(|r| (score_field(r), 1))
+            .into_iter()
+            .collect(),
+    }
 }
 
 /// Reads a poll's counts hash (`HGETALL`) into a snapshot listing every option of the poll in
@@ -26,6 +74,34 @@ pub fn snapshot_from_counts(poll: &Poll, hash: &HashMap<String, String>) -> Resu
         .get(UPDATED_FIELD)
         .and_then(|v| v.parse::<i64>().ok())
         .map_or(poll.created_at, Timestamp::from_millis);
+    let detail = match poll.kind {
+        PollKind::Single | PollKind::Multiple => KindResults::Plain {},
+        PollKind::Ranked => {
+            let ballots: Vec<(Vec<OptionId>, u64)> = hash
+                .iter()
+                .filter_map(|(field, n)| {
+                    let ranking = split_option_ids(field.strip_prefix(BALLOT_PREFIX)?)?;
+                    Some((ranking, n.parse().ok()?))
+                })
+                .collect();
+            let ids: Vec<OptionId> = poll.options.iter().map(|o| o.id.clone()).collect();
+            KindResults::Ranked {
+                rounds: instant_runoff(&ids, ballots.iter().map(|(b, n)| (b.as_slice(), *n))),
+            }
+        }
+        PollKind::Rating => {
+            let distribution: Vec<ScoreCount> = (1..=poll.scale.unwrap_or(5))
+                .map(|score| ScoreCount {
+                    score,
+                    votes: number(&score_field(score)),
+                })
+                .collect();
+            KindResults::Rating {
+                mean: mean_score(&distribution),
+                distribution,
+            }
+        }
+    };
     ResultsSnapshot {
         poll_id: poll.id.clone(),
         seq: number(SEQ_FIELD),
@@ -39,5 +115,6 @@ pub fn snapshot_from_counts(poll: &Poll, hash: &HashMap<String, String>) -> Resu
             })
             .collect(),
         updated_at: updated,
+        detail,
     }
 }

@@ -65,6 +65,9 @@ pub struct ResultsMessage<'a> {
     pub status: PollStatus,
     pub total_votes: u64,
     pub options: &'a [pollcast_types::OptionCount],
+    /// `rounds` for ranked polls, `distribution` and `mean` for rating polls.
+    #[serde(flatten)]
+    pub detail: &'a pollcast_types::KindResults,
 }
 
 impl<'a> ResultsMessage<'a> {
@@ -76,6 +79,7 @@ impl<'a> ResultsMessage<'a> {
             status,
             total_votes: snapshot.total_votes,
             options: &snapshot.options,
+            detail: &snapshot.detail,
         }
     }
 

@@ -1,19 +1,26 @@
 use std::collections::HashMap;
 
 use pollcast_types::vote::{join_option_ids, split_option_ids};
-use pollcast_types::{PollId, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{PollId, PollKind, Timestamp, VoteId, VoteRecord};
 
 /// Format version written in every entry, so a reader can refuse what it does not understand.
 const VERSION: &str = "1";
 
 /// One entry of a votes stream: flat string fields, readable with `XRANGE` by an operator.
 ///
-/// `v=1 id=<vote id> poll=<poll id> opts=<id,id,...> voter=<hash> at=<unix ms> epoch=<n>`
+/// `v=1 id=<vote id> poll=<poll id> kind=<poll kind> opts=<id,id,...> [rating=<n>]
+/// [voter=<hash>] at=<unix ms> epoch=<n>`
+///
+/// `kind` tells tally how to count the vote without looking the poll up; entries written
+/// before it existed have none and count as `single`/`multiple` votes, the only kinds then.
 ///
 /// `epoch` is not in [`VoteEntry::to_fields`]: the ingest script appends the poll's current
 /// epoch itself, inside the same atomic step that checks the poll's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoteEntry(pub VoteRecord);
+pub struct VoteEntry {
+    pub vote: VoteRecord,
+    pub kind: PollKind,
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -28,12 +35,13 @@ pub enum DecodeError {
 impl VoteEntry {
     /// Field/value pairs in XADD order.
     pub fn to_fields(&self) -> Vec<(&'static str, String)> {
-        let v = &self.0;
+        let v = &self.vote;
         let opts = join_option_ids(&v.option_ids);
         let mut fields = vec![
             ("v", VERSION.to_owned()),
             ("id", v.vote_id.to_string()),
             ("poll", v.poll_id.to_string()),
+            ("kind", self.kind.as_str().to_owned()),
             ("opts", opts),
             ("at", v.received_at.as_millis().to_string()),
         ];
@@ -65,7 +73,11 @@ impl VoteEntry {
             ),
             None => None,
         };
-        Ok(Self(VoteRecord {
+        let kind = match fields.get("kind") {
+            Some(k) => PollKind::parse(k).ok_or(DecodeError::Malformed("kind"))?,
+            None => PollKind::Multiple,
+        };
+        let vote = VoteRecord {
             vote_id,
             poll_id,
             option_ids,
@@ -76,7 +88,8 @@ impl VoteEntry {
                 Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
                 None => 0,
             },
-        }))
+        };
+        Ok(Self { vote, kind })
     }
 }
 
@@ -103,14 +116,23 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let entry = VoteEntry(sample());
+        let entry = VoteEntry {
+            vote: sample(),
+            kind: PollKind::Ranked,
+        };
         let back = VoteEntry::from_fields(&as_map(entry.to_fields())).unwrap();
         assert_eq!(back, entry);
     }
 
     #[test]
     fn refuses_unknown_versions_and_garbage() {
-        let mut map = as_map(VoteEntry(sample()).to_fields());
+        let mut map = as_map(
+            VoteEntry {
+                vote: sample(),
+                kind: PollKind::Single,
+            }
+            .to_fields(),
+        );
         map.insert("v".into(), "9".into());
         assert_eq!(
             VoteEntry::from_fields(&map),
@@ -126,6 +148,27 @@ mod tests {
         assert_eq!(
             VoteEntry::from_fields(&map),
             Err(DecodeError::Missing("poll"))
+        );
+    }
+
+    #[test]
+    fn entries_from_before_kinds_count_as_choices() {
+        let mut map = as_map(
+            VoteEntry {
+                vote: sample(),
+                kind: PollKind::Ranked,
+            }
+            .to_fields(),
+        );
+        map.remove("kind");
+        assert_eq!(
+            VoteEntry::from_fields(&map).map(|e| e.kind),
+            Ok(PollKind::Multiple)
+        );
+        map.insert("kind".into(), "approval".into());
+        assert_eq!(
+            VoteEntry::from_fields(&map),
+            Err(DecodeError::Malformed("kind"))
         );
     }
 }

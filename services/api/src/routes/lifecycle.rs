@@ -192,6 +192,7 @@ pub struct PatchPoll {
     kind: Option<PollKind>,
     min_choices: Option<u32>,
     max_choices: Option<u32>,
+    scale: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -274,22 +275,27 @@ pub async fn patch(
     if let Some(m) = body.metadata {
         poll.metadata = m;
     }
-    if body.kind.is_some() || body.min_choices.is_some() || body.max_choices.is_some() {
+    if body.kind.is_some()
+        || body.min_choices.is_some()
+        || body.max_choices.is_some()
+        || body.scale.is_some()
+    {
         if counts.total_votes > 0 {
             conflict = Some(
                 ApiError::new(ErrorCode::PollHasVotes)
-                    .with_detail("the kind and choice counts are fixed once votes are in"),
+                    .with_detail("the kind, choice counts and scale are fixed once votes are in"),
             );
         }
-        poll.kind = body.kind.unwrap_or(poll.kind);
+        let kind = body.kind.unwrap_or(poll.kind);
         let n = poll.options.len() as u32;
-        (poll.min_choices, poll.max_choices) = match poll.kind {
-            PollKind::Single => (1, 1),
-            _ => (
-                body.min_choices.unwrap_or(1),
-                body.max_choices.unwrap_or(n.max(1)),
-            ),
+        (poll.min_choices, poll.max_choices) =
+            kind.choice_bounds(body.min_choices, body.max_choices, n);
+        poll.scale = match (kind == poll.kind, body.scale) {
+            (_, Some(s)) => Some(s),
+            (true, None) => poll.scale,
+            (false, None) => kind.scale(None),
         };
+        poll.kind = kind;
     }
     errors.extend(poll.validate());
     if !errors.is_empty() {

@@ -17,6 +17,8 @@ const MAX_OPTION_IDS: usize = 50;
 pub struct CastVote {
     #[serde(default)]
     option_ids: Vec<String>,
+    /// For rating polls; any integer is read so an out-of-range score gets a clear error.
+    rating: Option<i64>,
     voter_token: Option<String>,
 }
 
@@ -71,21 +73,25 @@ async fn accept(
             format!("at most {MAX_OPTION_IDS} ids"),
         )]));
     }
-    let option_ids = ballot::check(&poll, &body.option_ids)?;
+    let ballot = ballot::check(&poll, &body.option_ids, body.rating)?;
     let voter = voter_identity(state, &poll, req, body.voter_token.as_deref())?;
 
     let vote = VoteRecord {
         vote_id: VoteId::generate(),
         poll_id: poll.id.clone(),
-        option_ids,
-        rating: None,
+        option_ids: ballot.option_ids,
+        rating: ballot.rating,
         voter: voter
             .map(|identity| voter_token::voter_hash(&state.context.secret, &poll.id, &identity)),
         received_at: now,
         epoch: 0, // stamped by the ingest script
     };
     let deduplicate = poll.dedupe != Dedupe::None;
-    match state.script.append(poll.shard, &vote, deduplicate).await {
+    match state
+        .script
+        .append(poll.shard, poll.kind, &vote, deduplicate)
+        .await
+    {
         Ok(IngestOutcome::Appended(_)) => Ok(HttpResponse::Accepted()
             .insert_header(("Cache-Control", "no-store"))
             .json(Accepted {
