@@ -3,9 +3,9 @@
 
 mod idempotency;
 mod page;
-mod poll_view;
+pub mod poll_view;
 pub mod polls;
-mod routes;
+pub mod routes;
 mod scheduler;
 pub mod workspaces;
 
@@ -17,6 +17,17 @@ use pollcast_auth::Authenticator;
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+/// The OpenAPI document, as checked in; `pollcast-openapi`'s tests keep it equal to the one
+/// the handlers' annotations generate (this crate cannot depend on that one: it is an input).
+const OPENAPI_DOCUMENT: &str = include_str!("../../../schema/openapi.json");
+
+async fn openapi_document() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(OPENAPI_DOCUMENT)
+}
 
 pub struct ApiState {
     pub context: Context,
@@ -94,6 +105,11 @@ impl Service for Api {
             .route(
                 "/v1/polls/{poll_id}/votes.csv",
                 web::get().to(routes::votes::csv),
+            )
+            .service(
+                web::resource("/v1/openapi.json")
+                    .wrap(pollcast_http::cors::public())
+                    .route(web::get().to(openapi_document)),
             )
             .route("/p/{poll_id}", web::get().to(page::poll_page))
             .route("/static/{file}", web::get().to(page::asset));

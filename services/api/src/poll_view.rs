@@ -5,9 +5,11 @@ use serde::Serialize;
 
 /// A poll as the API shows it. The owner sees everything; the public view leaves out
 /// `workspace_id` and `metadata`. Internal fields (the shard) are never shown.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Poll)]
 pub struct PollView<'a> {
     id: &'a str,
+    /// Owner view only.
     #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<&'a str>,
     question: &'a str,
@@ -22,15 +24,18 @@ pub struct PollView<'a> {
     close_after_votes: Option<u64>,
     results_visibility: ResultsVisibility,
     dedupe: Dedupe,
+    /// Owner view only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
     created_at: Timestamp,
     updated_at: Timestamp,
     embed: Embed,
 }
 
-#[derive(Serialize)]
-struct Embed {
+/// Ways to put the poll on a page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Embed {
     script: String,
     page_url: String,
     iframe_url: String,

@@ -26,15 +26,20 @@ pub struct ApiError {
     pub rate_limit: Option<crate::rate_limit::RateInfo>,
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document: every error pollcast answers with.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// `{BASE}/problems/<code>`, a page describing the problem.
     #[serde(rename = "type")]
     kind: String,
     title: &'static str,
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    /// Stable: clients branch on this, never on `title` or `detail`.
+    #[schema(value_type = ErrorCode)]
     code: &'static str,
+    /// With `validation_failed`: every invalid field at once.
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
 }

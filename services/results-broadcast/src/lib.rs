@@ -5,11 +5,11 @@
 
 mod counts;
 mod hub;
-mod live;
+pub mod live;
 mod reader;
-mod results;
+pub mod results;
 mod sse;
-mod visibility;
+pub mod visibility;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -23,6 +23,14 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
 /// `Accept: text/event-stream`.
+#[utoipa::path(
+    get, path = "/v1/polls/{poll_id}/live", operation_id = "follow_results", tag = "results", security((), ("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id"), ViewerQuery),
+    responses(
+        (status = 101, description = "WebSocket (send the upgrade headers): a `results` message on connect and on every change, at most one per 100 ms, and `status` messages on lifecycle changes"),
+        (status = 200, description = "With `Accept: text/event-stream`: the same messages as Server-Sent Events", content_type = "text/event-stream", body = String),
+    ),
+)]
 pub async fn live(
     state: web::Data<BroadcastState>,
     path: web::Path<String>,

@@ -8,8 +8,10 @@ use crate::counts::current;
 use crate::visibility::{self, Viewer, ViewerQuery};
 use pollcast_auth::MaybeCaller;
 
-#[derive(Serialize)]
-struct ResultsBody<'a> {
+/// A poll's results.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Results)]
+pub struct ResultsBody<'a> {
     poll_id: &'a str,
     status: PollStatus,
     seq: u64,
@@ -21,8 +23,8 @@ struct ResultsBody<'a> {
     detail: &'a KindResults,
 }
 
-#[derive(Serialize)]
-struct OptionResult<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OptionResult<'a> {
     id: &'a str,
     label: &'a str,
     votes: u64,
@@ -32,6 +34,15 @@ struct OptionResult<'a> {
 }
 
 /// `GET /v1/polls/{id}/results`, from the live counts.
+#[utoipa::path(
+    get, path = "/v1/polls/{poll_id}/results", operation_id = "get_results", tag = "results", security((), ("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id"), ViewerQuery),
+    responses(
+        (status = 200, description = "The current results", body = ResultsBody,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (`If-None-Match`)"),
+    ),
+)]
 pub async fn results(
     state: web::Data<BroadcastState>,
     path: web::Path<String>,

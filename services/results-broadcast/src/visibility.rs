@@ -14,8 +14,10 @@ use crate::BroadcastState;
 
 /// `?voter_token=` on `/results` and `/live`, for `after_vote` polls (browsers cannot send
 /// headers on a WebSocket).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ViewerQuery {
+    /// Who is asking, for `after_vote` polls: the voter token the vote was cast with.
     pub voter_token: Option<String>,
 }
 

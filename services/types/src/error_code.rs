@@ -2,7 +2,7 @@ use serde::Serialize;
 
 /// Every error pollcast answers with has one of these codes. They are part of the public
 /// contract: never rename one; add new ones instead. `docs/api.md` lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,
@@ -132,7 +132,7 @@ impl ErrorCode {
 }
 
 /// One field-level problem in a `validation_failed` error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

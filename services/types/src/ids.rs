@@ -46,6 +46,14 @@ macro_rules! string_id {
             }
         }
 
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::id_schema(64)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -112,6 +120,14 @@ impl VoteId {
             .unwrap_or(0)
     }
 }
+
+impl utoipa::PartialSchema for VoteId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::id_schema(32)
+    }
+}
+
+impl utoipa::ToSchema for VoteId {}
 
 impl fmt::Display for VoteId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

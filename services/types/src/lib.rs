@@ -3,6 +3,7 @@
 
 pub mod error_code;
 pub mod ids;
+mod openapi;
 pub mod poll;
 pub mod results;
 pub mod runoff;

@@ -9,7 +9,7 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 /// Serialized size bound for `metadata`, so a poll row stays small.
 pub const MAX_METADATA_BYTES: usize = 4096;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PollKind {
     #[default]
@@ -57,7 +57,7 @@ impl PollKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PollStatus {
     Draft,
@@ -77,7 +77,7 @@ impl PollStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultsVisibility {
     #[default]
@@ -87,7 +87,7 @@ pub enum ResultsVisibility {
     OwnerOnly,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Dedupe {
     None,
@@ -97,7 +97,7 @@ pub enum Dedupe {
     Verified,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PollOption {
     pub id: OptionId,
     pub label: String,
@@ -157,7 +157,7 @@ impl Poll {
 }
 
 /// The body of `POST /v1/polls`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPoll {
     pub question: String,
@@ -176,14 +176,16 @@ pub struct NewPoll {
     pub results_visibility: ResultsVisibility,
     #[serde(default)]
     pub dedupe: Dedupe,
+    /// Free-form JSON the integrator keeps with the poll (at most 4 KiB serialised).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Create as a draft (not votable, not public) instead of open or scheduled.
     #[serde(default)]
     pub draft: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOption {
     pub label: String,

@@ -18,7 +18,7 @@ pub struct ResultsSnapshot {
     pub detail: KindResults,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OptionCount {
     pub id: OptionId,
     pub votes: u64,
@@ -47,7 +47,7 @@ impl Default for KindResults {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScoreCount {
     pub score: u8,
     pub votes: u64,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::{OptionCount, OptionId};
 
 /// One round of an instant-runoff count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunoffRound {
     /// 1-based.
     pub round: u32,

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What an API key or access token may do. `admin` implies every other scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Scope {
     #[serde(rename = "polls:read")]
     PollsRead,

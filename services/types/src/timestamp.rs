@@ -9,6 +9,14 @@ use time::format_description::well_known::Rfc3339;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::timestamp_schema()
+    }
+}
+
+impl utoipa::ToSchema for Timestamp {}
+
 impl Timestamp {
     pub fn now() -> Self {
         Self::from_datetime(OffsetDateTime::now_utc())

@@ -4,7 +4,7 @@
 
 mod ballot;
 mod ingest_script;
-mod routes;
+pub mod routes;
 
 use std::sync::Arc;
 use std::time::Duration;

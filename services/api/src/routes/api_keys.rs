@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
-use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
+use pollcast_http::pagination::{self, Page, after_cursor, parse_after_cursor};
 use pollcast_store::After;
 use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -10,15 +10,21 @@ use crate::idempotency::{self, Created};
 use crate::workspaces::issue_key;
 use pollcast_auth::Caller;
 
-#[derive(Deserialize)]
+/// The body of `POST /v1/api-keys`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
+    /// 1 to 100 characters, for people: "CMS integration".
     name: String,
+    /// At least one.
     scopes: Vec<Scope>,
 }
 
-#[derive(Serialize)]
-struct KeyView<'a> {
+/// An API key as listed; the key itself only in the response that created it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey)]
+pub struct KeyView<'a> {
+    #[schema(value_type = String)]
     id: &'a ApiKeyId,
     name: &'a str,
     scopes: &'a [Scope],
@@ -41,6 +47,12 @@ fn view(k: &ApiKeyRecord) -> KeyView<'_> {
 }
 
 /// `POST /v1/api-keys` (admin); honours `Idempotency-Key` (a retry gets the same key).
+#[utoipa::path(
+    post, path = "/v1/api-keys", operation_id = "create_api_key", tag = "keys", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first response")),
+    request_body = NewKey,
+    responses((status = 201, description = "Created; `key` is shown in this response only", body = KeyView)),
+)]
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -86,14 +98,21 @@ pub async fn create(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// 1 to 200; 50 when absent.
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// `GET /v1/api-keys` (admin), newest first.
+#[utoipa::path(
+    get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "keys", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of keys, newest first", body = Page<KeyView>)),
+)]
 pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -126,6 +145,11 @@ pub async fn list(
 }
 
 /// `DELETE /v1/api-keys/{id}` (admin): revoked at once, for the key and its tokens.
+#[utoipa::path(
+    delete, path = "/v1/api-keys/{key_id}", operation_id = "revoke_api_key", tag = "keys", security(("bearer" = [])),
+    params(("key_id" = String, Path, description = "The key's id")),
+    responses((status = 204, description = "Revoked")),
+)]
 pub async fn revoke(
     state: web::Data<ApiState>,
     caller: Caller,

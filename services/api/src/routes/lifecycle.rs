@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
+use pollcast_http::error::Problem;
 use pollcast_runtime::lifecycle;
 use pollcast_types::{
     ErrorCode, FieldError, OptionId, Poll, PollKind, PollOption, PollStatus, ResultsVisibility,
@@ -50,6 +51,11 @@ fn respond(state: &ApiState, poll: &Poll) -> HttpResponse {
 }
 
 /// `POST /v1/polls/{id}/open`: opens a draft, scheduled or closed poll now.
+#[utoipa::path(
+    post, path = "/v1/polls/{poll_id}/open", operation_id = "open_poll", tag = "polls", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id")),
+    responses((status = 200, description = "The poll, open now", body = PollView)),
+)]
 pub async fn open(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -91,6 +97,11 @@ pub async fn open(
 }
 
 /// `POST /v1/polls/{id}/close`: no vote is accepted once this answers.
+#[utoipa::path(
+    post, path = "/v1/polls/{poll_id}/close", operation_id = "close_poll", tag = "polls", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id")),
+    responses((status = 200, description = "The poll, closed; no vote is accepted after this answer", body = PollView)),
+)]
 pub async fn close(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -116,6 +127,11 @@ pub async fn close(
 }
 
 /// `POST /v1/polls/{id}/reset`: clears the results and the votes.
+#[utoipa::path(
+    post, path = "/v1/polls/{poll_id}/reset", operation_id = "reset_poll", tag = "polls", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id")),
+    responses((status = 200, description = "The poll, with its results, voters and vote log cleared", body = PollView)),
+)]
 pub async fn reset(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -147,6 +163,11 @@ pub async fn reset(
 }
 
 /// `DELETE /v1/polls/{id}`.
+#[utoipa::path(
+    delete, path = "/v1/polls/{poll_id}", operation_id = "delete_poll", tag = "polls", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id")),
+    responses((status = 204, description = "Deleted, with its votes; viewers are told")),
+)]
 pub async fn delete(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -179,23 +200,29 @@ fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
     T::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+/// The body of `PATCH /v1/polls/{id}`: only the fields given change.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchPoll {
     question: Option<String>,
     /// The options as they should be: existing ones by id (label editable), new ones without.
     options: Option<Vec<PatchOption>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = Option<Timestamp>)]
     closes_at: Option<Option<Timestamp>>,
     results_visibility: Option<ResultsVisibility>,
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `kind`, `min_choices`, `max_choices` and `scale` are fixed once votes are in.
     kind: Option<PollKind>,
     min_choices: Option<u32>,
     max_choices: Option<u32>,
     scale: Option<u8>,
 }
 
-#[derive(Deserialize)]
+/// An option as it should be: an existing one by `id`, a new one without.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOption {
     id: Option<String>,
@@ -203,6 +230,14 @@ pub struct PatchOption {
 }
 
 /// `PATCH /v1/polls/{id}`.
+#[utoipa::path(
+    patch, path = "/v1/polls/{poll_id}", operation_id = "update_poll", tag = "polls", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id")), request_body = PatchPoll,
+    responses(
+        (status = 200, description = "The edited poll", body = PollView),
+        (status = 409, description = "`poll_has_votes`: the edit would remove an option with votes, or change the kind after the first vote", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn patch(
     state: web::Data<ApiState>,
     caller: Caller,

@@ -1,5 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use pollcast_http::error::Problem;
+use pollcast_http::pagination::Page;
 use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
 use pollcast_http::{ApiError, etag};
 use pollcast_store::After;
@@ -13,6 +15,16 @@ use crate::polls::create_poll;
 use pollcast_auth::{Caller, MaybeCaller};
 
 /// `POST /v1/polls` (polls:write); honours `Idempotency-Key`.
+#[utoipa::path(
+    post, path = "/v1/polls", operation_id = "create_poll", tag = "polls", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the first response")),
+    request_body = NewPoll,
+    responses(
+        (status = 201, description = "Created (owner view)", body = PollView,
+         headers(("Location" = String, description = "The poll's URL"))),
+        (status = 409, description = "`idempotency_key_in_use`: the first request with this key is still running", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn create(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -35,11 +47,15 @@ pub async fn create(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListPolls {
+    /// Only polls with this status now.
     status: Option<PollStatus>,
+    /// 1 to 200; 50 when absent.
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -48,6 +64,10 @@ const MAX_SCANS: usize = 20;
 
 /// `GET /v1/polls?status=&limit=&cursor=` (polls:read): newest first. The status is the one
 /// in force now (scheduled polls whose time has come are `open`), so filtering happens here.
+#[utoipa::path(
+    get, path = "/v1/polls", operation_id = "list_polls", tag = "polls", security(("bearer" = [])), params(ListPolls),
+    responses((status = 200, description = "A page of polls, newest first (owner view)", body = Page<PollView>)),
+)]
 pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -114,6 +134,15 @@ pub async fn list(
 
 /// `GET /v1/polls/{id}`: the owner view with the owner's credentials, the public view
 /// without any. Other workspaces' polls, and drafts seen anonymously, are 404.
+#[utoipa::path(
+    get, path = "/v1/polls/{poll_id}", operation_id = "get_poll", tag = "polls", security((), ("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id")),
+    responses(
+        (status = 200, description = "The owner view with the owner's credentials, else the public view", body = PollView,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (`If-None-Match`)"),
+    ),
+)]
 pub async fn get(
     state: web::Data<ApiState>,
     caller: MaybeCaller,

@@ -1,12 +1,34 @@
 use actix_web::{HttpResponse, web};
 use pollcast_http::ApiError;
 use pollcast_types::ErrorCode;
-use serde_json::json;
+use serde::Serialize;
 
 use pollcast_auth::Caller;
 use pollcast_auth::{Authenticator, TOKEN_TTL_SECS};
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccessToken {
+    /// A JWT (HS256) carrying the key's workspace and scopes.
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Seconds until it expires.
+    expires_in: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VoterSecret {
+    /// Sign verified voter tokens with this.
+    voter_secret: String,
+    /// Always `HS256`.
+    algorithm: &'static str,
+}
+
 /// `POST /v1/auth/token`: an access token with the API key's workspace and scopes.
+#[utoipa::path(
+    post, path = "/v1/auth/token", operation_id = "issue_access_token", tag = "keys", security(("bearer" = [])),
+    responses((status = 200, description = "A short-lived access token; mint it with an API key, not a token", body = AccessToken)),
+)]
 pub async fn issue(
     auth: web::Data<Authenticator>,
     caller: Caller,
@@ -22,11 +44,19 @@ pub async fn issue(
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECS})))
+        .json(AccessToken {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: TOKEN_TTL_SECS,
+        }))
 }
 
 /// `GET /v1/workspace/voter-secret` (admin): the secret integrators sign verified voter
 /// tokens with (HS256; `sub` = their user id, `exp` required, optional `poll`).
+#[utoipa::path(
+    get, path = "/v1/workspace/voter-secret", operation_id = "get_voter_secret", tag = "keys", security(("bearer" = [])),
+    responses((status = 200, description = "The workspace's voter-signing secret (admin)", body = VoterSecret)),
+)]
 pub async fn voter_secret(
     auth: web::Data<Authenticator>,
     caller: Caller,
@@ -38,5 +68,8 @@ pub async fn voter_secret(
     );
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"voter_secret": secret, "algorithm": "HS256"})))
+        .json(VoterSecret {
+            voter_secret: secret,
+            algorithm: "HS256",
+        }))
 }

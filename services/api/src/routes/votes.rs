@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use futures_util::stream;
 use pollcast_http::ApiError;
+use pollcast_http::pagination::Page;
 use pollcast_http::pagination::{self, bad_cursor};
 use pollcast_store::Store;
 use pollcast_types::vote::join_option_ids;
@@ -14,22 +15,34 @@ use serde::{Deserialize, Serialize};
 use crate::ApiState;
 use pollcast_auth::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VotesQuery {
+    /// Votes received at or after this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<Timestamp>,
+    /// Votes received before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     until: Option<Timestamp>,
+    /// 1 to 200; 50 when absent (JSON pages only).
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
-struct VoteView<'a> {
+/// One vote of the vote log.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Vote)]
+pub struct VoteView<'a> {
     vote_id: &'a VoteId,
+    /// The chosen options (in rank order for ranked polls); absent for rating polls.
     #[serde(skip_serializing_if = "Option::is_none")]
     option_ids: Option<&'a [pollcast_types::OptionId]>,
+    /// The score, rating polls only.
     #[serde(skip_serializing_if = "Option::is_none")]
     rating: Option<u8>,
+    /// A per-poll keyed hash of the voter's identity, never the identity.
     voter: Option<&'a str>,
     received_at: Timestamp,
 }
@@ -90,6 +103,11 @@ impl Window {
 }
 
 /// `GET /v1/polls/{id}/votes` (votes:read): oldest first.
+#[utoipa::path(
+    get, path = "/v1/polls/{poll_id}/votes", operation_id = "list_votes", tag = "votes", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id"), VotesQuery),
+    responses((status = 200, description = "A page of the vote log, oldest first", body = Page<VoteView>)),
+)]
 pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
@@ -120,6 +138,11 @@ const CSV_PAGE: usize = 1000;
 
 /// `GET /v1/polls/{id}/votes.csv` (votes:read): the whole window, streamed page by page, so
 /// memory stays flat whatever the poll's size.
+#[utoipa::path(
+    get, path = "/v1/polls/{poll_id}/votes.csv", operation_id = "export_votes_csv", tag = "votes", security(("bearer" = [])),
+    params(("poll_id" = String, Path, description = "The poll's id"), VotesQuery),
+    responses((status = 200, description = "The vote log as CSV (`vote_id,received_at,option_ids,rating,voter`), streamed", content_type = "text/csv", body = String)),
+)]
 pub async fn csv(
     state: web::Data<ApiState>,
     caller: Caller,

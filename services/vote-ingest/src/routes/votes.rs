@@ -1,5 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_bus::is_unavailable;
+use pollcast_http::error::Problem;
 use pollcast_http::{ApiError, rate_limit};
 use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
@@ -12,24 +13,37 @@ use crate::{IngestOutcome, IngestState, ballot};
 /// Most option ids one vote may carry (a poll has at most 50 options).
 const MAX_OPTION_IDS: usize = 50;
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/polls/{id}/votes`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CastVote {
+    /// The chosen options; for ranked polls in rank order, most preferred first. Not for
+    /// rating polls.
     #[serde(default)]
+    #[schema(max_items = 50)]
     option_ids: Vec<String>,
     /// For rating polls; any integer is read so an out-of-range score gets a clear error.
     rating: Option<i64>,
+    /// From `POST /v1/voters` (`browser` polls), or the integrator-signed JWT (`verified`).
     voter_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Accepted<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Accepted<'a> {
     vote_id: &'a VoteId,
     poll_id: &'a PollId,
     accepted_at: Timestamp,
 }
 
 /// `POST /v1/polls/{id}/votes`.
+#[utoipa::path(
+    post, path = "/v1/polls/{poll_id}/votes", operation_id = "cast_vote", tag = "votes",
+    params(("poll_id" = String, Path, description = "The poll's id")), request_body = CastVote,
+    responses(
+        (status = 202, description = "Accepted: durable, and counted exactly once", body = Accepted),
+        (status = 409, description = "`already_voted`", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn cast(
     state: web::Data<IngestState>,
     path: web::Path<String>,

@@ -1,0 +1,74 @@
+//! `schema/openapi.json` (what `/v1/openapi.json` serves) must be the document the code
+//! generates, so the published API description can never drift from the handlers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+fn checked_in_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/openapi.json")
+}
+
+#[test]
+fn the_checked_in_document_is_the_generated_one() {
+    let generated = pollcast_openapi::to_json();
+    let path = checked_in_path();
+    if std::env::var_os("POLLCAST_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "schema/openapi.json differs from the code; after an intended API change run \
+         `POLLCAST_UPDATE_OPENAPI=1 cargo test -p pollcast-openapi` and commit the file"
+    );
+}
+
+#[test]
+fn the_document_is_openapi_3_1_and_describes_every_operation() {
+    let doc: serde_json::Value = serde_json::from_str(&pollcast_openapi::to_json()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations.push(format!("{} {path}", method.to_uppercase()));
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2') || s == "101"),
+                "{method} {path} documents no success"
+            );
+            assert!(responses.contains_key("404") && responses.contains_key("500"));
+        }
+    }
+    operations.sort();
+    let expected = [
+        "DELETE /v1/api-keys/{key_id}",
+        "DELETE /v1/polls/{poll_id}",
+        "GET /v1/api-keys",
+        "GET /v1/polls",
+        "GET /v1/polls/{poll_id}",
+        "GET /v1/polls/{poll_id}/live",
+        "GET /v1/polls/{poll_id}/results",
+        "GET /v1/polls/{poll_id}/votes",
+        "GET /v1/polls/{poll_id}/votes.csv",
+        "GET /v1/workspace/voter-secret",
+        "PATCH /v1/polls/{poll_id}",
+        "POST /v1/api-keys",
+        "POST /v1/auth/token",
+        "POST /v1/polls",
+        "POST /v1/polls/{poll_id}/close",
+        "POST /v1/polls/{poll_id}/open",
+        "POST /v1/polls/{poll_id}/reset",
+        "POST /v1/polls/{poll_id}/votes",
+        "POST /v1/voters",
+    ];
+    assert_eq!(operations, expected);
+    // Every schema a document refers to is in it.
+    let text = doc.to_string();
+    for name in text.split("#/components/schemas/").skip(1) {
+        let name = name.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{name} is referred to but not defined"
+        );
+    }
+}
