@@ -108,11 +108,11 @@ async fn apply(state: &ApiState, member: &str) -> Result<(), Failed> {
             if !by_limit && poll.status_at(now) != PollStatus::Closed {
                 return Ok(());
             }
-            lifecycle::set_closed(ctx, &poll, true)
-                .await
-                .map_err(|e| Failed(e.to_string()))?;
-            poll.status = PollStatus::Closed;
-            "closed"
+            let closed = lifecycle::close(ctx, &mut poll).await;
+            state.polls.invalidate(&poll.id);
+            closed.map_err(|e| Failed(e.to_string()))?;
+            tracing::info!(poll = %poll.id, status = "closed", "poll changed status on schedule");
+            return Ok(());
         }
         _ => return Ok(()),
     };

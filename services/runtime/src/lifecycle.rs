@@ -14,6 +14,34 @@ use pollcast_wire::{
 
 use crate::Context;
 
+/// A lifecycle transition failed at some step; the steps before it happened, none after.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("redis: {0}")]
+    Redis(#[from] RedisError),
+    #[error(transparent)]
+    Store(#[from] pollcast_store::StoreError),
+    #[error("the poll no longer exists")]
+    Gone,
+}
+
+/// Closes `poll` now, by hand or on schedule: Redis first (from then on vote-ingest refuses,
+/// whatever its cache says), then the store, then the viewers. Returns whether it was open;
+/// closing a closed poll changes nothing. Callers holding a poll cache invalidate it.
+pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool, TransitionError> {
+    set_closed(ctx, poll, true).await?;
+    if poll.status == PollStatus::Closed {
+        return Ok(false);
+    }
+    poll.status = PollStatus::Closed;
+    poll.updated_at = Timestamp::now();
+    if !ctx.store.update_poll(poll).await? {
+        return Err(TransitionError::Gone);
+    }
+    announce(ctx, poll, Some("closed")).await?;
+    Ok(true)
+}
+
 /// A scheduled transition, as a member of a shard's schedule.
 pub fn open_member(poll: &Poll) -> String {
     format!("open:{}", poll.id)

@@ -111,19 +111,13 @@ pub async fn close(
         .poll_with(Scope::PollsWrite, &state.polls, &path)
         .await?)
         .clone();
-    // Redis first: from here on vote-ingest refuses, whatever its cache says.
-    lifecycle::set_closed(&state.context, &poll, true)
-        .await
-        .map_err(redis_down)?;
-    if poll.status != PollStatus::Closed {
-        poll.status = PollStatus::Closed;
-        poll.updated_at = Timestamp::now();
-        save(&state, &poll).await?;
-        lifecycle::announce(&state.context, &poll, Some("closed"))
-            .await
-            .map_err(redis_down)?;
+    let closed = lifecycle::close(&state.context, &mut poll).await;
+    state.polls.invalidate(&poll.id);
+    match closed {
+        Ok(_) => Ok(respond(&state, &poll)),
+        Err(lifecycle::TransitionError::Gone) => Err(ErrorCode::PollNotFound.into()),
+        Err(e) => Err(ApiError::unavailable(e.to_string())),
     }
-    Ok(respond(&state, &poll))
 }
 
 /// `POST /v1/polls/{id}/reset`: clears the results and the votes.
@@ -204,6 +198,7 @@ fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchPoll {
+    #[schema(min_length = 1, max_length = 500)]
     question: Option<String>,
     /// The options as they should be: existing ones by id (label editable), new ones without.
     options: Option<Vec<PatchOption>>,
@@ -226,6 +221,7 @@ pub struct PatchPoll {
 #[serde(deny_unknown_fields)]
 pub struct PatchOption {
     id: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     label: String,
 }
 
