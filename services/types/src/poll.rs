@@ -160,17 +160,27 @@ impl Poll {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPoll {
+    /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub question: String,
-    /// Required for every kind but `rating`, which has none.
+    /// 2 to 50, for every kind but `rating`, which has none.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub options: Vec<NewOption>,
     #[serde(default)]
     pub kind: PollKind,
+    /// `multiple` and `ranked` only; default 1.
     pub min_choices: Option<u32>,
+    /// `multiple` and `ranked` only; default: the number of options.
     pub max_choices: Option<u32>,
+    /// `rating` only: 5 (the default) or 10.
     pub scale: Option<u8>,
+    /// In the future: the poll is `scheduled` and opens by itself.
     pub opens_at: Option<Timestamp>,
+    /// The poll closes by itself then.
     pub closes_at: Option<Timestamp>,
+    /// The poll closes by itself on reaching this many votes.
+    #[schema(minimum = 1)]
     pub close_after_votes: Option<u64>,
     #[serde(default)]
     pub results_visibility: ResultsVisibility,
@@ -188,6 +198,8 @@ pub struct NewPoll {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOption {
+    /// 1 to 200 characters, unique within the poll.
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
 }
 

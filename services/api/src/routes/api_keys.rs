@@ -15,8 +15,10 @@ use pollcast_auth::Caller;
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// 1 to 100 characters, for people: "CMS integration".
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
     /// At least one.
+    #[schema(min_items = 1)]
     scopes: Vec<Scope>,
 }
 
@@ -103,6 +105,7 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -54,6 +54,7 @@ pub struct ListPolls {
     /// Only polls with this status now.
     status: Option<PollStatus>,
     /// 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -26,6 +26,7 @@ pub struct VotesQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     until: Option<Timestamp>,
     /// 1 to 200; 50 when absent (JSON pages only).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
