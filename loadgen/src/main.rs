@@ -1,134 +1,28 @@
-//! Load generator for pollcast. `pipeline` measures how many votes per second the whole
-//! pipeline (HTTP → vote-ingest → Redis Streams → tally → results → WebSocket) sustains.
-//!
-//! This first scenario is closed-loop (a fixed number of requests in flight): it measures
-//! throughput, not latency under a fixed arrival rate.
+//! Load generator for pollcast: see `loadgen --help` and docs/benchmarks.md.
+
+mod cli;
+mod closed_loop;
+mod engine;
+mod profile;
+mod report;
+mod stats;
+mod target;
+mod viewers;
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use clap::Parser;
 
-#[derive(Parser)]
-#[command(
-    version,
-    about = "pollcast load generator (sends traffic to loopback addresses only)"
-)]
-struct Cli {
-    #[command(subcommand)]
-    scenario: Scenario,
-}
-
-#[derive(Subcommand)]
-enum Scenario {
-    /// Votes/s through the whole pipeline: sends --votes votes with --concurrency in flight,
-    /// then waits until a WebSocket viewer sees every accepted vote counted.
-    Pipeline {
-        /// Base URL of a running pollcast (must be a loopback address).
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        base: String,
-        /// An API key with polls:write (from `pollcast workspace create`).
-        #[arg(long, env = "POLLCAST_API_KEY")]
-        api_key: String,
-        /// Votes to send.
-        #[arg(long, default_value_t = 50_000)]
-        votes: u64,
-        /// Requests in flight at once.
-        #[arg(long, default_value_t = 64)]
-        concurrency: usize,
-        /// Polls to spread the votes over (round-robin).
-        #[arg(long, default_value_t = 1)]
-        polls: usize,
-        /// Give up after this many seconds.
-        #[arg(long, default_value_t = 300)]
-        timeout_secs: u64,
-    },
-    /// Downloads a poll's vote log as CSV and reports its size, speed and the server's
-    /// resident memory while it streams (read from /proc: run on the server's machine).
-    Export {
-        /// Base URL of a running pollcast (must be a loopback address).
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        base: String,
-        /// An API key with votes:read.
-        #[arg(long, env = "POLLCAST_API_KEY")]
-        api_key: String,
-        /// The poll to export.
-        #[arg(long)]
-        poll: String,
-        /// The server's process id, to sample its resident memory.
-        #[arg(long)]
-        server_pid: Option<u32>,
-    },
-    /// Vote-to-screen latency on an idle system: casts one vote at a time and times how long
-    /// until a WebSocket viewer receives a snapshot that includes it.
-    Latency {
-        /// Base URL of a running pollcast (must be a loopback address).
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        base: String,
-        /// An API key with polls:write (from `pollcast workspace create`).
-        #[arg(long, env = "POLLCAST_API_KEY")]
-        api_key: String,
-        /// Votes to time.
-        #[arg(long, default_value_t = 200)]
-        samples: u64,
-        /// Pause between samples. Below the server's coalescing interval (100 ms) each vote
-        /// waits for the previous snapshot's interval to pass, which measures the coalescing,
-        /// not the pipeline.
-        #[arg(long, default_value_t = 150)]
-        interval_ms: u64,
-    },
-}
+use cli::{Cli, Scenario};
+use engine::Run;
+use profile::Profile;
+use target::AnyError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = actix_web::rt::System::new();
-    let result = runtime.block_on(async move {
-        match cli.scenario {
-            Scenario::Pipeline {
-                base,
-                api_key,
-                votes,
-                concurrency,
-                polls,
-                timeout_secs,
-            } => {
-                pipeline(
-                    &base,
-                    &api_key,
-                    votes,
-                    concurrency.max(1),
-                    polls.max(1),
-                    Duration::from_secs(timeout_secs),
-                )
-                .await
-            }
-            Scenario::Export {
-                base,
-                api_key,
-                poll,
-                server_pid,
-            } => export(&base, &api_key, &poll, server_pid).await,
-            Scenario::Latency {
-                base,
-                api_key,
-                samples,
-                interval_ms,
-            } => {
-                latency(
-                    &base,
-                    &api_key,
-                    samples.max(1),
-                    Duration::from_millis(interval_ms),
-                )
-                .await
-            }
-        }
-    });
-    match result {
+    match runtime.block_on(dispatch(cli.scenario)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("loadgen: {e}");
@@ -137,290 +31,75 @@ fn main() -> ExitCode {
     }
 }
 
-type AnyError = Box<dyn std::error::Error>;
-
-fn check_loopback(base: &str) -> Result<(), AnyError> {
-    let host = base
-        .trim_start_matches("http://")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    if host == "localhost" || host.starts_with("127.") || host == "[::1]" {
-        Ok(())
-    } else {
-        Err(format!("refusing to send load to {host}: loopback addresses only").into())
-    }
-}
-
-fn client(concurrency: usize) -> awc::Client {
-    let connector = awc::Connector::new().limit(concurrency.max(100));
-    awc::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connector(connector)
-        .finish()
-}
-
-/// Creates a four-option poll without de-duplication; returns the poll object.
-async fn create_poll(
-    client: &awc::Client,
-    base: &str,
-    api_key: &str,
-    name: &str,
-) -> Result<Value, AnyError> {
-    let body = json!({
-        "question": name,
-        "options": [{"label": "a"}, {"label": "b"}, {"label": "c"}, {"label": "d"}],
-        "dedupe": "none"
-    });
-    let mut res = client
-        .post(format!("{base}/v1/polls"))
-        .bearer_auth(api_key)
-        .send_json(&body)
-        .await
-        .map_err(|e| e.to_string())?;
-    let poll: Value = res.json().await.map_err(|e| e.to_string())?;
-    if !res.status().is_success() {
-        return Err(format!("creating a poll failed: {poll}").into());
-    }
-    Ok(poll)
-}
-
-async fn latency(
-    base: &str,
-    api_key: &str,
-    samples: u64,
-    interval: Duration,
-) -> Result<(), AnyError> {
-    check_loopback(base)?;
-    let client = client(1);
-    let poll = create_poll(&client, base, api_key, "loadgen latency").await?;
-    let id = poll["id"].as_str().unwrap_or_default().to_owned();
-    let ws_url = format!("{}/v1/polls/{id}/live", base.replacen("http", "ws", 1));
-    let (_, mut ws) = client
-        .ws(ws_url)
-        .connect()
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut next_total = async || -> Result<u64, AnyError> {
-        loop {
-            match ws.next().await {
-                Some(Ok(awc::ws::Frame::Text(bytes))) => {
-                    let msg: Value = serde_json::from_slice(&bytes)?;
-                    return Ok(msg["total_votes"].as_u64().unwrap_or(0));
-                }
-                Some(Ok(awc::ws::Frame::Ping(p))) => {
-                    ws.send(awc::ws::Message::Pong(p))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
-                Some(Ok(_)) => continue,
-                _ => return Err("the WebSocket closed".into()),
-            }
+async fn dispatch(scenario: Scenario) -> Result<(), AnyError> {
+    let run = match scenario {
+        Scenario::Steady(opts) => Run {
+            scenario: "steady",
+            profile: Profile::Constant { rate: opts.rate() },
+            duration: opts.duration_secs.unwrap_or(60.0),
+            hold: opts.hold_secs.unwrap_or(0.0),
+            opts,
+        },
+        Scenario::Spike { common, spike } => Run {
+            scenario: "spike",
+            profile: Profile::Spike {
+                base: common.rate(),
+                peak: common.rate() * spike.spike_factor,
+                at: spike.spike_at_secs,
+                hold: spike.spike_hold_secs,
+            },
+            duration: common
+                .duration_secs
+                .unwrap_or(spike.spike_at_secs + 1.0 + spike.spike_hold_secs + 10.0),
+            hold: common.hold_secs.unwrap_or(0.0),
+            opts: common,
+        },
+        Scenario::Viewers(opts) => Run {
+            scenario: "viewers",
+            // Votes only if asked for: the scenario measures connections.
+            profile: Profile::Constant {
+                rate: opts.rate.unwrap_or(0.0),
+            },
+            duration: opts.duration_secs.unwrap_or(0.0),
+            hold: opts.hold_secs.unwrap_or(10.0),
+            opts,
+        },
+        Scenario::Soak(opts) => Run {
+            scenario: "soak",
+            profile: Profile::Constant { rate: opts.rate() },
+            duration: opts.duration_secs.unwrap_or(1800.0),
+            hold: opts.hold_secs.unwrap_or(0.0),
+            opts,
+        },
+        Scenario::Pipeline(a) => {
+            return closed_loop::pipeline(
+                &a.target.base,
+                &a.target.api_key,
+                a.votes,
+                a.concurrency.max(1),
+                a.polls.max(1),
+                Duration::from_secs(a.timeout_secs),
+            )
+            .await;
+        }
+        Scenario::Latency(a) => {
+            return closed_loop::latency(
+                &a.target.base,
+                &a.target.api_key,
+                a.samples.max(1),
+                Duration::from_millis(a.interval_ms),
+            )
+            .await;
+        }
+        Scenario::Export(a) => {
+            return closed_loop::export(&a.target.base, &a.target.api_key, &a.poll, a.server_pid)
+                .await;
         }
     };
-    next_total().await?;
-    let url = format!("{base}/v1/polls/{id}/votes");
-    let body = json!({"option_ids": [poll["options"][0]["id"]]});
-    let mut micros = Vec::new();
-    for i in 1..=samples {
-        actix_web::rt::time::sleep(interval).await;
-        let start = Instant::now();
-        let res = client
-            .post(&url)
-            .send_json(&body)
-            .await
-            .map_err(|e| e.to_string())?;
-        if res.status().as_u16() != 202 {
-            return Err(format!("vote refused: {}", res.status()).into());
-        }
-        while next_total().await? < i {}
-        micros.push(start.elapsed().as_micros() as u64);
-    }
-    micros.sort_unstable();
-    let pct = |p: f64| micros[((micros.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
-    let report = json!({
-        "scenario": "latency",
-        "samples": samples,
-        "interval_ms": interval.as_millis() as u64,
-        "vote_to_screen_ms": {"p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": pct(1.0)},
-    });
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    Ok(())
-}
-
-/// Resident memory of a process in KiB, from /proc.
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-async fn export(
-    base: &str,
-    api_key: &str,
-    poll: &str,
-    server_pid: Option<u32>,
-) -> Result<(), AnyError> {
-    check_loopback(base)?;
-    let client = awc::Client::builder().disable_timeout().finish();
-    let rss_before = server_pid.and_then(rss_kib);
-    let start = Instant::now();
-    let mut res = client
-        .get(format!("{base}/v1/polls/{poll}/votes.csv"))
-        .bearer_auth(api_key)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if res.status().as_u16() != 200 {
-        return Err(format!("export answered {}", res.status()).into());
-    }
-    let (mut bytes, mut lines, mut peak) = (0u64, 0u64, rss_before.unwrap_or(0));
-    let mut last_sample = Instant::now();
-    while let Some(chunk) = res.next().await {
-        let chunk = chunk.map_err(|e| e.to_string())?;
-        bytes += chunk.len() as u64;
-        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
-        if last_sample.elapsed() >= Duration::from_millis(50) {
-            last_sample = Instant::now();
-            if let Some(rss) = server_pid.and_then(rss_kib) {
-                peak = peak.max(rss);
-            }
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let report = json!({
-        "scenario": "export",
-        "rows": lines.saturating_sub(1),
-        "bytes": bytes,
-        "seconds": secs,
-        "rows_per_second": lines as f64 / secs,
-        "server_rss_kib": {"before": rss_before, "peak_during": server_pid.map(|_| peak),
-                           "after": server_pid.and_then(rss_kib)},
-    });
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    Ok(())
-}
-
-async fn pipeline(
-    base: &str,
-    api_key: &str,
-    votes: u64,
-    concurrency: usize,
-    n_polls: usize,
-    timeout: Duration,
-) -> Result<(), AnyError> {
-    check_loopback(base)?;
-    let client = client(concurrency);
-    let mut polls = Vec::new();
-    for i in 0..n_polls {
-        polls.push(create_poll(&client, base, api_key, &format!("loadgen poll {i}")).await?);
-    }
-
-    // A viewer on the first poll, to see when the last vote reaches a screen.
-    let first = polls[0]["id"].as_str().unwrap_or_default().to_owned();
-    let ws_url = format!("{}/v1/polls/{first}/live", base.replacen("http", "ws", 1));
-    let (_, mut ws) = client
-        .ws(ws_url)
-        .connect()
-        .await
-        .map_err(|e| e.to_string())?;
-    let seen_total = Arc::new(AtomicU64::new(0));
-    let seen = seen_total.clone();
-    let viewer_lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let viewer_gone = viewer_lost.clone();
-    actix_web::rt::spawn(async move {
-        while let Some(Ok(frame)) = ws.next().await {
-            let ping = match frame {
-                awc::ws::Frame::Ping(p) => Some(p),
-                awc::ws::Frame::Text(bytes) => {
-                    if let Ok(msg) = serde_json::from_slice::<Value>(&bytes) {
-                        seen.store(msg["total_votes"].as_u64().unwrap_or(0), Ordering::Relaxed);
-                    }
-                    None
-                }
-                _ => None,
-            };
-            // Answer the server's pings, as a browser does: a silent viewer is dropped.
-            if let Some(p) = ping
-                && ws.send(awc::ws::Message::Pong(p)).await.is_err()
-            {
-                break;
-            }
-        }
-        viewer_gone.store(true, Ordering::Relaxed);
-    });
-
-    let accepted = Arc::new(AtomicU64::new(0));
-    let accepted_first = Arc::new(AtomicU64::new(0));
-    let errors = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    futures_util::stream::iter(0..votes)
-        .for_each_concurrent(concurrency, |i| {
-            let poll = &polls[(i as usize) % polls.len()];
-            let option = &poll["options"][(i % 4) as usize]["id"];
-            let url = format!(
-                "{base}/v1/polls/{}/votes",
-                poll["id"].as_str().unwrap_or_default()
-            );
-            let body = json!({"option_ids": [option]});
-            let (client, accepted, accepted_first, errors) = (
-                &client,
-                accepted.clone(),
-                accepted_first.clone(),
-                errors.clone(),
-            );
-            let to_first = (i as usize).is_multiple_of(polls.len());
-            async move {
-                match client.post(url).send_json(&body).await {
-                    Ok(res) if res.status().as_u16() == 202 => {
-                        accepted.fetch_add(1, Ordering::Relaxed);
-                        if to_first {
-                            accepted_first.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-        })
-        .await;
-    let sent_in = start.elapsed();
-    let accepted = accepted.load(Ordering::Relaxed);
-    let want_first = accepted_first.load(Ordering::Relaxed);
-
-    // Wait until the viewer has seen every vote accepted for its poll.
-    while seen_total.load(Ordering::Relaxed) < want_first {
-        if viewer_lost.load(Ordering::Relaxed) {
-            return Err("the WebSocket viewer was disconnected before it saw every vote".into());
-        }
-        if start.elapsed() > timeout {
-            return Err(format!(
-                "timed out: the viewer saw {} of {want_first} votes",
-                seen_total.load(Ordering::Relaxed)
-            )
-            .into());
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
-    }
-    let on_screen_in = start.elapsed();
-
-    let report = json!({
-        "scenario": "pipeline",
-        "poll_ids": polls.iter().map(|p| p["id"].clone()).collect::<Vec<_>>(),
-        "votes_sent": votes,
-        "accepted": accepted,
-        "errors": errors.load(Ordering::Relaxed),
-        "concurrency": concurrency,
-        "polls": polls.len(),
-        "http_seconds": sent_in.as_secs_f64(),
-        "accepted_per_second": accepted as f64 / sent_in.as_secs_f64(),
-        "all_on_screen_seconds": on_screen_in.as_secs_f64(),
-        "pipeline_votes_per_second": accepted as f64 / on_screen_in.as_secs_f64(),
-        "last_vote_to_screen_ms": (on_screen_in - sent_in).as_secs_f64() * 1000.0,
-    });
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    let out_dir = run.opts.out_dir.clone();
+    let report = engine::run(run).await?;
+    let (json, html) = report::write(&out_dir, &report)?;
+    println!("{}", report::summary(&report));
+    println!("  reports: {} {}", json.display(), html.display());
     Ok(())
 }

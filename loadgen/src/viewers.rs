@@ -1,0 +1,123 @@
+//! A fleet of WebSocket viewers on one poll, spread over several source addresses, timing
+//! how long accepted votes take to reach their screens.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Instant;
+
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+
+use crate::stats::{Stats, record};
+use crate::target::source_addr;
+
+/// When each vote to the watched poll was accepted (its 202 arrived), in arrival order.
+#[derive(Default)]
+pub struct Accepted {
+    pub at: Vec<Instant>,
+}
+
+#[derive(Default)]
+pub struct Fleet {
+    pub connected: Cell<u64>,
+    pub failed: Cell<u64>,
+    /// Viewers whose connection ended before the run did.
+    pub lost: Cell<u64>,
+    pub snapshots: Cell<u64>,
+}
+
+#[derive(Deserialize)]
+struct Snapshot {
+    #[serde(default)]
+    total_votes: Option<u64>,
+}
+
+/// Connects `n` viewers to `url`, 256 at a time, and leaves each reading in its own task.
+pub async fn connect(
+    n: usize,
+    addrs: u8,
+    url: &str,
+    stats: Rc<RefCell<Stats>>,
+    accepted: Rc<RefCell<Accepted>>,
+) -> Rc<Fleet> {
+    let fleet = Rc::new(Fleet::default());
+    // One client per source address; no pool limit (upgraded sockets leave the pool).
+    let clients: Vec<awc::Client> = (0..usize::from(addrs.max(1)))
+        .map(|k| {
+            awc::Client::builder()
+                .connector(
+                    awc::Connector::new()
+                        .limit(0)
+                        .local_address(source_addr(k, addrs)),
+                )
+                .finish()
+        })
+        .collect();
+    futures_util::stream::iter(0..n)
+        .for_each_concurrent(256, |i| {
+            let client = &clients[i % clients.len()];
+            let (fleet, stats, accepted) = (fleet.clone(), stats.clone(), accepted.clone());
+            async move {
+                match client.ws(url).connect().await {
+                    Ok((_, ws)) => {
+                        fleet.connected.set(fleet.connected.get() + 1);
+                        actix_web::rt::spawn(watch(ws, fleet, stats, accepted));
+                    }
+                    Err(e) => {
+                        if fleet.failed.get() == 0 {
+                            eprintln!("loadgen: a viewer could not connect: {e}");
+                        }
+                        fleet.failed.set(fleet.failed.get() + 1);
+                    }
+                }
+            }
+        })
+        .await;
+    fleet
+}
+
+async fn watch(
+    mut ws: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+    fleet: Rc<Fleet>,
+    stats: Rc<RefCell<Stats>>,
+    accepted: Rc<RefCell<Accepted>>,
+) {
+    let mut seen: Option<u64> = None;
+    while let Some(Ok(frame)) = ws.next().await {
+        match frame {
+            awc::ws::Frame::Text(bytes) => {
+                let Ok(Snapshot {
+                    total_votes: Some(total),
+                }) = serde_json::from_slice::<Snapshot>(&bytes)
+                else {
+                    continue;
+                };
+                let now = Instant::now();
+                fleet.snapshots.set(fleet.snapshots.get() + 1);
+                if let Some(prev) = seen
+                    && total > prev
+                {
+                    // The oldest vote this snapshot newly shows is the (prev+1)-th accepted.
+                    let oldest = accepted.borrow().at.get(prev as usize).copied();
+                    if let Some(t0) = oldest {
+                        let us = now.saturating_duration_since(t0).as_micros() as u64;
+                        let mut s = stats.borrow_mut();
+                        record(&mut s.v2s, us);
+                        record(&mut s.second(now).v2s, us);
+                    }
+                }
+                seen = Some(seen.map_or(total, |p| p.max(total)));
+            }
+            // A browser answers pings; a silent viewer is dropped by the server.
+            awc::ws::Frame::Ping(p) => {
+                let Ok(()) = ws.send(awc::ws::Message::Pong(p)).await else {
+                    break;
+                };
+            }
+            awc::ws::Frame::Close(_) => break,
+            _ => {}
+        }
+    }
+    fleet.lost.set(fleet.lost.get() + 1);
+    fleet.connected.set(fleet.connected.get().saturating_sub(1));
+}
