@@ -47,6 +47,32 @@ pub enum Scenario {
     /// Vote-to-screen latency on an idle system: casts one vote at a time and times how long
     /// until a WebSocket viewer receives a snapshot that includes it.
     Latency(LatencyArgs),
+    /// Baseline: a minimal HTTP endpoint that answers every POST with a 202 (the web stack
+    /// with nothing behind it), to compare pollcast's figures with.
+    BaselineServer {
+        /// Address to listen on (loopback).
+        #[arg(long, default_value = "127.0.0.1:18099")]
+        listen: String,
+        /// Worker threads (pollcast's default is one per core).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
+    /// Closed loop: POSTs a vote-sized body --requests times to --url with --concurrency in
+    /// flight and reports requests/s and latency (for pollcast or the baseline server alike).
+    Ceiling {
+        /// The URL to POST to (loopback).
+        #[arg(long)]
+        url: String,
+        /// Requests to send.
+        #[arg(long, default_value_t = 200_000)]
+        requests: u64,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// The JSON body to send (a vote for one of the poll's options, for pollcast).
+        #[arg(long, default_value = r#"{"option_ids": ["aaaaaaaa"]}"#)]
+        body: String,
+    },
     /// Downloads a poll's vote log as CSV and reports its size, speed and the server's
     /// resident memory while it streams (read from /proc: run on the server's machine).
     Export(ExportArgs),
@@ -95,6 +121,11 @@ pub struct OpenModel {
     /// 127.0.0.1, 127.0.0.2, ... so tens of thousands of sockets fit in the port range.
     #[arg(long, default_value_t = 8)]
     pub source_addrs: u8,
+    /// Threads sending votes, each with its own connections (the viewers have one more).
+    /// One thread of this client tops out near 12,000 requests/s here; more threads let the
+    /// generator outrun the server instead of measuring itself.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
     /// Votes in flight at most; an arrival due while this many wait is dropped and counted
     /// (a report with dropped arrivals measured the generator, not the server).
     #[arg(long, default_value_t = 2048)]

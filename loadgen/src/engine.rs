@@ -1,9 +1,15 @@
 //! The open-model run: polls with skewed popularity, voters with their own tokens, arrivals
 //! on a schedule that does not wait for answers, viewers on the hottest poll, and a settle
 //! phase that checks every accepted vote was counted.
+//!
+//! Threads: the viewers (and the once-a-second sampler) run on one, the votes on
+//! `--threads` others, each its own actix system taking every n-th arrival of one shared
+//! schedule; each records into its own `Stats`, merged at the end.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -12,7 +18,7 @@ use crate::cli::{DedupeArg, OpenModel};
 use crate::profile::{Arrivals, Profile};
 use crate::stats::{Percentiles, Stats, quantile_ms, record};
 use crate::target::{self, AnyError};
-use crate::viewers::{self, Accepted, Fleet};
+use crate::viewers::{self, Fleet};
 
 /// A scenario as the engine runs it.
 pub struct Run {
@@ -23,13 +29,30 @@ pub struct Run {
     pub opts: OpenModel,
 }
 
-struct Poll {
-    id: String,
+pub struct Poll {
+    pub id: String,
     options: Vec<Value>,
     votes_url: String,
     /// Votes sent to it so far: picks the next voter, so no voter repeats until all have voted.
-    sent: Cell<usize>,
-    accepted: Cell<u64>,
+    sent: AtomicUsize,
+    pub accepted: AtomicU64,
+}
+
+/// What every thread shares.
+pub struct Plan {
+    pub opts: OpenModel,
+    pub base: String,
+    pub polls: Vec<Poll>,
+    cdf: Vec<f64>,
+    tokens: Vec<String>,
+    profile: Profile,
+    duration: f64,
+    /// When each vote to the hot poll (the first) was accepted, in the order the answers came.
+    pub hot_accepted: Mutex<Vec<Instant>>,
+    inflight: AtomicUsize,
+    /// Set when the votes start; the timeline counts from it.
+    pub load_start: OnceLock<Instant>,
+    pub stop: AtomicBool,
 }
 
 /// Poll k's share is proportional to 1/(k+1)^skew; returns the cumulative shares.
@@ -64,18 +87,6 @@ impl Rng {
     }
 }
 
-struct Shared {
-    opts: OpenModel,
-    polls: Vec<Poll>,
-    cdf: Vec<f64>,
-    tokens: Vec<String>,
-    clients: Vec<awc::Client>,
-    rng: Rng,
-    stats: Rc<RefCell<Stats>>,
-    hot: Rc<RefCell<Accepted>>,
-    inflight: Cell<usize>,
-}
-
 pub async fn run(run: Run) -> Result<Value, AnyError> {
     let opts = run.opts.clone();
     let base = opts.target.base.trim_end_matches('/').to_owned();
@@ -100,96 +111,76 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
                 .map(|o| o.iter().map(|o| o["id"].clone()).collect())
                 .unwrap_or_default(),
             id,
-            sent: Cell::new(0),
-            accepted: Cell::new(0),
+            sent: AtomicUsize::new(0),
+            accepted: AtomicU64::new(0),
         });
     }
-    let tokens = if opts.dedupe == DedupeArg::Browser && run.profile_has_votes(run.duration) {
+    let has_votes = Arrivals::new(run.profile, run.duration).next().is_some();
+    let tokens = if opts.dedupe == DedupeArg::Browser && has_votes {
         eprintln!("loadgen: minting {} voter tokens", opts.voters);
         target::mint_voters(&setup, &base, opts.voters.max(1)).await?
     } else {
         Vec::new()
     };
-    let addrs = opts.source_addrs.max(1);
-    let per_client = opts.max_inflight / usize::from(addrs) + 1;
-    let clients = (0..usize::from(addrs))
-        .map(|k| target::client(per_client, Some(target::source_addr(k, addrs))))
-        .collect();
-
-    let start = Instant::now();
-    let stats = Rc::new(RefCell::new(Stats::new(start)));
-    let hot = Rc::new(RefCell::new(Accepted::default()));
-    let hot_id = polls[0].id.clone();
-    let live_url = format!("{}/v1/polls/{hot_id}/live", target::ws_base(&base));
-    eprintln!("loadgen: connecting {} viewers", opts.viewers);
-    let fleet = viewers::connect(opts.viewers, addrs, &live_url, stats.clone(), hot.clone()).await;
-    let connect_secs = start.elapsed().as_secs_f64();
-
-    let shared = Rc::new(Shared {
+    let plan = Arc::new(Plan {
         cdf: zipf_cdf(polls.len(), opts.skew),
         polls,
         tokens,
-        clients,
-        rng: Rng(Cell::new(0x9e37_79b9_7f4a_7c15)),
-        stats: stats.clone(),
-        hot,
-        inflight: Cell::new(0),
+        profile: run.profile,
+        duration: run.duration,
+        hot_accepted: Mutex::new(Vec::new()),
+        inflight: AtomicUsize::new(0),
+        load_start: OnceLock::new(),
+        stop: AtomicBool::new(false),
+        base: base.clone(),
         opts: opts.clone(),
     });
 
-    // Once a second: the timeline's memory, CPU and viewer counts, and how far tally is behind
-    // on the hot poll.
-    let sampling = Rc::new(Cell::new(true));
-    actix_web::rt::spawn(sample(
-        shared.clone(),
-        fleet.clone(),
-        base.clone(),
-        sampling.clone(),
-    ));
+    // The viewers first, connected before any vote.
+    let rss_before_viewers = opts.server_pid.and_then(target::rss_kib);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let viewer_plan = plan.clone();
+    let viewer_thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(viewers::run(viewer_plan, ready_tx))
+    });
+    let connect_secs = ready_rx.recv().unwrap_or(0.0);
 
     eprintln!(
-        "loadgen: {} for {:.0}s ({:?})",
-        run.scenario, run.duration, run.profile
+        "loadgen: {} for {:.0}s ({:?}) on {} threads",
+        run.scenario, run.duration, run.profile, opts.threads
     );
-    let load_start = Instant::now();
-    // The timeline starts with the votes; the viewers connected before it.
-    shared.stats.borrow_mut().start = load_start;
     let cpu_before = target::own_cpu_secs();
-    for due in Arrivals::new(run.profile, run.duration) {
-        let due_at = load_start + Duration::from_secs_f64(due);
-        if due_at > Instant::now() + Duration::from_micros(500) {
-            actix_web::rt::time::sleep_until(due_at.into()).await;
+    let load_start = Instant::now();
+    let _ = plan.load_start.set(load_start);
+    let senders: Vec<_> = (0..opts.threads.max(1))
+        .map(|j| {
+            let plan = plan.clone();
+            std::thread::spawn(move || actix_web::rt::System::new().block_on(send(plan, j)))
+        })
+        .collect();
+    let mut stats = Stats::new(load_start);
+    for s in senders {
+        if let Ok(s) = s.join() {
+            stats.merge(s);
         }
-        let mut s = shared.stats.borrow_mut();
-        s.second(due_at).due += 1;
-        if shared.inflight.get() >= opts.max_inflight {
-            s.second(due_at).dropped += 1;
-            s.outcome("dropped_arrival");
-            continue;
-        }
-        drop(s);
-        shared.inflight.set(shared.inflight.get() + 1);
-        actix_web::rt::spawn(vote(shared.clone(), due_at));
     }
     let sent_secs = load_start.elapsed().as_secs_f64();
-    // Answers still on their way: bounded by the client timeout.
-    let drain_until = Instant::now() + Duration::from_secs(35);
-    while shared.inflight.get() > 0 && Instant::now() < drain_until {
-        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    let answered_secs = load_start.elapsed().as_secs_f64();
     let cpu_secs = target::own_cpu_secs() - cpu_before;
     if run.hold > 0.0 {
         actix_web::rt::time::sleep(Duration::from_secs_f64(run.hold)).await;
     }
 
     // Every accepted vote must be counted: wait for tally, then compare poll by poll.
-    let accepted: u64 = shared.polls.iter().map(|p| p.accepted.get()).sum();
+    let accepted: u64 = plan
+        .polls
+        .iter()
+        .map(|p| p.accepted.load(Ordering::Relaxed))
+        .sum();
     let settle_start = Instant::now();
     let mut counted_by_poll: Vec<u64>;
     loop {
-        counted_by_poll = Vec::with_capacity(shared.polls.len());
-        for p in &shared.polls {
+        counted_by_poll = Vec::with_capacity(plan.polls.len());
+        for p in &plan.polls {
             counted_by_poll
                 .push(target::counted(&setup, &base, &opts.target.api_key, &p.id).await?);
         }
@@ -200,26 +191,32 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
     let settle_secs = settle_start.elapsed().as_secs_f64();
-    sampling.set(false);
+    plan.stop.store(true, Ordering::Relaxed);
+    let (viewer_stats, fleet) = viewer_thread
+        .join()
+        .map_err(|_| "the viewer thread panicked")?;
+    stats.merge(viewer_stats);
+
     let counted: u64 = counted_by_poll.iter().sum();
-    let per_poll_mismatch: Vec<Value> = shared
+    let per_poll_mismatch: Vec<Value> = plan
         .polls
         .iter()
         .zip(&counted_by_poll)
-        .filter(|(p, c)| p.accepted.get() != **c)
-        .map(|(p, c)| json!({"poll": p.id, "accepted": p.accepted.get(), "counted": c}))
+        .filter(|(p, c)| p.accepted.load(Ordering::Relaxed) != **c)
+        .map(|(p, c)| {
+            json!({"poll": p.id, "accepted": p.accepted.load(Ordering::Relaxed), "counted": c})
+        })
         .collect();
 
-    let stats = shared.stats.borrow();
     let due: u64 = stats.seconds.iter().map(|s| s.due).sum();
     let dropped = stats.count("dropped_arrival");
     let sent = due - dropped;
-    let hot_share = shared.cdf.first().copied().unwrap_or(1.0);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut warnings = Vec::new();
     if dropped > 0 {
         warnings.push(format!(
             "{dropped} arrivals were dropped because {} votes were already in flight: the \
-             generator could not keep the schedule, so the rates below are not the ones asked for",
+             schedule was not kept, so the rates below are not the ones asked for",
             opts.max_inflight
         ));
     }
@@ -227,15 +224,15 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
     if lag_p99 > 10.0 {
         warnings.push(format!(
             "sends started up to {lag_p99:.1} ms late at p99: the generator itself was saturated \
-             (its CPU: {cpu_secs:.1} s over {sent_secs:.1} s)"
+             (it used {cpu_secs:.1} CPU-seconds in {sent_secs:.1} s on a {cpus}-core machine it \
+             shares with the server)"
         ));
     }
-    if fleet.failed.get() > 0 || fleet.lost.get() > 0 {
+    if fleet.failed > 0 || fleet.lost > 0 {
         warnings.push(format!(
             "{} viewers failed to connect and {} were disconnected: vote-to-screen covers the \
              others only",
-            fleet.failed.get(),
-            fleet.lost.get()
+            fleet.failed, fleet.lost
         ));
     }
     if counted != accepted {
@@ -251,13 +248,12 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
             opts.voters
         ));
     }
-    let errors: Value = stats
+    let errors: serde_json::Map<String, Value> = stats
         .outcomes
         .iter()
         .filter(|(k, _)| k.as_str() != "accepted")
         .map(|(k, v)| (k.clone(), json!(v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+        .collect();
     let timeline: Vec<Value> = stats
         .seconds
         .iter()
@@ -271,7 +267,7 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
                 "v2s_p50_ms": quantile_ms(&s.v2s, 0.5),
                 "v2s_p99_ms": quantile_ms(&s.v2s, 0.99),
                 "server_rss_kib": s.server_rss_kib,
-                "loadgen_cpu_secs": s.loadgen_cpu_secs,
+                "loadgen_cpu_secs_total": s.loadgen_cpu_secs,
                 "viewers": s.viewers,
                 "hot_poll_uncounted_votes": s.tally_lag_votes,
             })
@@ -282,22 +278,25 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         .iter()
         .filter_map(|s| s.server_rss_kib)
         .collect();
+    let lag: Vec<u64> = stats
+        .seconds
+        .iter()
+        .filter_map(|s| s.tally_lag_votes)
+        .collect();
     Ok(json!({
         "scenario": run.scenario,
         "base": base,
-        "started_unix_ms": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
-            .saturating_sub((start.elapsed().as_secs_f64() * 1000.0) as u64),
         "profile": run.profile,
         "duration_secs": run.duration,
         "config": {
-            "polls": shared.polls.len(), "skew": opts.skew, "hot_poll_share": hot_share,
-            "dedupe": dedupe, "voters": shared.tokens.len(), "viewers": opts.viewers,
-            "source_addrs": addrs, "max_inflight": opts.max_inflight,
+            "polls": plan.polls.len(), "skew": opts.skew,
+            "hot_poll_share": plan.cdf.first().copied().unwrap_or(1.0),
+            "dedupe": dedupe, "voters": plan.tokens.len(), "viewers": opts.viewers,
+            "source_addrs": opts.source_addrs.max(1), "max_inflight": opts.max_inflight,
+            "threads": opts.threads.max(1),
         },
         "machine": {
-            "cpus": std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "cpus": cpus,
             "loadgen_cpu_secs": cpu_secs,
             "loadgen_cpu_percent": if sent_secs > 0.0 { cpu_secs / sent_secs * 100.0 } else { 0.0 },
         },
@@ -313,48 +312,97 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
             "counted_beyond_accepted": counted.saturating_sub(accepted),
             "mismatched_polls": per_poll_mismatch,
             "settle_secs": settle_secs,
+            "hot_poll_uncounted_max": lag.iter().max(),
         },
         "errors": errors,
         "http_latency_ms": Percentiles::of(&stats.http),
         "http_service_time_ms": Percentiles::of(&stats.service),
         "vote_to_screen_ms": Percentiles::of(&stats.v2s),
         "viewers": {
-            "asked": opts.viewers, "connected_at_end": fleet.connected.get(),
-            "failed": fleet.failed.get(), "disconnected": fleet.lost.get(),
-            "snapshots_received": fleet.snapshots.get(), "connect_secs": connect_secs,
+            "asked": opts.viewers, "connected_at_end": fleet.connected,
+            "failed": fleet.failed, "disconnected": fleet.lost,
+            "snapshots_received": fleet.snapshots, "connect_secs": connect_secs,
             "server_rss_kib": {
+                "before_viewers": rss_before_viewers,
                 "first": rss.first(), "last": rss.last(), "max": rss.iter().max(),
             },
         },
-        "phases": {"sending_secs": sent_secs, "answered_secs": answered_secs},
+        "phases": {"sending_secs": sent_secs},
         "trust": {"warnings": warnings},
         "timeline": timeline,
     }))
 }
 
-impl Run {
-    fn profile_has_votes(&self, duration: f64) -> bool {
-        Arrivals::new(self.profile, duration.min(60.0))
-            .next()
-            .is_some()
+/// Sender thread `j` of `--threads`: every n-th arrival of the shared schedule.
+async fn send(plan: Arc<Plan>, j: usize) -> Stats {
+    let n = plan.opts.threads.max(1);
+    let start = plan.load_start.get().copied().unwrap_or_else(Instant::now);
+    let stats = Rc::new(RefCell::new(Stats::new(start)));
+    let addrs = plan.opts.source_addrs.max(1);
+    let per_client = plan.opts.max_inflight / usize::from(addrs) / n + 1;
+    let clients: Rc<Vec<awc::Client>> = Rc::new(
+        (0..usize::from(addrs))
+            .map(|k| target::client(per_client, Some(target::source_addr(k, addrs))))
+            .collect(),
+    );
+    let rng = Rc::new(Rng(Cell::new(0x9e37_79b9_7f4a_7c15 ^ (j as u64 + 1))));
+    let inflight_here = Rc::new(Cell::new(0usize));
+    for (i, due) in Arrivals::new(plan.profile, plan.duration).enumerate() {
+        if i % n != j {
+            continue;
+        }
+        let due_at = start + Duration::from_secs_f64(due);
+        if due_at > Instant::now() + Duration::from_micros(500) {
+            actix_web::rt::time::sleep_until(due_at.into()).await;
+        }
+        let mut s = stats.borrow_mut();
+        s.second(due_at).due += 1;
+        if plan.inflight.load(Ordering::Relaxed) >= plan.opts.max_inflight {
+            s.second(due_at).dropped += 1;
+            s.outcome("dropped_arrival");
+            continue;
+        }
+        drop(s);
+        plan.inflight.fetch_add(1, Ordering::Relaxed);
+        inflight_here.set(inflight_here.get() + 1);
+        actix_web::rt::spawn(vote(
+            plan.clone(),
+            clients.clone(),
+            rng.clone(),
+            stats.clone(),
+            inflight_here.clone(),
+            due_at,
+        ));
     }
+    // Answers still on their way: bounded by the client timeout.
+    let drain_until = Instant::now() + Duration::from_secs(35);
+    while inflight_here.get() > 0 && Instant::now() < drain_until {
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    stats.replace(Stats::new(start))
 }
 
-async fn vote(shared: Rc<Shared>, due: Instant) {
-    let r = shared.rng.unit();
-    let k = shared.cdf.iter().position(|c| r <= *c).unwrap_or(0);
-    let poll = &shared.polls[k];
-    let option = &poll.options[(shared.rng.next() % poll.options.len().max(1) as u64) as usize];
-    let n = poll.sent.get();
-    poll.sent.set(n + 1);
-    let body = match shared.tokens.get(n % shared.tokens.len().max(1)) {
+async fn vote(
+    plan: Arc<Plan>,
+    clients: Rc<Vec<awc::Client>>,
+    rng: Rc<Rng>,
+    stats: Rc<RefCell<Stats>>,
+    inflight_here: Rc<Cell<usize>>,
+    due: Instant,
+) {
+    let r = rng.unit();
+    let k = plan.cdf.iter().position(|c| r <= *c).unwrap_or(0);
+    let poll = &plan.polls[k];
+    let option = &poll.options[(rng.next() % poll.options.len().max(1) as u64) as usize];
+    let n = poll.sent.fetch_add(1, Ordering::Relaxed);
+    let body = match plan.tokens.get(n % plan.tokens.len().max(1)) {
         Some(token) => json!({"option_ids": [option], "voter_token": token}),
         None => json!({ "option_ids": [option] }),
     };
-    let client = &shared.clients[n % shared.clients.len()];
+    let client = &clients[n % clients.len()];
     let sent = Instant::now();
     {
-        let mut s = shared.stats.borrow_mut();
+        let mut s = stats.borrow_mut();
         record(
             &mut s.send_lag,
             sent.saturating_duration_since(due).as_micros() as u64,
@@ -363,7 +411,8 @@ async fn vote(shared: Rc<Shared>, due: Instant) {
     }
     let res = client.post(&poll.votes_url).send_json(&body).await;
     let done = Instant::now();
-    shared.inflight.set(shared.inflight.get() - 1);
+    plan.inflight.fetch_sub(1, Ordering::Relaxed);
+    inflight_here.set(inflight_here.get() - 1);
     let outcome = match &res {
         Ok(r) if r.status().as_u16() == 202 => "accepted".to_owned(),
         Ok(r) if r.status().as_u16() == 409 => "already_voted".to_owned(),
@@ -372,12 +421,14 @@ async fn vote(shared: Rc<Shared>, due: Instant) {
         Err(awc::error::SendRequestError::Connect(_)) => "connect_error".to_owned(),
         Err(_) => "send_error".to_owned(),
     };
-    let mut s = shared.stats.borrow_mut();
+    let mut s = stats.borrow_mut();
     s.outcome(&outcome);
     if outcome == "accepted" {
-        poll.accepted.set(poll.accepted.get() + 1);
-        if k == 0 {
-            shared.hot.borrow_mut().at.push(done);
+        poll.accepted.fetch_add(1, Ordering::Relaxed);
+        if k == 0
+            && let Ok(mut hot) = plan.hot_accepted.lock()
+        {
+            hot.push(done);
         }
         let total = done.saturating_duration_since(due).as_micros() as u64;
         record(&mut s.http, total);
@@ -393,19 +444,21 @@ async fn vote(shared: Rc<Shared>, due: Instant) {
     }
 }
 
-async fn sample(shared: Rc<Shared>, fleet: Rc<Fleet>, base: String, running: Rc<Cell<bool>>) {
+/// Once a second until the run stops: the server's memory, loadgen's CPU, the viewers still
+/// connected, and how far tally is behind on the hot poll.
+pub async fn sample(plan: Arc<Plan>, stats: Rc<RefCell<Stats>>, fleet: Rc<Fleet>) {
     let client = target::client(4, None);
-    while running.get() {
+    while !plan.stop.load(Ordering::Relaxed) {
         actix_web::rt::time::sleep(Duration::from_secs(1)).await;
         let now = Instant::now();
-        let rss = shared.opts.server_pid.and_then(target::rss_kib);
+        let rss = plan.opts.server_pid.and_then(target::rss_kib);
         let cpu = target::own_cpu_secs();
-        let hot = &shared.polls[0];
-        let accepted = hot.accepted.get();
-        let counted = target::counted(&client, &base, &shared.opts.target.api_key, &hot.id)
+        let hot = &plan.polls[0];
+        let accepted = hot.accepted.load(Ordering::Relaxed);
+        let counted = target::counted(&client, &plan.base, &plan.opts.target.api_key, &hot.id)
             .await
             .ok();
-        let mut s = shared.stats.borrow_mut();
+        let mut s = stats.borrow_mut();
         let sec = s.second(now);
         sec.server_rss_kib = rss;
         sec.loadgen_cpu_secs = cpu;

@@ -1,5 +1,6 @@
 //! Load generator for pollcast: see `loadgen --help` and docs/benchmarks.md.
 
+mod baseline;
 mod cli;
 mod closed_loop;
 mod engine;
@@ -91,6 +92,15 @@ async fn dispatch(scenario: Scenario) -> Result<(), AnyError> {
             )
             .await;
         }
+        Scenario::BaselineServer { listen, workers } => {
+            return baseline::serve(&listen, workers).await;
+        }
+        Scenario::Ceiling {
+            url,
+            requests,
+            concurrency,
+            body,
+        } => return baseline::ceiling(&url, requests, concurrency, &body).await,
         Scenario::Export(a) => {
             return closed_loop::export(&a.target.base, &a.target.api_key, &a.poll, a.server_pid)
                 .await;

@@ -84,6 +84,34 @@ impl Stats {
         &mut self.seconds[i]
     }
 
+    /// Adds what another thread recorded (with the same start) into this one.
+    pub fn merge(&mut self, other: Stats) {
+        let _ = self.http.add(&other.http);
+        let _ = self.service.add(&other.service);
+        let _ = self.v2s.add(&other.v2s);
+        let _ = self.send_lag.add(&other.send_lag);
+        for (k, v) in other.outcomes {
+            *self.outcomes.entry(k).or_default() += v;
+        }
+        for (i, o) in other.seconds.into_iter().enumerate() {
+            while self.seconds.len() <= i {
+                self.seconds.push(Second::new());
+            }
+            let s = &mut self.seconds[i];
+            s.due += o.due;
+            s.sent += o.sent;
+            s.accepted += o.accepted;
+            s.errors += o.errors;
+            s.dropped += o.dropped;
+            let _ = s.http.add(&o.http);
+            let _ = s.v2s.add(&o.v2s);
+            s.server_rss_kib = s.server_rss_kib.or(o.server_rss_kib);
+            s.loadgen_cpu_secs = s.loadgen_cpu_secs.max(o.loadgen_cpu_secs);
+            s.viewers = s.viewers.max(o.viewers);
+            s.tally_lag_votes = s.tally_lag_votes.or(o.tally_lag_votes);
+        }
+    }
+
     pub fn outcome(&mut self, kind: &str) {
         *self.outcomes.entry(kind.to_owned()).or_default() += 1;
     }

@@ -3,18 +3,57 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 
+use crate::engine::{Plan, sample};
 use crate::stats::{Stats, record};
-use crate::target::source_addr;
+use crate::target::{source_addr, ws_base};
 
-/// When each vote to the watched poll was accepted (its 202 arrived), in arrival order.
-#[derive(Default)]
-pub struct Accepted {
-    pub at: Vec<Instant>,
+/// What the fleet went through, for the report.
+pub struct FleetSummary {
+    pub connected: u64,
+    pub failed: u64,
+    pub lost: u64,
+    pub snapshots: u64,
+}
+
+/// The viewer thread: connects the fleet to the hot poll, says so on `ready` (with the
+/// seconds it took), then samples once a second until the run stops.
+pub async fn run(plan: Arc<Plan>, ready: Sender<f64>) -> (Stats, FleetSummary) {
+    let t0 = Instant::now();
+    let stats = Rc::new(RefCell::new(Stats::new(t0)));
+    let url = format!("{}/v1/polls/{}/live", ws_base(&plan.base), plan.polls[0].id);
+    eprintln!("loadgen: connecting {} viewers", plan.opts.viewers);
+    let fleet = connect(
+        plan.opts.viewers,
+        plan.opts.source_addrs,
+        &url,
+        stats.clone(),
+        plan.clone(),
+    )
+    .await;
+    let _ = ready.send(t0.elapsed().as_secs_f64());
+    // The timeline counts from the first vote's due time.
+    let start = loop {
+        if let Some(t) = plan.load_start.get() {
+            break *t;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+    };
+    stats.borrow_mut().start = start;
+    sample(plan.clone(), stats.clone(), fleet.clone()).await;
+    let summary = FleetSummary {
+        connected: fleet.connected.get(),
+        failed: fleet.failed.get(),
+        lost: fleet.lost.get(),
+        snapshots: fleet.snapshots.get(),
+    };
+    (stats.replace(Stats::new(start)), summary)
 }
 
 #[derive(Default)]
@@ -38,7 +77,7 @@ pub async fn connect(
     addrs: u8,
     url: &str,
     stats: Rc<RefCell<Stats>>,
-    accepted: Rc<RefCell<Accepted>>,
+    plan: Arc<Plan>,
 ) -> Rc<Fleet> {
     let fleet = Rc::new(Fleet::default());
     // One client per source address; no pool limit (upgraded sockets leave the pool).
@@ -56,12 +95,12 @@ pub async fn connect(
     futures_util::stream::iter(0..n)
         .for_each_concurrent(256, |i| {
             let client = &clients[i % clients.len()];
-            let (fleet, stats, accepted) = (fleet.clone(), stats.clone(), accepted.clone());
+            let (fleet, stats, plan) = (fleet.clone(), stats.clone(), plan.clone());
             async move {
                 match client.ws(url).connect().await {
                     Ok((_, ws)) => {
                         fleet.connected.set(fleet.connected.get() + 1);
-                        actix_web::rt::spawn(watch(ws, fleet, stats, accepted));
+                        actix_web::rt::spawn(watch(ws, fleet, stats, plan));
                     }
                     Err(e) => {
                         if fleet.failed.get() == 0 {
@@ -80,7 +119,7 @@ async fn watch(
     mut ws: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
     fleet: Rc<Fleet>,
     stats: Rc<RefCell<Stats>>,
-    accepted: Rc<RefCell<Accepted>>,
+    plan: Arc<Plan>,
 ) {
     let mut seen: Option<u64> = None;
     while let Some(Ok(frame)) = ws.next().await {
@@ -98,7 +137,11 @@ async fn watch(
                     && total > prev
                 {
                     // The oldest vote this snapshot newly shows is the (prev+1)-th accepted.
-                    let oldest = accepted.borrow().at.get(prev as usize).copied();
+                    let oldest = plan
+                        .hot_accepted
+                        .lock()
+                        .ok()
+                        .and_then(|at| at.get(prev as usize).copied());
                     if let Some(t0) = oldest {
                         let us = now.saturating_duration_since(t0).as_micros() as u64;
                         let mut s = stats.borrow_mut();
