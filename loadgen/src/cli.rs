@@ -121,11 +121,13 @@ pub struct OpenModel {
     /// 127.0.0.1, 127.0.0.2, ... so tens of thousands of sockets fit in the port range.
     #[arg(long, default_value_t = 8)]
     pub source_addrs: u8,
-    /// Threads sending votes, each with its own connections (the viewers have one more).
-    /// One thread of this client tops out near 12,000 requests/s here; more threads let the
-    /// generator outrun the server instead of measuring itself.
+    /// Threads sending votes, each with its share of the connections (the viewers have one
+    /// more thread).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Keep-alive connections the votes are sent over, in all (as many browsers would hold).
+    #[arg(long, default_value_t = 256)]
+    pub connections: usize,
     /// Votes in flight at most; an arrival due while this many wait is dropped and counted
     /// (a report with dropped arrivals measured the generator, not the server).
     #[arg(long, default_value_t = 2048)]

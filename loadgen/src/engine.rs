@@ -6,7 +6,7 @@
 //! `--threads` others, each its own actix system taking every n-th arrival of one shared
 //! schedule; each records into its own `Stats`, merged at the end.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 
 use crate::cli::{DedupeArg, OpenModel};
 use crate::profile::{Arrivals, Profile};
-use crate::stats::{Percentiles, Stats, quantile_ms, record};
+use crate::sender;
+use crate::stats::{Percentiles, Stats, quantile_ms};
 use crate::target::{self, AnyError};
 use crate::viewers::{self, Fleet};
 
@@ -31,10 +32,10 @@ pub struct Run {
 
 pub struct Poll {
     pub id: String,
-    options: Vec<Value>,
-    votes_url: String,
+    pub options: Vec<Value>,
+    pub votes_path: String,
     /// Votes sent to it so far: picks the next voter, so no voter repeats until all have voted.
-    sent: AtomicUsize,
+    pub sent: AtomicUsize,
     pub accepted: AtomicU64,
 }
 
@@ -42,14 +43,15 @@ pub struct Poll {
 pub struct Plan {
     pub opts: OpenModel,
     pub base: String,
+    /// `host:port` of the base URL, for the Host header.
+    pub host: String,
     pub polls: Vec<Poll>,
-    cdf: Vec<f64>,
-    tokens: Vec<String>,
-    profile: Profile,
-    duration: f64,
+    pub cdf: Vec<f64>,
+    pub tokens: Vec<String>,
+    pub profile: Profile,
+    pub duration: f64,
     /// When each vote to the hot poll (the first) was accepted, in the order the answers came.
     pub hot_accepted: Mutex<Vec<Instant>>,
-    inflight: AtomicUsize,
     /// Set when the votes start; the timeline counts from it.
     pub load_start: OnceLock<Instant>,
     pub stop: AtomicBool,
@@ -69,28 +71,11 @@ fn zipf_cdf(n: usize, skew: f64) -> Vec<f64> {
         .collect()
 }
 
-/// xorshift64*: cheap, and a run is reproducible.
-struct Rng(Cell<u64>);
-
-impl Rng {
-    fn next(&self) -> u64 {
-        let mut x = self.0.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn unit(&self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 pub async fn run(run: Run) -> Result<Value, AnyError> {
     let opts = run.opts.clone();
     let base = opts.target.base.trim_end_matches('/').to_owned();
     target::check_loopback(&base)?;
+    let (host, server) = target::server_addr(&base)?;
     let setup = target::client(64, None);
     let dedupe = opts.dedupe.as_str();
     let mut polls = Vec::new();
@@ -105,7 +90,7 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         .await?;
         let id = p["id"].as_str().unwrap_or_default().to_owned();
         polls.push(Poll {
-            votes_url: format!("{base}/v1/polls/{id}/votes"),
+            votes_path: format!("/v1/polls/{id}/votes"),
             options: p["options"]
                 .as_array()
                 .map(|o| o.iter().map(|o| o["id"].clone()).collect())
@@ -129,9 +114,9 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         profile: run.profile,
         duration: run.duration,
         hot_accepted: Mutex::new(Vec::new()),
-        inflight: AtomicUsize::new(0),
         load_start: OnceLock::new(),
         stop: AtomicBool::new(false),
+        host: host.clone(),
         base: base.clone(),
         opts: opts.clone(),
     });
@@ -155,7 +140,7 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
     let senders: Vec<_> = (0..opts.threads.max(1))
         .map(|j| {
             let plan = plan.clone();
-            std::thread::spawn(move || actix_web::rt::System::new().block_on(send(plan, j)))
+            std::thread::spawn(move || sender::run_thread(plan, j, server))
         })
         .collect();
     let mut stats = Stats::new(load_start);
@@ -176,13 +161,16 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         .iter()
         .map(|p| p.accepted.load(Ordering::Relaxed))
         .sum();
+    // A fresh client: this thread sat blocked in the joins above, and its pool's
+    // connections may have been closed meanwhile.
+    let settle = target::client(4, None);
     let settle_start = Instant::now();
     let mut counted_by_poll: Vec<u64>;
     loop {
         counted_by_poll = Vec::with_capacity(plan.polls.len());
         for p in &plan.polls {
-            counted_by_poll
-                .push(target::counted(&setup, &base, &opts.target.api_key, &p.id).await?);
+            let n = target::counted(&settle, &base, &opts.target.api_key, &p.id).await;
+            counted_by_poll.push(n.unwrap_or(0));
         }
         let counted: u64 = counted_by_poll.iter().sum();
         if counted >= accepted || settle_start.elapsed().as_secs_f64() > opts.settle_secs {
@@ -293,6 +281,7 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
             "hot_poll_share": plan.cdf.first().copied().unwrap_or(1.0),
             "dedupe": dedupe, "voters": plan.tokens.len(), "viewers": opts.viewers,
             "source_addrs": opts.source_addrs.max(1), "max_inflight": opts.max_inflight,
+            "connections": opts.connections,
             "threads": opts.threads.max(1),
         },
         "machine": {
@@ -331,117 +320,6 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         "trust": {"warnings": warnings},
         "timeline": timeline,
     }))
-}
-
-/// Sender thread `j` of `--threads`: every n-th arrival of the shared schedule.
-async fn send(plan: Arc<Plan>, j: usize) -> Stats {
-    let n = plan.opts.threads.max(1);
-    let start = plan.load_start.get().copied().unwrap_or_else(Instant::now);
-    let stats = Rc::new(RefCell::new(Stats::new(start)));
-    let addrs = plan.opts.source_addrs.max(1);
-    let per_client = plan.opts.max_inflight / usize::from(addrs) / n + 1;
-    let clients: Rc<Vec<awc::Client>> = Rc::new(
-        (0..usize::from(addrs))
-            .map(|k| target::client(per_client, Some(target::source_addr(k, addrs))))
-            .collect(),
-    );
-    let rng = Rc::new(Rng(Cell::new(0x9e37_79b9_7f4a_7c15 ^ (j as u64 + 1))));
-    let inflight_here = Rc::new(Cell::new(0usize));
-    for (i, due) in Arrivals::new(plan.profile, plan.duration).enumerate() {
-        if i % n != j {
-            continue;
-        }
-        let due_at = start + Duration::from_secs_f64(due);
-        if due_at > Instant::now() + Duration::from_micros(500) {
-            actix_web::rt::time::sleep_until(due_at.into()).await;
-        }
-        let mut s = stats.borrow_mut();
-        s.second(due_at).due += 1;
-        if plan.inflight.load(Ordering::Relaxed) >= plan.opts.max_inflight {
-            s.second(due_at).dropped += 1;
-            s.outcome("dropped_arrival");
-            continue;
-        }
-        drop(s);
-        plan.inflight.fetch_add(1, Ordering::Relaxed);
-        inflight_here.set(inflight_here.get() + 1);
-        actix_web::rt::spawn(vote(
-            plan.clone(),
-            clients.clone(),
-            rng.clone(),
-            stats.clone(),
-            inflight_here.clone(),
-            due_at,
-        ));
-    }
-    // Answers still on their way: bounded by the client timeout.
-    let drain_until = Instant::now() + Duration::from_secs(35);
-    while inflight_here.get() > 0 && Instant::now() < drain_until {
-        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    stats.replace(Stats::new(start))
-}
-
-async fn vote(
-    plan: Arc<Plan>,
-    clients: Rc<Vec<awc::Client>>,
-    rng: Rc<Rng>,
-    stats: Rc<RefCell<Stats>>,
-    inflight_here: Rc<Cell<usize>>,
-    due: Instant,
-) {
-    let r = rng.unit();
-    let k = plan.cdf.iter().position(|c| r <= *c).unwrap_or(0);
-    let poll = &plan.polls[k];
-    let option = &poll.options[(rng.next() % poll.options.len().max(1) as u64) as usize];
-    let n = poll.sent.fetch_add(1, Ordering::Relaxed);
-    let body = match plan.tokens.get(n % plan.tokens.len().max(1)) {
-        Some(token) => json!({"option_ids": [option], "voter_token": token}),
-        None => json!({ "option_ids": [option] }),
-    };
-    let client = &clients[n % clients.len()];
-    let sent = Instant::now();
-    {
-        let mut s = stats.borrow_mut();
-        record(
-            &mut s.send_lag,
-            sent.saturating_duration_since(due).as_micros() as u64,
-        );
-        s.second(due).sent += 1;
-    }
-    let res = client.post(&poll.votes_url).send_json(&body).await;
-    let done = Instant::now();
-    plan.inflight.fetch_sub(1, Ordering::Relaxed);
-    inflight_here.set(inflight_here.get() - 1);
-    let outcome = match &res {
-        Ok(r) if r.status().as_u16() == 202 => "accepted".to_owned(),
-        Ok(r) if r.status().as_u16() == 409 => "already_voted".to_owned(),
-        Ok(r) => format!("http_{}", r.status().as_u16()),
-        Err(awc::error::SendRequestError::Timeout) => "timeout".to_owned(),
-        Err(awc::error::SendRequestError::Connect(_)) => "connect_error".to_owned(),
-        Err(_) => "send_error".to_owned(),
-    };
-    let mut s = stats.borrow_mut();
-    s.outcome(&outcome);
-    if outcome == "accepted" {
-        poll.accepted.fetch_add(1, Ordering::Relaxed);
-        if k == 0
-            && let Ok(mut hot) = plan.hot_accepted.lock()
-        {
-            hot.push(done);
-        }
-        let total = done.saturating_duration_since(due).as_micros() as u64;
-        record(&mut s.http, total);
-        record(
-            &mut s.service,
-            done.saturating_duration_since(sent).as_micros() as u64,
-        );
-        let sec = s.second(due);
-        sec.accepted += 1;
-        record(&mut sec.http, total);
-    } else {
-        s.second(due).errors += 1;
-    }
 }
 
 /// Once a second until the run stops: the server's memory, loadgen's CPU, the viewers still

@@ -6,6 +6,7 @@ mod closed_loop;
 mod engine;
 mod profile;
 mod report;
+mod sender;
 mod stats;
 mod target;
 mod viewers;

@@ -22,6 +22,27 @@ pub fn check_loopback(base: &str) -> Result<(), AnyError> {
     }
 }
 
+/// `host:port` of a base URL and the address it resolves to.
+pub fn server_addr(base: &str) -> Result<(String, std::net::SocketAddr), AnyError> {
+    use std::net::ToSocketAddrs;
+    let host = base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let with_port = if host.contains(':') {
+        host.clone()
+    } else {
+        format!("{host}:80")
+    };
+    let addr = with_port
+        .to_socket_addrs()?
+        .find(std::net::SocketAddr::is_ipv4)
+        .ok_or_else(|| format!("{host} has no IPv4 address"))?;
+    Ok((host, addr))
+}
+
 /// The `n`-th of `count` source addresses: 127.0.0.1, 127.0.0.2, ...
 pub fn source_addr(n: usize, count: u8) -> IpAddr {
     let k = (n % usize::from(count.max(1))) as u8;
