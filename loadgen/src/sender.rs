@@ -88,6 +88,11 @@ async fn send(plan: Arc<Plan>, j: usize, server: SocketAddr) -> Stats {
             tokio::time::sleep_until(due_at.into()).await;
         }
         let mut s = stats.borrow_mut();
+        // How late the generator itself is: a saturated generator shows here first.
+        record(
+            &mut s.schedule_lag,
+            Instant::now().saturating_duration_since(due_at).as_micros() as u64,
+        );
         s.second(due_at).due += 1;
         if queue.due.borrow().len() + queue.busy.get() >= cap {
             s.second(due_at).dropped += 1;
@@ -208,7 +213,7 @@ async fn vote(
     {
         let mut s = stats.borrow_mut();
         record(
-            &mut s.send_lag,
+            &mut s.queue_wait,
             sent.saturating_duration_since(due).as_micros() as u64,
         );
         s.second(due).sent += 1;

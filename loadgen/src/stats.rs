@@ -56,8 +56,11 @@ pub struct Stats {
     /// Per viewer per snapshot: from the acceptance of the oldest vote the snapshot newly
     /// shows to its arrival at the viewer (an upper bound for the votes it shows).
     pub v2s: Histogram<u64>,
-    /// How late sends started against their due time.
-    pub send_lag: Histogram<u64>,
+    /// How late the generator queued each vote against its due time: its own health.
+    pub schedule_lag: Histogram<u64>,
+    /// From due time to the moment a connection took the vote: waiting for a free
+    /// connection, which is the server being slow (every connection busy).
+    pub queue_wait: Histogram<u64>,
     pub outcomes: BTreeMap<String, u64>,
     pub seconds: Vec<Second>,
 }
@@ -69,7 +72,8 @@ impl Stats {
             http: histogram(),
             service: histogram(),
             v2s: histogram(),
-            send_lag: histogram(),
+            schedule_lag: histogram(),
+            queue_wait: histogram(),
             outcomes: BTreeMap::new(),
             seconds: Vec::new(),
         }
@@ -89,7 +93,8 @@ impl Stats {
         let _ = self.http.add(&other.http);
         let _ = self.service.add(&other.service);
         let _ = self.v2s.add(&other.v2s);
-        let _ = self.send_lag.add(&other.send_lag);
+        let _ = self.schedule_lag.add(&other.schedule_lag);
+        let _ = self.queue_wait.add(&other.queue_wait);
         for (k, v) in other.outcomes {
             *self.outcomes.entry(k).or_default() += v;
         }
