@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Tens of thousands of viewers need as many descriptors, in pollcast and in loadgen.
-ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 PORT=${PORT:-18080}
 BASELINE_PORT=${BASELINE_PORT:-18099}
 OUT=${OUT:-loadgen-reports/$(date -u +%Y%m%dT%H%M%SZ)}

@@ -202,8 +202,14 @@ fn html(r: &Value) -> String {
                 r["arrivals"]["due"], r["arrivals"]["dropped"]
             )),
         ),
-        ("generator schedule lag p99 ms", &r["arrivals"]["schedule_lag_ms"]["p99"]),
-        ("wait for a free connection p99 ms", &r["arrivals"]["queue_wait_ms"]["p99"]),
+        (
+            "generator schedule lag p99 ms",
+            &r["arrivals"]["schedule_lag_ms"]["p99"],
+        ),
+        (
+            "wait for a free connection p99 ms",
+            &r["arrivals"]["queue_wait_ms"]["p99"],
+        ),
         ("loadgen CPU %", &r["machine"]["loadgen_cpu_percent"]),
         ("errors by kind", &r["errors"]),
     ] {
