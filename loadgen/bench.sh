@@ -39,6 +39,14 @@ trap 'kill $bpid 2>/dev/null || true; kill $pid 2>/dev/null; wait $pid 2>/dev/nu
 for _ in $(seq 50); do curl -fs -X POST "http://127.0.0.1:$BASELINE_PORT/x" >/dev/null && break; sleep 0.1; done
 $lg ceiling --url "http://127.0.0.1:$BASELINE_PORT/v1/polls/x/votes" --requests "$requests" \
   --concurrency 64 | tee "$OUT/ceiling-baseline.json"
+wrk_post() { # URL BODY OUTFILE: a C client (wrk, if installed) that costs the machine little
+  if command -v wrk >/dev/null; then
+    printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' \
+      "'$2'" >"$dir/post.lua"
+    wrk -t1 -c64 -d"$secs"s -s "$dir/post.lua" "$1" | tee "$3"
+  fi
+}
+wrk_post "http://127.0.0.1:$BASELINE_PORT/v1/polls/x/votes" '{"option_ids": ["aaaaaaaa"]}' "$OUT/wrk-baseline.txt"
 kill $bpid
 
 echo "== pollcast: the same closed loop against the vote endpoint"
@@ -48,6 +56,7 @@ read -r poll option < <(curl -fs -X POST "$base/v1/polls" -H "Authorization: Bea
   python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
 $lg ceiling --url "$base/v1/polls/$poll/votes" --body "{\"option_ids\": [\"$option\"]}" \
   --requests "$requests" --concurrency 64 | tee "$OUT/ceiling-pollcast.json"
+wrk_post "$base/v1/polls/$poll/votes" "{\"option_ids\": [\"$option\"]}" "$OUT/wrk-pollcast.txt"
 
 echo "== pollcast: the whole pipeline, closed loop (HTTP to WebSocket)"
 $lg pipeline --base "$base" --api-key "$key" --votes "$requests" --concurrency 128 --polls 4 |
@@ -73,11 +82,14 @@ http_poll = load("ceiling-pollcast.json")["requests_per_second"]
 pipeline = json.loads((out / "pipeline.json").read_text())["pipeline_votes_per_second"]
 steady, spike, viewers, soak = (load(f"{s}.json") for s in ("steady", "spike", "viewers", "soak"))
 rows = [
-    ("votes/s accepted over HTTP (closed loop)", http_poll, "minimal HTTP endpoint", http_base),
+    ("votes/s accepted over HTTP (closed loop, awc)", http_poll, "minimal HTTP endpoint", http_base),
     ("votes/s through the whole pipeline", pipeline, "redis XADD, pipelined", xadd),
     ("votes/s through the whole pipeline", pipeline, "minimal HTTP endpoint", http_base),
     (f"steady {steady['profile']['rate']:.0f}/s: accepted/s", steady["votes"]["accepted_per_second"], "asked rate", steady["profile"]["rate"]),
 ]
+wrk = lambda name: float(re.search(r"Requests/sec:\s+([\d.]+)", (out / name).read_text()).group(1))
+if (out / "wrk-pollcast.txt").exists():
+    rows.insert(1, ("votes/s accepted over HTTP (closed loop, wrk)", wrk("wrk-pollcast.txt"), "minimal HTTP endpoint (wrk)", wrk("wrk-baseline.txt")))
 print(f"{'figure':55} {'pollcast':>12}  {'baseline':28} {'value':>12} {'ratio':>7}")
 for name, v, bname, b in rows:
     print(f"{name:55} {v:12.0f}  {bname:28} {b:12.0f} {v / b:7.2f}")
@@ -86,7 +98,8 @@ print()
 for r in (steady, spike, soak):
     print(f"{r['scenario']:8} accepted {r['votes']['accepted']:>8} counted {r['votes']['counted']:>8} lost {r['votes']['lost']}"
           f"  HTTP p99 {lat(r, 'http_latency_ms'):8.1f} ms  vote-to-screen p99 {lat(r, 'vote_to_screen_ms'):8.1f} ms"
-          f"  dropped {r['arrivals']['dropped']}  loadgen CPU {r['machine']['loadgen_cpu_percent']:.0f}%")
+          f"  dropped {r['arrivals']['dropped']}  all counted {r['votes']['settle_secs']:.2f} s after the last answer"
+          f"  loadgen CPU {r['machine']['loadgen_cpu_percent']:.0f}%")
 v = viewers["viewers"]; rss = v["server_rss_kib"]
 if rss["before_viewers"] is not None and v["connected_at_end"]:
     print(f"viewers  {v['connected_at_end']} connected, server RSS {rss['max'] / 1024:.0f} MiB "

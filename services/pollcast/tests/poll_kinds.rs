@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use pollcast_testkit::{TestApp, TestEnv, client, create_poll, eventually, get_json, post_json};
+use pollcast_testkit::{
+    TestApp, TestEnv, client, create_poll, eventually, get_json, option_ids, post_json,
+};
 use serde_json::{Value, json};
 
 /// A small deterministic generator, so a failure replays with the same votes.
@@ -25,15 +27,6 @@ impl Rng {
     fn skewed(&mut self, n: usize) -> usize {
         self.below(n).min(self.below(n))
     }
-}
-
-fn options_of(poll: &Value) -> Vec<String> {
-    poll["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn labelled(n: usize) -> Value {
@@ -231,7 +224,7 @@ async fn every_kind_equals_a_brute_force_recount_of_its_vote_log() {
         json!({"question": "One?", "options": labelled(4), "dedupe": "none"}),
     )
     .await;
-    let ids = options_of(&single);
+    let ids = option_ids(&single);
     let bodies = (0..300)
         .map(|_| json!({"option_ids": [ids[rng.skewed(4)]]}))
         .collect();
@@ -251,7 +244,7 @@ async fn every_kind_equals_a_brute_force_recount_of_its_vote_log() {
                "min_choices": 1, "max_choices": 3, "dedupe": "none"}),
     )
     .await;
-    let ids = options_of(&multiple);
+    let ids = option_ids(&multiple);
     let bodies = (0..300)
         .map(|_| {
             let mut chosen: Vec<&String> = Vec::new();
@@ -280,7 +273,7 @@ async fn every_kind_equals_a_brute_force_recount_of_its_vote_log() {
                "max_choices": 4, "dedupe": "none"}),
     )
     .await;
-    let ids = options_of(&ranked);
+    let ids = option_ids(&ranked);
     let bodies = (0..400)
         .map(|_| {
             let mut ranking: Vec<&String> = Vec::new();
@@ -371,7 +364,7 @@ async fn votes_that_do_not_fit_their_kind_are_refused_and_not_counted() {
     )
     .await;
     assert_eq!(rating["scale"], 5, "rating polls default to 5 points");
-    let ids = options_of(&ranked);
+    let ids = option_ids(&ranked);
     let vote = |poll: &Value, body: Value| {
         let url = app.url(&format!("/v1/polls/{}/votes", poll["id"].as_str().unwrap()));
         async move {
