@@ -63,10 +63,12 @@ $lg pipeline --base "$base" --api-key "$key" --votes "$requests" --concurrency 1
   tee "$OUT/pipeline.json"
 
 echo "== scenarios"
+# Enough voters that the hottest poll (28% of the votes with 20 polls) never runs out.
+voters=$(( steady_rate * (secs > 16 ? secs : 16) * 3 / 10 + 1000 ))
 $lg steady "${common[@]}" --rate "$steady_rate" --duration-secs "$secs" --viewers "$load_viewers" \
-  --voters 50000
+  --voters "$voters"
 $lg spike "${common[@]}" --rate "$((steady_rate / 10))" --spike-factor 10 --spike-at-secs 5 \
-  --spike-hold-secs 5 --duration-secs "$((secs < 16 ? 16 : secs))" --viewers "$load_viewers" --voters 50000
+  --spike-hold-secs 5 --duration-secs "$((secs < 16 ? 16 : secs))" --viewers "$load_viewers" --voters "$voters"
 $lg viewers "${common[@]}" --viewers "$viewers" --source-addrs 16 --hold-secs 5
 $lg soak "${common[@]}" --rate "$((steady_rate < 5000 ? steady_rate : 5000))" \
   --duration-secs "$soak_secs" --viewers "$load_viewers" --dedupe none

@@ -2,9 +2,9 @@
 //! on a schedule that does not wait for answers, viewers on the hottest poll, and a settle
 //! phase that checks every accepted vote was counted.
 //!
-//! Threads: the viewers (and the once-a-second sampler) run on one, the votes on
-//! `--threads` others, each its own actix system taking every n-th arrival of one shared
-//! schedule; each records into its own `Stats`, merged at the end.
+//! Threads: the viewers (and the once-a-second sampler) run on one actix system, the votes
+//! on `--threads` others (`sender`), each taking every n-th arrival of one shared schedule;
+//! each thread records into its own `Stats`, merged at the end.
 
 use std::cell::RefCell;
 use std::rc::Rc;

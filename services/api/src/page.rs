@@ -37,7 +37,7 @@ pub async fn poll_page(
         status: poll.status_at(Timestamp::now()).as_str(),
         kind: poll.kind.as_str(),
         scores: match poll.kind {
-            PollKind::Rating => (1..=poll.scale.unwrap_or(5)).collect(),
+            PollKind::Rating => (1..=poll.rating_scale()).collect(),
             _ => Vec::new(),
         },
         base: &state.context.settings.public_url,

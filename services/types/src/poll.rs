@@ -21,6 +21,8 @@ pub enum PollKind {
 
 /// The scales a rating poll may have.
 pub const RATING_SCALES: [u8; 2] = [5, 10];
+/// The scale of a rating poll created without one.
+pub const DEFAULT_RATING_SCALE: u8 = 5;
 
 impl PollKind {
     pub fn as_str(self) -> &'static str {
@@ -51,7 +53,7 @@ impl PollKind {
     /// The scale a poll of this kind gets from the requested one: rating polls default to 5.
     pub fn scale(self, requested: Option<u8>) -> Option<u8> {
         match self {
-            Self::Rating => requested.or(Some(5)),
+            Self::Rating => requested.or(Some(DEFAULT_RATING_SCALE)),
             _ => requested,
         }
     }
@@ -149,6 +151,11 @@ impl Poll {
                 }
             }
         }
+    }
+
+    /// The scores a rating poll takes run from 1 to this.
+    pub fn rating_scale(&self) -> u8 {
+        self.scale.unwrap_or(DEFAULT_RATING_SCALE)
     }
 
     pub fn option(&self, id: &OptionId) -> Option<&PollOption> {

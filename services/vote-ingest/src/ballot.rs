@@ -15,7 +15,7 @@ pub struct Ballot {
 /// from 1 to the poll's scale for `rating`.
 pub fn check(poll: &Poll, option_ids: &[String], rating: Option<i64>) -> Result<Ballot, ApiError> {
     if poll.kind == PollKind::Rating {
-        let scale = poll.scale.unwrap_or(5);
+        let scale = poll.rating_scale();
         let score = rating
             .filter(|r| (1..=i64::from(scale)).contains(r))
             .and_then(|r| u8::try_from(r).ok());

@@ -90,7 +90,7 @@ pub fn snapshot_from_counts(poll: &Poll, hash: &HashMap<String, String>) -> Resu
             }
         }
         PollKind::Rating => {
-            let distribution: Vec<ScoreCount> = (1..=poll.scale.unwrap_or(5))
+            let distribution: Vec<ScoreCount> = (1..=poll.rating_scale())
                 .map(|score| ScoreCount {
                     score,
                     votes: number(&score_field(score)),
