@@ -100,6 +100,7 @@ print()
 for r in (steady, spike, soak):
     print(f"{r['scenario']:8} accepted {r['votes']['accepted']:>8} counted {r['votes']['counted']:>8} lost {r['votes']['lost']}"
           f"  HTTP p99 {lat(r, 'http_latency_ms'):8.1f} ms  vote-to-screen p99 {lat(r, 'vote_to_screen_ms'):8.1f} ms"
+          f" (each frame's oldest {lat(r, 'vote_to_screen_frame_worst_ms'):8.1f} ms)"
           f"  dropped {r['arrivals']['dropped']}  all counted {r['votes']['settle_secs']:.2f} s after the last answer"
           f"  loadgen CPU {r['machine']['loadgen_cpu_percent']:.0f}%")
 v = viewers["viewers"]; rss = v["server_rss_kib"]

@@ -117,6 +117,10 @@ pub struct OpenModel {
     /// WebSocket viewers on the hottest poll, connected before the votes start.
     #[arg(long, default_value_t = 100)]
     pub viewers: usize,
+    /// Base URL the viewers connect to, when it is not --base: a results-broadcast instance
+    /// of its own (a loopback address). Votes, polls and counts still go to --base.
+    #[arg(long)]
+    pub live_base: Option<String>,
     /// Spread the viewers (and vote connections) over this many source addresses
     /// 127.0.0.1, 127.0.0.2, ... so tens of thousands of sockets fit in the port range.
     #[arg(long, default_value_t = 8)]

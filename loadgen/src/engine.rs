@@ -75,6 +75,9 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
     let opts = run.opts.clone();
     let base = opts.target.base.trim_end_matches('/').to_owned();
     target::check_loopback(&base)?;
+    if let Some(live) = &opts.live_base {
+        target::check_loopback(live)?;
+    }
     let (host, server) = target::server_addr(&base)?;
     let setup = target::client(64, None);
     let dedupe = opts.dedupe.as_str();
@@ -255,6 +258,7 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
                 "http_p99_ms": quantile_ms(&s.http, 0.99),
                 "v2s_p50_ms": quantile_ms(&s.v2s, 0.5),
                 "v2s_p99_ms": quantile_ms(&s.v2s, 0.99),
+                "v2s_frame_worst_p99_ms": quantile_ms(&s.v2s_frame_worst, 0.99),
                 "server_rss_kib": s.server_rss_kib,
                 "loadgen_cpu_secs_total": s.loadgen_cpu_secs,
                 "viewers": s.viewers,
@@ -282,7 +286,7 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
             "hot_poll_share": plan.cdf.first().copied().unwrap_or(1.0),
             "dedupe": dedupe, "voters": plan.tokens.len(), "viewers": opts.viewers,
             "source_addrs": opts.source_addrs.max(1), "max_inflight": opts.max_inflight,
-            "connections": opts.connections,
+            "connections": opts.connections, "live_base": opts.live_base,
             "threads": opts.threads.max(1),
         },
         "machine": {
@@ -309,10 +313,12 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         "http_latency_ms": Percentiles::of(&stats.http),
         "http_service_time_ms": Percentiles::of(&stats.service),
         "vote_to_screen_ms": Percentiles::of(&stats.v2s),
+        "vote_to_screen_frame_worst_ms": Percentiles::of(&stats.v2s_frame_worst),
         "viewers": {
             "asked": opts.viewers, "connected_at_end": fleet.connected,
             "failed": fleet.failed, "disconnected": fleet.lost,
             "snapshots_received": fleet.snapshots, "connect_secs": connect_secs,
+            "timing_every_vote": fleet.sampled,
             "server_rss_kib": {
                 "before_viewers": rss_before_viewers,
                 "first": rss.first(), "last": rss.last(), "max": rss.iter().max(),

@@ -24,7 +24,7 @@ pub fn write(dir: &Path, report: &Value) -> std::io::Result<(PathBuf, PathBuf)> 
 pub fn summary(r: &Value) -> String {
     let f = |v: &Value| v.as_f64().map_or("-".to_owned(), |x| format!("{x:.1}"));
     let mut out = format!(
-        "{}: {} votes accepted ({}/s), counted {}, lost {}\n  HTTP (from due time) p50 {} ms, p99 {} ms, max {} ms\n  vote-to-screen p50 {} ms, p99 {} ms ({} viewers connected, {} failed)\n  arrivals due {}, dropped {}; loadgen CPU {}%",
+        "{}: {} votes accepted ({}/s), counted {}, lost {}\n  HTTP (from due time) p50 {} ms, p99 {} ms, max {} ms\n  vote-to-screen p50 {} ms, p99 {} ms (each frame's oldest vote: p99 {} ms; {} viewers connected, {} failed)\n  arrivals due {}, dropped {}; loadgen CPU {}%",
         r["scenario"].as_str().unwrap_or(""),
         r["votes"]["accepted"],
         f(&r["votes"]["accepted_per_second"]),
@@ -35,6 +35,7 @@ pub fn summary(r: &Value) -> String {
         f(&r["http_latency_ms"]["max"]),
         f(&r["vote_to_screen_ms"]["p50"]),
         f(&r["vote_to_screen_ms"]["p99"]),
+        f(&r["vote_to_screen_frame_worst_ms"]["p99"]),
         r["viewers"]["connected_at_end"],
         r["viewers"]["failed"],
         r["arrivals"]["due"],
@@ -184,6 +185,14 @@ fn html(r: &Value) -> String {
         ("vote-to-screen p50 ms", &r["vote_to_screen_ms"]["p50"]),
         ("vote-to-screen p99 ms", &r["vote_to_screen_ms"]["p99"]),
         (
+            "each frame's oldest vote p99 ms",
+            &r["vote_to_screen_frame_worst_ms"]["p99"],
+        ),
+        (
+            "viewers timing every vote",
+            &r["viewers"]["timing_every_vote"],
+        ),
+        (
             "viewers connected at end",
             &r["viewers"]["connected_at_end"],
         ),
@@ -230,6 +239,12 @@ fn html(r: &Value) -> String {
             &[
                 series(&timeline, "v2s_p50_ms", "p50", "#2563eb"),
                 series(&timeline, "v2s_p99_ms", "p99", "#dc2626"),
+                series(
+                    &timeline,
+                    "v2s_frame_worst_p99_ms",
+                    "p99 of each frame's oldest vote",
+                    "#9ca3af",
+                ),
             ],
         ),
         chart(

@@ -21,6 +21,7 @@ pub struct Second {
     pub dropped: u64,
     pub http: Histogram<u64>,
     pub v2s: Histogram<u64>,
+    pub v2s_frame_worst: Histogram<u64>,
     pub server_rss_kib: Option<u64>,
     pub loadgen_cpu_secs: f64,
     pub viewers: u64,
@@ -38,6 +39,7 @@ impl Second {
             dropped: 0,
             http: histogram(),
             v2s: histogram(),
+            v2s_frame_worst: histogram(),
             server_rss_kib: None,
             loadgen_cpu_secs: 0.0,
             viewers: 0,
@@ -53,9 +55,12 @@ pub struct Stats {
     /// From the moment each vote was actually sent to its answer (what a closed-loop tool
     /// would report); the gap to `http` shows how far the generator or server fell behind.
     pub service: Histogram<u64>,
-    /// Per viewer per snapshot: from the acceptance of the oldest vote the snapshot newly
-    /// shows to its arrival at the viewer (an upper bound for the votes it shows).
+    /// Vote-to-screen as the issue defines it: per vote and sampled viewer, from the vote's
+    /// acceptance to the arrival of the first snapshot that includes it.
     pub v2s: Histogram<u64>,
+    /// Per viewer per snapshot, the oldest vote it newly shows: the worst vote of each frame,
+    /// an upper bound that always includes up to one coalescing interval.
+    pub v2s_frame_worst: Histogram<u64>,
     /// How late the generator queued each vote against its due time: its own health.
     pub schedule_lag: Histogram<u64>,
     /// From due time to the moment a connection took the vote: waiting for a free
@@ -72,6 +77,7 @@ impl Stats {
             http: histogram(),
             service: histogram(),
             v2s: histogram(),
+            v2s_frame_worst: histogram(),
             schedule_lag: histogram(),
             queue_wait: histogram(),
             outcomes: BTreeMap::new(),
@@ -93,6 +99,7 @@ impl Stats {
         let _ = self.http.add(&other.http);
         let _ = self.service.add(&other.service);
         let _ = self.v2s.add(&other.v2s);
+        let _ = self.v2s_frame_worst.add(&other.v2s_frame_worst);
         let _ = self.schedule_lag.add(&other.schedule_lag);
         let _ = self.queue_wait.add(&other.queue_wait);
         for (k, v) in other.outcomes {
@@ -110,6 +117,7 @@ impl Stats {
             s.dropped += o.dropped;
             let _ = s.http.add(&o.http);
             let _ = s.v2s.add(&o.v2s);
+            let _ = s.v2s_frame_worst.add(&o.v2s_frame_worst);
             s.server_rss_kib = s.server_rss_kib.or(o.server_rss_kib);
             s.loadgen_cpu_secs = s.loadgen_cpu_secs.max(o.loadgen_cpu_secs);
             s.viewers = s.viewers.max(o.viewers);
