@@ -57,11 +57,18 @@ impl SqliteStore {
     pub fn open(dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
-        let manager = SqliteConnectionManager::file(dir.join("pollcast.sqlite3")).with_init(|c| {
+        let file = dir.join("pollcast.sqlite3");
+        // WAL is a property of the file: set once, before the pool opens its connections all
+        // at the same time, where each switching a new file to WAL raced the others into
+        // "database is locked" (logged by r2d2 as an error, then retried).
+        {
+            let conn = rusqlite::Connection::open(&file)?;
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        let manager = SqliteConnectionManager::file(file).with_init(|c| {
             c.busy_timeout(Duration::from_secs(5))?;
-            c.execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            )
+            c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         });
         let pool = Pool::builder()
             .max_size(8)
