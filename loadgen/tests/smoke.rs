@@ -84,6 +84,11 @@ fn assert_consistent(r: &Value) {
 async fn every_scenario_runs_and_writes_consistent_reports() {
     let env = TestEnv::new().await;
     let app = env.spawn_app(env.opts(), pollcast::services);
+    // A results-broadcast instance of its own on the same Redis and store, for --live-base.
+    let mut broadcast_only = env.opts();
+    broadcast_only.services = Some(vec!["results-broadcast".to_owned()]);
+    let broadcast = env.spawn_app(broadcast_only, pollcast::services);
+    let live_base: &'static str = Box::leak(broadcast.url("").into_boxed_str());
     let key = app.admin_key().await;
     let base = app.url("");
     let out = tempfile::tempdir().unwrap();
@@ -171,9 +176,14 @@ async fn every_scenario_runs_and_writes_consistent_reports() {
         "none",
         "--viewers",
         "3",
+        "--live-base",
+        live_base,
     ])
     .await
     .unwrap();
     assert_consistent(&soak);
+    // Its viewers watched the other instance, and saw the votes this one took.
+    assert_eq!(soak["config"]["live_base"], live_base);
+    assert!(soak["vote_to_screen_ms"]["count"].as_u64().unwrap() > 0);
     assert_eq!(soak["config"]["voters"], 0);
 }
