@@ -1,9 +1,11 @@
 //! results-broadcast: every instance follows the results stream and fans each snapshot out
 //! to the viewers of its poll. A snapshot is serialised once (by tally) and shared by
-//! reference with every connection; each connection has its own task and only ever holds the
-//! newest snapshot, so a slow viewer skips ahead instead of slowing anyone down.
+//! reference with every connection. On each HTTP worker one task per poll sends new frames
+//! to that worker's viewers a slice at a time (`crowd`), never waiting for a viewer: a slow
+//! one skips ahead instead of slowing anyone down.
 
 mod counts;
+mod crowd;
 mod hub;
 pub mod live;
 mod reader;

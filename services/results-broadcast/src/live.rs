@@ -4,13 +4,15 @@ use std::time::{Duration, Instant};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, rt, web};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use pollcast_http::ApiError;
 use pollcast_types::{PollId, Timestamp};
 use tokio::sync::watch;
+use tokio::task::coop::unconstrained;
 
 use crate::BroadcastState;
 use crate::counts::{current, frame_of};
+use crate::crowd;
 use crate::hub::Frame;
 use crate::sse;
 use crate::visibility::{self, Viewer, ViewerQuery};
@@ -18,7 +20,7 @@ use pollcast_auth::MaybeCaller;
 
 /// Largest frame a viewer may send. Viewers have nothing to say beyond pongs.
 const MAX_CLIENT_FRAME: usize = 1024;
-/// A viewer whose socket does not take a message within this long is dropped.
+/// A viewer that refuses frames (its queue full) for this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
@@ -99,63 +101,56 @@ pub async fn subscribe(
     }
 }
 
-/// Sends a frame's status announcement (if any), then its results.
-async fn send_frame(session: &mut Session, frame: Frame) -> Result<(), &'static str> {
-    for text in frame.status.into_iter().chain([frame.text]) {
-        match tokio::time::timeout(SEND_TIMEOUT, session.text(text)).await {
-            Ok(Ok(())) => metrics::counter!("ws_messages_sent_total").increment(1),
-            Ok(Err(_)) => return Err("closed"),
-            Err(_) => return Err("send timed out"),
-        }
-    }
-    Ok(())
-}
-
 #[derive(Clone, Copy)]
 struct Timing {
     ping: Duration,
     idle: Duration,
 }
 
+/// One viewer's own task: it joins the poll's crowd (which sends it the frames), answers and
+/// sends pings, and leaves when the connection ends, goes quiet or refuses frames too long.
 async fn serve_viewer(
     state: Arc<BroadcastState>,
     poll: PollId,
     mut session: Session,
     mut stream: MessageStream,
-    mut rx: watch::Receiver<Option<Frame>>,
+    rx: watch::Receiver<Option<Frame>>,
     timing: Timing,
 ) {
     metrics::gauge!("ws_connections").increment(1.0);
+    let seat = crowd::join(&state, &poll, rx, session.clone());
     let mut last_heard = Instant::now();
-    let mut ping = tokio::time::interval(timing.ping);
+    // Checked at least every SEND_TIMEOUT; a ping goes out every `ticks_per_ping` checks.
+    let ticks_per_ping = timing
+        .ping
+        .as_secs()
+        .div_ceil(SEND_TIMEOUT.as_secs())
+        .max(1);
+    let mut ping = tokio::time::interval(timing.ping / ticks_per_ping as u32);
+    let mut ticks = 0u64;
     ping.tick().await;
-    // The initial snapshot: whatever is current now.
-    rx.mark_changed();
     let reason = loop {
         tokio::select! {
-            changed = rx.changed() => {
-                if changed.is_err() {
-                    break "hub closed";
-                }
-                let frame = rx.borrow_and_update().clone();
-                if let Some(frame) = frame
-                    && let Err(why) = send_frame(&mut session, frame).await {
-                        break why;
-                    }
-            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > timing.idle {
                     break "idle";
                 }
-                if session.ping(b"").await.is_err() {
-                    break "closed";
+                if seat.refusing_for().is_some_and(|d| d > SEND_TIMEOUT) {
+                    break "send timed out";
+                }
+                ticks += 1;
+                if ticks.is_multiple_of(ticks_per_ping) {
+                    // A viewer whose queue is full gets no ping either; it is refusing frames.
+                    if let Some(Err(_)) = unconstrained(session.ping(b"")).now_or_never() {
+                        break "closed";
+                    }
                 }
             }
             msg = stream.next() => {
                 match msg {
                     Some(Ok(Message::Ping(bytes))) => {
                         last_heard = Instant::now();
-                        if session.pong(&bytes).await.is_err() {
+                        if let Some(Err(_)) = unconstrained(session.pong(&bytes)).now_or_never() {
                             break "closed";
                         }
                     }
@@ -166,6 +161,7 @@ async fn serve_viewer(
             }
         }
     };
+    crowd::leave(&poll, &seat);
     tracing::debug!(poll = %poll, reason, "viewer left");
     metrics::counter!("ws_disconnects_total", "reason" => reason).increment(1);
     metrics::gauge!("ws_connections").decrement(1.0);
@@ -177,7 +173,6 @@ async fn serve_viewer(
         "protocol error" => Some(CloseCode::Size.into()),
         _ => None,
     };
-    let _ = session.close(close).await;
-    drop(rx);
-    state.hub.release(&poll);
+    // The close frame may have to wait behind a full queue; a stuck viewer is not waited for.
+    let _ = tokio::time::timeout(SEND_TIMEOUT, session.close(close)).await;
 }

@@ -114,12 +114,78 @@ async fn a_slow_viewer_does_not_delay_a_fast_one() {
     app.stop().await;
 }
 
+/// A crowd far larger than one slice of the fan-out (and than tokio's per-poll budget of 128
+/// operations, which once refused every send after the 128th as if the viewer were slow):
+/// every viewer gets every snapshot.
+#[actix_web::test]
+async fn every_viewer_of_a_large_crowd_gets_every_snapshot() {
+    const VIEWERS: usize = 700;
+    const SNAPSHOTS: u64 = 5;
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    // These viewers read only at the end, answering no ping meanwhile.
+    opts.ws_idle_secs = Some(60);
+    let app = env.spawn_app(opts, |ctx| vec![ResultsBroadcast::new(ctx).into_service()]);
+    let request: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "q", "options": [{"label": "a"}, {"label": "b"}]
+    }))
+    .unwrap();
+    let poll = request
+        .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
+        .unwrap();
+    app.context.store.insert_poll(&poll).await.unwrap();
+    let url = app.ws_url(&format!("/v1/polls/{}/live", poll.id));
+    // No pool limit: every viewer holds its connection.
+    let client = awc::Client::builder()
+        .connector(awc::Connector::new().limit(0))
+        .finish();
+    let mut viewers = Vec::new();
+    for _ in 0..VIEWERS {
+        let (_, ws) = client.ws(url.as_str()).connect().await.unwrap();
+        viewers.push(ws);
+    }
+    let mut conn = app.context.bus.conn();
+    let stream = app.context.bus.keys().results_stream(poll.shard);
+    for seq in 1..=SNAPSHOTS {
+        let entry = ResultsEntry {
+            poll_id: poll.id.clone(),
+            seq,
+            status: None,
+            msg: format!(
+                r#"{{"type":"results","poll_id":"{}","seq":{seq}}}"#,
+                poll.id
+            ),
+        };
+        let _: String = conn.xadd(&stream, "*", &entry.to_fields()).await.unwrap();
+        // Far apart enough that no viewer may skip one as superseded.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    for (i, ws) in viewers.iter_mut().enumerate() {
+        let mut seen = Vec::new();
+        while seen.last() != Some(&SNAPSHOTS) {
+            let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("viewer {i} saw only {seen:?}"))
+                .unwrap()
+                .unwrap();
+            if let awc::ws::Frame::Text(bytes) = frame {
+                let msg: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                seen.push(msg["seq"].as_u64().unwrap());
+            }
+        }
+        // The snapshot on connect (seq 0: no votes yet), then each one published.
+        assert_eq!(seen, (0..=SNAPSHOTS).collect::<Vec<_>>(), "viewer {i}");
+    }
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn viewers_of_unknown_or_draft_polls_get_404_and_sse_gets_the_snapshot() {
     let env = TestEnv::new().await;
-    let app = env.spawn_app(env.opts(), |ctx| {
-        vec![ResultsBroadcast::new(ctx).into_service()]
-    });
+    let mut opts = env.opts();
+    // These viewers read only at the end, answering no ping meanwhile.
+    opts.ws_idle_secs = Some(60);
+    let app = env.spawn_app(opts, |ctx| vec![ResultsBroadcast::new(ctx).into_service()]);
     let client = pollcast_testkit::client();
     let res = client
         .get(app.url("/v1/polls/nope/live"))
