@@ -7,17 +7,17 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_results_broadcast::ResultsBroadcast;
-use pollcast_testkit::TestEnv;
-use pollcast_types::{NewPoll, Timestamp, WorkspaceId};
+use pollcast_testkit::{TestApp, TestEnv};
+use pollcast_types::{NewPoll, Poll, Timestamp, WorkspaceId};
 use pollcast_wire::ResultsEntry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const FRAMES: u64 = 300;
 const PAD: usize = 32 * 1024;
 
-#[actix_web::test]
-async fn a_slow_viewer_does_not_delay_a_fast_one() {
-    let env = TestEnv::new().await;
+/// results-broadcast alone, with a poll in its store. Its viewers may stay silent for a
+/// minute: these tests read frames late, answering no ping meanwhile.
+async fn broadcast_with_open_poll(env: &TestEnv) -> (TestApp, Poll) {
     let mut opts = env.opts();
     opts.ws_idle_secs = Some(60);
     let app = env.spawn_app(opts, |ctx| vec![ResultsBroadcast::new(ctx).into_service()]);
@@ -29,6 +29,34 @@ async fn a_slow_viewer_does_not_delay_a_fast_one() {
         .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
         .unwrap();
     app.context.store.insert_poll(&poll).await.unwrap();
+    (app, poll)
+}
+
+/// Publishes a `results` message with `seq` (and `extra` fields) as tally would.
+async fn publish(app: &TestApp, poll: &Poll, seq: u64, extra: &str) {
+    let entry = ResultsEntry {
+        poll_id: poll.id.clone(),
+        seq,
+        status: None,
+        msg: format!(
+            r#"{{"type":"results","poll_id":"{}","seq":{seq}{extra}}}"#,
+            poll.id
+        ),
+    };
+    let stream = app.context.bus.keys().results_stream(poll.shard);
+    let _: String = app
+        .context
+        .bus
+        .conn()
+        .xadd(&stream, "*", &entry.to_fields())
+        .await
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn a_slow_viewer_does_not_delay_a_fast_one() {
+    let env = TestEnv::new().await;
+    let (app, poll) = broadcast_with_open_poll(&env).await;
     let path = format!("/v1/polls/{}/live", poll.id);
 
     // The slow viewer: completes the handshake with a tiny receive buffer, then never reads.
@@ -78,20 +106,9 @@ async fn a_slow_viewer_does_not_delay_a_fast_one() {
         }
     };
     let writer = async {
-        let mut conn = app.context.bus.conn();
-        let stream = app.context.bus.keys().results_stream(poll.shard);
         let pad = "x".repeat(PAD);
         for seq in 1..=FRAMES {
-            let entry = ResultsEntry {
-                poll_id: poll.id.clone(),
-                seq,
-                status: None,
-                msg: format!(
-                    r#"{{"type":"results","poll_id":"{}","seq":{seq},"pad":"{pad}"}}"#,
-                    poll.id
-                ),
-            };
-            let _: String = conn.xadd(&stream, "*", &entry.to_fields()).await.unwrap();
+            publish(&app, &poll, seq, &format!(r#","pad":"{pad}""#)).await;
             if seq % 10 == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -122,18 +139,7 @@ async fn every_viewer_of_a_large_crowd_gets_every_snapshot() {
     const VIEWERS: usize = 700;
     const SNAPSHOTS: u64 = 5;
     let env = TestEnv::new().await;
-    let mut opts = env.opts();
-    // These viewers read only at the end, answering no ping meanwhile.
-    opts.ws_idle_secs = Some(60);
-    let app = env.spawn_app(opts, |ctx| vec![ResultsBroadcast::new(ctx).into_service()]);
-    let request: NewPoll = serde_json::from_value(serde_json::json!({
-        "question": "q", "options": [{"label": "a"}, {"label": "b"}]
-    }))
-    .unwrap();
-    let poll = request
-        .into_poll(WorkspaceId::generate(), 0, Timestamp::now())
-        .unwrap();
-    app.context.store.insert_poll(&poll).await.unwrap();
+    let (app, poll) = broadcast_with_open_poll(&env).await;
     let url = app.ws_url(&format!("/v1/polls/{}/live", poll.id));
     // No pool limit: every viewer holds its connection.
     let client = awc::Client::builder()
@@ -144,19 +150,8 @@ async fn every_viewer_of_a_large_crowd_gets_every_snapshot() {
         let (_, ws) = client.ws(url.as_str()).connect().await.unwrap();
         viewers.push(ws);
     }
-    let mut conn = app.context.bus.conn();
-    let stream = app.context.bus.keys().results_stream(poll.shard);
     for seq in 1..=SNAPSHOTS {
-        let entry = ResultsEntry {
-            poll_id: poll.id.clone(),
-            seq,
-            status: None,
-            msg: format!(
-                r#"{{"type":"results","poll_id":"{}","seq":{seq}}}"#,
-                poll.id
-            ),
-        };
-        let _: String = conn.xadd(&stream, "*", &entry.to_fields()).await.unwrap();
+        publish(&app, &poll, seq, "").await;
         // Far apart enough that no viewer may skip one as superseded.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
