@@ -55,10 +55,7 @@ pub async fn run(plan: Arc<Plan>, ready: Sender<f64>) -> (Stats, FleetSummary) {
     stats.borrow_mut().start = start;
     sample(plan.clone(), stats.clone(), fleet.clone()).await;
     let summary = FleetSummary {
-        sampled: plan
-            .opts
-            .viewers
-            .div_ceil(vote_timing_stride(plan.opts.viewers)) as u64,
+        sampled: fleet.timing_votes.get(),
         connected: fleet.connected.get(),
         failed: fleet.failed.get(),
         lost: fleet.lost.get(),
@@ -79,6 +76,8 @@ fn vote_timing_stride(viewers: usize) -> usize {
 #[derive(Default)]
 pub struct Fleet {
     pub connected: Cell<u64>,
+    /// Connected viewers that time every vote they are shown.
+    pub timing_votes: Cell<u64>,
     pub failed: Cell<u64>,
     /// Viewers whose connection ended before the run did.
     pub lost: Cell<u64>,
@@ -122,6 +121,9 @@ pub async fn connect(
                     Ok((_, ws)) => {
                         fleet.connected.set(fleet.connected.get() + 1);
                         let times_votes = i % stride == 0;
+                        if times_votes {
+                            fleet.timing_votes.set(fleet.timing_votes.get() + 1);
+                        }
                         actix_web::rt::spawn(watch(ws, fleet, stats, plan, times_votes));
                     }
                     Err(e) => {
