@@ -48,29 +48,17 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Created, ApiError>>,
 {
-    let Some(key) = req.headers().get("idempotency-key") else {
+    let Some(key) = pollcast_http::idempotency_key::from_request(req)? else {
         return Ok(handle().await?.respond(StatusCode::CREATED, false));
     };
-    let key = key
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters",
-            )])
-        })?;
     // serde_json's maps are ordered, so equal bodies hash equal however their keys were sent.
     let request_hash = hex(&Sha256::digest(
         format!("{} {}\n{}", req.method(), req.path(), body).as_bytes(),
     ));
     let store = &state.context.store;
-    let down = |e: pollcast_store::StoreError| ApiError::unavailable(e.to_string());
     let existing = store
         .reserve_idempotency_key(&caller.workspace_id, key, &request_hash, Timestamp::now())
-        .await
-        .map_err(down)?;
+        .await?;
     match existing {
         Some(e) if e.request_hash != request_hash => Err(ErrorCode::IdempotencyKeyReused.into()),
         Some(e) if e.status == 0 => Err(ApiError {
@@ -102,8 +90,7 @@ where
                         key,
                         Some((201, stored.to_string())),
                     )
-                    .await
-                    .map_err(down)?;
+                    .await?;
                 Ok(created.respond(StatusCode::CREATED, false))
             }
             Err(e) => {

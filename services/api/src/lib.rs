@@ -112,6 +112,7 @@ impl Service for Api {
                     .route(web::get().to(openapi_document)),
             )
             .route("/p/{poll_id}", web::get().to(page::poll_page))
+            .route("/docs/errors", web::get().to(page::errors_page))
             .route("/static/{file}", web::get().to(page::asset));
     }
 

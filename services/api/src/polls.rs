@@ -14,16 +14,7 @@ pub async fn create_poll(
         .into_poll(workspace_id, 0, Timestamp::now())
         .map_err(ApiError::validation)?;
     poll.shard = shard_for(&poll.id, context.settings.shards);
-    // Redis first: a schedule entry for a poll the store never got is skipped by the
-    // scheduler, while a stored poll without its schedule would never be announced.
-    pollcast_runtime::lifecycle::register(context, &poll)
-        .await
-        .map_err(|e| ApiError::unavailable(format!("redis: {e}")))?;
-    context
-        .store
-        .insert_poll(&poll)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    pollcast_runtime::lifecycle::create(context, &poll).await?;
     metrics::counter!("polls_created_total").increment(1);
     tracing::info!(poll = %poll.id, workspace = %poll.workspace_id, "poll created");
     Ok(poll)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pollcast_bus::redis::{self, AsyncCommands, RedisError};
 use pollcast_runtime::lifecycle;
-use pollcast_types::{PollId, PollStatus, Timestamp};
+use pollcast_types::Timestamp;
 use tokio_util::sync::CancellationToken;
 
 use crate::ApiState;
@@ -68,63 +68,9 @@ async fn run_shard(state: &ApiState, shard: u32) -> Result<(), RedisError> {
     Ok(())
 }
 
-#[derive(Debug)]
-struct Failed(String);
-
-impl std::fmt::Display for Failed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+async fn apply(state: &ApiState, member: &str) -> Result<(), lifecycle::TransitionError> {
+    if let Some(poll) = lifecycle::apply_due(&state.context, member).await? {
+        state.polls.invalidate(&poll);
     }
-}
-
-async fn apply(state: &ApiState, member: &str) -> Result<(), Failed> {
-    let (kind, id) = member
-        .split_once(':')
-        .ok_or_else(|| Failed("malformed member".into()))?;
-    let Some(id) = PollId::parse(id) else {
-        return Ok(());
-    };
-    let ctx = &state.context;
-    let Some(mut poll) = ctx
-        .store
-        .poll(&id)
-        .await
-        .map_err(|e| Failed(e.to_string()))?
-    else {
-        return Ok(());
-    };
-    let now = Timestamp::now();
-    let announce = match kind {
-        "open"
-            if poll.status == PollStatus::Scheduled && poll.status_at(now) == PollStatus::Open =>
-        {
-            poll.status = PollStatus::Open;
-            "open"
-        }
-        "close" if poll.status != PollStatus::Closed => {
-            let by_limit = lifecycle::is_closed(ctx, &poll)
-                .await
-                .map_err(|e| Failed(e.to_string()))?;
-            if !by_limit && poll.status_at(now) != PollStatus::Closed {
-                return Ok(());
-            }
-            let closed = lifecycle::close(ctx, &mut poll).await;
-            state.polls.invalidate(&poll.id);
-            closed.map_err(|e| Failed(e.to_string()))?;
-            tracing::info!(poll = %poll.id, status = "closed", "poll changed status on schedule");
-            return Ok(());
-        }
-        _ => return Ok(()),
-    };
-    poll.updated_at = now;
-    ctx.store
-        .update_poll(&poll)
-        .await
-        .map_err(|e| Failed(e.to_string()))?;
-    state.polls.invalidate(&poll.id);
-    lifecycle::announce(ctx, &poll, Some(announce))
-        .await
-        .map_err(|e| Failed(e.to_string()))?;
-    tracing::info!(poll = %poll.id, status = announce, "poll changed status on schedule");
     Ok(())
 }

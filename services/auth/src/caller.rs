@@ -85,13 +85,8 @@ async fn authenticate(state: &Authenticator, credential: &str) -> Result<Caller,
     let unauthorized =
         |why: &str| ApiError::new(ErrorCode::Unauthorized).with_detail(why.to_owned());
     let store = &state.context.store;
-    let unavailable = |e: pollcast_store::StoreError| ApiError::unavailable(e.to_string());
     if credential.starts_with("pk_") {
-        return match store
-            .api_key_by_hash(&hash_key(credential))
-            .await
-            .map_err(unavailable)?
-        {
+        return match store.api_key_by_hash(&hash_key(credential)).await? {
             Some(key) if key.revoked_at.is_none() => Ok(Caller {
                 workspace_id: key.workspace_id,
                 key_id: key.id,
@@ -105,7 +100,7 @@ async fn authenticate(state: &Authenticator, credential: &str) -> Result<Caller,
         .tokens
         .verify(credential)
         .ok_or_else(|| unauthorized("invalid or expired access token"))?;
-    match store.api_key(&token.key_id).await.map_err(unavailable)? {
+    match store.api_key(&token.key_id).await? {
         Some(key) if key.revoked_at.is_none() && key.workspace_id == token.workspace_id => {
             Ok(Caller {
                 workspace_id: token.workspace_id,

@@ -1,7 +1,5 @@
 use std::time::Duration;
 
-use async_trait::async_trait;
-use pollcast_http::ReadinessCheck;
 use pollcast_wire::Keys;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, RedisError};
@@ -49,6 +47,15 @@ impl Bus {
         &self.keys
     }
 
+    /// Whether Redis answers a `PING` (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), RedisError> {
+        let mut conn = self.conn();
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map(|_| ())
+    }
+
     /// A connection of its own for blocking reads of up to `block`.
     pub async fn dedicated(&self, block: Duration) -> Result<MultiplexedConnection, RedisError> {
         let config = AsyncConnectionConfig::new()
@@ -72,22 +79,4 @@ pub fn is_unavailable(e: &RedisError) -> bool {
             e.code(),
             Some("LOADING" | "BUSY" | "MASTERDOWN" | "TRYAGAIN" | "CLUSTERDOWN" | "OOM")
         )
-}
-
-pub struct RedisReadiness(pub Bus);
-
-#[async_trait]
-impl ReadinessCheck for RedisReadiness {
-    fn name(&self) -> &'static str {
-        "redis"
-    }
-
-    async fn check(&self) -> Result<(), String> {
-        let mut conn = self.0.conn();
-        redis::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
 }

@@ -61,6 +61,11 @@ impl EmbeddedRedis {
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.
+    /// The server's process id while it runs (tests pause it with SIGSTOP).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();

@@ -6,7 +6,7 @@ mod connection;
 mod embedded;
 mod fields;
 
-pub use connection::{Bus, RedisReadiness, is_unavailable};
+pub use connection::{Bus, is_unavailable};
 pub use embedded::{EmbeddedRedis, EmbeddedRedisOptions};
 pub use fields::entry_fields;
 pub use redis;

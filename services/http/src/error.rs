@@ -24,6 +24,8 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// `RateLimit-*` headers of a 429.
     pub rate_limit: Option<crate::rate_limit::RateInfo>,
+    /// With `internal`: the id under which the cause was logged.
+    pub error_id: Option<String>,
 }
 
 /// An RFC 9457 problem document: every error pollcast answers with.
@@ -42,6 +44,9 @@ pub struct Problem<'a> {
     /// With `validation_failed`: every invalid field at once.
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
+    /// With `internal`: quote it to the operator, who finds the cause in the log under it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_id: Option<&'a str>,
 }
 
 impl ApiError {
@@ -52,6 +57,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             rate_limit: None,
+            error_id: None,
         }
     }
 
@@ -78,7 +84,7 @@ impl ApiError {
     /// Logs the cause (which may hold internals) and answers a bare 500.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(ErrorCode::InternalError)
+        Self::new(ErrorCode::Internal)
     }
 }
 
@@ -98,6 +104,32 @@ impl From<ErrorCode> for ApiError {
     }
 }
 
+/// The one conversion from store errors: down is 503, anything else a logged 500.
+impl From<pollcast_store::StoreError> for ApiError {
+    fn from(e: pollcast_store::StoreError) -> Self {
+        match e {
+            pollcast_store::StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "store unavailable; answering 503");
+                Self::unavailable("the store is unavailable; retry")
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// The one conversion from Redis errors: unreachable, timed out or overloaded is 503,
+/// anything else (a bug in what we sent) a logged 500.
+impl From<pollcast_bus::redis::RedisError> for ApiError {
+    fn from(e: pollcast_bus::redis::RedisError) -> Self {
+        if pollcast_bus::is_unavailable(&e) {
+            tracing::warn!(error = %e, "redis unavailable; answering 503");
+            Self::unavailable("the message bus is unavailable; retry")
+        } else {
+            Self::internal(e)
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -112,6 +144,7 @@ impl ResponseError for ApiError {
             detail: self.detail.as_deref(),
             code: self.code.as_str(),
             errors: &self.errors,
+            error_id: self.error_id.as_deref(),
         };
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((

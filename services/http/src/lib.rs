@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod cors;
 pub mod error;
 pub mod etag;
+pub mod idempotency_key;
 pub mod limits;
 pub mod metrics_middleware;
 pub mod ops;

@@ -72,3 +72,20 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
         );
     }
 }
+
+/// The problem document's `code` enum is the declared list of error codes, in order.
+#[test]
+fn the_error_code_enum_is_the_declaration() {
+    let doc: serde_json::Value = serde_json::from_str(&pollcast_openapi::to_json()).unwrap();
+    let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let declared: Vec<&str> = pollcast_types::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, declared);
+}

@@ -344,8 +344,52 @@ async fn a_stopped_redis_makes_ingest_answer_503_and_it_recovers_by_itself() {
     let url = app.url(&format!("/v1/polls/{id}/votes"));
     let body = json!({"option_ids": [options[0]]});
     assert_eq!(post_json(&url, None, &body).await.0, 202);
+    let results = app.url(&format!("/v1/polls/{id}/results"));
+    eventually(
+        Duration::from_secs(15),
+        "the vote to be counted and its snapshot saved",
+        || async {
+            let saved = app
+                .context
+                .store
+                .results(&pollcast_types::PollId::parse(&id).unwrap())
+                .await
+                .unwrap();
+            saved.is_some_and(|s| s.total_votes == 1).then_some(())
+        },
+    )
+    .await;
 
     env.redis.server.kill();
+    // Management answers 503 with Retry-After, and no answer carries the driver's words.
+    let mut res = pollcast_testkit::client()
+        .post(app.url("/v1/polls"))
+        .bearer_auth(&key)
+        .send_json(&simple_poll(2, "none"))
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("retry-after").unwrap(), "1");
+    let (status, created) = problem(&mut res).await;
+    assert_eq!(
+        (status, created["code"].as_str()),
+        (503, Some("service_unavailable"))
+    );
+    let (ready, readiness) = get_json(&app.url("/readyz")).await;
+    assert_eq!(ready, 503);
+    for answer in [&created, &readiness] {
+        let text = answer.to_string().to_lowercase();
+        for internal in ["redis:", "refused", "os error", "timed out", "sock", "/tmp"] {
+            assert!(!text.contains(internal), "{internal:?} leaked: {text}");
+        }
+    }
+    // Results are served from the last saved snapshot, marked stale.
+    let (status, stale) = get_json(&results).await;
+    assert_eq!(
+        (status, stale["stale"].as_bool()),
+        (200, Some(true)),
+        "{stale}"
+    );
+    assert_eq!(stale["total_votes"], 1);
     let client = pollcast_testkit::client();
     let started = std::time::Instant::now();
     let mut res = client.post(&url).send_json(&body).await.unwrap();
@@ -359,8 +403,6 @@ async fn a_stopped_redis_makes_ingest_answer_503_and_it_recovers_by_itself() {
         (status, problem["code"].as_str().unwrap()),
         (503, "service_unavailable")
     );
-    let (ready, _) = get_json(&app.url("/readyz")).await;
-    assert_eq!(ready, 503);
 
     env.redis.server.restart().await.unwrap();
     eventually(
@@ -369,7 +411,6 @@ async fn a_stopped_redis_makes_ingest_answer_503_and_it_recovers_by_itself() {
         || async { (post_json(&url, None, &body).await.0 == 202).then_some(()) },
     )
     .await;
-    let results = app.url(&format!("/v1/polls/{id}/results"));
     eventually(
         Duration::from_secs(15),
         "both accepted votes to be counted",
@@ -688,5 +729,40 @@ async fn floods_get_429_with_retry_after_and_ratelimit_headers() {
         (get_json(&results).await.1["total_votes"].as_u64() == Some(accepted)).then_some(())
     })
     .await;
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn every_problem_type_links_to_its_entry_on_the_errors_page() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let mut res = pollcast_testkit::client()
+        .get(app.url("/v1/polls/nope/results"))
+        .send()
+        .await
+        .unwrap();
+    let (_, body) = problem(&mut res).await;
+    let kind = body["type"].as_str().unwrap();
+    let page = kind.split('#').next().unwrap();
+    assert_eq!(
+        page,
+        format!("{}/docs/errors", app.context.settings.public_url)
+    );
+    let mut res = pollcast_testkit::client()
+        .get(app.url("/docs/errors"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let csp = res.headers().get("content-security-policy").unwrap();
+    assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
+    let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    for code in pollcast_types::ErrorCode::ALL {
+        assert!(
+            html.contains(&format!("id=\"{}\"", code.as_str())),
+            "no entry for {}",
+            code.as_str()
+        );
+    }
     app.stop().await;
 }

@@ -1,31 +1,42 @@
-use std::collections::HashMap;
-
 use pollcast_bus::is_unavailable;
-use pollcast_bus::redis::{AsyncCommands, RedisError};
 use pollcast_http::ApiError;
-use pollcast_types::{Poll, PollStatus, ResultsSnapshot};
-use pollcast_wire::{ResultsMessage, snapshot_from_counts};
+use pollcast_runtime::lifecycle;
+use pollcast_types::{Poll, PollStatus, ResultsSnapshot, Timestamp};
+use pollcast_wire::ResultsMessage;
 
 use crate::BroadcastState;
 use crate::hub::Frame;
 
-/// The poll's current counts from Redis, or, when Redis cannot answer, the last snapshot
-/// tally saved in the store (stale but honest: it carries its own `seq` and `updated_at`).
-pub async fn current(state: &BroadcastState, poll: &Poll) -> Result<ResultsSnapshot, ApiError> {
-    let key = state.context.bus.keys().counts(poll.shard, &poll.id);
-    let mut conn = state.context.bus.conn();
-    let res: Result<HashMap<String, String>, RedisError> = conn.hgetall(&key).await;
-    match res {
-        Ok(hash) => Ok(snapshot_from_counts(poll, &hash)),
+/// What a poll's results are now, and where they came from.
+pub struct Current {
+    pub snapshot: ResultsSnapshot,
+    pub status: PollStatus,
+    /// Read from the store's last saved snapshot because Redis could not answer.
+    pub stale: bool,
+}
+
+/// The poll's current counts and live status from Redis (one atomic read, see
+/// `lifecycle::live_snapshot`), or, when Redis cannot answer, the last snapshot tally saved in
+/// the store, marked stale (it carries its own `seq` and `updated_at`).
+pub async fn current(state: &BroadcastState, poll: &Poll) -> Result<Current, ApiError> {
+    match lifecycle::live_snapshot(&state.context, poll).await {
+        Ok((snapshot, status)) => Ok(Current {
+            snapshot,
+            status,
+            stale: false,
+        }),
         Err(e) if is_unavailable(&e) => {
             tracing::warn!(poll = %poll.id, error = %e, "redis unavailable; serving the stored snapshot");
-            match state.context.store.results(&poll.id).await {
-                Ok(Some(snapshot)) => Ok(snapshot),
-                Ok(None) => Err(ApiError::unavailable("results are unavailable; retry")),
-                Err(e) => Err(ApiError::unavailable(e.to_string())),
+            match state.context.store.results(&poll.id).await? {
+                Some(snapshot) => Ok(Current {
+                    snapshot,
+                    status: poll.status_at(Timestamp::now()),
+                    stale: true,
+                }),
+                None => Err(ApiError::unavailable("results are unavailable; retry")),
             }
         }
-        Err(e) => Err(ApiError::internal(e)),
+        Err(e) => Err(e.into()),
     }
 }
 

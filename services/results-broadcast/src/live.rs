@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, rt, web};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use futures_util::{FutureExt, StreamExt};
 use pollcast_http::ApiError;
-use pollcast_types::{PollId, Timestamp};
+use pollcast_types::PollId;
 use tokio::sync::watch;
 use tokio::task::coop::unconstrained;
 
@@ -86,11 +86,10 @@ pub async fn subscribe(
 ) -> Result<watch::Receiver<Option<Frame>>, ApiError> {
     let rx = state.hub.subscribe(&poll.id);
     match current(state, poll).await {
-        Ok(snapshot) => {
-            state.hub.offer(
-                &poll.id,
-                frame_of(&snapshot, poll.status_at(Timestamp::now())),
-            );
+        Ok(now) => {
+            state
+                .hub
+                .offer(&poll.id, frame_of(&now.snapshot, now.status));
             Ok(rx)
         }
         Err(e) => {

@@ -4,7 +4,7 @@ use pollcast_types::{KindResults, PollStatus, Timestamp};
 use serde::Serialize;
 
 use crate::BroadcastState;
-use crate::counts::current;
+use crate::counts::{Current, current};
 use crate::visibility::{self, Viewer, ViewerQuery};
 use pollcast_auth::MaybeCaller;
 
@@ -18,6 +18,10 @@ pub struct ResultsBody<'a> {
     total_votes: u64,
     options: Vec<OptionResult<'a>>,
     updated_at: Timestamp,
+    /// Present (`true`) only when Redis could not answer and these are the last results
+    /// saved to the store: possibly behind, never wrong for their `seq`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stale: bool,
     /// `rounds` for ranked polls, `distribution` and `mean` for rating polls.
     #[serde(flatten)]
     detail: &'a KindResults,
@@ -54,10 +58,17 @@ pub async fn results(
     let ip = state.context.proxies.client_ip(&req);
     let viewer = Viewer::new(&poll, caller, query.into_inner(), ip);
     visibility::check(&state, &poll, &viewer).await?;
-    let now = Timestamp::now();
-    let snapshot = current(&state, &poll).await?;
-    let status = poll.status_at(now);
-    let etag = format!("\"{}-{}\"", snapshot.seq, status.as_str());
+    let Current {
+        snapshot,
+        status,
+        stale,
+    } = current(&state, &poll).await?;
+    let etag = format!(
+        "\"{}-{}{}\"",
+        snapshot.seq,
+        status.as_str(),
+        if stale { "-stale" } else { "" }
+    );
     const CACHE: &str = "public, max-age=1";
     if let Some(not_modified) = etag::not_modified(&req, &etag, CACHE) {
         return Ok(not_modified);
@@ -88,6 +99,7 @@ pub async fn results(
         total_votes: total,
         options,
         updated_at: snapshot.updated_at,
+        stale,
         detail: &snapshot.detail,
     }))
 }

@@ -80,7 +80,5 @@ async fn has_voted(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Resu
     let hash = voter_token::voter_hash(secret, &poll.id, &identity);
     let key = state.context.bus.keys().voted_set(poll.shard, &poll.id);
     let mut conn = state.context.bus.conn();
-    conn.sismember(key, hash)
-        .await
-        .map_err(|e| ApiError::unavailable(format!("redis: {e}")))
+    Ok(conn.sismember(key, hash).await?)
 }

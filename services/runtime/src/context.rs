@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use pollcast_bus::{Bus, BusError, EmbeddedRedis, EmbeddedRedisOptions, RedisReadiness};
+use pollcast_bus::{Bus, BusError, EmbeddedRedis, EmbeddedRedisOptions};
 use pollcast_config::Settings;
 use pollcast_http::ReadinessCheck;
 use pollcast_http::client_ip::TrustedProxies;
@@ -109,6 +109,19 @@ impl Context {
             Arc::new(RedisReadiness(self.bus.clone())),
             Arc::new(StoreReadiness(self.store.clone())),
         ]
+    }
+}
+
+struct RedisReadiness(Bus);
+
+#[async_trait]
+impl ReadinessCheck for RedisReadiness {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|e| e.to_string())
     }
 }
 

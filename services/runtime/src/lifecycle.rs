@@ -1,12 +1,19 @@
-//! The Redis side of a poll's lifecycle: what vote-ingest and tally must see at once (closed,
-//! deleted, the close_after_votes limit, the epoch a reset starts), the schedule of timed
-//! transitions, and the announcements live viewers receive. The store keeps the poll itself;
-//! callers update it and then call here.
+//! A poll's lifecycle, in one place: create, open, close, reset, delete, edit, and the timed
+//! transitions the scheduler applies. The API routes and the scheduler call these; nothing
+//! else changes a poll's status.
+//!
+//! Every transition writes Redis first, where vote-ingest and tally see it at once (the
+//! poll's state hash: `closed`, `deleted`, `limit`, `accepted`, `epoch`, `shape`), then the
+//! store, then tells viewers. Whatever publishes a results message reads the counts and the
+//! live state in one atomic step ([`live_snapshot`]), so a message with a higher `seq` than a
+//! close announcement always says `closed`: the status a viewer sees never goes backwards.
+//! Callers holding a poll cache invalidate it after a transition.
 
 use std::collections::HashMap;
 
 use pollcast_bus::redis::{self, RedisError, Script};
-use pollcast_types::{Poll, PollStatus, Timestamp};
+use pollcast_http::ApiError;
+use pollcast_types::{ErrorCode, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp};
 use pollcast_wire::{
     RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, UPDATED_FIELD,
     snapshot_from_counts,
@@ -23,23 +30,251 @@ pub enum TransitionError {
     Store(#[from] pollcast_store::StoreError),
     #[error("the poll no longer exists")]
     Gone,
+    /// The edit conflicts with votes already accepted (counted or not).
+    #[error("{0}")]
+    HasVotes(String),
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::Redis(e) => e.into(),
+            TransitionError::Store(e) => e.into(),
+            TransitionError::Gone => ErrorCode::PollNotFound.into(),
+            TransitionError::HasVotes(why) => {
+                ApiError::new(ErrorCode::PollHasVotes).with_detail(why)
+            }
+        }
+    }
+}
+
+type Result<T, E = TransitionError> = std::result::Result<T, E>;
+
+/// Stores a new poll: Redis first (a schedule entry for a poll the store never got is skipped
+/// by the scheduler, while a stored poll without its schedule would never change status).
+pub async fn create(ctx: &Context, poll: &Poll) -> Result<()> {
+    register(ctx, poll).await?;
+    ctx.store.insert_poll(poll).await?;
+    Ok(())
+}
+
+/// Opens a draft, scheduled or closed poll now, by hand. Reopening a poll closed by its vote
+/// limit lifts the limit. Returns whether anything changed.
+pub async fn open(ctx: &Context, poll: &mut Poll) -> Result<bool> {
+    let now = Timestamp::now();
+    if poll.status_at(now) == PollStatus::Open && !is_closed(ctx, poll).await? {
+        return Ok(false);
+    }
+    poll.status = PollStatus::Open;
+    if poll.opens_at.is_some_and(|t| t > now) {
+        poll.opens_at = Some(now);
+    }
+    if poll.closes_at.is_some_and(|t| t <= now) {
+        poll.closes_at = None;
+    }
+    poll.close_after_votes = None;
+    poll.updated_at = now;
+    save(ctx, poll).await?;
+    register(ctx, poll).await?;
+    set_closed(ctx, poll, false).await?;
+    announce(ctx, poll, Some("open")).await?;
+    Ok(true)
 }
 
 /// Closes `poll` now, by hand or on schedule: Redis first (from then on vote-ingest refuses,
 /// whatever its cache says), then the store, then the viewers. Returns whether it was open;
-/// closing a closed poll changes nothing. Callers holding a poll cache invalidate it.
-pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool, TransitionError> {
+/// closing a closed poll changes nothing.
+pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool> {
     set_closed(ctx, poll, true).await?;
     if poll.status == PollStatus::Closed {
         return Ok(false);
     }
     poll.status = PollStatus::Closed;
     poll.updated_at = Timestamp::now();
-    if !ctx.store.update_poll(poll).await? {
-        return Err(TransitionError::Gone);
-    }
+    save(ctx, poll).await?;
     announce(ctx, poll, Some("closed")).await?;
     Ok(true)
+}
+
+const RESET: &str = r"
+-- KEYS[1] state, KEYS[2] voter set, KEYS[3] counts, KEYS[4] option uses; ARGV[1] now (ms).
+-- Returns the new epoch.
+local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+redis.call('HSET', KEYS[1], 'accepted', 0)
+redis.call('DEL', KEYS[2], KEYS[4])
+local seq = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[3], 'seq', seq + 1, 'total', 0, 'at', ARGV[1])
+return epoch
+";
+
+/// Clears a poll's counts and voters and starts a new epoch, in one atomic step: votes
+/// accepted before it are not counted, votes accepted after it are.
+pub async fn reset(ctx: &Context, poll: &mut Poll) -> Result<()> {
+    let keys = ctx.bus.keys();
+    let mut conn = ctx.bus.conn();
+    let epoch: u32 = Script::new(RESET)
+        .key(keys.poll_state(poll.shard, &poll.id))
+        .key(keys.voted_set(poll.shard, &poll.id))
+        .key(keys.counts(poll.shard, &poll.id))
+        .key(keys.option_uses(poll.shard, &poll.id))
+        .arg(Timestamp::now().as_millis())
+        .invoke_async(&mut conn)
+        .await?;
+    poll.epoch = epoch;
+    poll.updated_at = Timestamp::now();
+    save(ctx, poll).await?;
+    announce(ctx, poll, None).await?;
+    // The log rows of earlier epochs are already hidden; dropping them is housekeeping.
+    if let Err(e) = ctx.store.delete_votes_before_epoch(&poll.id, epoch).await {
+        tracing::warn!(poll = %poll.id, error = %e, "could not drop the votes of earlier epochs");
+    }
+    Ok(())
+}
+
+/// Deletes a poll: votes are refused at once (Redis), then the store forgets it, then viewers
+/// are told and the live data dropped.
+pub async fn delete(ctx: &Context, poll: &Poll) -> Result<()> {
+    let keys = ctx.bus.keys();
+    let mut conn = ctx.bus.conn();
+    redis::pipe()
+        .hset(keys.poll_state(poll.shard, &poll.id), "deleted", 1)
+        .ignore()
+        .del(&[
+            keys.voted_set(poll.shard, &poll.id),
+            keys.option_uses(poll.shard, &poll.id),
+        ])
+        .ignore()
+        .zrem(keys.schedule(poll.shard), open_member(poll))
+        .ignore()
+        .zrem(keys.schedule(poll.shard), close_member(poll))
+        .ignore()
+        .query_async::<()>(&mut conn)
+        .await?;
+    ctx.store.delete_poll(&poll.id).await?;
+    announce(ctx, poll, Some("deleted")).await?;
+    let _: Result<(), RedisError> = redis::cmd("DEL")
+        .arg(keys.counts(poll.shard, &poll.id))
+        .query_async(&mut conn)
+        .await;
+    Ok(())
+}
+
+const EDIT: &str = r"
+-- KEYS[1] state, KEYS[2] option uses, KEYS[3] counts
+-- ARGV[1] the new shape, ARGV[2] '1' when the kind or its choice rules change,
+-- ARGV[3..] the option ids the edit removes.
+-- Returns 'ok', '!kind', or '!option:<id>'. Atomic with the ingest script, which refuses a
+-- vote checked against any other shape: no vote accepted before this step can name a
+-- removed option uncounted, and none after it can.
+local function positive(v) return tonumber(v or '0') > 0 end
+if ARGV[2] == '1' and (positive(redis.call('HGET', KEYS[1], 'accepted'))
+    or positive(redis.call('HGET', KEYS[3], 'total'))) then
+  return '!kind'
+end
+for i = 3, #ARGV do
+  if positive(redis.call('HGET', KEYS[2], ARGV[i]))
+      or positive(redis.call('HGET', KEYS[3], 'o:' .. ARGV[i])) then
+    return '!option:' .. ARGV[i]
+  end
+end
+redis.call('HSET', KEYS[1], 'shape', ARGV[1])
+return 'ok'
+";
+
+/// Applies an edit (`after` is `before` edited and validated): refused with
+/// [`TransitionError::HasVotes`] if it removes an option with votes, or changes the kind or
+/// its rules after the first vote, checked atomically with vote-ingest.
+pub async fn edit(ctx: &Context, before: &Poll, after: &mut Poll) -> Result<()> {
+    let keys = ctx.bus.keys();
+    let rules_change = after.kind != before.kind
+        || after.min_choices != before.min_choices
+        || after.max_choices != before.max_choices
+        || after.scale != before.scale;
+    let edit_script = Script::new(EDIT);
+    let mut script = edit_script.prepare_invoke();
+    script
+        .key(keys.poll_state(before.shard, &before.id))
+        .key(keys.option_uses(before.shard, &before.id))
+        .key(keys.counts(before.shard, &before.id))
+        .arg(after.shape())
+        .arg(if rules_change { "1" } else { "0" });
+    for removed in before
+        .options
+        .iter()
+        .filter(|o| after.option(&o.id).is_none())
+    {
+        script.arg(removed.id.as_str());
+    }
+    let mut conn = ctx.bus.conn();
+    let reply: String = script.invoke_async(&mut conn).await?;
+    if reply == "!kind" {
+        return Err(TransitionError::HasVotes(
+            "the kind, choice counts and scale are fixed once votes are in".into(),
+        ));
+    }
+    if let Some(option) = reply.strip_prefix("!option:") {
+        return Err(TransitionError::HasVotes(format!(
+            "option {option} has votes and cannot be removed"
+        )));
+    }
+    after.updated_at = Timestamp::now();
+    if let Err(e) = save(ctx, after).await {
+        // Put the shape back, or vote-ingest would refuse every vote checked against the
+        // poll the store still has. Best effort: the edit failed either way.
+        let _: Result<(), RedisError> = redis::cmd("HSET")
+            .arg(keys.poll_state(before.shard, &before.id))
+            .arg("shape")
+            .arg(before.shape())
+            .query_async(&mut conn)
+            .await;
+        return Err(e);
+    }
+    register(ctx, after).await?;
+    Ok(())
+}
+
+/// Applies one due member of a shard's schedule (`open:<poll>` or `close:<poll>`), if it still
+/// applies. Returns the poll it changed, for the caller's cache.
+pub async fn apply_due(ctx: &Context, member: &str) -> Result<Option<PollId>> {
+    let Some((kind, id)) = member.split_once(':') else {
+        return Ok(None);
+    };
+    let Some(id) = PollId::parse(id) else {
+        return Ok(None);
+    };
+    let Some(mut poll) = ctx.store.poll(&id).await? else {
+        return Ok(None);
+    };
+    let now = Timestamp::now();
+    match kind {
+        "open"
+            if poll.status == PollStatus::Scheduled && poll.status_at(now) == PollStatus::Open =>
+        {
+            poll.status = PollStatus::Open;
+            poll.updated_at = now;
+            save(ctx, &poll).await?;
+            announce(ctx, &poll, Some("open")).await?;
+        }
+        "close" if poll.status != PollStatus::Closed => {
+            let by_limit = is_closed(ctx, &poll).await?;
+            if !by_limit && poll.status_at(now) != PollStatus::Closed {
+                return Ok(None);
+            }
+            close(ctx, &mut poll).await?;
+        }
+        _ => return Ok(None),
+    }
+    tracing::info!(poll = %poll.id, status = ?poll.status, "poll changed status on schedule");
+    Ok(Some(poll.id))
+}
+
+async fn save(ctx: &Context, poll: &Poll) -> Result<()> {
+    if ctx.store.update_poll(poll).await? {
+        Ok(())
+    } else {
+        Err(TransitionError::Gone)
+    }
 }
 
 /// A scheduled transition, as a member of a shard's schedule.
@@ -51,8 +286,8 @@ pub fn close_member(poll: &Poll) -> String {
     format!("close:{}", poll.id)
 }
 
-/// Records a new or edited poll's timed transitions and vote limit.
-pub async fn register(ctx: &Context, poll: &Poll) -> Result<(), RedisError> {
+/// Records a new or edited poll's timed transitions, vote limit and shape.
+async fn register(ctx: &Context, poll: &Poll) -> Result<(), RedisError> {
     let keys = ctx.bus.keys();
     let schedule = keys.schedule(poll.shard);
     let state = keys.poll_state(poll.shard, &poll.id);
@@ -73,12 +308,13 @@ pub async fn register(ctx: &Context, poll: &Poll) -> Result<(), RedisError> {
         Some(limit) => pipe.hset(&state, "limit", limit).ignore(),
         None => pipe.hdel(&state, "limit").ignore(),
     };
+    pipe.hset(&state, "shape", poll.shape()).ignore();
     let mut conn = ctx.bus.conn();
     pipe.query_async::<()>(&mut conn).await
 }
 
 /// Opens or closes the poll for votes at once, whatever the caches of other processes say.
-pub async fn set_closed(ctx: &Context, poll: &Poll, closed: bool) -> Result<(), RedisError> {
+async fn set_closed(ctx: &Context, poll: &Poll, closed: bool) -> Result<(), RedisError> {
     let state = ctx.bus.keys().poll_state(poll.shard, &poll.id);
     let mut conn = ctx.bus.conn();
     let mut pipe = redis::pipe();
@@ -91,7 +327,7 @@ pub async fn set_closed(ctx: &Context, poll: &Poll, closed: bool) -> Result<(), 
 }
 
 /// Whether the live state says closed (by hand or by reaching close_after_votes).
-pub async fn is_closed(ctx: &Context, poll: &Poll) -> Result<bool, RedisError> {
+async fn is_closed(ctx: &Context, poll: &Poll) -> Result<bool, RedisError> {
     let state = ctx.bus.keys().poll_state(poll.shard, &poll.id);
     let mut conn = ctx.bus.conn();
     redis::cmd("HEXISTS")
@@ -101,64 +337,63 @@ pub async fn is_closed(ctx: &Context, poll: &Poll) -> Result<bool, RedisError> {
         .await
 }
 
-const RESET: &str = r"
--- KEYS[1] state, KEYS[2] voter set, KEYS[3] counts; ARGV[1] now (ms). Returns the new epoch.
-local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-redis.call('HSET', KEYS[1], 'accepted', 0)
-redis.call('DEL', KEYS[2])
-local seq = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
-redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[3], 'seq', seq + 1, 'total', 0, 'at', ARGV[1])
-return epoch
-";
-
-/// Clears a poll's counts and voters and starts a new epoch, in one atomic step: votes
-/// accepted before it are not counted, votes accepted after it are. Returns the new epoch.
-pub async fn reset(ctx: &Context, poll: &Poll) -> Result<u32, RedisError> {
-    let keys = ctx.bus.keys();
-    let mut conn = ctx.bus.conn();
-    Script::new(RESET)
-        .key(keys.poll_state(poll.shard, &poll.id))
-        .key(keys.voted_set(poll.shard, &poll.id))
-        .key(keys.counts(poll.shard, &poll.id))
-        .arg(Timestamp::now().as_millis())
-        .invoke_async(&mut conn)
-        .await
+/// The status viewers are shown: the live state's `closed` (set before any close is
+/// announced) wins over a cached poll; a cached `closed` the live state no longer has means
+/// the poll was reopened since the cache read it.
+pub fn live_status(poll: &Poll, closed_live: bool, now: Timestamp) -> PollStatus {
+    if closed_live {
+        return PollStatus::Closed;
+    }
+    match poll.status_at(now) {
+        PollStatus::Closed if poll.status == PollStatus::Closed => PollStatus::Open,
+        status => status,
+    }
 }
 
-/// Marks a poll deleted (votes refused at once) and drops its counts, voters and schedule.
-pub async fn mark_deleted(ctx: &Context, poll: &Poll) -> Result<(), RedisError> {
+/// The poll's counts and live status, read in one atomic step (optionally moving `seq` and
+/// the update time first, for an announcement).
+async fn read_live(
+    ctx: &Context,
+    poll: &Poll,
+    bump: bool,
+) -> Result<(ResultsSnapshot, PollStatus), RedisError> {
     let keys = ctx.bus.keys();
+    let counts = keys.counts(poll.shard, &poll.id);
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    if bump {
+        pipe.hincr(&counts, SEQ_FIELD, 1)
+            .ignore()
+            .hset(&counts, UPDATED_FIELD, Timestamp::now().as_millis())
+            .ignore();
+    }
+    pipe.hgetall(&counts)
+        .cmd("HMGET")
+        .arg(keys.poll_state(poll.shard, &poll.id))
+        .arg("closed")
+        .arg("deleted");
     let mut conn = ctx.bus.conn();
-    redis::pipe()
-        .hset(keys.poll_state(poll.shard, &poll.id), "deleted", 1)
-        .ignore()
-        .del(keys.voted_set(poll.shard, &poll.id))
-        .ignore()
-        .zrem(keys.schedule(poll.shard), open_member(poll))
-        .ignore()
-        .zrem(keys.schedule(poll.shard), close_member(poll))
-        .ignore()
-        .query_async::<()>(&mut conn)
-        .await
+    let (hash, ended): (HashMap<String, String>, Vec<Option<String>>) =
+        pipe.query_async(&mut conn).await?;
+    let closed = ended.iter().any(Option::is_some);
+    Ok((
+        snapshot_from_counts(poll, &hash),
+        live_status(poll, closed, Timestamp::now()),
+    ))
+}
+
+/// What every results message and `/results` answer is made from: see [`read_live`].
+pub async fn live_snapshot(
+    ctx: &Context,
+    poll: &Poll,
+) -> Result<(ResultsSnapshot, PollStatus), RedisError> {
+    read_live(ctx, poll, false).await
 }
 
 /// Publishes the poll's current results with a new `seq`, and, with `status`, a status
 /// message before them, so every viewer learns of the change.
-pub async fn announce(ctx: &Context, poll: &Poll, status: Option<&str>) -> Result<(), RedisError> {
-    let keys = ctx.bus.keys();
-    let counts = keys.counts(poll.shard, &poll.id);
-    let mut conn = ctx.bus.conn();
-    let (hash,): (HashMap<String, String>,) = redis::pipe()
-        .hincr(&counts, SEQ_FIELD, 1)
-        .ignore()
-        .hset(&counts, UPDATED_FIELD, Timestamp::now().as_millis())
-        .ignore()
-        .hgetall(&counts)
-        .query_async(&mut conn)
-        .await?;
-    let snapshot = snapshot_from_counts(poll, &hash);
-    let shown = poll.status_at(Timestamp::now());
+async fn announce(ctx: &Context, poll: &Poll, status: Option<&str>) -> Result<(), RedisError> {
+    let (snapshot, shown) = read_live(ctx, poll, true).await?;
     let entry = ResultsEntry {
         poll_id: poll.id.clone(),
         seq: snapshot.seq,
@@ -172,8 +407,9 @@ pub async fn announce(ctx: &Context, poll: &Poll, status: Option<&str>) -> Resul
             .to_json()
         }),
     };
+    let mut conn = ctx.bus.conn();
     redis::cmd("XADD")
-        .arg(keys.results_stream(poll.shard))
+        .arg(ctx.bus.keys().results_stream(poll.shard))
         .arg("MAXLEN")
         .arg("~")
         .arg(RESULTS_STREAM_LEN)

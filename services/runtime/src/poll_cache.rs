@@ -49,8 +49,7 @@ impl PollCache {
     pub async fn find(&self, raw_id: &str) -> Result<Arc<Poll>, ApiError> {
         let id = PollId::parse(raw_id).ok_or(ErrorCode::PollNotFound)?;
         self.get(&id)
-            .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?
+            .await?
             .ok_or_else(|| ErrorCode::PollNotFound.into())
     }
 

@@ -1,10 +1,10 @@
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pollcast_bus::redis::{AsyncCommands, RedisError, Script};
-use pollcast_types::{PollId, Timestamp};
-use pollcast_wire::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, snapshot_from_counts};
+use pollcast_bus::redis::{RedisError, Script};
+use pollcast_runtime::lifecycle;
+use pollcast_types::PollId;
+use pollcast_wire::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage};
 use tokio_util::sync::CancellationToken;
 
 use crate::TallyInner;
@@ -76,14 +76,14 @@ async fn publish(
     else {
         return Ok(true);
     };
-    let keys = tally.context.bus.keys();
-    let mut conn = tally.context.bus.conn();
-    let hash: HashMap<String, String> = conn
-        .hgetall(keys.counts(shard, poll_id))
+    // Counts and live status in one atomic read: a snapshot counted after a close is
+    // published as closed, whatever this process's poll cache still says.
+    let (snapshot, status) = lifecycle::live_snapshot(&tally.context, &poll)
         .await
         .map_err(PublishError::Redis)?;
-    let snapshot = snapshot_from_counts(&poll, &hash);
-    let msg = ResultsMessage::new(&snapshot, poll.status_at(Timestamp::now())).to_json();
+    let keys = tally.context.bus.keys();
+    let mut conn = tally.context.bus.conn();
+    let msg = ResultsMessage::new(&snapshot, status).to_json();
     let entry = ResultsEntry {
         poll_id: poll.id.clone(),
         seq: snapshot.seq,

@@ -47,7 +47,11 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
             received_at: Timestamp::now(),
             epoch: 0,
         };
-        ingest.append(1, poll.kind, &vote, false).await.unwrap();
+        let deadline = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
+        ingest
+            .append(&poll, &vote, false, deadline, None)
+            .await
+            .unwrap();
     }
 
     // Consumer a reads everything; consumer b then claims it all (as if a had died).

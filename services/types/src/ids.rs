@@ -16,12 +16,13 @@ pub fn random_token(len: usize) -> String {
         .collect()
 }
 
-/// Fills `buf` with bytes from the operating system's CSPRNG (UUIDv4 draws from it).
+/// Fills `buf` with bytes from the operating system's CSPRNG, every bit random.
+///
+/// # Panics
+/// When the OS has no randomness to give: no secret may ever be made without it.
+#[allow(clippy::expect_used)]
 pub fn fill_random(buf: &mut [u8]) {
-    for chunk in buf.chunks_mut(16) {
-        let id = uuid::Uuid::new_v4();
-        chunk.copy_from_slice(&id.as_bytes()[..chunk.len()]);
-    }
+    getrandom::fill(buf).expect("the operating system's random number generator failed");
 }
 
 macro_rules! string_id {
@@ -146,6 +147,22 @@ mod tests {
         assert_ne!(a, b);
         assert!(is_url_safe(a.as_str(), 64));
         assert!(WorkspaceId::generate().as_str().starts_with("ws_"));
+    }
+
+    /// Every position of a token takes every symbol: no bit is fixed (UUIDv4 bytes fixed 6
+    /// of every 128, so one position of each 16 bytes only ever took 16 symbols).
+    #[test]
+    fn every_position_of_a_token_is_uniform() {
+        let tokens: Vec<Vec<u8>> = (0..4000).map(|_| random_token(40).into_bytes()).collect();
+        for pos in 0..40 {
+            let distinct: std::collections::HashSet<u8> = tokens.iter().map(|t| t[pos]).collect();
+            assert_eq!(
+                distinct.len(),
+                64,
+                "position {pos} took {} symbols",
+                distinct.len()
+            );
+        }
     }
 
     #[test]

@@ -153,6 +153,28 @@ impl Poll {
         }
     }
 
+    /// A fingerprint of what a vote is checked against (kind, choice bounds, scale, option
+    /// ids; not labels). vote-ingest passes the shape it checked a vote against to the ingest
+    /// script, which refuses the vote if an edit changed it meanwhile. FNV-1a, stable.
+    pub fn shape(&self) -> String {
+        let mut ids: Vec<&str> = self.options.iter().map(|o| o.id.as_str()).collect();
+        ids.sort_unstable();
+        let text = format!(
+            "{:?}|{}|{}|{:?}|{}",
+            self.kind,
+            self.min_choices,
+            self.max_choices,
+            self.scale,
+            ids.join(",")
+        );
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+
     /// The scores a rating poll takes run from 1 to this.
     pub fn rating_scale(&self) -> u8 {
         self.scale.unwrap_or(DEFAULT_RATING_SCALE)

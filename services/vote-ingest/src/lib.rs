@@ -13,7 +13,7 @@ use actix_web::web;
 use pollcast_http::rate_limit::Limiter;
 use pollcast_runtime::{Context, PollCache, Service};
 
-pub use ingest_script::{IngestOutcome, IngestScript};
+pub use ingest_script::{Idempotency, IngestOutcome, IngestScript};
 
 /// The shared state of the vote-ingest handlers.
 pub struct IngestState {

@@ -38,9 +38,22 @@ impl Keys {
 
     /// A poll's lifecycle state as vote-ingest and tally must see it at once (not after a
     /// cache expires): `closed`, `deleted`, `limit` (close_after_votes), `accepted` (votes
-    /// accepted so far) and `reset_before` (votes with a smaller id were cleared by a reset).
+    /// accepted in this epoch), `epoch` (bumped by a reset) and `shape` (the fingerprint of
+    /// the kind and options a vote must have been checked against).
     pub fn poll_state(&self, shard: u32, poll: &PollId) -> String {
         format!("{}:{{s{shard}}}:state:{poll}", self.prefix)
+    }
+
+    /// Votes accepted per option in this epoch (`<option id>` → n), counted by the ingest
+    /// script itself, so an edit can tell at once whether an option has votes, counted or not.
+    pub fn option_uses(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:uses:{poll}", self.prefix)
+    }
+
+    /// The answer to a vote sent with an `Idempotency-Key` (`key_hash`: a digest of the key),
+    /// kept 24 h: `<request digest> <vote id> <accepted-at ms>`.
+    pub fn vote_idempotency(&self, shard: u32, poll: &PollId, key_hash: &str) -> String {
+        format!("{}:{{s{shard}}}:idem:{poll}:{key_hash}", self.prefix)
     }
 
     /// Lifecycle transitions due per shard: a sorted set of `open:<poll>` / `close:<poll>`

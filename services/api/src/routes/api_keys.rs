@@ -84,8 +84,7 @@ pub async fn create(
             .context
             .store
             .insert_api_key(&issued.record)
-            .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+            .await?;
         tracing::info!(key = %issued.record.id, workspace = %caller.workspace_id, "api key created");
         let view = KeyView {
             key: Some(&issued.secret),
@@ -134,8 +133,7 @@ pub async fn list(
         .context
         .store
         .api_keys(&caller.workspace_id, after.as_ref(), limit + 1)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        .await?;
     let page = pagination::page(
         keys,
         limit,
@@ -164,8 +162,7 @@ pub async fn revoke(
         .context
         .store
         .revoke_api_key(&caller.workspace_id, &id, Timestamp::now())
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        .await?;
     if !revoked {
         return Err(ErrorCode::NotFound.into());
     }

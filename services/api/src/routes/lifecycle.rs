@@ -1,45 +1,18 @@
-//! Poll lifecycle: `POST /v1/polls/{id}/open|close|reset`, `DELETE` and `PATCH`. The store is
-//! updated first, then the live state in Redis, then viewers are told.
-
-use std::collections::HashMap;
+//! Poll lifecycle routes: `POST /v1/polls/{id}/open|close|reset`, `DELETE` and `PATCH`. Each
+//! checks the caller and the request, then hands the transition to `runtime::lifecycle`.
 
 use actix_web::{HttpResponse, web};
-use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
 use pollcast_http::error::Problem;
 use pollcast_runtime::lifecycle;
 use pollcast_types::{
-    ErrorCode, FieldError, OptionId, Poll, PollKind, PollOption, PollStatus, ResultsVisibility,
-    Scope, Timestamp,
+    FieldError, OptionId, Poll, PollKind, PollOption, ResultsVisibility, Scope, Timestamp,
 };
-use pollcast_wire::snapshot_from_counts;
 use serde::{Deserialize, Deserializer};
 
 use crate::ApiState;
 use crate::poll_view::PollView;
 use pollcast_auth::Caller;
-
-fn redis_down(e: pollcast_bus::redis::RedisError) -> ApiError {
-    ApiError::unavailable(format!("redis: {e}"))
-}
-
-fn store_down(e: pollcast_store::StoreError) -> ApiError {
-    ApiError::unavailable(e.to_string())
-}
-
-async fn save(state: &ApiState, poll: &Poll) -> Result<(), ApiError> {
-    if !state
-        .context
-        .store
-        .update_poll(poll)
-        .await
-        .map_err(store_down)?
-    {
-        return Err(ErrorCode::PollNotFound.into());
-    }
-    state.polls.invalidate(&poll.id);
-    Ok(())
-}
 
 fn respond(state: &ApiState, poll: &Poll) -> HttpResponse {
     HttpResponse::Ok().json(PollView::new(
@@ -65,34 +38,8 @@ pub async fn open(
         .poll_with(Scope::PollsWrite, &state.polls, &path)
         .await?)
         .clone();
-    let now = Timestamp::now();
-    if poll.status_at(now) == PollStatus::Open
-        && !lifecycle::is_closed(&state.context, &poll)
-            .await
-            .map_err(redis_down)?
-    {
-        return Ok(respond(&state, &poll));
-    }
-    poll.status = PollStatus::Open;
-    if poll.opens_at.is_some_and(|t| t > now) {
-        poll.opens_at = Some(now);
-    }
-    if poll.closes_at.is_some_and(|t| t <= now) {
-        poll.closes_at = None;
-    }
-    // Reopening a poll closed by its vote limit lifts the limit.
-    poll.close_after_votes = None;
-    poll.updated_at = now;
-    save(&state, &poll).await?;
-    lifecycle::register(&state.context, &poll)
-        .await
-        .map_err(redis_down)?;
-    lifecycle::set_closed(&state.context, &poll, false)
-        .await
-        .map_err(redis_down)?;
-    lifecycle::announce(&state.context, &poll, Some("open"))
-        .await
-        .map_err(redis_down)?;
+    lifecycle::open(&state.context, &mut poll).await?;
+    state.polls.invalidate(&poll.id);
     Ok(respond(&state, &poll))
 }
 
@@ -113,11 +60,8 @@ pub async fn close(
         .clone();
     let closed = lifecycle::close(&state.context, &mut poll).await;
     state.polls.invalidate(&poll.id);
-    match closed {
-        Ok(_) => Ok(respond(&state, &poll)),
-        Err(lifecycle::TransitionError::Gone) => Err(ErrorCode::PollNotFound.into()),
-        Err(e) => Err(ApiError::unavailable(e.to_string())),
-    }
+    closed?;
+    Ok(respond(&state, &poll))
 }
 
 /// `POST /v1/polls/{id}/reset`: clears the results and the votes.
@@ -135,24 +79,9 @@ pub async fn reset(
         .poll_with(Scope::PollsWrite, &state.polls, &path)
         .await?)
         .clone();
-    let epoch = lifecycle::reset(&state.context, &poll)
-        .await
-        .map_err(redis_down)?;
-    poll.epoch = epoch;
-    poll.updated_at = Timestamp::now();
-    save(&state, &poll).await?;
-    lifecycle::announce(&state.context, &poll, None)
-        .await
-        .map_err(redis_down)?;
-    // The log rows of earlier epochs are already hidden; dropping them is housekeeping.
-    if let Err(e) = state
-        .context
-        .store
-        .delete_votes_before_epoch(&poll.id, epoch)
-        .await
-    {
-        tracing::warn!(poll = %poll.id, error = %e, "could not drop the votes of earlier epochs");
-    }
+    let reset = lifecycle::reset(&state.context, &mut poll).await;
+    state.polls.invalidate(&poll.id);
+    reset?;
     Ok(respond(&state, &poll))
 }
 
@@ -170,22 +99,9 @@ pub async fn delete(
     let poll = caller
         .poll_with(Scope::PollsWrite, &state.polls, &path)
         .await?;
-    lifecycle::mark_deleted(&state.context, &poll)
-        .await
-        .map_err(redis_down)?;
-    state
-        .context
-        .store
-        .delete_poll(&poll.id)
-        .await
-        .map_err(store_down)?;
+    let deleted = lifecycle::delete(&state.context, &poll).await;
     state.polls.invalidate(&poll.id);
-    lifecycle::announce(&state.context, &poll, Some("deleted"))
-        .await
-        .map_err(redis_down)?;
-    let keys = state.context.bus.keys();
-    let mut conn = state.context.bus.conn();
-    let _: Result<(), _> = conn.del(keys.counts(poll.shard, &poll.id)).await;
+    deleted?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -240,22 +156,13 @@ pub async fn patch(
     path: web::Path<String>,
     body: web::Json<PatchPoll>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut poll = (*caller
+    let before = caller
         .poll_with(Scope::PollsWrite, &state.polls, &path)
-        .await?)
-        .clone();
+        .await?;
+    let mut poll = (*before).clone();
     let body = body.into_inner();
-    let keys = state.context.bus.keys();
-    let mut conn = state.context.bus.conn();
-    let hash: HashMap<String, String> = conn
-        .hgetall(keys.counts(poll.shard, &poll.id))
-        .await
-        .map_err(redis_down)?;
-    let counts = snapshot_from_counts(&poll, &hash);
     let now = Timestamp::now();
     let mut errors = Vec::new();
-    // Conflicts with the votes are reported only for an otherwise valid edit.
-    let mut conflict = None;
 
     if let Some(q) = body.question {
         poll.question = q.trim().to_owned();
@@ -282,16 +189,6 @@ pub async fn patch(
                 position: i as u32,
             });
         }
-        if let Some(gone) = poll
-            .options
-            .iter()
-            .find(|o| !next.iter().any(|n| n.id == o.id) && counts.votes_for(&o.id) > 0)
-        {
-            conflict = Some(ApiError::new(ErrorCode::PollHasVotes).with_detail(format!(
-                "option {} has votes and cannot be removed",
-                gone.id
-            )));
-        }
         poll.options = next;
     }
     if let Some(closes_at) = body.closes_at {
@@ -311,12 +208,6 @@ pub async fn patch(
         || body.max_choices.is_some()
         || body.scale.is_some()
     {
-        if counts.total_votes > 0 {
-            conflict = Some(
-                ApiError::new(ErrorCode::PollHasVotes)
-                    .with_detail("the kind, choice counts and scale are fixed once votes are in"),
-            );
-        }
         let kind = body.kind.unwrap_or(poll.kind);
         let n = poll.options.len() as u32;
         (poll.min_choices, poll.max_choices) =
@@ -332,13 +223,10 @@ pub async fn patch(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if let Some(conflict) = conflict {
-        return Err(conflict);
-    }
-    poll.updated_at = now;
-    save(&state, &poll).await?;
-    lifecycle::register(&state.context, &poll)
-        .await
-        .map_err(redis_down)?;
+    // Conflicts with votes are checked only for an otherwise valid edit, atomically with
+    // vote-ingest (see `lifecycle::edit`).
+    let edited = lifecycle::edit(&state.context, &before, &mut poll).await;
+    state.polls.invalidate(&poll.id);
+    edited?;
     Ok(respond(&state, &poll))
 }

@@ -91,8 +91,7 @@ pub async fn list(
             .context
             .store
             .polls(&caller.workspace_id, after.as_ref(), limit + 1)
-            .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+            .await?;
         let exhausted = batch.len() <= limit;
         if let Some(last) = batch.last() {
             after = Some(After {

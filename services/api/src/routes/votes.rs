@@ -122,8 +122,7 @@ pub async fn list(
     let mut window = Window::new(&query)?;
     let (votes, ended) = window
         .next(state.context.store.as_ref(), &poll, limit)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        .await?;
     let next_cursor = if ended {
         None
     } else {

@@ -1,14 +1,17 @@
+use std::time::{Duration, Instant};
+
 use actix_web::{HttpRequest, HttpResponse, web};
-use pollcast_bus::is_unavailable;
 use pollcast_http::error::Problem;
-use pollcast_http::{ApiError, rate_limit};
+use pollcast_http::{ApiError, idempotency_key, rate_limit};
+use pollcast_runtime::hex;
 use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use pollcast_auth::voter_jwt;
 use pollcast_runtime::voter_token;
 
-use crate::{IngestOutcome, IngestState, ballot};
+use crate::{Idempotency, IngestOutcome, IngestState, ballot};
 
 /// Most option ids one vote may carry (a poll has at most 50 options).
 const MAX_OPTION_IDS: usize = 50;
@@ -59,21 +62,97 @@ pub async fn cast(
     result
 }
 
+/// How long after its arrival a vote may still be stored. The ingest script refuses a vote it
+/// runs later than this, and the handler answers 503 only after [`ANSWER_BY`], past it: so a
+/// 503 always means the vote was not stored (given clocks within the margin of each other).
+const STORE_BY: Duration = Duration::from_millis(1000);
+/// When the handler gives up waiting for Redis and answers 503.
+const ANSWER_BY: Duration = Duration::from_millis(1500);
+
 async fn accept(
     state: &IngestState,
     poll_id: &str,
     req: &HttpRequest,
     body: CastVote,
 ) -> Result<HttpResponse, ApiError> {
+    let arrived = Instant::now();
+    let now = Timestamp::now();
+    let deadline = Timestamp::from_millis(now.as_millis() + STORE_BY.as_millis() as i64);
     // Limits first: a flood is refused before it costs a lookup.
     let ip = state.context.proxies.client_ip(req);
     rate_limit::check(
         &state.limits.votes_per_ip,
         &ip.map(|i| i.to_string()).unwrap_or_default(),
     )?;
-    rate_limit::check(&state.limits.votes_per_poll, poll_id)?;
-    let poll = state.polls.find(poll_id).await?;
-    let now = Timestamp::now();
+    let poll_key = PollId::parse(poll_id).ok_or(ErrorCode::PollNotFound)?;
+    rate_limit::check(&state.limits.votes_per_poll, poll_key.as_str())?;
+    let idempotency = idempotency_key::from_request(req)?.map(|key| Idempotency {
+        key_hash: digest(&[key]),
+        request_digest: request_digest(poll_id, &body),
+    });
+    let mut poll = state.polls.find(poll_id).await?;
+    // At most twice: a vote checked against a poll an edit has just changed is checked again
+    // against the edited poll.
+    for attempt in 0..2 {
+        let vote = check(state, &poll, req, &body, now)?;
+        let deduplicate = poll.dedupe != Dedupe::None;
+        let appended = tokio::time::timeout_at(
+            (arrived + ANSWER_BY).into(),
+            state
+                .script
+                .append(&poll, &vote, deduplicate, deadline, idempotency.as_ref()),
+        )
+        .await;
+        let outcome = match appended {
+            Ok(outcome) => outcome?,
+            Err(_) => IngestOutcome::Late,
+        };
+        return match outcome {
+            IngestOutcome::Appended(_) => Ok(accepted(&vote.vote_id, &vote.poll_id, now, false)),
+            IngestOutcome::Replay {
+                request_digest,
+                vote_id,
+                accepted_at,
+            } if idempotency
+                .as_ref()
+                .is_some_and(|i| i.request_digest == request_digest) =>
+            {
+                Ok(accepted(&vote_id, &vote.poll_id, accepted_at, true))
+            }
+            IngestOutcome::Replay { .. } => Err(ErrorCode::IdempotencyKeyReused.into()),
+            IngestOutcome::AlreadyVoted => Err(ErrorCode::AlreadyVoted.into()),
+            IngestOutcome::Closed => Err(ErrorCode::PollClosed.into()),
+            IngestOutcome::Deleted => Err(ErrorCode::PollNotFound.into()),
+            IngestOutcome::Late => {
+                metrics::counter!("votes_late_total").increment(1);
+                Err(ApiError::unavailable(
+                    "the vote could not be stored in time and was not stored; retry",
+                ))
+            }
+            IngestOutcome::Stale if attempt == 0 => {
+                state.polls.invalidate(&poll.id);
+                poll = state.polls.find(poll_id).await?;
+                continue;
+            }
+            IngestOutcome::Stale => Err(ApiError::unavailable(
+                "the poll is being edited; the vote was not stored; retry",
+            )),
+        };
+    }
+    Err(ApiError::unavailable(
+        "the poll is being edited; the vote was not stored; retry",
+    ))
+}
+
+/// Checks a vote against the poll as this process knows it; the ingest script checks that
+/// the poll has not changed since.
+fn check(
+    state: &IngestState,
+    poll: &Poll,
+    req: &HttpRequest,
+    body: &CastVote,
+    now: Timestamp,
+) -> Result<VoteRecord, ApiError> {
     match poll.status_at(now) {
         PollStatus::Open => {}
         // Drafts are private: as if they did not exist.
@@ -87,10 +166,9 @@ async fn accept(
             format!("at most {MAX_OPTION_IDS} ids"),
         )]));
     }
-    let ballot = ballot::check(&poll, &body.option_ids, body.rating)?;
-    let voter = voter_identity(state, &poll, req, body.voter_token.as_deref())?;
-
-    let vote = VoteRecord {
+    let ballot = ballot::check(poll, &body.option_ids, body.rating)?;
+    let voter = voter_identity(state, poll, req, body.voter_token.as_deref())?;
+    Ok(VoteRecord {
         vote_id: VoteId::generate(),
         poll_id: poll.id.clone(),
         option_ids: ballot.option_ids,
@@ -99,29 +177,42 @@ async fn accept(
             .map(|identity| voter_token::voter_hash(&state.context.secret, &poll.id, &identity)),
         received_at: now,
         epoch: 0, // stamped by the ingest script
-    };
-    let deduplicate = poll.dedupe != Dedupe::None;
-    match state
-        .script
-        .append(poll.shard, poll.kind, &vote, deduplicate)
-        .await
-    {
-        Ok(IngestOutcome::Appended(_)) => Ok(HttpResponse::Accepted()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(Accepted {
-                vote_id: &vote.vote_id,
-                poll_id: &vote.poll_id,
-                accepted_at: vote.received_at,
-            })),
-        Ok(IngestOutcome::AlreadyVoted) => Err(ErrorCode::AlreadyVoted.into()),
-        Ok(IngestOutcome::Closed) => Err(ErrorCode::PollClosed.into()),
-        Ok(IngestOutcome::Deleted) => Err(ErrorCode::PollNotFound.into()),
-        Err(e) if is_unavailable(&e) => {
-            tracing::warn!(error = %e, "redis unavailable; vote refused with 503");
-            Err(ApiError::unavailable("the vote could not be stored; retry"))
-        }
-        Err(e) => Err(ApiError::internal(e)),
+    })
+}
+
+fn accepted(vote_id: &VoteId, poll_id: &PollId, at: Timestamp, replayed: bool) -> HttpResponse {
+    let mut res = HttpResponse::Accepted();
+    res.insert_header(("Cache-Control", "no-store"));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
     }
+    res.json(Accepted {
+        vote_id,
+        poll_id,
+        accepted_at: at,
+    })
+}
+
+/// What a vote asks for, so a retry under the same `Idempotency-Key` can be told from
+/// another request.
+fn request_digest(poll_id: &str, body: &CastVote) -> String {
+    let options = body.option_ids.join(",");
+    let rating = body.rating.map(|r| r.to_string()).unwrap_or_default();
+    digest(&[
+        poll_id,
+        &options,
+        &rating,
+        body.voter_token.as_deref().unwrap_or(""),
+    ])
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    }
+    hex(&hasher.finalize()[..16])
 }
 
 /// The identity one vote per poll is allowed for, per the poll's `dedupe` mode.

@@ -1,0 +1,334 @@
+//! The promises that must hold under races and faults: a viewer's status never goes backwards
+//! after a close under a vote stream; an edit never races votes in flight; a 503 means the
+//! vote was not stored, even when Redis runs it later; a retried vote with an
+//! `Idempotency-Key` counts once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pollcast_testkit::{
+    TestApp, TestEnv, create_poll, eventually, get_json, option_ids, post_json, simple_poll,
+    vote_log, voter_token,
+};
+use serde_json::{Value, json};
+
+async fn start(env: &TestEnv) -> TestApp {
+    env.spawn_app(env.opts(), pollcast::services)
+}
+
+/// Sends votes for `option` from `workers` concurrent loops until `stop`; returns how many
+/// were answered 202 and how many 503.
+fn vote_stream(
+    url: String,
+    body: Value,
+    workers: usize,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<(u64, u64)> {
+    let accepted = Arc::new(AtomicU64::new(0));
+    let unavailable = Arc::new(AtomicU64::new(0));
+    actix_web::rt::spawn(async move {
+        let mut tasks = Vec::new();
+        for _ in 0..workers {
+            let (url, body, stop) = (url.clone(), body.clone(), stop.clone());
+            let (accepted, unavailable) = (accepted.clone(), unavailable.clone());
+            tasks.push(actix_web::rt::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    match post_json(&url, None, &body).await.0 {
+                        202 => accepted.fetch_add(1, Ordering::Relaxed),
+                        503 => unavailable.fetch_add(1, Ordering::Relaxed),
+                        _ => 0,
+                    };
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        (
+            accepted.load(Ordering::Relaxed),
+            unavailable.load(Ordering::Relaxed),
+        )
+    })
+}
+
+async fn total_votes(app: &TestApp, id: &str) -> u64 {
+    let (_, r) = get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+    r["total_votes"].as_u64().unwrap_or(u64::MAX)
+}
+
+#[actix_web::test]
+async fn after_a_close_under_a_vote_stream_no_viewer_sees_open_again() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    for round in 0..3 {
+        let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+        let id = poll["id"].as_str().unwrap().to_owned();
+        let option = option_ids(&poll)[0].clone();
+        let (_, mut ws) = pollcast_testkit::client()
+            .ws(app.ws_url(&format!("/v1/polls/{id}/live")))
+            .connect()
+            .await
+            .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let votes = vote_stream(
+            app.url(&format!("/v1/polls/{id}/votes")),
+            json!({"option_ids": [option]}),
+            8,
+            stop.clone(),
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let (status, _) = post_json(
+            &app.url(&format!("/v1/polls/{id}/close")),
+            Some(&key),
+            &json!({}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        stop.store(true, Ordering::Relaxed);
+        let (accepted, _) = votes.await.unwrap();
+
+        // Every message until the counts settle: after the first that says closed, none
+        // says open, and seq only grows.
+        let mut seen_closed = false;
+        let mut last_seq = None;
+        let mut last_total = 0;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while last_total < accepted {
+            let frame = tokio::time::timeout_at(deadline, ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: counts never reached {accepted}"))
+                .unwrap()
+                .unwrap();
+            if let awc::ws::Frame::Ping(p) = &frame {
+                ws.send(awc::ws::Message::Pong(p.clone())).await.unwrap();
+            }
+            let awc::ws::Frame::Text(text) = frame else {
+                continue;
+            };
+            let msg: Value = serde_json::from_slice(&text).unwrap();
+            if msg["status"] == "closed" {
+                seen_closed = true;
+            }
+            if msg["type"] == "results" {
+                assert!(
+                    !(seen_closed && msg["status"] == "open"),
+                    "round {round}: open after closed: {msg}"
+                );
+                let seq = msg["seq"].as_u64().unwrap();
+                assert!(
+                    last_seq.is_none_or(|last| seq > last),
+                    "round {round}: seq went from {last_seq:?} to {seq}"
+                );
+                last_seq = Some(seq);
+                last_total = msg["total_votes"].as_u64().unwrap();
+            }
+        }
+        assert!(seen_closed, "round {round}: the close was never shown");
+        assert_eq!(
+            last_total, accepted,
+            "round {round}: every 202 counted once"
+        );
+    }
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn removing_an_option_never_races_the_votes_for_it() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let mut patched = 0;
+    for round in 0..6 {
+        let poll = create_poll(&app, &key, simple_poll(3, "none")).await;
+        let id = poll["id"].as_str().unwrap().to_owned();
+        let options = option_ids(&poll);
+        let edit = {
+            let (url, key) = (app.url(&format!("/v1/polls/{id}")), key.clone());
+            let body = json!({"options": [{"id": options[0], "label": "a"}, {"id": options[1], "label": "b"}]});
+            actix_web::rt::spawn(async move {
+                let mut res = pollcast_testkit::client()
+                    .patch(url)
+                    .bearer_auth(&key)
+                    .send_json(&body)
+                    .await
+                    .unwrap();
+                let _ = res.body().await;
+                res.status().as_u16()
+            })
+        };
+        // Round 0 edits first: vote-ingest's poll cache still has the removed option, and
+        // the ingest script must refuse what the cache lets through. Later rounds race the
+        // edit against votes already streaming for the option it removes.
+        let (early, edit) = if round == 0 {
+            (Some(edit.await.unwrap()), None)
+        } else {
+            (None, Some(edit))
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let doomed = vote_stream(
+            app.url(&format!("/v1/polls/{id}/votes")),
+            json!({"option_ids": [options[2]]}),
+            6,
+            stop.clone(),
+        );
+        let kept = vote_stream(
+            app.url(&format!("/v1/polls/{id}/votes")),
+            json!({"option_ids": [options[0]]}),
+            2,
+            stop.clone(),
+        );
+        let status = match (early, edit) {
+            (Some(status), _) => status,
+            (None, Some(edit)) => edit.await.unwrap(),
+            (None, None) => unreachable!(),
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.store(true, Ordering::Relaxed);
+        let (doomed_accepted, _) = doomed.await.unwrap();
+        let (kept_accepted, _) = kept.await.unwrap();
+        match status {
+            200 => {
+                patched += 1;
+                assert_eq!(
+                    doomed_accepted, 0,
+                    "round {round}: the edit removed an option that had accepted votes"
+                );
+            }
+            409 => assert!(doomed_accepted > 0, "round {round}: 409 without votes"),
+            other => panic!("round {round}: PATCH answered {other}"),
+        }
+        let all = doomed_accepted + kept_accepted;
+        eventually(Duration::from_secs(15), "every 202 counted", || async {
+            (total_votes(&app, &id).await == all).then_some(())
+        })
+        .await;
+        let (_, results) = get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+        let sum: u64 = results["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["votes"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            sum, all,
+            "round {round}: options add up to the total: {results}"
+        );
+    }
+    assert!(patched > 0, "no round removed the option");
+    app.stop().await;
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+#[actix_web::test]
+async fn a_vote_answered_503_while_redis_is_paused_is_never_counted() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let option = option_ids(&poll)[0].clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let votes = vote_stream(
+        app.url(&format!("/v1/polls/{id}/votes")),
+        json!({"option_ids": [option]}),
+        10,
+        stop.clone(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = env.redis.server.pid().unwrap();
+    signal(pid, "-STOP");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    signal(pid, "-CONT");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (accepted, unavailable) = votes.await.unwrap();
+    assert!(unavailable > 0, "the pause must have refused some votes");
+    eventually(
+        Duration::from_secs(15),
+        "the 202s to be counted",
+        || async { (total_votes(&app, &id).await >= accepted).then_some(()) },
+    )
+    .await;
+    // Give any vote Redis ran after its deadline the time to be (wrongly) counted.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        total_votes(&app, &id).await,
+        accepted,
+        "{unavailable} votes were answered 503; none may be counted"
+    );
+    assert_eq!(
+        vote_log(app.context.store.as_ref(), &id).await.len() as u64,
+        accepted
+    );
+    app.stop().await;
+}
+
+async fn vote_with_key(app: &TestApp, id: &str, key: &str, body: &Value) -> (u16, Value, bool) {
+    let mut res = pollcast_testkit::client()
+        .post(app.url(&format!("/v1/polls/{id}/votes")))
+        .insert_header(("Idempotency-Key", key))
+        .send_json(body)
+        .await
+        .unwrap();
+    let replayed = res.headers().contains_key("idempotent-replayed");
+    let body: Value = serde_json::from_slice(&res.body().await.unwrap()).unwrap();
+    (res.status().as_u16(), body, replayed)
+}
+
+#[actix_web::test]
+async fn a_vote_retried_with_its_idempotency_key_counts_once() {
+    let env = TestEnv::new().await;
+    let app = start(&env).await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "browser")).await;
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let options = option_ids(&poll);
+    let token = voter_token(&app).await;
+    let body = json!({"option_ids": [options[0]], "voter_token": token});
+
+    let (status, first, replayed) = vote_with_key(&app, &id, "retry-1", &body).await;
+    assert_eq!((status, replayed), (202, false), "{first}");
+    // The retry of an accepted vote is its first answer, not `already_voted`.
+    let (status, again, replayed) = vote_with_key(&app, &id, "retry-1", &body).await;
+    assert_eq!((status, replayed), (202, true), "{again}");
+    assert_eq!(again["vote_id"], first["vote_id"]);
+    assert_eq!(again["accepted_at"], first["accepted_at"]);
+    // The same key for another ballot is refused.
+    let other = json!({"option_ids": [options[1]], "voter_token": token});
+    let (status, problem, _) = vote_with_key(&app, &id, "retry-1", &other).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+    // Without the key, the same voter is a duplicate.
+    assert_eq!(
+        post_json(&app.url(&format!("/v1/polls/{id}/votes")), None, &body)
+            .await
+            .0,
+        409
+    );
+
+    eventually(
+        Duration::from_secs(10),
+        "the vote to be counted",
+        || async { (total_votes(&app, &id).await == 1).then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(total_votes(&app, &id).await, 1);
+    assert_eq!(vote_log(app.context.store.as_ref(), &id).await.len(), 1);
+    app.stop().await;
+}
