@@ -126,19 +126,39 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<Authenticator>, ApiError> {
 
 /// Resolves the request's credentials: `None` without an `Authorization` header, an error
 /// for credentials that are malformed, unknown or revoked.
+/// An address that keeps failing is refused with `429` before its credentials cost a lookup.
 fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>>>> {
     let token = bearer(req);
     let state = state_of(req);
+    let address = state
+        .as_ref()
+        .ok()
+        .and_then(|s| s.context.proxies.client_ip(req))
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
     Box::pin(async move {
-        match token {
-            None => Ok(None),
-            Some(token) => {
-                let state = state?;
-                let caller = authenticate(&state, &token?).await?;
-                pollcast_http::rate_limit::check(&state.per_key, caller.key_id.as_str())?;
-                Ok(Some(caller))
-            }
+        let Some(token) = token else {
+            return Ok(None);
+        };
+        let state = state?;
+        if let Some(throttle) = &state.failures {
+            throttle.admit(&address)?;
         }
+        let authenticated = match token {
+            Ok(token) => authenticate(&state, &token).await,
+            Err(malformed) => Err(malformed),
+        };
+        let caller = match authenticated {
+            Err(e) if e.code == ErrorCode::Unauthorized => {
+                if let Some(throttle) = &state.failures {
+                    throttle.failed(&address);
+                }
+                return Err(e);
+            }
+            other => other?,
+        };
+        pollcast_http::rate_limit::check(&state.per_key, caller.key_id.as_str())?;
+        Ok(Some(caller))
     })
 }
 

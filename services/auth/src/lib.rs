@@ -17,6 +17,8 @@ pub struct Authenticator {
     pub tokens: TokenIssuer,
     /// Management calls per API key (`None`: off).
     pub per_key: Option<pollcast_http::rate_limit::Limiter>,
+    /// Failed authentications per client address (`None`: off).
+    pub failures: Option<pollcast_http::rate_limit::FailureThrottle>,
 }
 
 impl Authenticator {
@@ -30,6 +32,9 @@ impl Authenticator {
             ),
             per_key: pollcast_http::rate_limit::Limiter::per_second(
                 context.settings.rate_api_per_key,
+            ),
+            failures: pollcast_http::rate_limit::FailureThrottle::per_second(
+                context.settings.rate_auth_failures_per_ip,
             ),
         }
     }

@@ -7,82 +7,158 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Opts {
-    /// Address to listen on for HTTP and WebSocket traffic.
-    #[arg(long, env = "POLLCAST_LISTEN")]
-    pub listen: Option<SocketAddr>,
-    /// Directory for the embedded store, the embedded Redis and the server secret.
-    #[arg(long, env = "POLLCAST_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Redis to use (redis://host:port or unix:///path). Absent: pollcast starts its own
-    /// redis-server with its files in the data directory.
-    #[arg(long, env = "POLLCAST_REDIS_URL")]
-    pub redis_url: Option<String>,
-    /// Prefix of every Redis key, so several deployments can share one Redis.
-    #[arg(long, env = "POLLCAST_REDIS_PREFIX")]
-    pub redis_prefix: Option<String>,
-    /// The public base URL of every link pollcast prints or renders.
-    #[arg(long, env = "POLLCAST_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// Services to run in this process (comma list): api, vote-ingest, tally, results-broadcast.
-    #[arg(long, env = "POLLCAST_SERVICES", value_delimiter = ',')]
-    pub services: Option<Vec<String>>,
-    /// TOML file with any of these settings (flags and environment take precedence).
-    #[arg(long, env = "POLLCAST_CONFIG")]
-    #[serde(skip)]
-    pub config: Option<PathBuf>,
-    /// Number of votes-stream shards new polls are spread over. Only ever raise it.
-    #[arg(long, env = "POLLCAST_SHARDS")]
-    pub shards: Option<u32>,
-    /// Shortest interval between two results snapshots of one poll, in milliseconds.
-    #[arg(long, env = "POLLCAST_COALESCE_MS")]
-    pub coalesce_ms: Option<u64>,
-    /// How long a delivered vote may stay unacknowledged before another tally instance
-    /// reclaims it, in milliseconds.
-    #[arg(long, env = "POLLCAST_CLAIM_IDLE_MS")]
-    pub claim_idle_ms: Option<u64>,
-    /// Most votes tally reads and commits in one batch.
-    #[arg(long, env = "POLLCAST_TALLY_BATCH")]
-    pub tally_batch: Option<usize>,
-    /// Seconds between WebSocket pings.
-    #[arg(long, env = "POLLCAST_WS_PING_SECS")]
-    pub ws_ping_secs: Option<u64>,
-    /// Seconds of silence after which a WebSocket client is dropped.
-    #[arg(long, env = "POLLCAST_WS_IDLE_SECS")]
-    pub ws_idle_secs: Option<u64>,
-    /// Log format: `text` or `json`.
-    #[arg(long, env = "POLLCAST_LOG_FORMAT")]
-    pub log_format: Option<LogFormat>,
-    /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "POLLCAST_WORKERS")]
-    pub workers: Option<usize>,
-    /// appendfsync policy of the embedded redis-server: `always` or `everysec`.
-    #[arg(long, env = "POLLCAST_REDIS_FSYNC")]
-    pub redis_fsync: Option<String>,
-    /// Id of the key that signs new access tokens. Rotate by moving to a new id and keeping
-    /// the old one in --jwt-previous-kids until its tokens have expired (15 minutes).
-    #[arg(long, env = "POLLCAST_JWT_KID")]
-    pub jwt_kid: Option<String>,
-    /// Reverse proxies whose X-Forwarded-For is believed (comma list of addresses or CIDRs).
-    #[arg(long, env = "POLLCAST_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Option<Vec<String>>,
-    /// Votes per second per client address (bursts of twice that); 0 turns it off.
-    #[arg(long, env = "POLLCAST_RATE_VOTES_PER_IP")]
-    pub rate_votes_per_ip: Option<u32>,
-    /// Votes per second per poll; 0 turns it off.
-    #[arg(long, env = "POLLCAST_RATE_VOTES_PER_POLL")]
-    pub rate_votes_per_poll: Option<u32>,
-    /// Voter tokens minted per second per client address; 0 turns it off.
-    #[arg(long, env = "POLLCAST_RATE_VOTERS_PER_IP")]
-    pub rate_voters_per_ip: Option<u32>,
-    /// Management calls per second per API key; 0 turns it off.
-    #[arg(long, env = "POLLCAST_RATE_API_PER_KEY")]
-    pub rate_api_per_key: Option<u32>,
-    /// Key ids still accepted on access tokens (comma list).
-    #[arg(long, env = "POLLCAST_JWT_PREVIOUS_KIDS", value_delimiter = ',')]
-    pub jwt_previous_kids: Option<Vec<String>>,
+/// Declares every setting once: its name (the flag `--name-with-dashes` and the TOML key),
+/// type, default, environment variable, the default as documented, its help, and optionally a
+/// check. From this come the flags (`--help` shows each default), the TOML keys, the resolved
+/// [`Settings`], the precedence, the checks, and [`TABLE`], which a test holds
+/// `docs/configuration.md` to. An invalid value is an error, never clamped.
+macro_rules! settings {
+    ($(
+        $(#[$arg:meta])*
+        $name:ident: $ty:ty = $default:expr, $env:literal, $shown:literal, $help:literal
+        $(, check |$v:ident| $check:expr, $why:literal)?;
+    )*) => {
+        #[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Opts {
+            $(
+                $(#[$arg])*
+                #[arg(long, env = $env, help = concat!($help, " [default: ", $shown, "]"))]
+                pub $name: Option<$ty>,
+            )*
+            /// Redis to use (`redis://[user:password@]host:port` or `unix:///path`). Absent:
+            /// `pollcast serve` starts its own redis-server in the data directory.
+            #[arg(long, env = "POLLCAST_REDIS_URL")]
+            pub redis_url: Option<String>,
+            /// TOML file with any of these settings (flags and environment take precedence).
+            #[arg(long, env = "POLLCAST_CONFIG")]
+            #[serde(skip)]
+            pub config: Option<PathBuf>,
+        }
+
+        /// The settings in force, every default applied and every value checked.
+        #[derive(Debug, Clone)]
+        pub struct Settings {
+            $( pub $name: $ty, )*
+            pub redis_url: Option<RedisUrl>,
+        }
+
+        /// Every setting as `docs/configuration.md` lists it.
+        pub const TABLE: &[SettingDoc] = &[
+            $( SettingDoc { key: stringify!($name), env: $env, default: $shown, help: $help }, )*
+        ];
+
+        impl Opts {
+            /// These flags over the TOML file (if any), then the defaults; then the checks.
+            pub fn resolve(self) -> Result<Settings, ConfigError> {
+                let file = match &self.config {
+                    Some(path) => read_file(path)?,
+                    None => Opts::default(),
+                };
+                let settings = Settings {
+                    $( $name: match self.$name.or(file.$name) {
+                        Some(v) => v,
+                        None => $default,
+                    }, )*
+                    redis_url: self.redis_url.or(file.redis_url).map(RedisUrl),
+                };
+                $($(
+                    let $v = &settings.$name;
+                    if !$check {
+                        return Err(ConfigError::Invalid(format!(
+                            "{}: {}", stringify!($name), $why
+                        )));
+                    }
+                )?)*
+                Ok(settings.derive_defaults())
+            }
+        }
+    };
+}
+
+/// One row of the settings table.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingDoc {
+    pub key: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+impl SettingDoc {
+    /// The row of `docs/configuration.md`'s table.
+    pub fn row(&self) -> String {
+        format!(
+            "| `--{}` | `{}` | `{}` | {} | {} |",
+            self.key.replace('_', "-"),
+            self.env,
+            self.key,
+            self.default,
+            self.help
+        )
+    }
+}
+
+settings! {
+    listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080)), "POLLCAST_LISTEN",
+        "127.0.0.1:8080", "HTTP/WebSocket address (`:0` picks a free port)";
+    data_dir: PathBuf = PathBuf::from("./data"), "POLLCAST_DATA_DIR", "./data",
+        "SQLite store, server secret, embedded Redis files";
+    redis_prefix: String = "pc".to_owned(), "POLLCAST_REDIS_PREFIX", "pc",
+        "prefix of every Redis key, so several deployments can share one Redis",
+        check |v| !v.is_empty() && !v.contains(['{', '}', ' ']), "must be non-empty, without braces or spaces";
+    public_url: String = String::new(), "POLLCAST_PUBLIC_URL", "http://{listen}",
+        "base of every printed or rendered link";
+    #[arg(value_delimiter = ',')]
+    services: Vec<String> = ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect(),
+        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast`",
+        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast";
+    shards: u32 = 4, "POLLCAST_SHARDS", "4",
+        "votes-stream shards new polls are spread over; only ever raise it, and give every tally the same value",
+        check |v| (1..=1024).contains(v), "must be 1..=1024";
+    coalesce_ms: u64 = 100, "POLLCAST_COALESCE_MS", "100",
+        "shortest interval between two snapshots of one poll, ms",
+        check |v| (1..=60_000).contains(v), "must be 1..=60000";
+    claim_idle_ms: u64 = 30_000, "POLLCAST_CLAIM_IDLE_MS", "30000",
+        "how long a delivered vote may stay unacknowledged before another tally reclaims it, ms",
+        check |v| *v >= 100, "must be at least 100";
+    tally_batch: usize = 500, "POLLCAST_TALLY_BATCH", "500", "most votes per tally batch",
+        check |v| (1..=10_000).contains(v), "must be 1..=10000";
+    ws_ping_secs: u64 = 20, "POLLCAST_WS_PING_SECS", "20",
+        "WebSocket ping interval (also the SSE keep-alive), s",
+        check |v| *v >= 1, "must be at least 1";
+    ws_idle_secs: u64 = 60, "POLLCAST_WS_IDLE_SECS", "60",
+        "a silent WebSocket client is dropped after this, s",
+        check |v| *v >= 2, "must be at least 2";
+    log_format: LogFormat = LogFormat::Text, "POLLCAST_LOG_FORMAT", "text",
+        "`text` or `json` (logs go to stderr; filter with `RUST_LOG`)";
+    workers: usize = std::thread::available_parallelism().map_or(2, |n| n.get()),
+        "POLLCAST_WORKERS", "cores", "HTTP worker threads",
+        check |v| (1..=1024).contains(v), "must be 1..=1024";
+    redis_fsync: String = "everysec".to_owned(), "POLLCAST_REDIS_FSYNC", "everysec",
+        "`appendfsync` of the embedded redis-server: `everysec` or `always`",
+        check |v| v == "always" || v == "everysec", "must be `always` or `everysec`";
+    #[arg(value_delimiter = ',')]
+    trusted_proxies: Vec<String> = Vec::new(), "POLLCAST_TRUSTED_PROXIES", "none",
+        "comma list of proxy addresses or CIDRs whose `X-Forwarded-For` is believed (for `ip` de-duplication, `after_vote` and rate limits); see `deploy/README.md`";
+    rate_votes_per_ip: u32 = 50, "POLLCAST_RATE_VOTES_PER_IP", "50",
+        "votes per second per client address, bursts of twice that; `0` is off";
+    rate_votes_per_poll: u32 = 20_000, "POLLCAST_RATE_VOTES_PER_POLL", "20000",
+        "votes per second per existing poll; `0` is off";
+    rate_voters_per_ip: u32 = 5, "POLLCAST_RATE_VOTERS_PER_IP", "5",
+        "voter tokens minted per second per client address; `0` is off";
+    rate_api_per_key: u32 = 50, "POLLCAST_RATE_API_PER_KEY", "50",
+        "management calls per second per API key; `0` is off";
+    rate_auth_failures_per_ip: u32 = 5, "POLLCAST_RATE_AUTH_FAILURES_PER_IP", "5",
+        "failed authentications per second per client address (bursts of twice that) before its credentials are refused with `429` unread; `0` is off";
+    live_per_ip: u32 = 500, "POLLCAST_LIVE_PER_IP", "500",
+        "live connections (WebSocket and SSE) one client address may hold per process; `0` is off";
+    jwt_kid: String = "k1".to_owned(), "POLLCAST_JWT_KID", "k1",
+        "key id that signs new access tokens",
+        check |v| !v.is_empty(), "must not be empty";
+    #[arg(value_delimiter = ',')]
+    jwt_previous_kids: Vec<String> = Vec::new(), "POLLCAST_JWT_PREVIOUS_KIDS", "none",
+        "key ids still accepted; to rotate, set a new `--jwt-kid` and keep the old one here for 15 minutes";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
@@ -93,31 +169,37 @@ pub enum LogFormat {
     Json,
 }
 
-/// The settings in force, every default applied.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub listen: SocketAddr,
-    pub data_dir: PathBuf,
-    pub redis_url: Option<String>,
-    pub redis_prefix: String,
-    pub public_url: String,
-    pub services: Vec<String>,
-    pub shards: u32,
-    pub coalesce_ms: u64,
-    pub claim_idle_ms: u64,
-    pub tally_batch: usize,
-    pub ws_ping_secs: u64,
-    pub ws_idle_secs: u64,
-    pub log_format: LogFormat,
-    pub workers: usize,
-    pub redis_fsync: String,
-    pub jwt_kid: String,
-    pub jwt_previous_kids: Vec<String>,
-    pub trusted_proxies: Vec<String>,
-    pub rate_votes_per_ip: u32,
-    pub rate_votes_per_poll: u32,
-    pub rate_voters_per_ip: u32,
-    pub rate_api_per_key: u32,
+/// A Redis URL, which may carry a password: `Debug` and `Display` show it as `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    /// The URL itself, password included: only for connecting.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // scheme://user:password@host → scheme://user:***@host
+        match self.0.split_once("://") {
+            Some((scheme, rest)) => match rest.split_once('@') {
+                Some((userinfo, host)) => {
+                    let user = userinfo.split_once(':').map_or("", |(u, _)| u);
+                    write!(f, "{scheme}://{user}:***@{host}")
+                }
+                None => f.write_str(&self.0),
+            },
+            None => f.write_str("***"),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedisUrl({self})")
+    }
 }
 
 pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast"];
@@ -138,98 +220,14 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-impl Opts {
-    /// Applies the TOML file (if any) under these flags, then the defaults.
-    pub fn resolve(self) -> Result<Settings, ConfigError> {
-        let file = match &self.config {
-            Some(path) => read_file(path)?,
-            None => Opts::default(),
-        };
-        let o = self.or(file);
-        let listen = o
-            .listen
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let public_url = o
-            .public_url
-            .unwrap_or_else(|| format!("http://{listen}"))
-            .trim_end_matches('/')
-            .to_owned();
-        let services = o
-            .services
-            .unwrap_or_else(|| ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect());
-        if let Some(bad) = services
-            .iter()
-            .find(|s| !ALL_SERVICES.contains(&s.as_str()))
-        {
-            return Err(ConfigError::Invalid(format!(
-                "unknown service `{bad}`; known: {}",
-                ALL_SERVICES.join(", ")
-            )));
+impl Settings {
+    /// Defaults that depend on other settings.
+    fn derive_defaults(mut self) -> Self {
+        if self.public_url.is_empty() {
+            self.public_url = format!("http://{}", self.listen);
         }
-        let redis_fsync = o.redis_fsync.unwrap_or_else(|| "everysec".to_owned());
-        if !["always", "everysec"].contains(&redis_fsync.as_str()) {
-            return Err(ConfigError::Invalid(
-                "redis_fsync must be `always` or `everysec`".into(),
-            ));
-        }
-        let shards = o.shards.unwrap_or(4);
-        if !(1..=1024).contains(&shards) {
-            return Err(ConfigError::Invalid("shards must be 1..=1024".into()));
-        }
-        Ok(Settings {
-            listen,
-            data_dir: o.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
-            redis_url: o.redis_url,
-            redis_prefix: o.redis_prefix.unwrap_or_else(|| "pc".to_owned()),
-            public_url,
-            services,
-            shards,
-            coalesce_ms: o.coalesce_ms.unwrap_or(100),
-            claim_idle_ms: o.claim_idle_ms.unwrap_or(30_000),
-            tally_batch: o.tally_batch.unwrap_or(500).clamp(1, 10_000),
-            ws_ping_secs: o.ws_ping_secs.unwrap_or(20).max(1),
-            ws_idle_secs: o.ws_idle_secs.unwrap_or(60).max(2),
-            log_format: o.log_format.unwrap_or_default(),
-            workers: o
-                .workers
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
-            redis_fsync,
-            jwt_kid: o.jwt_kid.unwrap_or_else(|| "k1".to_owned()),
-            jwt_previous_kids: o.jwt_previous_kids.unwrap_or_default(),
-            trusted_proxies: o.trusted_proxies.unwrap_or_default(),
-            rate_votes_per_ip: o.rate_votes_per_ip.unwrap_or(50),
-            rate_votes_per_poll: o.rate_votes_per_poll.unwrap_or(20_000),
-            rate_voters_per_ip: o.rate_voters_per_ip.unwrap_or(5),
-            rate_api_per_key: o.rate_api_per_key.unwrap_or(50),
-        })
-    }
-
-    fn or(self, file: Opts) -> Opts {
-        Opts {
-            listen: self.listen.or(file.listen),
-            data_dir: self.data_dir.or(file.data_dir),
-            redis_url: self.redis_url.or(file.redis_url),
-            redis_prefix: self.redis_prefix.or(file.redis_prefix),
-            public_url: self.public_url.or(file.public_url),
-            services: self.services.or(file.services),
-            config: self.config,
-            shards: self.shards.or(file.shards),
-            coalesce_ms: self.coalesce_ms.or(file.coalesce_ms),
-            claim_idle_ms: self.claim_idle_ms.or(file.claim_idle_ms),
-            tally_batch: self.tally_batch.or(file.tally_batch),
-            ws_ping_secs: self.ws_ping_secs.or(file.ws_ping_secs),
-            ws_idle_secs: self.ws_idle_secs.or(file.ws_idle_secs),
-            log_format: self.log_format.or(file.log_format),
-            workers: self.workers.or(file.workers),
-            redis_fsync: self.redis_fsync.or(file.redis_fsync),
-            jwt_kid: self.jwt_kid.or(file.jwt_kid),
-            jwt_previous_kids: self.jwt_previous_kids.or(file.jwt_previous_kids),
-            trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
-            rate_votes_per_ip: self.rate_votes_per_ip.or(file.rate_votes_per_ip),
-            rate_votes_per_poll: self.rate_votes_per_poll.or(file.rate_votes_per_poll),
-            rate_voters_per_ip: self.rate_voters_per_ip.or(file.rate_voters_per_ip),
-            rate_api_per_key: self.rate_api_per_key.or(file.rate_api_per_key),
-        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        self
     }
 }
 
@@ -245,6 +243,7 @@ fn read_file(path: &Path) -> Result<Opts, ConfigError> {
 }
 
 impl Settings {
+    /// Whether this process runs `service`.
     pub fn runs(&self, service: &str) -> bool {
         self.services.iter().any(|s| s == service)
     }
@@ -296,6 +295,64 @@ mod tests {
         }
         .resolve()
         .unwrap_err();
-        assert!(err.to_string().contains("nope"));
+        assert!(err.to_string().contains("services"));
+    }
+
+    #[test]
+    fn invalid_values_are_errors_not_clamped() {
+        for opts in [
+            Opts {
+                tally_batch: Some(0),
+                ..Opts::default()
+            },
+            Opts {
+                ws_idle_secs: Some(1),
+                ..Opts::default()
+            },
+            Opts {
+                shards: Some(5000),
+                ..Opts::default()
+            },
+            Opts {
+                redis_fsync: Some("sometimes".into()),
+                ..Opts::default()
+            },
+        ] {
+            assert!(matches!(opts.resolve(), Err(ConfigError::Invalid(_))));
+        }
+    }
+
+    #[test]
+    fn a_redis_password_never_shows() {
+        let s = Opts {
+            redis_url: Some("redis://app:hunter2@cache.internal:6379/0".into()),
+            ..Opts::default()
+        }
+        .resolve()
+        .unwrap();
+        let url = s.redis_url.as_ref().unwrap();
+        assert_eq!(url.expose(), "redis://app:hunter2@cache.internal:6379/0");
+        assert_eq!(url.to_string(), "redis://app:***@cache.internal:6379/0");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    /// `docs/configuration.md` lists exactly the declared settings, in order, with their
+    /// defaults and words.
+    #[test]
+    fn the_docs_table_is_the_declaration() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let table: Vec<&str> = doc
+            .lines()
+            .skip_while(|l| !l.starts_with("| flag | env |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter(|l| !l.starts_with("| `--redis-url`") && !l.starts_with("| `--config`"))
+            .collect();
+        let declared: Vec<String> = TABLE.iter().map(SettingDoc::row).collect();
+        assert_eq!(
+            table, declared,
+            "regenerate the table in docs/configuration.md"
+        );
     }
 }

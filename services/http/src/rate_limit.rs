@@ -1,7 +1,11 @@
 //! Rate limits (the `governor` crate, GCRA): a keyed limiter per purpose, answering a refusal
 //! with `429 rate_limited`, `Retry-After` and `RateLimit-Limit/Remaining/Reset`.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
@@ -14,13 +18,20 @@ use crate::ApiError;
 type Keyed =
     RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
-/// Past this many tracked keys, keys that are back to full capacity are forgotten.
+/// Past this many tracked keys, keys that are back to full capacity are forgotten (at most
+/// once a second, so a check never pays for a scan more often); if that is not enough (a
+/// flood of distinct keys), new keys share one of [`OVERFLOW_BUCKETS`] buckets: memory
+/// stays bounded and the flood is still limited, only more strictly.
 const MAX_KEYS: usize = 100_000;
+const OVERFLOW_BUCKETS: u64 = 4096;
 
 pub struct Limiter {
     limiter: Keyed,
     per_second: u32,
     burst: u32,
+    /// When keys were last swept, in ms since `started`.
+    swept_at_ms: AtomicU64,
+    started: Instant,
 }
 
 /// The `RateLimit-*` numbers of a refusal.
@@ -41,15 +52,42 @@ impl Limiter {
                 .with_middleware::<StateInformationMiddleware>(),
             per_second,
             burst: burst.get(),
+            swept_at_ms: AtomicU64::new(0),
+            started: Instant::now(),
         })
+    }
+
+    /// The key the limiter tracks for `key`: itself, or its overflow bucket when full.
+    fn tracked(&self, key: &str) -> String {
+        if self.limiter.len() < MAX_KEYS {
+            return key.to_owned();
+        }
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.swept_at_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= 1000
+            && self
+                .swept_at_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        if self.limiter.len() < MAX_KEYS {
+            return key.to_owned();
+        }
+        // FNV-1a: cheap, and an attacker gains nothing by choosing a bucket.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("\u{1}overflow:{}", h % OVERFLOW_BUCKETS)
     }
 
     /// Admits one request for `key`, or refuses it with a 429 saying when to retry.
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
-        if self.limiter.len() > MAX_KEYS {
-            self.limiter.retain_recent();
-        }
-        match self.limiter.check_key(&key.to_owned()) {
+        match self.limiter.check_key(&self.tracked(key)) {
             Ok(_) => Ok(()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.limiter.clock().now());
@@ -67,6 +105,65 @@ impl Limiter {
                         self.per_second
                     ))
                 })
+            }
+        }
+    }
+}
+
+/// Throttles failures (failed authentication) per client address: failures draw on a
+/// [`Limiter`]; an address that runs out is refused with `429` before its next attempt costs
+/// anything, until its budget is back.
+pub struct FailureThrottle {
+    failures: Limiter,
+    blocked: Mutex<HashMap<String, Instant>>,
+}
+
+impl FailureThrottle {
+    /// `None` (off) for 0.
+    pub fn per_second(per_second: u32) -> Option<Self> {
+        Some(Self {
+            failures: Limiter::per_second(per_second)?,
+            blocked: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Refuses an address that failed too often, without looking at what it sends.
+    pub fn admit(&self, key: &str) -> Result<(), ApiError> {
+        let Ok(mut blocked) = self.blocked.lock() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        match blocked.get(key) {
+            Some(until) if *until > now => {
+                let wait = *until - now;
+                let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                metrics::counter!("rate_limited_total").increment(1);
+                Err(ApiError {
+                    retry_after_secs: Some(secs),
+                    ..ApiError::new(ErrorCode::RateLimited)
+                        .with_detail("too many failed attempts from this address")
+                })
+            }
+            Some(_) => {
+                blocked.remove(key);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records a failure; past the budget, the address is refused until it has recovered.
+    pub fn failed(&self, key: &str) {
+        if let Err(refused) = self.failures.check(key) {
+            let secs = refused.retry_after_secs.unwrap_or(1);
+            if let Ok(mut blocked) = self.blocked.lock() {
+                if blocked.len() >= MAX_KEYS {
+                    let now = Instant::now();
+                    blocked.retain(|_, until| *until > now);
+                }
+                if blocked.len() < MAX_KEYS {
+                    blocked.insert(key.to_owned(), Instant::now() + Duration::from_secs(secs));
+                }
             }
         }
     }
@@ -96,5 +193,31 @@ mod tests {
         );
         assert!(limiter.check("b").is_ok(), "keys are limited separately");
         assert!(Limiter::per_second(0).is_none());
+    }
+
+    #[test]
+    fn a_flood_of_distinct_keys_stays_bounded_and_limited() {
+        let limiter = Limiter::per_second(1).unwrap();
+        for i in 0..(MAX_KEYS + 50_000) {
+            let _ = limiter.check(&format!("k{i}"));
+        }
+        assert!(limiter.limiter.len() <= MAX_KEYS + OVERFLOW_BUCKETS as usize);
+        // Past the cap, a new key shares a bucket that the flood has used up.
+        let refused = (0..100).filter(|i| limiter.check(&format!("new{i}")).is_err());
+        assert!(refused.count() > 0);
+    }
+
+    #[test]
+    fn failures_block_an_address_until_its_budget_is_back() {
+        let throttle = FailureThrottle::per_second(1).unwrap();
+        for _ in 0..2 {
+            assert!(throttle.admit("10.0.0.1").is_ok());
+            throttle.failed("10.0.0.1");
+        }
+        throttle.failed("10.0.0.1");
+        let refused = throttle.admit("10.0.0.1").unwrap_err();
+        assert_eq!(refused.code, ErrorCode::RateLimited);
+        assert!(refused.retry_after_secs.is_some());
+        assert!(throttle.admit("10.0.0.2").is_ok(), "per address");
     }
 }

@@ -766,3 +766,41 @@ async fn every_problem_type_links_to_its_entry_on_the_errors_page() {
     }
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn an_address_that_keeps_failing_to_authenticate_is_throttled() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.rate_auth_failures_per_ip = Some(5);
+    let app = env.spawn_app(opts, pollcast::services);
+    let key = app.admin_key().await;
+    let client = pollcast_testkit::client();
+    let mut statuses = Vec::new();
+    for i in 0..300 {
+        let res = client
+            .get(app.url("/v1/polls"))
+            .bearer_auth(format!("pk_random{i:040}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthorized + throttled, 300, "{statuses:?}");
+    assert!(
+        (10..100).contains(&unauthorized),
+        "a burst of failures, then 429s: {unauthorized} × 401"
+    );
+    // The throttle is per address and for failures: a good key from elsewhere still works,
+    // and from here it works once the address has recovered.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let res = client
+        .get(app.url("/v1/polls"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    app.stop().await;
+}

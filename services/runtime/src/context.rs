@@ -49,7 +49,7 @@ impl Context {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.data_dir)?);
         let secret = ServerSecret::load_or_create(&settings.data_dir)?;
         let (url, embedded) = match &settings.redis_url {
-            Some(url) => (url.clone(), None),
+            Some(url) => (url.expose().to_owned(), None),
             None if may_embed_redis => {
                 let redis = EmbeddedRedis::start(
                     &settings.data_dir.join("redis"),

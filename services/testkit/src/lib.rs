@@ -76,6 +76,8 @@ impl TestEnv {
             rate_votes_per_poll: Some(0),
             rate_voters_per_ip: Some(0),
             rate_api_per_key: Some(0),
+            rate_auth_failures_per_ip: Some(0),
+            live_per_ip: Some(0),
             ..Opts::default()
         }
     }

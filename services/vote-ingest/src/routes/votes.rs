@@ -84,13 +84,13 @@ async fn accept(
         &state.limits.votes_per_ip,
         &ip.map(|i| i.to_string()).unwrap_or_default(),
     )?;
-    let poll_key = PollId::parse(poll_id).ok_or(ErrorCode::PollNotFound)?;
-    rate_limit::check(&state.limits.votes_per_poll, poll_key.as_str())?;
     let idempotency = idempotency_key::from_request(req)?.map(|key| Idempotency {
         key_hash: digest(&[key]),
         request_digest: request_digest(poll_id, &body),
     });
     let mut poll = state.polls.find(poll_id).await?;
+    // Keyed by polls that exist, so random ids cannot grow the limiter.
+    rate_limit::check(&state.limits.votes_per_poll, poll.id.as_str())?;
     // At most twice: a vote checked against a poll an edit has just changed is checked again
     // against the edited poll.
     for attempt in 0..2 {
