@@ -153,9 +153,12 @@
   }
   function connect(token) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var query = typeof token === "string" ? "?voter_token=" + encodeURIComponent(token) : "";
-    var ws = new WebSocket(scheme + location.host + "/v1/polls/" + encodeURIComponent(pollId) + "/live" + query);
-    ws.onopen = function () { delay = 500; live.textContent = "live"; live.classList.add("on"); };
+    // The voter token travels in the first message, never in the URL (URLs reach logs).
+    var ws = new WebSocket(scheme + location.host + "/v1/polls/" + encodeURIComponent(pollId) + "/live");
+    ws.onopen = function () {
+      if (typeof token === "string") ws.send(JSON.stringify({type: "hello", voter_token: token}));
+      delay = 500; live.textContent = "live"; live.classList.add("on");
+    };
     ws.onmessage = function (event) { try { render(JSON.parse(event.data)); } catch (e) { /* ignore */ } };
     ws.onclose = function () {
       live.textContent = "reconnecting…"; live.classList.remove("on");

@@ -14,15 +14,23 @@ pub fn workspace_voter_secret(secret: &ServerSecret, workspace: &WorkspaceId) ->
     format!("vsk_{}", hex(&mac))
 }
 
+/// The `aud` every voter token must carry.
+pub const VOTER_AUDIENCE: &str = "pollcast-voter";
+/// Longest a voter token may be valid for, counted from now: a leaked token dies soon.
+pub const MAX_LIFETIME_SECS: i64 = 24 * 3600;
+
 #[derive(Deserialize)]
 struct VoterClaims {
     sub: String,
+    exp: i64,
     /// Optional: the token is only good for this poll.
     poll: Option<String>,
 }
 
 /// The voter's `sub` when `token` is a valid HS256 JWT signed with the workspace's secret,
-/// not expired, and (if it names one) for this poll.
+/// issued by the workspace (`iss` is its id), for pollcast voting (`aud` is
+/// [`VOTER_AUDIENCE`]), not expired nor valid for longer than [`MAX_LIFETIME_SECS`] from now,
+/// and (if it names one) for this poll.
 pub fn verify(
     secret: &ServerSecret,
     workspace: &WorkspaceId,
@@ -31,7 +39,9 @@ pub fn verify(
 ) -> Option<String> {
     let key = workspace_voter_secret(secret, workspace);
     let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["exp", "sub"]);
+    validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+    validation.set_issuer(&[workspace.as_str()]);
+    validation.set_audience(&[VOTER_AUDIENCE]);
     validation.leeway = 5;
     let data = jsonwebtoken::decode::<VoterClaims>(
         token,
@@ -40,6 +50,10 @@ pub fn verify(
     )
     .ok()?;
     let claims = data.claims;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if claims.exp > now + MAX_LIFETIME_SECS {
+        return None;
+    }
     if claims.sub.is_empty() || claims.sub.len() > 256 {
         return None;
     }

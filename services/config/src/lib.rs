@@ -151,8 +151,6 @@ settings! {
         "management calls per second per API key; `0` is off";
     rate_auth_failures_per_ip: u32 = 5, "POLLCAST_RATE_AUTH_FAILURES_PER_IP", "5",
         "failed authentications per second per client address (bursts of twice that) before its credentials are refused with `429` unread; `0` is off";
-    live_per_ip: u32 = 500, "POLLCAST_LIVE_PER_IP", "500",
-        "live connections (WebSocket and SSE) one client address may hold per process; `0` is off";
     jwt_kid: String = "k1".to_owned(), "POLLCAST_JWT_KID", "k1",
         "key id that signs new access tokens",
         check |v| !v.is_empty(), "must not be empty";

@@ -7,6 +7,16 @@ use pollcast_testkit::{TestEnv, create_poll, option_ids, post_json};
 use pollcast_types::Timestamp;
 use serde_json::{Value, json};
 
+/// Signs `claims`, adding the `iss` (the workspace) and `aud` every voter token needs unless
+/// the claims set them (to `null` to leave one out).
+fn voter_jwt(secret: &str, workspace: &str, mut claims: Value) -> String {
+    let map = claims.as_object_mut().unwrap();
+    map.entry("iss").or_insert(json!(workspace));
+    map.entry("aud").or_insert(json!("pollcast-voter"));
+    map.retain(|_, v| !v.is_null());
+    jwt(secret, claims)
+}
+
 fn jwt(secret: &str, claims: Value) -> String {
     jsonwebtoken::encode(
         &Header::default(),
@@ -43,6 +53,8 @@ async fn verified_polls_take_one_vote_per_integrator_user() {
     let id = poll["id"].as_str().unwrap();
     let option = &option_ids(&poll)[0];
     let exp = Timestamp::now().as_millis() / 1000 + 600;
+    let workspace = poll["workspace_id"].as_str().unwrap().to_owned();
+    let jwt = |secret: &str, claims: Value| voter_jwt(secret, &workspace, claims);
     let cast = |token: String| {
         let url = app.url(&format!("/v1/polls/{id}/votes"));
         async move {
@@ -80,6 +92,32 @@ async fn verified_polls_take_one_vote_per_integrator_user() {
         ),
         ("no exp", jwt(&secret, json!({"sub": "carol"}))),
         (
+            "no iss",
+            jwt(&secret, json!({"sub": "carol", "exp": exp, "iss": null})),
+        ),
+        (
+            "another workspace's iss",
+            jwt(
+                &secret,
+                json!({"sub": "carol", "exp": exp, "iss": "ws_other"}),
+            ),
+        ),
+        (
+            "no aud",
+            jwt(&secret, json!({"sub": "carol", "exp": exp, "aud": null})),
+        ),
+        (
+            "another aud",
+            jwt(
+                &secret,
+                json!({"sub": "carol", "exp": exp, "aud": "pollcast"}),
+            ),
+        ),
+        (
+            "valid for two days",
+            jwt(&secret, json!({"sub": "carol", "exp": exp + 2 * 86_400})),
+        ),
+        (
             "another poll",
             jwt(
                 &secret,
@@ -115,11 +153,13 @@ async fn verified_polls_take_one_vote_per_integrator_user() {
         422
     );
     // after_vote knows alice voted.
-    let (status, _) = pollcast_testkit::get_json(
-        &app.url(&format!("/v1/polls/{id}/results?voter_token={alice}")),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let res = pollcast_testkit::client()
+        .get(app.url(&format!("/v1/polls/{id}/results")))
+        .insert_header(("Voter-Token", alice.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
     app.stop().await;
 }
 

@@ -6,12 +6,42 @@ use std::time::Duration;
 use pollcast_testkit::{
     TestEnv, create_poll, eventually, get_json, option_ids, post_json, voter_token,
 };
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// Opens the live socket, says hello with `token`, and returns the first results message,
+/// or the close reason if the server closes the socket instead.
+async fn watch_as(url: &str, token: &str) -> Result<Value, String> {
+    use futures_util::{SinkExt, StreamExt};
+    let (_, mut ws) = pollcast_testkit::client().ws(url).connect().await.unwrap();
+    let hello = json!({"type": "hello", "voter_token": token}).to_string();
+    ws.send(awc::ws::Message::Text(hello.into())).await.unwrap();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(awc::ws::Frame::Text(t))) => return Ok(serde_json::from_slice(&t).unwrap()),
+            Some(Ok(awc::ws::Frame::Close(reason))) => {
+                return Err(reason.and_then(|r| r.description).unwrap_or_default());
+            }
+            Some(Ok(_)) => {}
+            other => return Err(format!("{other:?}")),
+        }
+    }
+}
 
 async fn status_of(url: &str, bearer: Option<&str>) -> (u16, String) {
+    status_as(url, bearer, None).await
+}
+
+/// GET as an owner (`bearer`) and/or a voter (`Voter-Token` header).
+async fn status_as(url: &str, bearer: Option<&str>, voter: Option<&str>) -> (u16, String) {
     let mut req = pollcast_testkit::client().get(url);
     if let Some(b) = bearer {
         req = req.bearer_auth(b);
+    }
+    if let Some(v) = voter {
+        req = req.insert_header(("Voter-Token", v));
     }
     let mut res = req.send().await.unwrap();
     let body: serde_json::Value = res.json().await.unwrap_or_default();
@@ -36,24 +66,21 @@ async fn after_vote_shows_results_to_voters_and_owners_only() {
     let id = poll["id"].as_str().unwrap();
     let voter = voter_token(&app).await;
     let bystander = voter_token(&app).await;
-    let results = |token: &str| app.url(&format!("/v1/polls/{id}/results?voter_token={token}"));
-    let live = |token: &str| app.ws_url(&format!("/v1/polls/{id}/live?voter_token={token}"));
+    let results_url = app.url(&format!("/v1/polls/{id}/results"));
+    let live_url = app.ws_url(&format!("/v1/polls/{id}/live"));
 
     assert_eq!(
         status_of(&app.url(&format!("/v1/polls/{id}/results")), None).await,
         (403, "results_hidden".into())
     );
     assert_eq!(
-        status_of(&results(&voter), None).await,
+        status_as(&results_url, None, Some(&voter)).await,
         (403, "results_hidden".into())
     );
-    assert!(
-        pollcast_testkit::client()
-            .ws(live(&voter))
-            .connect()
-            .await
-            .is_err(),
-        "the socket is refused too"
+    assert_eq!(
+        watch_as(&live_url, &voter).await,
+        Err("results_hidden".into()),
+        "the socket is closed too"
     );
     assert_eq!(
         status_of(&app.url(&format!("/v1/polls/{id}/results")), Some(&key))
@@ -77,19 +104,39 @@ async fn after_vote_shows_results_to_voters_and_owners_only() {
     )
     .await;
     assert_eq!(status, 202);
-    assert_eq!(status_of(&results(&voter), None).await.0, 200);
-    assert!(
-        pollcast_testkit::client()
-            .ws(live(&voter))
-            .connect()
-            .await
-            .is_ok()
-    );
+    assert_eq!(status_as(&results_url, None, Some(&voter)).await.0, 200);
+    let first = watch_as(&live_url, &voter).await.unwrap();
     assert_eq!(
-        status_of(&results(&bystander), None).await,
+        (first["type"].as_str(), first["total_votes"].as_u64()),
+        (Some("results"), Some(1))
+    );
+    let sse = pollcast_testkit::client()
+        .get(&live_url.replacen("ws", "http", 1))
+        .insert_header(("Accept", "text/event-stream"))
+        .insert_header(("Voter-Token", voter.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status().as_u16(), 200, "SSE takes the header");
+    assert_eq!(
+        status_as(&results_url, None, Some(&bystander)).await,
         (403, "results_hidden".into())
     );
-    assert_eq!(status_of(&results("vt1.forged.00"), None).await.0, 403);
+    assert_eq!(
+        watch_as(&live_url, &bystander).await,
+        Err("results_hidden".into())
+    );
+    assert_eq!(
+        status_as(&results_url, None, Some("vt1.forged.00")).await.0,
+        403
+    );
+    // A token in the URL is not read: it would end up in access logs.
+    assert_eq!(
+        status_of(&format!("{results_url}?voter_token={voter}"), None)
+            .await
+            .0,
+        403
+    );
     app.stop().await;
 }
 

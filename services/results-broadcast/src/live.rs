@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, rt, web};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use futures_util::{FutureExt, StreamExt};
 use pollcast_http::ApiError;
-use pollcast_types::PollId;
+use pollcast_types::{ErrorCode, Poll, PollId, ResultsVisibility};
 use tokio::sync::watch;
 use tokio::task::coop::unconstrained;
 
@@ -15,7 +15,7 @@ use crate::counts::{current, frame_of};
 use crate::crowd;
 use crate::hub::Frame;
 use crate::sse;
-use crate::visibility::{self, Viewer, ViewerQuery};
+use crate::visibility::{self, Hello, Viewer, ViewerHeaders};
 use pollcast_auth::MaybeCaller;
 
 /// Largest frame a viewer may send. Viewers have nothing to say beyond pongs.
@@ -23,11 +23,17 @@ const MAX_CLIENT_FRAME: usize = 1024;
 /// A viewer that refuses frames (its queue full) for this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a WebSocket viewer of an `after_vote` poll has to send its hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// `GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
-/// `Accept: text/event-stream`.
+/// `Accept: text/event-stream`. A viewer of an `after_vote` poll proves it voted with the
+/// `Voter-Token` header (SSE) or, on a WebSocket, with a first message
+/// `{"type": "hello", "voter_token": "..."}`; without it the socket is closed with
+/// `results_hidden`.
 #[utoipa::path(
     get, path = "/v1/polls/{poll_id}/live", operation_id = "follow_results", tag = "results", security((), ("bearer" = [])),
-    params(("poll_id" = String, Path, description = "The poll's id"), ViewerQuery),
+    params(("poll_id" = String, Path, description = "The poll's id"), ViewerHeaders),
     responses(
         (status = 101, description = "WebSocket (send the upgrade headers): a `results` message on connect and on every change, at most one per 100 ms, and `status` messages on lifecycle changes"),
         (status = 200, description = "With `Accept: text/event-stream`: the same messages as Server-Sent Events", content_type = "text/event-stream", body = String),
@@ -37,24 +43,32 @@ pub async fn live(
     state: web::Data<BroadcastState>,
     path: web::Path<String>,
     caller: MaybeCaller,
-    query: web::Query<ViewerQuery>,
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find_public(&path).await?;
     let ip = state.context.proxies.client_ip(&req);
-    let viewer = Viewer::new(&poll, caller, query.into_inner(), ip);
-    visibility::check(&state, &poll, &viewer).await?;
-    let rx = subscribe(&state, &poll).await?;
-
+    let viewer = Viewer::new(&poll, &caller, visibility::voter_token_of(&req), ip);
     let wants_sse = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
+    let visible = visibility::check(&state, &poll, &viewer).await;
     if wants_sse {
+        visible?;
+        let rx = subscribe(&state, &poll).await?;
         return Ok(sse::response(state.into_inner(), poll.id.clone(), rx));
     }
+    // A WebSocket viewer of an after_vote poll may still say who it is, in its hello.
+    let await_hello = poll.results_visibility == ResultsVisibility::AfterVote
+        && matches!(&visible, Err(e) if e.code == ErrorCode::ResultsHidden);
+    let rx = if await_hello {
+        None
+    } else {
+        visible?;
+        Some(subscribe(&state, &poll).await?)
+    };
 
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
         ApiError::validation(vec![pollcast_types::FieldError::new(
@@ -67,15 +81,56 @@ pub async fn live(
         ping: Duration::from_secs(settings.ws_ping_secs),
         idle: Duration::from_secs(settings.ws_idle_secs),
     };
-    rt::spawn(serve_viewer(
-        state.into_inner(),
-        poll.id.clone(),
-        session,
-        stream.max_frame_size(MAX_CLIENT_FRAME),
-        rx,
-        timing,
-    ));
+    let state = state.into_inner();
+    let stream = stream.max_frame_size(MAX_CLIENT_FRAME);
+    rt::spawn(async move {
+        let Some((rx, stream)) = (match rx {
+            Some(rx) => Some((rx, stream)),
+            None => hello(&state, &poll, caller, ip, &session, stream).await,
+        }) else {
+            return;
+        };
+        serve_viewer(state, poll.id.clone(), session, stream, rx, timing).await;
+    });
     Ok(response)
+}
+
+/// Waits for a viewer's hello and checks its voter token; closes the socket with
+/// `results_hidden` when it does not come or does not prove a vote.
+async fn hello(
+    state: &Arc<BroadcastState>,
+    poll: &Poll,
+    caller: MaybeCaller,
+    ip: Option<std::net::IpAddr>,
+    session: &Session,
+    mut stream: MessageStream,
+) -> Option<(watch::Receiver<Option<Frame>>, MessageStream)> {
+    let token = tokio::time::timeout(HELLO_TIMEOUT, async {
+        while let Some(Ok(msg)) = stream.next().await {
+            if let Message::Text(text) = msg {
+                return serde_json::from_str::<Hello>(&text)
+                    .ok()
+                    .map(|h| h.voter_token);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten();
+    let viewer = Viewer::new(poll, &caller, token, ip);
+    let admitted = match visibility::check(state, poll, &viewer).await {
+        Ok(()) => subscribe(state, poll).await.ok(),
+        Err(_) => None,
+    };
+    if admitted.is_none() {
+        let reason = CloseReason {
+            code: CloseCode::Policy,
+            description: Some(ErrorCode::ResultsHidden.as_str().to_owned()),
+        };
+        let _ = tokio::time::timeout(SEND_TIMEOUT, session.clone().close(Some(reason))).await;
+    }
+    admitted.map(|rx| (rx, stream))
 }
 
 /// Subscribes to a poll and makes sure the channel holds state at least as new as the counts

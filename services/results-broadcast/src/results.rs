@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::BroadcastState;
 use crate::counts::{Current, current};
-use crate::visibility::{self, Viewer, ViewerQuery};
+use crate::visibility::{self, Viewer, ViewerHeaders};
 use pollcast_auth::MaybeCaller;
 
 /// A poll's results.
@@ -40,7 +40,7 @@ pub struct OptionResult<'a> {
 /// `GET /v1/polls/{id}/results`, from the live counts.
 #[utoipa::path(
     get, path = "/v1/polls/{poll_id}/results", operation_id = "get_results", tag = "results", security((), ("bearer" = [])),
-    params(("poll_id" = String, Path, description = "The poll's id"), ViewerQuery),
+    params(("poll_id" = String, Path, description = "The poll's id"), ViewerHeaders),
     responses(
         (status = 200, description = "The current results", body = ResultsBody,
          headers(("ETag" = String), ("Cache-Control" = String))),
@@ -51,12 +51,11 @@ pub async fn results(
     state: web::Data<BroadcastState>,
     path: web::Path<String>,
     caller: MaybeCaller,
-    query: web::Query<ViewerQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let poll = state.polls.find_public(&path).await?;
     let ip = state.context.proxies.client_ip(&req);
-    let viewer = Viewer::new(&poll, caller, query.into_inner(), ip);
+    let viewer = Viewer::new(&poll, &caller, visibility::voter_token_of(&req), ip);
     visibility::check(&state, &poll, &viewer).await?;
     let Current {
         snapshot,

@@ -12,13 +12,35 @@ use serde::Deserialize;
 
 use crate::BroadcastState;
 
-/// `?voter_token=` on `/results` and `/live`, for `after_vote` polls (browsers cannot send
-/// headers on a WebSocket).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ViewerQuery {
+/// The header that says who is asking, for `after_vote` polls: the voter token the vote was
+/// cast with. Never a query parameter, so it never reaches an access log. A WebSocket, which
+/// browsers cannot give headers, sends it in its first message instead ([`Hello`]).
+pub const VOTER_TOKEN_HEADER: &str = "Voter-Token";
+
+/// The header, as an OpenAPI parameter.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct ViewerHeaders {
     /// Who is asking, for `after_vote` polls: the voter token the vote was cast with.
+    #[param(rename = "Voter-Token")]
     pub voter_token: Option<String>,
+}
+
+/// The first message of a WebSocket viewer of an `after_vote` poll:
+/// `{"type": "hello", "voter_token": "..."}`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename = "hello")]
+pub struct Hello {
+    pub voter_token: String,
+}
+
+/// The voter token of a request's [`VOTER_TOKEN_HEADER`].
+pub fn voter_token_of(req: &actix_web::HttpRequest) -> Option<String> {
+    req.headers()
+        .get(VOTER_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty() && t.len() <= 2048)
+        .map(str::to_owned)
 }
 
 pub struct Viewer {
@@ -28,13 +50,18 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub fn new(poll: &Poll, caller: MaybeCaller, query: ViewerQuery, ip: Option<IpAddr>) -> Self {
-        let owner = caller.0.is_some_and(|c| {
+    pub fn new(
+        poll: &Poll,
+        caller: &MaybeCaller,
+        voter_token: Option<String>,
+        ip: Option<IpAddr>,
+    ) -> Self {
+        let owner = caller.0.as_ref().is_some_and(|c| {
             c.workspace_id == poll.workspace_id && Scope::PollsRead.is_granted_by(&c.scopes)
         });
         Self {
             owner,
-            voter_token: query.voter_token,
+            voter_token,
             ip,
         }
     }
