@@ -151,6 +151,11 @@ settings! {
         "management calls per second per API key; `0` is off";
     rate_auth_failures_per_ip: u32 = 5, "POLLCAST_RATE_AUTH_FAILURES_PER_IP", "5",
         "failed authentications per second per client address (bursts of twice that) before its credentials are refused with `429` unread; `0` is off";
+    shed_memory_percent: u8 = 80, "POLLCAST_SHED_MEMORY_PERCENT", "80",
+        "vote-ingest answers `503` once Redis uses this share of its `maxmemory`, leaving tally room to drain the backlog; `100` is off",
+        check |v| (1..=100).contains(v), "must be 1..=100";
+    shed_backlog: u64 = 1_000_000, "POLLCAST_SHED_BACKLOG", "1000000",
+        "vote-ingest answers `503` while tally has more than this many votes left to count; `0` is off";
     jwt_kid: String = "k1".to_owned(), "POLLCAST_JWT_KID", "k1",
         "key id that signs new access tokens",
         check |v| !v.is_empty(), "must not be empty";

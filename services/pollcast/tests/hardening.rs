@@ -332,3 +332,78 @@ async fn a_vote_retried_with_its_idempotency_key_counts_once() {
     assert_eq!(vote_log(app.context.store.as_ref(), &id).await.len(), 1);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn ingest_sheds_before_redis_is_full_so_tally_can_drain_every_accepted_vote() {
+    let env = TestEnv::new().await;
+    // Votes pile up with no tally running; Redis gets a small maxmemory above what it uses.
+    let mut opts = env.opts();
+    opts.services = Some(vec![
+        "api".into(),
+        "vote-ingest".into(),
+        "results-broadcast".into(),
+    ]);
+    let app = env.spawn_app(opts, pollcast::services);
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let option = option_ids(&poll)[0].clone();
+    let mut conn = app.context.bus.conn();
+    let info: String = pollcast_bus::redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let _: () = pollcast_bus::redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(used + 3 * 1024 * 1024)
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let votes = vote_stream(
+        app.url(&format!("/v1/polls/{id}/votes")),
+        json!({"option_ids": [option]}),
+        8,
+        stop.clone(),
+    );
+    // Until ingest has shed for a while (or a bound on the run).
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    let probes_accepted = AtomicU64::new(0);
+    eventually(Duration::from_secs(60), "ingest to shed load", || async {
+        let (status, body) = post_json(&url, None, &json!({"option_ids": [option]})).await;
+        if status == 202 {
+            probes_accepted.fetch_add(1, Ordering::Relaxed);
+        }
+        (status == 503 && body["detail"].as_str().unwrap_or("").contains("shedding")).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (streamed, _) = votes.await.unwrap();
+    let accepted = streamed + probes_accepted.load(Ordering::Relaxed);
+    assert!(accepted > 1000, "only {accepted} accepted before shedding");
+
+    // A tally started now still has room to read, count and drain the whole backlog.
+    let mut opts = env.opts();
+    opts.services = Some(vec!["tally".into()]);
+    let tally = env.spawn_app(opts, pollcast::services);
+    eventually(Duration::from_secs(60), "every 202 counted", || async {
+        (total_votes(&app, &id).await >= accepted).then_some(())
+    })
+    .await;
+    assert_eq!(total_votes(&app, &id).await, accepted);
+    tally.stop().await;
+    app.stop().await;
+}

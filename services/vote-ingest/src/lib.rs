@@ -4,6 +4,7 @@
 
 mod ballot;
 mod ingest_script;
+mod load_gate;
 pub mod routes;
 
 use std::sync::Arc;
@@ -12,8 +13,11 @@ use std::time::Duration;
 use actix_web::web;
 use pollcast_http::rate_limit::Limiter;
 use pollcast_runtime::{Context, PollCache, Service};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub use ingest_script::{Idempotency, IngestOutcome, IngestScript};
+pub use load_gate::{LoadGate, Shedding};
 
 /// The shared state of the vote-ingest handlers.
 pub struct IngestState {
@@ -21,6 +25,7 @@ pub struct IngestState {
     pub polls: PollCache,
     pub script: IngestScript,
     pub limits: Limits,
+    pub gate: Arc<LoadGate>,
 }
 
 /// The rate limits of the public write path (`None`: off).
@@ -48,6 +53,7 @@ impl VoteIngest {
                     votes_per_poll: Limiter::per_second(context.settings.rate_votes_per_poll),
                     voters_per_ip: Limiter::per_second(context.settings.rate_voters_per_ip),
                 },
+                gate: Arc::default(),
             }),
         }
     }
@@ -74,5 +80,13 @@ impl Service for VoteIngest {
                     .wrap(pollcast_http::cors::public())
                     .route(web::post().to(routes::voters::mint)),
             );
+    }
+
+    fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+        vec![tokio::spawn(load_gate::run(
+            self.state.context.clone(),
+            self.state.gate.clone(),
+            shutdown,
+        ))]
     }
 }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use pollcast_auth::voter_jwt;
 use pollcast_runtime::voter_token;
 
-use crate::{Idempotency, IngestOutcome, IngestState, ballot};
+use crate::{Idempotency, IngestOutcome, IngestState, Shedding, ballot};
 
 /// Most option ids one vote may carry (a poll has at most 50 options).
 const MAX_OPTION_IDS: usize = 50;
@@ -84,6 +84,19 @@ async fn accept(
         &state.limits.votes_per_ip,
         &ip.map(|i| i.to_string()).unwrap_or_default(),
     )?;
+    match state.gate.shedding() {
+        Shedding::No => {}
+        why => {
+            metrics::counter!("votes_shed_total").increment(1);
+            tracing::debug!(?why, "vote shed");
+            return Err(ApiError {
+                retry_after_secs: Some(2),
+                ..ApiError::unavailable(
+                    "the server is shedding load; the vote was not stored; retry",
+                )
+            });
+        }
+    }
     let idempotency = idempotency_key::from_request(req)?.map(|key| Idempotency {
         key_hash: digest(&[key]),
         request_digest: request_digest(poll_id, &body),
