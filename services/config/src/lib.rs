@@ -151,6 +151,8 @@ settings! {
         "management calls per second per API key; `0` is off";
     rate_auth_failures_per_ip: u32 = 5, "POLLCAST_RATE_AUTH_FAILURES_PER_IP", "5",
         "failed authentications per second per client address (bursts of twice that) before its credentials are refused with `429` unread; `0` is off";
+    live_per_ip: u32 = 1000, "POLLCAST_LIVE_PER_IP", "1000",
+        "live connections (WebSocket and SSE) one client address may hold per process; `0` is off";
     shed_memory_percent: u8 = 80, "POLLCAST_SHED_MEMORY_PERCENT", "80",
         "vote-ingest answers `503` once Redis uses this share of its `maxmemory`, leaving tally room to drain the backlog; `100` is off",
         check |v| (1..=100).contains(v), "must be 1..=100";

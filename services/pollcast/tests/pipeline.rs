@@ -804,3 +804,48 @@ async fn an_address_that_keeps_failing_to_authenticate_is_throttled() {
     assert_eq!(res.status().as_u16(), 200);
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn one_address_holds_at_most_its_share_of_live_connections() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.live_per_ip = Some(3);
+    let app = env.spawn_app(opts, pollcast::services);
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let live = app.ws_url(&format!("/v1/polls/{}/live", poll["id"].as_str().unwrap()));
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(
+            pollcast_testkit::client()
+                .ws(&live)
+                .connect()
+                .await
+                .unwrap()
+                .1,
+        );
+    }
+    match pollcast_testkit::client().ws(&live).connect().await {
+        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => assert_eq!(s.as_u16(), 429),
+        other => panic!("a fourth connection: {:?}", other.map(|_| ())),
+    }
+    let sse = pollcast_testkit::client()
+        .get(live.replacen("ws", "http", 1))
+        .insert_header(("Accept", "text/event-stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status().as_u16(), 429, "SSE counts too");
+    // A connection that ends gives its seat back.
+    drop(held.pop());
+    eventually(Duration::from_secs(5), "the seat to come back", || async {
+        pollcast_testkit::client()
+            .ws(&live)
+            .connect()
+            .await
+            .ok()
+            .map(|_| ())
+    })
+    .await;
+    app.stop().await;
+}

@@ -10,6 +10,7 @@ mod hub;
 pub mod live;
 mod reader;
 pub mod results;
+mod seats;
 mod sse;
 pub mod visibility;
 
@@ -28,6 +29,7 @@ pub struct BroadcastState {
     pub context: Context,
     pub polls: PollCache,
     pub hub: Hub,
+    pub seats: Arc<seats::Seats>,
 }
 
 #[derive(Clone)]
@@ -43,6 +45,7 @@ impl ResultsBroadcast {
                 context: context.clone(),
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
                 hub: Hub::default(),
+                seats: Arc::new(seats::Seats::new(context.settings.live_per_ip)),
             }),
             auth: web::Data::new(Authenticator::new(context)),
         }

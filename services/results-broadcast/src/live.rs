@@ -55,10 +55,11 @@ pub async fn live(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
     let visible = visibility::check(&state, &poll, &viewer).await;
+    let seat = state.seats.take(ip)?;
     if wants_sse {
         visible?;
         let rx = subscribe(&state, &poll).await?;
-        return Ok(sse::response(state.into_inner(), poll.id.clone(), rx));
+        return Ok(sse::response(state.into_inner(), poll.id.clone(), rx, seat));
     }
     // A WebSocket viewer of an after_vote poll may still say who it is, in its hello.
     let await_hello = poll.results_visibility == ResultsVisibility::AfterVote
@@ -84,6 +85,7 @@ pub async fn live(
     let state = state.into_inner();
     let stream = stream.max_frame_size(MAX_CLIENT_FRAME);
     rt::spawn(async move {
+        let _seat = seat;
         let Some((rx, stream)) = (match rx {
             Some(rx) => Some((rx, stream)),
             None => hello(&state, &poll, caller, ip, &session, stream).await,

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::BroadcastState;
 use crate::hub::Frame;
+use crate::seats::Seat;
 
 /// Releases the poll in the hub when the SSE stream is dropped (client gone).
 struct Subscription {
@@ -18,6 +19,7 @@ struct Subscription {
     rx: watch::Receiver<Option<Frame>>,
     keepalive: Duration,
     first: bool,
+    _seat: Seat,
 }
 
 impl Drop for Subscription {
@@ -36,6 +38,7 @@ pub fn response(
     state: Arc<BroadcastState>,
     poll: PollId,
     rx: watch::Receiver<Option<Frame>>,
+    seat: Seat,
 ) -> HttpResponse {
     let keepalive = Duration::from_secs(state.context.settings.ws_ping_secs);
     let sub = Subscription {
@@ -44,6 +47,7 @@ pub fn response(
         rx,
         keepalive,
         first: true,
+        _seat: seat,
     };
     let body = stream::unfold(sub, |mut sub| async move {
         if sub.first {

@@ -77,6 +77,7 @@ impl TestEnv {
             rate_voters_per_ip: Some(0),
             rate_api_per_key: Some(0),
             rate_auth_failures_per_ip: Some(0),
+            live_per_ip: Some(0),
             ..Opts::default()
         }
     }
