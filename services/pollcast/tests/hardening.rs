@@ -407,3 +407,72 @@ async fn ingest_sheds_before_redis_is_full_so_tally_can_drain_every_accepted_vot
     tally.stop().await;
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn with_the_store_down_votes_are_accepted_and_counted_exactly_once_it_returns() {
+    let env = TestEnv::new().await;
+    let store = Arc::new(std::sync::OnceLock::new());
+    let kept = store.clone();
+    let context = env.context_over(env.opts(), move |inner| {
+        let switchable = Arc::new(pollcast_testkit::outage::SwitchableStore::new(inner));
+        let _ = kept.set(switchable.clone());
+        switchable
+    });
+    let store = store.get().unwrap().clone();
+    let app = TestEnv::spawn_on(context, pollcast::services);
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let options = option_ids(&poll);
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    assert_eq!(
+        post_json(&url, None, &json!({"option_ids": [options[0]]}))
+            .await
+            .0,
+        202
+    );
+    // Each process knows the poll (a process that never saw it cannot check it without
+    // the store).
+    assert_eq!(
+        get_json(&app.url(&format!("/v1/polls/{id}/results")))
+            .await
+            .0,
+        200
+    );
+
+    store.take_down();
+    tokio::time::sleep(Duration::from_millis(1200)).await; // every poll cache has expired
+    for i in 0..50 {
+        let (status, body) = post_json(&url, None, &json!({"option_ids": [options[i % 2]]})).await;
+        assert_eq!(status, 202, "vote {i} with the store down: {body}");
+    }
+    // Results and live views keep working from Redis.
+    let (status, results) = get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+    assert_eq!(status, 200, "{results}");
+    let (_, mut ws) = pollcast_testkit::client()
+        .ws(app.ws_url(&format!("/v1/polls/{id}/live")))
+        .connect()
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(first, awc::ws::Frame::Text(_)), "{first:?}");
+    // tally cannot log the votes, so it does not count them yet (log first, then count).
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(total_votes(&app, &id).await <= 1);
+
+    store.bring_back();
+    eventually(
+        Duration::from_secs(20),
+        "the backlog to be counted",
+        || async { (total_votes(&app, &id).await == 51).then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(total_votes(&app, &id).await, 51);
+    assert_eq!(vote_log(app.context.store.as_ref(), &id).await.len(), 51);
+    app.stop().await;
+}

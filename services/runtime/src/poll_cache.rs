@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pollcast_http::ApiError;
-use pollcast_store::{Store, StoreResult};
+use pollcast_store::{Store, StoreError, StoreResult};
 use pollcast_types::{ErrorCode, Poll, PollId, PollStatus};
 
 /// A short-lived cache of polls by id, misses included, so a burst of votes on one poll (or a
@@ -30,11 +30,27 @@ impl PollCache {
         }
     }
 
+    /// The poll, from the cache while fresh, else from the store. When the store is down, an
+    /// expired entry is served rather than nothing (votes keep flowing into Redis, which
+    /// checks the live state itself; edits cannot happen without the store anyway).
     pub async fn get(&self, id: &PollId) -> StoreResult<Option<Arc<Poll>>> {
-        if let Some(hit) = self.lookup(id) {
-            return Ok(hit);
+        let cached = self.lookup(id);
+        if let Some((at, hit)) = &cached
+            && at.elapsed() < self.ttl
+        {
+            return Ok(hit.clone());
         }
-        let poll = self.store.poll(id).await?.map(Arc::new);
+        let poll = match self.store.poll(id).await {
+            Ok(poll) => poll.map(Arc::new),
+            Err(StoreError::Unavailable(e)) => match cached {
+                Some((_, stale)) => {
+                    tracing::debug!(poll = %id, error = %e, "store down; serving the cached poll");
+                    return Ok(stale);
+                }
+                None => return Err(StoreError::Unavailable(e)),
+            },
+            Err(e) => return Err(e),
+        };
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
@@ -69,9 +85,8 @@ impl PollCache {
         }
     }
 
-    fn lookup(&self, id: &PollId) -> Option<Option<Arc<Poll>>> {
+    fn lookup(&self, id: &PollId) -> Option<Entry> {
         let entries = self.entries.lock().ok()?;
-        let (at, poll) = entries.get(id)?;
-        (at.elapsed() < self.ttl).then(|| poll.clone())
+        entries.get(id).cloned()
     }
 }

@@ -2,6 +2,8 @@
 //! temp dir, a fresh SQLite store, and the real application on port 0 (zero2prod style).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod outage;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -88,8 +90,18 @@ impl TestEnv {
 
     /// A context over this environment's Redis and store.
     pub fn context(&self, opts: Opts) -> Context {
+        self.context_over(opts, |store| store)
+    }
+
+    /// A context whose store is this environment's, as `wrap` returns it (a test that takes
+    /// the store down wraps it in an [`outage::SwitchableStore`]).
+    pub fn context_over(
+        &self,
+        opts: Opts,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Context {
         let settings = opts.resolve().unwrap();
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.data_dir).unwrap());
+        let store = wrap(Arc::new(SqliteStore::open(&settings.data_dir).unwrap()));
         let bus = Bus::connect(&self.redis.url(), &settings.redis_prefix).unwrap();
         let secret = ServerSecret::load_or_create(&settings.data_dir).unwrap();
         Context::from_parts(settings, store, bus, secret)
@@ -100,7 +112,14 @@ impl TestEnv {
     where
         F: FnOnce(&Context) -> Vec<Arc<dyn Service>>,
     {
-        let context = self.context(opts);
+        Self::spawn_on(self.context(opts), make)
+    }
+
+    /// Starts the real application over a context the test made.
+    pub fn spawn_on<F>(context: Context, make: F) -> TestApp
+    where
+        F: FnOnce(&Context) -> Vec<Arc<dyn Service>>,
+    {
         let app = Application::build(&context, make(&context)).unwrap();
         let running = app.spawn();
         TestApp {

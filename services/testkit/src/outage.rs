@@ -1,0 +1,143 @@
+//! A store that can be taken down and brought back, for the graceful-degradation tests: the
+//! real SQLite store behind a switch. (Stopping SQLite itself is not possible: it is a file.)
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use pollcast_store::{After, IdempotentEntry, Store, StoreError, StoreResult};
+use pollcast_types::{
+    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord,
+    Workspace, WorkspaceId,
+};
+
+pub struct SwitchableStore {
+    inner: Arc<dyn Store>,
+    down: AtomicBool,
+}
+
+impl SwitchableStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            down: AtomicBool::new(false),
+        }
+    }
+
+    /// From now on every call fails as an unreachable store's would.
+    pub fn take_down(&self) {
+        self.down.store(true, Ordering::SeqCst);
+    }
+
+    pub fn bring_back(&self) {
+        self.down.store(false, Ordering::SeqCst);
+    }
+
+    fn up(&self) -> StoreResult<&dyn Store> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable(
+                "the test took the store down".into(),
+            ))
+        } else {
+            Ok(self.inner.as_ref())
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SwitchableStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.up()?.ping().await
+    }
+    async fn insert_workspace(&self, w: &Workspace) -> StoreResult<()> {
+        self.up()?.insert_workspace(w).await
+    }
+    async fn insert_api_key(&self, k: &ApiKeyRecord) -> StoreResult<()> {
+        self.up()?.insert_api_key(k).await
+    }
+    async fn api_key_by_hash(&self, h: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        self.up()?.api_key_by_hash(h).await
+    }
+    async fn api_key(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKeyRecord>> {
+        self.up()?.api_key(id).await
+    }
+    async fn api_keys(
+        &self,
+        w: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.up()?.api_keys(w, after, limit).await
+    }
+    async fn revoke_api_key(
+        &self,
+        w: &WorkspaceId,
+        id: &ApiKeyId,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.up()?.revoke_api_key(w, id, at).await
+    }
+    async fn insert_poll(&self, p: &Poll) -> StoreResult<()> {
+        self.up()?.insert_poll(p).await
+    }
+    async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
+        self.up()?.poll(id).await
+    }
+    async fn update_poll(&self, p: &Poll) -> StoreResult<bool> {
+        self.up()?.update_poll(p).await
+    }
+    async fn delete_poll(&self, id: &PollId) -> StoreResult<bool> {
+        self.up()?.delete_poll(id).await
+    }
+    async fn delete_votes_before_epoch(&self, p: &PollId, epoch: u32) -> StoreResult<u64> {
+        self.up()?.delete_votes_before_epoch(p, epoch).await
+    }
+    async fn polls(
+        &self,
+        w: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Poll>> {
+        self.up()?.polls(w, after, limit).await
+    }
+    async fn append_votes(&self, v: &[VoteRecord]) -> StoreResult<u64> {
+        self.up()?.append_votes(v).await
+    }
+    async fn votes_page(
+        &self,
+        p: &PollId,
+        after: Option<&VoteId>,
+        limit: usize,
+    ) -> StoreResult<Vec<VoteRecord>> {
+        self.up()?.votes_page(p, after, limit).await
+    }
+    async fn save_results(&self, s: &ResultsSnapshot) -> StoreResult<()> {
+        self.up()?.save_results(s).await
+    }
+    async fn results(&self, p: &PollId) -> StoreResult<Option<ResultsSnapshot>> {
+        self.up()?.results(p).await
+    }
+    async fn reserve_idempotency_key(
+        &self,
+        w: &WorkspaceId,
+        key: &str,
+        hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<IdempotentEntry>> {
+        self.up()?.reserve_idempotency_key(w, key, hash, at).await
+    }
+    async fn finish_idempotency_key(
+        &self,
+        w: &WorkspaceId,
+        key: &str,
+        response: Option<(u16, String)>,
+    ) -> StoreResult<()> {
+        self.up()?.finish_idempotency_key(w, key, response).await
+    }
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.up()?.meta(key).await
+    }
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.up()?.set_meta(key, value).await
+    }
+}
