@@ -1,0 +1,257 @@
+//! `deploy/nginx/` in front of a split deployment, with a real nginx: votes go to
+//! vote-ingest, the vote log to the api, WebSocket and SSE to results-broadcast, and pollcast
+//! sees each client's own address through X-Forwarded-For. Needs `nginx` on PATH (`.ci/run`
+//! installs it); without it the test says it was skipped, unless POLLCAST_REQUIRE_NGINX is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use pollcast_testkit::{TestApp, TestEnv, eventually, option_ids, post_json};
+use serde_json::{Value, json};
+
+fn nginx_binary() -> Option<PathBuf> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn port_of(app: &TestApp) -> u16 {
+    app.base.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// Writes an nginx configuration around the repository's own route files and starts nginx.
+fn start_nginx(
+    binary: &Path,
+    dir: &Path,
+    port: u16,
+    api: u16,
+    ingest: u16,
+    broadcast: u16,
+) -> Nginx {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx");
+    for file in [
+        "pollcast-routes.conf",
+        "pollcast-proxy-headers.conf",
+        "pollcast-maps.conf",
+    ] {
+        std::fs::copy(deploy.join(file), dir.join(file)).unwrap();
+    }
+    let d = dir.display();
+    let conf = format!(
+        "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+         events {{ worker_connections 512; }}\n\
+         http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  \
+         proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  \
+         scgi_temp_path {d}/scgi;\n  include pollcast-maps.conf;\n  \
+         upstream pollcast_api {{ server 127.0.0.1:{api}; keepalive 8; }}\n  \
+         upstream pollcast_ingest {{ server 127.0.0.1:{ingest}; keepalive 8; }}\n  \
+         upstream pollcast_broadcast {{ server 127.0.0.1:{broadcast}; keepalive 8; }}\n  \
+         server {{\n    listen 127.0.0.1:{port};\n    include pollcast-routes.conf;\n  }}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let check = std::process::Command::new(binary)
+        .arg("-t")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "nginx -t: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Its output goes nowhere: a worker that outlived its master would otherwise hold the
+    // test runner's pipes open.
+    Nginx(
+        std::process::Command::new(binary)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// nginx, stopped with SIGTERM (its master then stops the workers; SIGKILL would orphan
+/// them) when the test ends, however it ends.
+struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// A client whose connections come from `ip` (any 127.0.0.0/8 address is this machine).
+fn client_from(ip: &str) -> awc::Client {
+    awc::Client::builder()
+        .connector(awc::Connector::new().local_address(ip.parse::<IpAddr>().unwrap()))
+        .timeout(Duration::from_secs(10))
+        .finish()
+}
+
+async fn vote_from(ip: &str, url: &str, option: &str) -> u16 {
+    client_from(ip)
+        .post(url)
+        .send_json(&json!({"option_ids": [option]}))
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[actix_web::test]
+async fn behind_nginx_every_route_reaches_its_service_and_clients_keep_their_addresses() {
+    let Some(nginx) = nginx_binary() else {
+        assert!(
+            std::env::var_os("POLLCAST_REQUIRE_NGINX").is_none(),
+            "nginx is required here but not installed"
+        );
+        eprintln!("skipped: nginx is not installed");
+        return;
+    };
+    let env = TestEnv::new().await;
+    let split = |services: &[&str]| {
+        let mut opts = env.opts();
+        opts.trusted_proxies = Some(vec!["127.0.0.1".into()]);
+        opts.services = Some(services.iter().map(|s| (*s).to_owned()).collect());
+        env.spawn_app(opts, pollcast::services)
+    };
+    let api = split(&["api"]);
+    let ingest = split(&["vote-ingest"]);
+    let broadcast = split(&["results-broadcast", "tally"]);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _nginx = start_nginx(
+        &nginx,
+        dir.path(),
+        port,
+        port_of(&api),
+        port_of(&ingest),
+        port_of(&broadcast),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(Duration::from_secs(10), "nginx to listen", || async {
+        std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .map(|_| ())
+    })
+    .await;
+
+    // Management goes to the api.
+    let key = api.admin_key().await;
+    let (status, poll) = post_json(
+        &format!("{base}/v1/polls"),
+        Some(&key),
+        &json!({"question": "q", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "ip"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{poll}");
+    let id = poll["id"].as_str().unwrap();
+    let option = &option_ids(&poll)[0];
+
+    // Votes go to vote-ingest, which tells the clients apart by their own addresses.
+    let votes = format!("{base}/v1/polls/{id}/votes");
+    assert_eq!(vote_from("127.0.0.2", &votes, option).await, 202);
+    assert_eq!(
+        vote_from("127.0.0.2", &votes, option).await,
+        409,
+        "same client"
+    );
+    assert_eq!(
+        vote_from("127.0.0.3", &votes, option).await,
+        202,
+        "another client"
+    );
+
+    // The vote log (GET on the same path) goes to the api, the CSV too.
+    let log: Value = eventually(Duration::from_secs(10), "the vote log", || async {
+        let mut res = client_from("127.0.0.2")
+            .get(&votes)
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "GET votes is the api's");
+        let body: Value = res.json().await.unwrap();
+        (body["data"].as_array().unwrap().len() == 2).then_some(body)
+    })
+    .await;
+    assert_ne!(log["data"][0]["voter"], log["data"][1]["voter"]);
+    let csv = client_from("127.0.0.2")
+        .get(format!("{votes}.csv"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+
+    // Results, WebSocket and SSE go to results-broadcast.
+    let results: Value = client_from("127.0.0.4")
+        .get(format!("{base}/v1/polls/{id}/results"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["poll_id"], id);
+    let (_, mut ws) = client_from("127.0.0.4")
+        .ws(format!("ws://127.0.0.1:{port}/v1/polls/{id}/live"))
+        .connect()
+        .await
+        .unwrap();
+    let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let awc::ws::Frame::Text(text) = frame else {
+        panic!("{frame:?}")
+    };
+    let msg: Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(msg["type"], "results");
+    let mut sse = client_from("127.0.0.4")
+        .get(format!("{base}/v1/polls/{id}/live"))
+        .insert_header(("Accept", "text/event-stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status().as_u16(), 200);
+    let chunk = tokio::time::timeout(Duration::from_secs(5), sse.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&chunk).contains("event: results"),
+        "{chunk:?}"
+    );
+
+    let access = std::fs::read_to_string(dir.path().join("access.log")).unwrap();
+    assert!(access.contains("127.0.0.2") && access.contains("127.0.0.3"));
+    for app in [api, ingest, broadcast] {
+        app.stop().await;
+    }
+}
