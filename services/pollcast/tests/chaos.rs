@@ -165,30 +165,30 @@ async fn cast(
             .insert_header(("Idempotency-Key", key.as_str()))
             .send_json(&json!({"option_ids": [option]}))
             .await;
-        let took = sent.elapsed();
-        let mut l = ledger.borrow_mut();
-        l.worst_latency = l.worst_latency.max(took);
-        match res {
-            Ok(mut r) => {
-                let status = r.status().as_u16();
-                *l.answers.entry(status).or_default() += 1;
-                drop(l);
-                if status == 202 {
-                    let body: Value = r.json().await.unwrap_or_default();
-                    let vote_id = body["vote_id"].as_str().unwrap_or_default().to_owned();
-                    ledger
-                        .borrow_mut()
-                        .accepted
-                        .insert(key, (poll.to_owned(), option.to_owned(), vote_id));
-                    return;
-                }
-                assert!(
-                    status == 503 || status == 502,
-                    "a vote answered {status}: only 202 or 503 are expected"
-                );
+        {
+            let mut l = ledger.borrow_mut();
+            l.worst_latency = l.worst_latency.max(sent.elapsed());
+            match &res {
+                Ok(r) => *l.answers.entry(r.status().as_u16()).or_default() += 1,
+                Err(awc::error::SendRequestError::Timeout) => l.hung += 1,
+                Err(_) => {} // the process was down: connection refused or reset
             }
-            Err(awc::error::SendRequestError::Timeout) => l.hung += 1,
-            Err(_) => {} // the process was down: connection refused or reset
+        }
+        if let Ok(mut r) = res {
+            let status = r.status().as_u16();
+            if status == 202 {
+                let body: Value = r.json().await.unwrap_or_default();
+                let vote_id = body["vote_id"].as_str().unwrap_or_default().to_owned();
+                ledger
+                    .borrow_mut()
+                    .accepted
+                    .insert(key, (poll.to_owned(), option.to_owned(), vote_id));
+                return;
+            }
+            assert!(
+                status == 503 || status == 502,
+                "a vote answered {status}: only 202 or 503 are expected"
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -481,7 +481,7 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses() {
 
     // Every 202 counted exactly once, per option, and the vote log is the accepted set.
     polls.push((probe_poll, probe_options));
-    let ledger = ledger.borrow();
+    let ledger = std::mem::take(&mut *ledger.borrow_mut());
     let mut lost = 0i64;
     let mut doubled = 0i64;
     for (poll, options) in &polls {
