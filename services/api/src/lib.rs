@@ -7,7 +7,6 @@ pub mod poll_view;
 pub mod polls;
 pub mod routes;
 mod scheduler;
-pub mod workspaces;
 
 use std::sync::Arc;
 use std::time::Duration;

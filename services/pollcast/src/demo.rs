@@ -1,5 +1,5 @@
 use pollcast_api::polls::create_poll;
-use pollcast_api::workspaces::create_workspace;
+use pollcast_auth::workspaces::create_workspace;
 use pollcast_runtime::Context;
 use pollcast_store::{StoreError, StoreResult};
 use pollcast_types::{NewPoll, PollId};

@@ -122,7 +122,7 @@ async fn create_workspace(name: &str, opts: Opts) -> Result<(), AnyError> {
     let settings = settings(opts)?;
     // Only the store is needed: no Redis, no server.
     let store = pollcast_store::SqliteStore::open(&settings.data_dir)?;
-    let (workspace, key) = pollcast_api::workspaces::create_workspace(&store, name).await?;
+    let (workspace, key) = pollcast_auth::workspaces::create_workspace(&store, name).await?;
     println!("workspace_id: {}", workspace.id);
     println!("api_key:      {}", key.secret);
     println!("(the key is shown once; only its hash is stored)");

@@ -13,8 +13,7 @@ use pollcast_tally::DirtyPolls;
 use pollcast_tally::commit::{Committer, Delivered};
 use pollcast_testkit::{TestEnv, vote_log};
 use pollcast_types::{NewPoll, Timestamp, VoteId, VoteRecord, WorkspaceId};
-use pollcast_vote_ingest::IngestScript;
-use pollcast_wire::{TALLY_GROUP, snapshot_from_counts};
+use pollcast_wire::{TALLY_GROUP, VoteEntry, snapshot_from_counts};
 use tokio_util::sync::CancellationToken;
 
 #[actix_web::test]
@@ -36,7 +35,7 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
         .xgroup_create_mkstream(&stream, TALLY_GROUP, "0")
         .await
         .unwrap();
-    let ingest = IngestScript::new(ctx.bus.clone());
+    // Entries as the ingest script appends them (its fields plus the epoch).
     for i in 0..100 {
         let vote = VoteRecord {
             vote_id: VoteId::generate(),
@@ -47,11 +46,13 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
             received_at: Timestamp::now(),
             epoch: 0,
         };
-        let deadline = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
-        ingest
-            .append(&poll, &vote, false, deadline, None)
-            .await
-            .unwrap();
+        let mut fields: Vec<(&str, String)> = VoteEntry {
+            vote,
+            kind: poll.kind,
+        }
+        .to_fields();
+        fields.push(("epoch", "0".into()));
+        let _: String = conn.xadd(&stream, "*", &fields).await.unwrap();
     }
 
     // Consumer a reads everything; consumer b then claims it all (as if a had died).

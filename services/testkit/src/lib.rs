@@ -160,7 +160,7 @@ impl TestApp {
 
 /// Creates a workspace with an admin key, as `pollcast workspace create` does: (id, key).
 pub async fn create_workspace(store: &dyn Store) -> (String, String) {
-    let (ws, key) = pollcast_api::workspaces::create_workspace(store, "test")
+    let (ws, key) = pollcast_auth::workspaces::create_workspace(store, "test")
         .await
         .unwrap();
     (ws.id.to_string(), key.secret)

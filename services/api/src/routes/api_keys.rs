@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
 use crate::idempotency::{self, Created};
-use crate::workspaces::issue_key;
 use pollcast_auth::Caller;
+use pollcast_auth::workspaces::issue_key;
 
 /// The body of `POST /v1/api-keys`.
 #[derive(Deserialize, utoipa::ToSchema)]

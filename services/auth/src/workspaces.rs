@@ -1,8 +1,10 @@
+//! Workspaces and their API keys: the one place keys are minted (shown once, stored hashed).
+
 use pollcast_store::{Store, StoreResult};
 use pollcast_types::ids::random_token;
 use pollcast_types::{ApiKeyId, ApiKeyRecord, Scope, Timestamp, Workspace, WorkspaceId};
 
-use pollcast_auth::hash_key;
+use crate::hash_key;
 
 /// A new API key: the record to store, and the key itself, to show once and never again.
 pub struct IssuedKey {

@@ -1,6 +1,6 @@
 //! Exactly-once counting under the failures that matter: tally SIGKILLed mid-stream and
-//! restarted, and several tally instances at once. tally runs as real child processes (the
-//! `tally` binary); votes arrive over HTTP through the real vote-ingest.
+//! restarted, and several tally instances at once. tally runs as real child processes
+//! (`pollcast serve --services tally`); votes arrive over HTTP through the real vote-ingest.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
@@ -16,8 +16,15 @@ use serde_json::json;
 
 /// A `tally` process over the test's Redis and store.
 fn spawn_tally(env: &TestEnv) -> ChildGuard {
+    spawn_tally_claiming_after(env, 1000)
+}
+
+/// A `tally` that reclaims another consumer's pending votes after `claim_idle_ms`.
+fn spawn_tally_claiming_after(env: &TestEnv, claim_idle_ms: u64) -> ChildGuard {
+    let claim_idle_ms = claim_idle_ms.to_string();
     ChildGuard(
-        Command::new(env!("CARGO_BIN_EXE_tally"))
+        Command::new(env!("CARGO_BIN_EXE_pollcast"))
+            .args(["serve", "--services", "tally"])
             .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(env.data_path())
@@ -26,7 +33,7 @@ fn spawn_tally(env: &TestEnv) -> ChildGuard {
                 "--shards",
                 "4",
                 "--claim-idle-ms",
-                "1000",
+                &claim_idle_ms,
                 "--tally-batch",
                 "25",
                 "--coalesce-ms",
@@ -301,8 +308,9 @@ async fn acknowledged_votes_are_trimmed_and_pending_ones_are_not() {
     )
     .await;
 
-    // With tally dead, new votes stay pending or undelivered: the trimmer of a restarted
-    // tally must not drop them before counting them.
+    // With tally dead, new votes stay undelivered, and some are delivered to a consumer that
+    // dies before acknowledging them (pending): the trimmer of a tally that runs meanwhile
+    // (and does not reclaim them yet) must drop neither before they are counted.
     sigkill(&mut tally);
     let more = Arc::new(Mutex::new(Accepted::default()));
     send_votes(&app, &polls, 100, more.clone()).await;
@@ -312,6 +320,40 @@ async fn acknowledged_votes_are_trimmed_and_pending_ones_are_not() {
     for (k, v) in more.counts {
         *all.counts.entry(k).or_default() += v;
     }
+    let mut ghost_conn = app.context.bus.conn();
+    let mut ghost_pending = Vec::new();
+    for shard in 0..4 {
+        let stream = keys.votes_stream(shard);
+        let read: pollcast_bus::redis::streams::StreamReadReply =
+            pollcast_bus::redis::AsyncCommands::xread_options(
+                &mut ghost_conn,
+                &[&stream],
+                &[">"],
+                &pollcast_bus::redis::streams::StreamReadOptions::default()
+                    .group(pollcast_wire::TALLY_GROUP, "ghost")
+                    .count(10),
+            )
+            .await
+            .unwrap();
+        for key in read.keys {
+            ghost_pending.extend(key.ids.into_iter().map(|e| (stream.clone(), e.id)));
+        }
+    }
+    assert!(!ghost_pending.is_empty(), "the ghost holds pending votes");
+    let mut tally = spawn_tally_claiming_after(&env, 60_000);
+    // The trimmer runs every 5 s; give it two passes.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    for (stream, id) in &ghost_pending {
+        let left: Vec<pollcast_bus::redis::Value> = pollcast_bus::redis::cmd("XRANGE")
+            .arg(stream)
+            .arg(id)
+            .arg(id)
+            .query_async(&mut ghost_conn)
+            .await
+            .unwrap();
+        assert_eq!(left.len(), 1, "pending entry {id} of {stream} was trimmed");
+    }
+    sigkill(&mut tally);
     let mut tally = spawn_tally(&env);
     assert_exact(&app, &polls, &all).await;
     sigkill(&mut tally);
