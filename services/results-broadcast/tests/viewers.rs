@@ -138,6 +138,14 @@ async fn a_slow_viewer_does_not_delay_a_fast_one() {
 async fn every_viewer_of_a_large_crowd_gets_every_snapshot() {
     const VIEWERS: usize = 700;
     const SNAPSHOTS: u64 = 5;
+    // Both ends of every connection are in this process: raise the soft open-files limit
+    // (often 1024) toward the hard one rather than depend on how the shell set it.
+    let limit = rlimit::increase_nofile_limit(4 * VIEWERS as u64).unwrap();
+    assert!(
+        limit >= 2 * VIEWERS as u64 + 200,
+        "this test needs {} open files; the hard limit allows {limit}",
+        2 * VIEWERS + 200
+    );
     let env = TestEnv::new().await;
     let (app, poll) = broadcast_with_open_poll(&env).await;
     let url = app.ws_url(&format!("/v1/polls/{}/live", poll.id));
