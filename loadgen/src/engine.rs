@@ -168,15 +168,20 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
     // connections may have been closed meanwhile.
     let settle = target::client(4, None);
     let settle_start = Instant::now();
-    let mut counted_by_poll: Vec<u64>;
+    // A read that fails is retried, and if it still fails it is reported as unreadable:
+    // never as zero votes counted (a 429 from the management API's limit is not a loss).
+    let mut counted_by_poll: Vec<Result<u64, String>>;
     loop {
         counted_by_poll = Vec::with_capacity(plan.polls.len());
         for p in &plan.polls {
-            let n = target::counted(&settle, &base, &opts.target.api_key, &p.id).await;
-            counted_by_poll.push(n.unwrap_or(0));
+            let n = target::counted_retrying(&settle, &base, &opts.target.api_key, &p.id).await;
+            counted_by_poll.push(n);
         }
-        let counted: u64 = counted_by_poll.iter().sum();
-        if counted >= accepted || settle_start.elapsed().as_secs_f64() > opts.settle_secs {
+        let all_read = counted_by_poll.iter().all(Result::is_ok);
+        let counted: u64 = counted_by_poll.iter().flatten().sum();
+        if (all_read && counted >= accepted)
+            || settle_start.elapsed().as_secs_f64() > opts.settle_secs
+        {
             break;
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
@@ -188,16 +193,32 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
         .map_err(|_| "the viewer thread panicked")?;
     stats.merge(viewer_stats);
 
-    let counted: u64 = counted_by_poll.iter().sum();
+    let counted: u64 = counted_by_poll.iter().flatten().sum();
+    let unreadable: Vec<Value> = plan
+        .polls
+        .iter()
+        .zip(&counted_by_poll)
+        .filter_map(|(p, c)| c.as_ref().err().map(|e| json!({"poll": p.id, "error": e})))
+        .collect();
     let per_poll_mismatch: Vec<Value> = plan
         .polls
         .iter()
         .zip(&counted_by_poll)
-        .filter(|(p, c)| p.accepted.load(Ordering::Relaxed) != **c)
+        .filter_map(|(p, c)| Some((p, *c.as_ref().ok()?)))
+        .filter(|(p, c)| p.accepted.load(Ordering::Relaxed) != *c)
         .map(|(p, c)| {
             json!({"poll": p.id, "accepted": p.accepted.load(Ordering::Relaxed), "counted": c})
         })
         .collect();
+    // Lost and doubled are known only when every poll's results could be read.
+    let (lost, beyond) = if unreadable.is_empty() {
+        (
+            json!(accepted.saturating_sub(counted)),
+            json!(counted.saturating_sub(accepted)),
+        )
+    } else {
+        (Value::Null, Value::Null)
+    };
 
     let due: u64 = stats.seconds.iter().map(|s| s.due).sum();
     let dropped = stats.count("dropped_arrival");
@@ -227,7 +248,14 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
             fleet.failed, fleet.lost
         ));
     }
-    if counted != accepted {
+    if !unreadable.is_empty() {
+        warnings.push(format!(
+            "the results of {} polls could not be read after retries ({}): their votes are \
+             neither counted nor lost in this report",
+            unreadable.len(),
+            unreadable[0]["error"].as_str().unwrap_or_default()
+        ));
+    } else if counted != accepted {
         warnings.push(format!(
             "counted {counted} votes but {accepted} were accepted (after waiting {settle_secs:.1} s)"
         ));
@@ -303,9 +331,10 @@ pub async fn run(run: Run) -> Result<Value, AnyError> {
             "accepted": accepted,
             "accepted_per_second": if sent_secs > 0.0 { accepted as f64 / sent_secs } else { 0.0 },
             "counted": counted,
-            "lost": accepted.saturating_sub(counted),
-            "counted_beyond_accepted": counted.saturating_sub(accepted),
+            "lost": lost,
+            "counted_beyond_accepted": beyond,
             "mismatched_polls": per_poll_mismatch,
+            "unreadable_polls": unreadable,
             "settle_secs": settle_secs,
             "hot_poll_uncounted_max": lag.iter().max(),
         },

@@ -139,6 +139,26 @@ pub async fn counted(
         .ok_or_else(|| format!("results answered {body}").into())
 }
 
+/// [`counted`], retried up to 5 times over about 3 s (waiting out a `429`'s `Retry-After`
+/// is the caller's settle loop's business; this only rides out a blip). The last error if
+/// every try failed.
+pub async fn counted_retrying(
+    client: &awc::Client,
+    base: &str,
+    api_key: &str,
+    poll: &str,
+) -> Result<u64, String> {
+    let mut last = String::new();
+    for attempt in 0..5u32 {
+        match counted(client, base, api_key, poll).await {
+            Ok(n) => return Ok(n),
+            Err(e) => last = e.to_string(),
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100 << attempt)).await;
+    }
+    Err(last)
+}
+
 /// Resident memory of a process in KiB, from /proc.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
