@@ -48,22 +48,44 @@
       ballot = { option_ids: chosen };
     }
     button.disabled = true;
-    voterToken().then(function (token) {
+    // One key per ballot: retries after a network error or a 503 are the same vote, so the
+    // server counts it once whatever happened to the first answer.
+    var key = idempotencyKey();
+    var tries = 0;
+    function send(token) {
       ballot.voter_token = token;
       return fetch("/v1/polls/" + encodeURIComponent(pollId) + "/votes", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
         body: JSON.stringify(ballot)
+      }).then(function (r) {
+        if (r.status === 202) { markVoted(); say("Thanks, your vote is in."); return; }
+        if (r.status === 503 && ++tries < 4) {
+          var wait = (Number(r.headers.get("Retry-After")) || 1) * 1000;
+          say("Busy; trying again…");
+          return new Promise(function (done) { setTimeout(done, wait); }).then(function () { return send(token); });
+        }
+        return r.json().then(function (problem) {
+          if (problem.code === "already_voted") { markVoted(); }
+          else { button.disabled = false; }
+          say(problem.detail || problem.title || "The vote was not accepted.");
+        });
+      }, function () {
+        if (++tries < 4) {
+          return new Promise(function (done) { setTimeout(done, 1000); }).then(function () { return send(token); });
+        }
+        throw new Error("network");
       });
-    }).then(function (r) {
-      if (r.status === 202) { markVoted(); say("Thanks, your vote is in."); return; }
-      return r.json().then(function (problem) {
-        if (problem.code === "already_voted") { markVoted(); }
-        else { button.disabled = false; }
-        say(problem.detail || problem.title || "The vote was not accepted.");
-      });
-    }).catch(function () { button.disabled = false; say("Network problem; try again."); });
+    }
+    voterToken().then(send).catch(function () { button.disabled = false; say("Network problem; try again."); });
   });
+
+  function idempotencyKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
 
   form.addEventListener("change", function (event) {
     var input = event.target;
