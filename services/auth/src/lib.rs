@@ -5,6 +5,7 @@
 mod caller;
 pub mod tokens;
 pub mod voter_jwt;
+pub mod voter_token;
 pub mod workspaces;
 
 use pollcast_runtime::Context;

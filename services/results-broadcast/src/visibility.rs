@@ -3,10 +3,10 @@
 
 use std::net::IpAddr;
 
+use pollcast_auth::voter_token;
 use pollcast_auth::{MaybeCaller, voter_jwt};
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
-use pollcast_runtime::voter_token;
 use pollcast_types::{Dedupe, ErrorCode, Poll, PollStatus, ResultsVisibility, Scope, Timestamp};
 use serde::Deserialize;
 

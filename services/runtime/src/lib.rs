@@ -8,7 +8,6 @@ pub mod lifecycle;
 mod poll_cache;
 mod secret;
 mod standalone;
-pub mod voter_token;
 
 pub use application::{Application, RunningApp, Service};
 pub use context::{Context, StartError};

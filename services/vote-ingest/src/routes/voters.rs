@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::{ApiError, rate_limit};
 use serde::Serialize;
 
-use pollcast_runtime::voter_token;
+use pollcast_auth::voter_token;
 
 use crate::IngestState;
 

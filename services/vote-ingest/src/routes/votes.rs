@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use pollcast_auth::voter_jwt;
-use pollcast_runtime::voter_token;
+use pollcast_auth::voter_token;
 
 use crate::{Idempotency, IngestOutcome, IngestState, Shedding, ballot};
 

@@ -3,7 +3,7 @@
 //! unforgeable, so one voter cannot mint identities by inventing strings; the rate limit on
 //! minting bounds how many a client can get.
 
-use crate::{ServerSecret, hex, unhex};
+use pollcast_runtime::{ServerSecret, hex, unhex};
 use pollcast_types::ids::random_token;
 
 const PREFIX: &str = "vt1";
