@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use actix_web::web;
 use pollcast_auth::Authenticator;
+use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,29 @@ async fn openapi_document() -> actix_web::HttpResponse {
         .content_type("application/json")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .body(OPENAPI_DOCUMENT)
+}
+
+/// The api's routes, each declared once (see `pollcast_http::routes`).
+pub fn api_routes(r: &mut impl RouteSink) {
+    use Access::{Public, SameOrigin};
+    use routes::{api_keys, lifecycle, polls, tokens, votes};
+    r.route::<api_keys::__path_create, _, _>(SameOrigin, api_keys::create);
+    r.route::<api_keys::__path_list, _, _>(SameOrigin, api_keys::list);
+    r.route::<api_keys::__path_revoke, _, _>(SameOrigin, api_keys::revoke);
+    r.route::<tokens::__path_issue, _, _>(SameOrigin, tokens::issue);
+    r.route::<tokens::__path_voter_secret, _, _>(SameOrigin, tokens::voter_secret);
+    r.route::<polls::__path_create, _, _>(SameOrigin, polls::create);
+    r.route::<polls::__path_list, _, _>(SameOrigin, polls::list);
+    // The public view is CORS-enabled; PATCH and DELETE on the same resource are then refused
+    // by browsers of other origins, as management calls should be.
+    r.route::<polls::__path_get, _, _>(Public, polls::get);
+    r.route::<lifecycle::__path_patch, _, _>(SameOrigin, lifecycle::patch);
+    r.route::<lifecycle::__path_delete, _, _>(SameOrigin, lifecycle::delete);
+    r.route::<lifecycle::__path_open, _, _>(SameOrigin, lifecycle::open);
+    r.route::<lifecycle::__path_close, _, _>(SameOrigin, lifecycle::close);
+    r.route::<lifecycle::__path_reset, _, _>(SameOrigin, lifecycle::reset);
+    r.route::<votes::__path_list, _, _>(SameOrigin, votes::list);
+    r.route::<votes::__path_csv, _, _>(SameOrigin, votes::csv);
 }
 
 pub struct ApiState {
@@ -63,48 +87,11 @@ impl Service for Api {
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
             .app_data(self.auth.clone())
-            .route("/v1/api-keys", web::post().to(routes::api_keys::create))
-            .route("/v1/api-keys", web::get().to(routes::api_keys::list))
-            .route(
-                "/v1/api-keys/{key_id}",
-                web::delete().to(routes::api_keys::revoke),
-            )
-            .route("/v1/auth/token", web::post().to(routes::tokens::issue))
-            .route(
-                "/v1/workspace/voter-secret",
-                web::get().to(routes::tokens::voter_secret),
-            )
-            .route("/v1/polls", web::post().to(routes::polls::create))
-            .route("/v1/polls", web::get().to(routes::polls::list))
-            .service(
-                // CORS for the public view (GET); PATCH and DELETE are refused by it in
-                // browsers of other origins, as management calls should be.
-                web::resource("/v1/polls/{poll_id}")
-                    .wrap(pollcast_http::cors::public())
-                    .route(web::get().to(routes::polls::get))
-                    .route(web::patch().to(routes::lifecycle::patch))
-                    .route(web::delete().to(routes::lifecycle::delete)),
-            )
-            .route(
-                "/v1/polls/{poll_id}/open",
-                web::post().to(routes::lifecycle::open),
-            )
-            .route(
-                "/v1/polls/{poll_id}/close",
-                web::post().to(routes::lifecycle::close),
-            )
-            .route(
-                "/v1/polls/{poll_id}/reset",
-                web::post().to(routes::lifecycle::reset),
-            )
-            .route(
-                "/v1/polls/{poll_id}/votes",
-                web::get().to(routes::votes::list),
-            )
-            .route(
-                "/v1/polls/{poll_id}/votes.csv",
-                web::get().to(routes::votes::csv),
-            )
+            .configure(|cfg| {
+                let mut register = Register::default();
+                api_routes(&mut register);
+                register.finish(cfg);
+            })
             .service(
                 web::resource("/v1/openapi.json")
                     .wrap(pollcast_http::cors::public())

@@ -11,6 +11,7 @@ pub mod metrics_middleware;
 pub mod ops;
 pub mod pagination;
 pub mod rate_limit;
+pub mod routes;
 pub mod telemetry;
 
 pub use error::{ApiError, set_problem_base};

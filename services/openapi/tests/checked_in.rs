@@ -89,3 +89,24 @@ fn the_error_code_enum_is_the_declaration() {
         .collect();
     assert_eq!(listed, declared);
 }
+
+/// The operations documented are exactly the routes the services serve (their route lists).
+#[test]
+fn every_served_route_is_documented_and_every_documented_one_served() {
+    use pollcast_http::routes::Listing;
+    let mut served = Listing::default();
+    pollcast_api::api_routes(&mut served);
+    pollcast_vote_ingest::ingest_routes(&mut served);
+    pollcast_results_broadcast::broadcast_routes(&mut served);
+    let mut served = served.0;
+    served.sort();
+    let doc: serde_json::Value = serde_json::from_str(&pollcast_openapi::to_json()).unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    documented.sort();
+    assert_eq!(served, documented);
+}

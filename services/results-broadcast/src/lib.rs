@@ -19,11 +19,18 @@ use std::time::Duration;
 
 use actix_web::web;
 use pollcast_auth::Authenticator;
+use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use hub::Hub;
+
+/// results-broadcast's routes, each declared once (see `pollcast_http::routes`).
+pub fn broadcast_routes(r: &mut impl RouteSink) {
+    r.route::<live::__path_live, _, _>(Access::SameOrigin, live::live);
+    r.route::<results::__path_results, _, _>(Access::Public, results::results);
+}
 
 pub struct BroadcastState {
     pub context: Context,
@@ -64,12 +71,11 @@ impl Service for ResultsBroadcast {
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
             .app_data(self.auth.clone())
-            .route("/v1/polls/{poll_id}/live", web::get().to(live::live))
-            .service(
-                web::resource("/v1/polls/{poll_id}/results")
-                    .wrap(pollcast_http::cors::public())
-                    .route(web::get().to(results::results)),
-            );
+            .configure(|cfg| {
+                let mut register = Register::default();
+                broadcast_routes(&mut register);
+                register.finish(cfg);
+            });
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {

@@ -12,12 +12,20 @@ use std::time::Duration;
 
 use actix_web::web;
 use pollcast_http::rate_limit::Limiter;
+use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use ingest_script::{Idempotency, IngestOutcome, IngestScript};
 pub use load_gate::{LoadGate, Shedding};
+
+/// vote-ingest's routes, each declared once (see `pollcast_http::routes`).
+pub fn ingest_routes(r: &mut impl RouteSink) {
+    use routes::{voters, votes};
+    r.route::<votes::__path_cast, _, _>(Access::Public, votes::cast);
+    r.route::<voters::__path_mint, _, _>(Access::Public, voters::mint);
+}
 
 /// The shared state of the vote-ingest handlers.
 pub struct IngestState {
@@ -69,17 +77,11 @@ impl Service for VoteIngest {
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(self.state.clone())
-            .service(
-                web::resource("/v1/polls/{poll_id}/votes")
-                    .wrap(pollcast_http::cors::public())
-                    .route(web::post().to(routes::votes::cast)),
-            )
-            .service(
-                web::resource("/v1/voters")
-                    .wrap(pollcast_http::cors::public())
-                    .route(web::post().to(routes::voters::mint)),
-            );
+        cfg.app_data(self.state.clone()).configure(|cfg| {
+            let mut register = Register::default();
+            ingest_routes(&mut register);
+            register.finish(cfg);
+        });
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
