@@ -13,6 +13,8 @@ use crate::BusError;
 pub struct Bus {
     client: redis::Client,
     conn: ConnectionManager,
+    /// For the ingest script only: no response timeout of its own (see [`Bus::votes_conn`]).
+    votes: ConnectionManager,
     keys: Keys,
 }
 
@@ -27,20 +29,36 @@ impl Bus {
         let client = redis::Client::open(url).map_err(|e| BusError::Url(e.to_string()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(2)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+        let conn = ConnectionManager::new_lazy_with_config(
+            client.clone(),
+            config.clone().set_response_timeout(Some(RESPONSE_TIMEOUT)),
+        )?;
+        let votes = ConnectionManager::new_lazy_with_config(
+            client.clone(),
+            config.set_response_timeout(None),
+        )?;
         Ok(Self {
             client,
             conn,
+            votes,
             keys: Keys::new(prefix),
         })
     }
 
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// The connection votes are stored over. A response timeout makes the client drop and
+    /// remake its connection, but Redis still runs what it had already received on the old
+    /// one: a vote would be stored while its caller answered 503. So this connection has no
+    /// timeout of its own; vote-ingest bounds each call itself, and the ingest script refuses
+    /// a vote it runs after the vote's deadline (a reply that comes later is discarded).
+    pub fn votes_conn(&self) -> ConnectionManager {
+        self.votes.clone()
     }
 
     pub fn keys(&self) -> &Keys {

@@ -36,7 +36,8 @@ fn vote_stream(
             let (accepted, unavailable) = (accepted.clone(), unavailable.clone());
             tasks.push(actix_web::rt::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    match post_json(&url, None, &body).await.0 {
+                    let (status, _) = post_json(&url, None, &body).await;
+                    match status {
                         202 => accepted.fetch_add(1, Ordering::Relaxed),
                         503 => unavailable.fetch_add(1, Ordering::Relaxed),
                         _ => 0,
@@ -233,20 +234,35 @@ fn signal(pid: u32, sig: &str) {
 }
 
 #[actix_web::test]
-async fn a_vote_answered_503_while_redis_is_paused_is_never_counted() {
+async fn votes_answered_503_while_redis_is_paused_count_once_when_retried_with_their_key() {
     let env = TestEnv::new().await;
     let app = start(&env).await;
     let key = app.admin_key().await;
     let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
     let id = poll["id"].as_str().unwrap().to_owned();
     let option = option_ids(&poll)[0].clone();
+    let body = json!({"option_ids": [option]});
+    // 10 voters, each vote with its own Idempotency-Key; every answer is recorded.
     let stop = Arc::new(AtomicBool::new(false));
-    let votes = vote_stream(
-        app.url(&format!("/v1/polls/{id}/votes")),
-        json!({"option_ids": [option]}),
-        10,
-        stop.clone(),
-    );
+    let answers = Arc::new(std::sync::Mutex::new(Vec::<(String, u16)>::new()));
+    let mut voters = Vec::new();
+    for w in 0..10 {
+        let (app_url, body, stop, answers) = (
+            app.url(&format!("/v1/polls/{id}/votes")),
+            body.clone(),
+            stop.clone(),
+            answers.clone(),
+        );
+        voters.push(actix_web::rt::spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let key = format!("v{w}-{i}");
+                let status = post_with_key(&app_url, &key, &body).await;
+                answers.lock().unwrap().push((key, status));
+                i += 1;
+            }
+        }));
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let pid = env.redis.server.pid().unwrap();
     signal(pid, "-STOP");
@@ -254,26 +270,55 @@ async fn a_vote_answered_503_while_redis_is_paused_is_never_counted() {
     signal(pid, "-CONT");
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);
-    let (accepted, unavailable) = votes.await.unwrap();
-    assert!(unavailable > 0, "the pause must have refused some votes");
-    eventually(
-        Duration::from_secs(15),
-        "the 202s to be counted",
-        || async { (total_votes(&app, &id).await >= accepted).then_some(()) },
-    )
-    .await;
-    // Give any vote Redis ran after its deadline the time to be (wrongly) counted.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(
-        total_votes(&app, &id).await,
-        accepted,
-        "{unavailable} votes were answered 503; none may be counted"
+    for v in voters {
+        v.await.unwrap();
+    }
+    let answers = std::mem::take(&mut *answers.lock().unwrap());
+    let refused: Vec<&String> = answers
+        .iter()
+        .filter(|(_, s)| *s == 503)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        !refused.is_empty(),
+        "the pause must have refused some votes"
     );
+    assert!(
+        answers.iter().all(|(_, s)| *s == 202 || *s == 503),
+        "only 202 or 503"
+    );
+    // No request hung: each was answered (3 s at most during the pause) and the stream went on.
+    // A client retries a 503 under the same key, as the docs tell it to: the vote then counts
+    // exactly once, whether or not Redis had stored it before the pause cut the reply off.
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    for key in &refused {
+        assert_eq!(post_with_key(&url, key, &body).await, 202, "retry of {key}");
+    }
+    let votes = answers.len() as u64;
+    eventually(Duration::from_secs(15), "every vote counted", || async {
+        (total_votes(&app, &id).await >= votes).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let logged = vote_log(app.context.store.as_ref(), &id).await.len() as u64;
     assert_eq!(
-        vote_log(app.context.store.as_ref(), &id).await.len() as u64,
-        accepted
+        (total_votes(&app, &id).await, logged),
+        (votes, votes),
+        "{} of {votes} votes were answered 503 and retried; each must count once",
+        refused.len()
     );
     app.stop().await;
+}
+
+async fn post_with_key(url: &str, key: &str, body: &Value) -> u16 {
+    pollcast_testkit::client()
+        .post(url)
+        .insert_header(("Idempotency-Key", key))
+        .send_json(body)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 async fn vote_with_key(app: &TestApp, id: &str, key: &str, body: &Value) -> (u16, Value, bool) {
@@ -475,4 +520,51 @@ async fn with_the_store_down_votes_are_accepted_and_counted_exactly_once_it_retu
     assert_eq!(total_votes(&app, &id).await, 51);
     assert_eq!(vote_log(app.context.store.as_ref(), &id).await.len(), 51);
     app.stop().await;
+}
+
+/// The deadline itself, deterministically: a vote the script runs after its deadline is
+/// refused and leaves nothing behind (no entry, no voter mark, no option use).
+#[actix_web::test]
+async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
+    use pollcast_bus::redis::AsyncCommands;
+    use pollcast_types::{Timestamp, VoteId, VoteRecord};
+    use pollcast_vote_ingest::{IngestOutcome, IngestScript};
+    let env = TestEnv::new().await;
+    let ctx = env.context(env.opts());
+    let request: pollcast_types::NewPoll = serde_json::from_value(
+        json!({"question": "q", "options": [{"label": "a"}, {"label": "b"}]}),
+    )
+    .unwrap();
+    let mut poll = request
+        .into_poll(pollcast_types::WorkspaceId::generate(), 0, Timestamp::now())
+        .unwrap();
+    poll.shard = 1;
+    pollcast_runtime::lifecycle::create(&ctx, &poll)
+        .await
+        .unwrap();
+    let vote = VoteRecord {
+        vote_id: VoteId::generate(),
+        poll_id: poll.id.clone(),
+        option_ids: vec![poll.options[0].id.clone()],
+        rating: None,
+        voter: Some("voter-hash".into()),
+        received_at: Timestamp::now(),
+        epoch: 0,
+    };
+    let script = IngestScript::new(ctx.bus.clone());
+    let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
+    let outcome = script.append(&poll, &vote, true, past, None).await.unwrap();
+    assert_eq!(outcome, IngestOutcome::Late);
+    let keys = ctx.bus.keys();
+    let mut conn = ctx.bus.conn();
+    let len: usize = conn.xlen(keys.votes_stream(1)).await.unwrap();
+    let marked: bool = conn.exists(keys.voted_set(1, &poll.id)).await.unwrap();
+    let used: bool = conn.exists(keys.option_uses(1, &poll.id)).await.unwrap();
+    assert_eq!((len, marked, used), (0, false, false), "nothing stored");
+    let future = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
+    let outcome = script
+        .append(&poll, &vote, true, future, None)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, IngestOutcome::Appended(_)), "{outcome:?}");
 }

@@ -96,7 +96,7 @@ impl IngestScript {
         for (field, value) in entry.to_fields() {
             invocation.arg(field).arg(value);
         }
-        let mut conn = self.bus.conn();
+        let mut conn = self.bus.votes_conn();
         let reply: String = invocation.invoke_async(&mut conn).await?;
         Ok(match reply.as_str() {
             "!late" => IngestOutcome::Late,
