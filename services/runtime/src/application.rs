@@ -33,6 +33,20 @@ pub struct Application {
     services: Vec<Arc<dyn Service>>,
 }
 
+/// What a pollcast app serves, without its middleware: request limits, the operations
+/// endpoints and every service's routes. In-process handler tests mount the same.
+pub fn mount(
+    cfg: &mut web::ServiceConfig,
+    services: &[Arc<dyn Service>],
+    checks: Vec<Arc<dyn pollcast_http::ReadinessCheck>>,
+) {
+    limits::configure(cfg);
+    configure_ops(cfg, checks);
+    for service in services {
+        service.configure(cfg);
+    }
+}
+
 impl Application {
     pub fn build(context: &Context, services: Vec<Arc<dyn Service>>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(context.settings.listen)?;
@@ -49,13 +63,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(from_fn(metrics_middleware::record))
                 .wrap(tracing_actix_web::TracingLogger::default())
-                .configure(limits::configure)
-                .configure(|cfg| configure_ops(cfg, checks))
-                .configure(|cfg| {
-                    for service in &services {
-                        service.configure(cfg);
-                    }
-                })
+                .configure(|cfg| mount(cfg, &services, checks))
                 .default_service(web::to(limits::not_found))
         })
         .workers(context.settings.workers)

@@ -9,7 +9,7 @@ mod poll_cache;
 mod secret;
 mod standalone;
 
-pub use application::{Application, RunningApp, Service};
+pub use application::{Application, RunningApp, Service, mount};
 pub use context::{Context, StartError};
 pub use poll_cache::PollCache;
 pub use secret::{ServerSecret, hex, unhex};

@@ -44,6 +44,24 @@ impl TestRedis {
     }
 }
 
+/// A context for in-process handler tests that need no process: a real SQLite file in `dir`
+/// and a Redis connection that is never made (nothing listens on port 1; a handler that
+/// reached Redis would answer 503).
+pub fn offline_context(dir: &std::path::Path) -> Context {
+    let settings = Opts {
+        data_dir: Some(dir.to_owned()),
+        rate_api_per_key: Some(0),
+        rate_auth_failures_per_ip: Some(0),
+        ..Opts::default()
+    }
+    .resolve()
+    .unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir).unwrap());
+    let bus = Bus::connect("redis://127.0.0.1:1", "pc").unwrap();
+    let secret = ServerSecret::load_or_create(dir).unwrap();
+    Context::from_parts(settings, store, bus, secret)
+}
+
 /// Everything a test process shares: its Redis, and a data dir for the store and secret.
 pub struct TestEnv {
     pub redis: TestRedis,
