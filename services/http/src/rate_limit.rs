@@ -76,13 +76,9 @@ impl Limiter {
         if self.limiter.len() < MAX_KEYS {
             return key.to_owned();
         }
-        // FNV-1a: cheap, and an attacker gains nothing by choosing a bucket.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in key.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        format!("\u{1}overflow:{}", h % OVERFLOW_BUCKETS)
+        // A stable hash: cheap, and an attacker gains nothing by choosing a bucket.
+        let bucket = pollcast_types::hash::fnv1a64(key.as_bytes()) % OVERFLOW_BUCKETS;
+        format!("\u{1}overflow:{bucket}")
     }
 
     /// Admits one request for `key`, or refuses it with a 429 saying when to retry.
@@ -90,15 +86,14 @@ impl Limiter {
         match self.limiter.check_key(&self.tracked(key)) {
             Ok(_) => Ok(()),
             Err(not_until) => {
-                let wait = not_until.wait_time_from(self.limiter.clock().now());
-                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let secs = retry_secs(not_until.wait_time_from(self.limiter.clock().now()));
                 metrics::counter!("rate_limited_total").increment(1);
                 Err(ApiError {
-                    retry_after_secs: Some(secs.max(1)),
+                    retry_after_secs: Some(secs),
                     rate_limit: Some(RateInfo {
                         limit: self.burst,
                         remaining: 0,
-                        reset_secs: secs.max(1),
+                        reset_secs: secs,
                     }),
                     ..ApiError::new(ErrorCode::RateLimited).with_detail(format!(
                         "at most {} requests per second here",
@@ -135,11 +130,9 @@ impl FailureThrottle {
         let now = Instant::now();
         match blocked.get(key) {
             Some(until) if *until > now => {
-                let wait = *until - now;
-                let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
                 metrics::counter!("rate_limited_total").increment(1);
                 Err(ApiError {
-                    retry_after_secs: Some(secs),
+                    retry_after_secs: Some(retry_secs(*until - now)),
                     ..ApiError::new(ErrorCode::RateLimited)
                         .with_detail("too many failed attempts from this address")
                 })
@@ -167,6 +160,11 @@ impl FailureThrottle {
             }
         }
     }
+}
+
+/// `Retry-After` for a wait: whole seconds, rounded up, at least 1.
+fn retry_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// Checks an optional limiter: `None` admits everything.

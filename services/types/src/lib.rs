@@ -2,6 +2,7 @@
 //! stable error codes. Framework-free on purpose, so the store and the wire format can use it.
 
 pub mod error_code;
+pub mod hash;
 pub mod ids;
 mod openapi;
 pub mod poll;

@@ -167,12 +167,7 @@ impl Poll {
             self.scale,
             ids.join(",")
         );
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in text.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        format!("{:016x}", crate::hash::fnv1a64(text.as_bytes()))
     }
 
     /// The scores a rating poll takes run from 1 to this.

@@ -150,11 +150,10 @@ async fn accept(
                 poll = state.polls.find(poll_id).await?;
                 continue;
             }
-            IngestOutcome::Stale => Err(ApiError::unavailable(
-                "the poll is being edited; the vote was not stored; retry",
-            )),
+            IngestOutcome::Stale => break,
         };
     }
+    // Still stale after a second check: the edit is not in the store yet.
     Err(ApiError::unavailable(
         "the poll is being edited; the vote was not stored; retry",
     ))
