@@ -15,16 +15,55 @@ use crate::stats::{Percentiles, record};
 use crate::target::{AnyError, check_loopback, client};
 
 /// Serves `POST /{anything}` with a `202` and a vote-sized JSON answer, as fast as actix-web
-/// can: the ceiling for any handler on this machine with this many workers.
-pub async fn serve(listen: &str, workers: usize) -> Result<(), AnyError> {
+/// can: the ceiling for any handler on this machine with this many workers. With `redis`, the
+/// handler first parses the body as a vote and appends it to a stream with one `XADD`: the
+/// least a durable vote endpoint can do, the bare endpoint pollcast's vote path is compared with.
+pub async fn serve(listen: &str, workers: usize, redis: Option<&str>) -> Result<(), AnyError> {
     check_loopback(&format!("http://{listen}"))?;
-    eprintln!("loadgen: minimal HTTP endpoint on {listen} ({workers} workers)");
-    HttpServer::new(|| {
-        App::new().default_service(web::to(|_body: web::Bytes| async {
-            HttpResponse::Accepted().json(json!({
-                "vote_id": "0190f0f0f0f07000800000000000000", "poll_id": "baseline",
-                "accepted_at": "2026-11-23T00:00:00.000Z"
-            }))
+    let conn = match redis {
+        Some(url) => Some(
+            redis::Client::open(url)?
+                .get_multiplexed_async_connection()
+                .await?,
+        ),
+        None => None,
+    };
+    eprintln!(
+        "loadgen: minimal HTTP endpoint on {listen} ({workers} workers{})",
+        if conn.is_some() {
+            ", one XADD per request"
+        } else {
+            ""
+        }
+    );
+    HttpServer::new(move || {
+        let conn = conn.clone();
+        App::new().default_service(web::to(move |body: web::Bytes| {
+            let conn = conn.clone();
+            async move {
+                if let Some(mut conn) = conn {
+                    let Ok(vote) = serde_json::from_slice::<BareVote>(&body) else {
+                        return HttpResponse::BadRequest().finish();
+                    };
+                    let appended: Result<String, _> = redis::cmd("XADD")
+                        .arg("loadgen:bare-votes")
+                        .arg("MAXLEN")
+                        .arg("~")
+                        .arg(100_000)
+                        .arg("*")
+                        .arg("opts")
+                        .arg(vote.option_ids.join(","))
+                        .query_async(&mut conn)
+                        .await;
+                    if appended.is_err() {
+                        return HttpResponse::ServiceUnavailable().finish();
+                    }
+                }
+                HttpResponse::Accepted().json(json!({
+                    "vote_id": "0190f0f0f0f07000800000000000000", "poll_id": "baseline",
+                    "accepted_at": "2026-11-23T00:00:00.000Z"
+                }))
+            }
         }))
     })
     .workers(workers.max(1))
@@ -32,6 +71,12 @@ pub async fn serve(listen: &str, workers: usize) -> Result<(), AnyError> {
     .run()
     .await?;
     Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct BareVote {
+    #[serde(default)]
+    option_ids: Vec<String>,
 }
 
 /// Sends `requests` POSTs of a vote-sized body to `url` with `concurrency` in flight and

@@ -48,7 +48,7 @@ pub enum Scenario {
     /// until a WebSocket viewer receives a snapshot that includes it.
     Latency(LatencyArgs),
     /// Baseline: a minimal HTTP endpoint that answers every POST with a 202 (the web stack
-    /// with nothing behind it), to compare pollcast's figures with.
+    /// with nothing behind it, or with one XADD: --redis), to compare pollcast's figures with.
     BaselineServer {
         /// Address to listen on (loopback).
         #[arg(long, default_value = "127.0.0.1:18099")]
@@ -56,6 +56,10 @@ pub enum Scenario {
         /// Worker threads (pollcast's default is one per core).
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// A Redis URL (`unix:///path/redis.sock`): each request then parses its body as a vote
+        /// and appends it with one `XADD`, the bare durable endpoint.
+        #[arg(long)]
+        redis: Option<String>,
     },
     /// Closed loop: POSTs a vote-sized body --requests times to --url with --concurrency in
     /// flight and reports requests/s and latency (for pollcast or the baseline server alike).

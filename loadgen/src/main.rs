@@ -93,8 +93,12 @@ async fn dispatch(scenario: Scenario) -> Result<(), AnyError> {
             )
             .await;
         }
-        Scenario::BaselineServer { listen, workers } => {
-            return baseline::serve(&listen, workers).await;
+        Scenario::BaselineServer {
+            listen,
+            workers,
+            redis,
+        } => {
+            return baseline::serve(&listen, workers, redis.as_deref()).await;
         }
         Scenario::Ceiling {
             url,

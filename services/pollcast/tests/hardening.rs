@@ -559,3 +559,88 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
         .unwrap();
     assert!(matches!(outcome, IngestOutcome::Appended(_)), "{outcome:?}");
 }
+
+/// Votes sent together run in one script call (group commit); each keeps its own checks and
+/// its own answer: a limit reached in the middle of a group, a voter twice in one group, a
+/// vote past its deadline and one checked against an old poll shape.
+#[actix_web::test]
+async fn votes_committed_in_one_group_each_get_their_own_answer() {
+    use pollcast_types::{Timestamp, VoteId, VoteRecord};
+    use pollcast_vote_ingest::{IngestOutcome, IngestScript};
+    let env = TestEnv::new().await;
+    let ctx = env.context(env.opts());
+    let new_poll = |body: Value| {
+        let request: pollcast_types::NewPoll = serde_json::from_value(body).unwrap();
+        let mut poll = request
+            .into_poll(pollcast_types::WorkspaceId::generate(), 0, Timestamp::now())
+            .unwrap();
+        poll.shard = 2;
+        poll
+    };
+    let limited = new_poll(
+        json!({"question": "q", "options": [{"label": "a"}, {"label": "b"}],
+        "close_after_votes": 3}),
+    );
+    let deduped = new_poll(json!({"question": "q", "options": [{"label": "a"}, {"label": "b"}]}));
+    for poll in [&limited, &deduped] {
+        pollcast_runtime::lifecycle::create(&ctx, poll)
+            .await
+            .unwrap();
+    }
+    let vote = |poll: &pollcast_types::Poll, voter: &str| VoteRecord {
+        vote_id: VoteId::generate(),
+        poll_id: poll.id.clone(),
+        option_ids: vec![poll.options[0].id.clone()],
+        rating: None,
+        voter: Some(voter.into()),
+        received_at: Timestamp::now(),
+        epoch: 0,
+    };
+    let script = IngestScript::new(ctx.bus.clone());
+    let future = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
+    let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
+    let mut edited = deduped.clone();
+    edited.options.pop();
+    let mut calls = Vec::new();
+    for i in 0..6 {
+        calls.push((&limited, vote(&limited, &format!("v{i}")), future));
+    }
+    for _ in 0..4 {
+        calls.push((&deduped, vote(&deduped, "same"), future));
+    }
+    calls.push((&deduped, vote(&deduped, "late"), past));
+    calls.push((&edited, vote(&deduped, "old-shape"), future));
+    let outcomes = futures_util::future::join_all(
+        calls
+            .iter()
+            .map(|(poll, vote, deadline)| script.append(poll, vote, true, *deadline, None)),
+    )
+    .await;
+    let outcomes: Vec<IngestOutcome> = outcomes.into_iter().map(Result::unwrap).collect();
+    let appended = |range: std::ops::Range<usize>| {
+        outcomes[range]
+            .iter()
+            .filter(|o| matches!(o, IngestOutcome::Appended(_)))
+            .count()
+    };
+    assert_eq!(appended(0..6), 3, "the limit of 3: {outcomes:?}");
+    assert!(
+        outcomes[3..6].iter().all(|o| *o == IngestOutcome::Closed),
+        "{outcomes:?}"
+    );
+    assert_eq!(appended(6..10), 1, "one vote per voter: {outcomes:?}");
+    assert!(
+        outcomes[7..10]
+            .iter()
+            .all(|o| *o == IngestOutcome::AlreadyVoted),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[10], IngestOutcome::Late);
+    assert_eq!(outcomes[11], IngestOutcome::Stale);
+    let mut conn = ctx.bus.conn();
+    let len: usize =
+        pollcast_bus::redis::AsyncCommands::xlen(&mut conn, ctx.bus.keys().votes_stream(2))
+            .await
+            .unwrap();
+    assert_eq!(len, 4, "3 + 1 votes in the stream");
+}

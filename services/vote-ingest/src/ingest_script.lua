@@ -1,62 +1,83 @@
--- Checks the poll's live state, marks the voter as having voted and appends the vote to the
--- votes stream, atomically: Redis runs a script as one step and writes its effects to the
--- append-only file as one MULTI/EXEC, so no crash leaves a voter marked without their vote,
--- a vote past close_after_votes, or a vote in a closed or deleted poll.
+-- Appends a group of votes of one shard (group commit: the votes that arrived while the
+-- previous group was in Redis). For each vote, in order: checks the poll's live state, marks
+-- the voter as having voted and appends the vote to the votes stream. Redis runs a script as
+-- one step and writes its effects to the append-only file as one MULTI/EXEC, so no crash
+-- leaves a voter marked without their vote, a vote past close_after_votes, or a vote in a
+-- closed or deleted poll. Each vote's outcome is its own: one refused vote does not refuse
+-- the others. Redis checks for out-of-memory only before a script's first write, so a full
+-- Redis refuses the whole group before anything is written.
 --
 -- KEYS[1]  the shard's votes stream
--- KEYS[2]  the poll's set of voter hashes
--- KEYS[3]  the poll's state hash (closed, deleted, limit, accepted, epoch, shape)
--- KEYS[4]  the shard's schedule (to announce a close reached by close_after_votes)
--- KEYS[5]  the poll's option uses (votes accepted per option in this epoch)
--- KEYS[6]  the vote's idempotency record (read and written only when ARGV[6] is not "")
--- ARGV[1]  the voter hash, or "" when the poll does not de-duplicate
--- ARGV[2]  now, Unix ms (the server's clock)
--- ARGV[3]  the schedule member announcing this poll's close
--- ARGV[4]  the deadline, Unix ms: the server has answered 503 by then, so a vote this script
---          runs later than that must not be stored (a 503 means "not stored", exactly)
--- ARGV[5]  the poll shape the vote was checked against
--- ARGV[6]  "" or the idempotency record to keep: "<request digest> <vote id> <accepted ms>"
--- ARGV[7]  n, the number of option ids that follow
--- ARGV[8 .. 7+n]        the option ids the vote names (for the option uses)
--- ARGV[8+n ..]          the entry's field/value pairs
--- Returns the new entry's id, or "!late", "!deleted", "!closed", "!stale", "!dup", or
--- "!idem <the record kept by the first request with this key>".
+-- KEYS[2]  the shard's schedule (to announce a close reached by close_after_votes)
+-- then four keys per vote, the i-th vote's at 3 + 4(i-1):
+--   the poll's set of voter hashes
+--   the poll's state hash (closed, deleted, limit, accepted, epoch, shape)
+--   the poll's option uses (votes accepted per option in this epoch)
+--   the vote's idempotency record (read and written only when it has a record to keep)
+-- ARGV[1]  now, Unix ms (the server's clock)
+-- then, per vote:
+--   the voter hash, or "" when the poll does not de-duplicate
+--   the schedule member announcing this poll's close
+--   the deadline, Unix ms: the server has answered 503 by then, so a vote this script runs
+--   later than that must not be stored (a 503 means "not stored", exactly)
+--   the poll shape the vote was checked against
+--   "" or the idempotency record to keep: "<request digest> <vote id> <accepted ms>"
+--   n, then the n option ids the vote names (for the option uses)
+--   m, then the entry's m field and value items
+-- Returns one reply per vote: the new entry's id, or "!late", "!deleted", "!closed",
+-- "!stale", "!dup", or "!idem <the record kept by the first request with this key>".
 local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[4]) then
-  return '!late'
-end
-if ARGV[6] ~= '' then
-  local first = redis.call('GET', KEYS[6])
-  if first then return '!idem ' .. first end
-end
-local st = redis.call('HMGET', KEYS[3], 'deleted', 'closed', 'limit', 'accepted', 'epoch', 'shape')
-if st[1] then return '!deleted' end
-if st[2] then return '!closed' end
-local limit = tonumber(st[3])
-if limit and tonumber(st[4] or '0') >= limit then return '!closed' end
--- An edit changed the options or the kind since this vote was checked: check it again.
-if st[6] and st[6] ~= ARGV[5] then return '!stale' end
-if ARGV[1] ~= '' then
-  if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
-    return '!dup'
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local function append(k, a)
+  local voter, member, deadline, shape, record = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local n = tonumber(ARGV[a + 5])
+  local options = a + 6
+  local m = tonumber(ARGV[options + n])
+  local fields_at = options + n + 1
+  if now > tonumber(deadline) then return '!late' end
+  if record ~= '' then
+    local first = redis.call('GET', KEYS[k + 3])
+    if first then return '!idem ' .. first end
   end
+  local st = redis.call('HMGET', KEYS[k + 1], 'deleted', 'closed', 'limit', 'accepted', 'epoch', 'shape')
+  if st[1] then return '!deleted' end
+  if st[2] then return '!closed' end
+  local limit = tonumber(st[3])
+  if limit and tonumber(st[4] or '0') >= limit then return '!closed' end
+  -- An edit changed the options or the kind since this vote was checked: check it again.
+  if st[6] and st[6] ~= shape then return '!stale' end
+  if voter ~= '' then
+    if redis.call('SADD', KEYS[k], voter) == 0 then
+      return '!dup'
+    end
+  end
+  for i = options, options + n - 1 do
+    redis.call('HINCRBY', KEYS[k + 2], ARGV[i], 1)
+  end
+  -- The entry carries the poll's epoch as of this very step, so a reset can never be
+  -- half-seen: tally counts the vote only while the poll is still in that epoch.
+  local fields = {unpack(ARGV, fields_at, fields_at + m - 1)}
+  table.insert(fields, 'epoch')
+  table.insert(fields, st[5] or '0')
+  local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+  local accepted = redis.call('HINCRBY', KEYS[k + 1], 'accepted', 1)
+  if limit and accepted >= limit then
+    redis.call('HSET', KEYS[k + 1], 'closed', '1')
+    redis.call('ZADD', KEYS[2], ARGV[1], member)
+  end
+  if record ~= '' then
+    redis.call('SET', KEYS[k + 3], record, 'EX', 86400)
+  end
+  return id
 end
-local n = tonumber(ARGV[7])
-for i = 8, 7 + n do
-  redis.call('HINCRBY', KEYS[5], ARGV[i], 1)
+
+local replies = {}
+local a = 2
+for k = 3, #KEYS, 4 do
+  replies[#replies + 1] = append(k, a)
+  -- The next vote's arguments start after this one's options and fields.
+  local n = tonumber(ARGV[a + 5])
+  a = a + 7 + n + tonumber(ARGV[a + 6 + n])
 end
--- The entry carries the poll's epoch as of this very step, so a reset can never be
--- half-seen: tally counts the vote only while the poll is still in that epoch.
-local fields = {unpack(ARGV, 8 + n)}
-table.insert(fields, 'epoch')
-table.insert(fields, st[5] or '0')
-local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
-local accepted = redis.call('HINCRBY', KEYS[3], 'accepted', 1)
-if limit and accepted >= limit then
-  redis.call('HSET', KEYS[3], 'closed', '1')
-  redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
-end
-if ARGV[6] ~= '' then
-  redis.call('SET', KEYS[6], ARGV[6], 'EX', 86400)
-end
-return id
+return replies

@@ -3,10 +3,13 @@ use pollcast_bus::redis::{RedisError, Script};
 use pollcast_types::{Poll, Timestamp, VoteId, VoteRecord};
 use pollcast_wire::VoteEntry;
 
-/// The check-de-duplicate-append step, as one Redis script (see `ingest_script.lua`).
+use crate::group_commit::{GroupCommit, Prepared};
+
+/// The check-de-duplicate-append step, as one Redis script (see `ingest_script.lua`) that
+/// runs for a group of votes at once (see `group_commit`).
 pub struct IngestScript {
     bus: Bus,
-    script: Script,
+    committer: GroupCommit,
 }
 
 /// A vote sent with an `Idempotency-Key`.
@@ -38,10 +41,12 @@ pub enum IngestOutcome {
 }
 
 impl IngestScript {
+    /// Starts the group committer on the current Tokio runtime.
     pub fn new(bus: Bus) -> Self {
+        let script = Script::new(include_str!("ingest_script.lua"));
         Self {
+            committer: GroupCommit::start(bus.clone(), script),
             bus,
-            script: Script::new(include_str!("ingest_script.lua")),
         }
     }
 
@@ -57,47 +62,50 @@ impl IngestScript {
     ) -> Result<IngestOutcome, RedisError> {
         let keys = self.bus.keys();
         let shard = poll.shard;
-        let mut invocation = self.script.prepare_invoke();
-        invocation
-            .key(keys.votes_stream(shard))
-            .key(keys.voted_set(shard, &vote.poll_id))
-            .key(keys.poll_state(shard, &vote.poll_id))
-            .key(keys.schedule(shard))
-            .key(keys.option_uses(shard, &vote.poll_id))
-            .key(keys.vote_idempotency(
-                shard,
-                &vote.poll_id,
-                idempotency.map_or("-", |i| i.key_hash.as_str()),
-            ))
-            .arg(match (&vote.voter, deduplicate) {
-                (Some(voter), true) => voter.as_str(),
-                _ => "",
-            })
-            .arg(Timestamp::now().as_millis())
-            .arg(format!("close:{}", vote.poll_id))
-            .arg(deadline.as_millis())
-            .arg(poll.shape())
-            .arg(idempotency.map_or(String::new(), |i| {
-                format!(
-                    "{} {} {}",
-                    i.request_digest,
-                    vote.vote_id,
-                    vote.received_at.as_millis()
-                )
-            }))
-            .arg(vote.option_ids.len());
-        for option in &vote.option_ids {
-            invocation.arg(option.as_str());
-        }
+        let poll_id = &vote.poll_id;
         let entry = VoteEntry {
             vote: vote.clone(),
             kind: poll.kind,
         };
-        for (field, value) in entry.to_fields() {
-            invocation.arg(field).arg(value);
+        let fields = entry.to_fields();
+        let mut args = Vec::with_capacity(7 + vote.option_ids.len() + 2 * fields.len());
+        args.push(match (&vote.voter, deduplicate) {
+            (Some(voter), true) => voter.as_str().to_owned(),
+            _ => String::new(),
+        });
+        args.push(format!("close:{poll_id}"));
+        args.push(deadline.as_millis().to_string());
+        args.push(poll.shape());
+        args.push(idempotency.map_or(String::new(), |i| {
+            format!(
+                "{} {} {}",
+                i.request_digest,
+                vote.vote_id,
+                vote.received_at.as_millis()
+            )
+        }));
+        args.push(vote.option_ids.len().to_string());
+        args.extend(vote.option_ids.iter().map(|o| o.as_str().to_owned()));
+        args.push((2 * fields.len()).to_string());
+        for (field, value) in fields {
+            args.push(field.to_owned());
+            args.push(value);
         }
-        let mut conn = self.bus.votes_conn();
-        let reply: String = invocation.invoke_async(&mut conn).await?;
+        let prepared = Prepared {
+            shard,
+            keys: [
+                keys.voted_set(shard, poll_id),
+                keys.poll_state(shard, poll_id),
+                keys.option_uses(shard, poll_id),
+                keys.vote_idempotency(
+                    shard,
+                    poll_id,
+                    idempotency.map_or("-", |i| i.key_hash.as_str()),
+                ),
+            ],
+            args,
+        };
+        let reply = self.committer.submit(prepared).await?;
         Ok(match reply.as_str() {
             "!late" => IngestOutcome::Late,
             "!dup" => IngestOutcome::AlreadyVoted,

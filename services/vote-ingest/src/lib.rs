@@ -3,6 +3,7 @@
 //! stream. A 202 means both happened; a refusal means neither did.
 
 mod ballot;
+mod group_commit;
 mod ingest_script;
 mod load_gate;
 pub mod routes;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The cost of a vote as one number: pollcast's votes/s against the bare durable endpoint (an
+# actix-web handler that parses the vote and does one XADD: `loadgen baseline-server --redis`),
+# measured in the same run, with the same client (wrk, 1 thread, 64 connections, one vote body),
+# on the same redis-server (pollcast's own, so both have the same persistence settings), once
+# with `appendfsync everysec` and once with `always`. Rounds alternate bare and pollcast so
+# drift on a noisy machine hits both. Per-address and per-poll vote limits are off (one client
+# is one address); de-duplication, the vote log, metrics and AOF stay on.
+#
+# Three figures per setting:
+#   bare       the bare endpoint's votes/s
+#   ingest     `pollcast serve --services api,vote-ingest`: 202s/s, nothing counts
+#   pipeline   `pollcast serve` (every service): votes answered 202 / seconds from the first
+#              vote until tally has counted as many (so a tally that falls behind lowers it)
+#
+#   bash loadgen/ratio.sh                  # 3 rounds of 10 s per setting (about 6 minutes)
+#   ROUNDS=1 SECS=5 bash loadgen/ratio.sh  # a quick look
+#   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/ratio.sh   # another build of pollcast
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3} SECS=${SECS:-10} FSYNCS=${FSYNCS:-everysec always}
+PORT=${PORT:-18280} BARE_PORT=${BARE_PORT:-18299}
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
+cargo build --release -q -p pollcast -p loadgen
+bin=${POLLCAST_BIN:-./target/release/pollcast} lg=./target/release/loadgen
+work=$(mktemp -d /tmp/pollcast-ratio.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+start() { # FSYNC SERVICES → sets dir, pid, key, poll, option
+  dir=$(mktemp -d "$work/serve.XXXXXX")
+  key=$("$bin" workspace create --name ratio --data-dir "$dir" | awk '/^api_key:/ {print $2}')
+  RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" --redis-fsync "$1" \
+    --services "$2" --rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 \
+    --rate-voters-per-ip 0 >"$dir/serve.log" 2>&1 &
+  pid=$!; pids+=("$pid")
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  read -r poll option < <(curl -fs -X POST "http://127.0.0.1:$PORT/v1/polls" \
+    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    -d '{"question": "ratio", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
+    python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+
+wrk_votes() { # URL BODY → "accepted seconds"
+  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' \
+    "'$2'" >"$work/post.lua"
+  wrk -t1 -c64 -d"$SECS"s -s "$work/post.lua" "$1" >"$work/wrk.txt"
+  awk '/requests in/ {n = $1; s = $4 + 0} /Non-2xx/ {bad = $NF}
+       END {print n - bad, s}' "$work/wrk.txt"
+}
+
+counted() {
+  curl -fs "http://127.0.0.1:$PORT/v1/polls/$poll/results" -H "Authorization: Bearer $key" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["total_votes"])'
+}
+
+# Each measure sets $rate; they run in this shell (not in $(...)), so the exit trap knows
+# every process they start.
+bare() { # FSYNC → votes/s of the bare endpoint, on pollcast's own (idle) redis-server
+  start "$1" api
+  $lg baseline-server --listen "127.0.0.1:$BARE_PORT" --workers 2 \
+    --redis "unix://$dir/redis/redis.sock" >/dev/null 2>&1 &
+  local b=$!; pids+=("$b")
+  for _ in $(seq 50); do curl -fs -X POST -d '{}' "http://127.0.0.1:$BARE_PORT/x" >/dev/null && break; sleep 0.1; done
+  read -r n s < <(wrk_votes "http://127.0.0.1:$BARE_PORT/v1/polls/x/votes" '{"option_ids": ["aaaaaaaa"]}')
+  kill "$b"; wait "$b" 2>/dev/null || true
+  stop
+  rate=$(python3 -c "print(round($n / $s))")
+}
+
+ingest() { # FSYNC → 202s per second with nothing counting
+  start "$1" api,vote-ingest
+  read -r n s < <(wrk_votes "http://127.0.0.1:$PORT/v1/polls/$poll/votes" "{\"option_ids\": [\"$option\"]}")
+  stop
+  rate=$(python3 -c "print(round($n / $s))")
+}
+
+pipeline() { # FSYNC → accepted votes per second from the first vote to the last one counted
+  start "$1" api,vote-ingest,tally,results-broadcast
+  local t0 n s
+  t0=$(date +%s.%N)
+  read -r n s < <(wrk_votes "http://127.0.0.1:$PORT/v1/polls/$poll/votes" "{\"option_ids\": [\"$option\"]}")
+  for _ in $(seq 600); do [ "$(counted)" -ge "$n" ] && break; sleep 0.05; done
+  local t1; t1=$(date +%s.%N)
+  # wrk cuts the requests in flight when its time is up: the server may have accepted up to 64
+  # votes more than wrk saw answered.
+  local c; c=$(counted)
+  [ "$c" -ge "$n" ] && [ "$c" -le $((n + 64)) ] || { echo "pipeline: counted $c, $n answered 202" >&2; exit 1; }
+  stop
+  rate=$(python3 -c "print(round($n / ($t1 - $t0)))")
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+summary=()
+for fsync in $FSYNCS; do
+  b=() i=() p=()
+  for r in $(seq "$ROUNDS"); do
+    bare "$fsync"; b+=("$rate")
+    ingest "$fsync"; i+=("$rate")
+    pipeline "$fsync"; p+=("$rate")
+    echo "appendfsync $fsync, round $r: bare ${b[-1]}, ingest ${i[-1]}, pipeline ${p[-1]} votes/s"
+  done
+  mb=$(median "${b[@]}") mi=$(median "${i[@]}") mp=$(median "${p[@]}")
+  summary+=("$(python3 -c "print(f'appendfsync $fsync: bare $mb, ingest $mi ({$mi/$mb:.2f}x), pipeline $mp ({$mp/$mb:.2f}x) votes/s (medians of $ROUNDS)')")")
+done
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD) wrk -t1 -c64 -d${SECS}s"
+printf '%s\n' "${summary[@]}"
