@@ -4,6 +4,11 @@ use clap::{Parser, Subcommand};
 use pollcast_config::{Opts, Settings};
 use pollcast_runtime::{Application, Context};
 
+/// A vote allocates and frees a few hundred small objects across threads (HTTP, JSON, Redis
+/// replies); glibc's allocator took a fifth of the process's instructions (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// pollcast: real-time polls. `serve` runs every service in one process.
 #[derive(Parser)]
 #[command(version, propagate_version = true)]

@@ -17,6 +17,10 @@
 local group = ARGV[1]
 local now = ARGV[2]
 local epoch = {}
+-- What the batch adds, per counts key index: written once per poll at the end, still inside
+-- this one atomic step (a batch is mostly votes of a few hot polls).
+local adds = {}
+local order = {}
 local counted = 0
 local i = 3
 while i <= #ARGV do
@@ -29,17 +33,30 @@ while i <= #ARGV do
       epoch[k] = redis.call('HGET', KEYS[k + 1], 'epoch') or '0'
     end
     if vote_epoch == epoch[k] then
-      local counts = KEYS[k]
+      local add = adds[k]
+      if add == nil then
+        add = {fields = {}, total = 0}
+        adds[k] = add
+        order[#order + 1] = k
+      end
       for j = 1, n do
         local at = i + 2 + 2 * j
-        redis.call('HINCRBY', counts, ARGV[at], ARGV[at + 1])
+        add.fields[ARGV[at]] = (add.fields[ARGV[at]] or 0) + tonumber(ARGV[at + 1])
       end
-      redis.call('HINCRBY', counts, 'total', 1)
-      redis.call('HINCRBY', counts, 'seq', 1)
-      redis.call('HSET', counts, 'at', now)
+      add.total = add.total + 1
       counted = counted + 1
     end
   end
   i = i + 4 + 2 * n
+end
+for _, k in ipairs(order) do
+  local counts = KEYS[k]
+  local add = adds[k]
+  for field, amount in pairs(add.fields) do
+    redis.call('HINCRBY', counts, field, amount)
+  end
+  redis.call('HINCRBY', counts, 'total', add.total)
+  redis.call('HINCRBY', counts, 'seq', add.total)
+  redis.call('HSET', counts, 'at', now)
 end
 return counted

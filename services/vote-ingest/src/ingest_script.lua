@@ -29,6 +29,27 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
+-- Per poll (by state key), read once per group: its state, how many votes this group has
+-- accepted so far, and the option uses it adds. The increments are written once per poll at
+-- the end, still inside this one atomic step.
+local polls = {}
+local order = {}
+local function poll_state(k)
+  local key = KEYS[k + 1]
+  local p = polls[key]
+  if p == nil then
+    local st = redis.call('HMGET', key, 'deleted', 'closed', 'limit', 'accepted', 'epoch', 'shape')
+    p = {
+      deleted = st[1], closed = st[2], limit = tonumber(st[3]),
+      accepted = tonumber(st[4] or '0'), added = 0, epoch = st[5] or '0', shape = st[6],
+      uses_key = KEYS[k + 2], uses = {}, member = nil,
+    }
+    polls[key] = p
+    order[#order + 1] = key
+  end
+  return p
+end
+
 local function append(k, a)
   local voter, member, deadline, shape, record = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local n = tonumber(ARGV[a + 5])
@@ -40,32 +61,28 @@ local function append(k, a)
     local first = redis.call('GET', KEYS[k + 3])
     if first then return '!idem ' .. first end
   end
-  local st = redis.call('HMGET', KEYS[k + 1], 'deleted', 'closed', 'limit', 'accepted', 'epoch', 'shape')
-  if st[1] then return '!deleted' end
-  if st[2] then return '!closed' end
-  local limit = tonumber(st[3])
-  if limit and tonumber(st[4] or '0') >= limit then return '!closed' end
+  local p = poll_state(k)
+  if p.deleted then return '!deleted' end
+  if p.closed then return '!closed' end
+  if p.limit and p.accepted + p.added >= p.limit then return '!closed' end
   -- An edit changed the options or the kind since this vote was checked: check it again.
-  if st[6] and st[6] ~= shape then return '!stale' end
+  if p.shape and p.shape ~= shape then return '!stale' end
   if voter ~= '' then
     if redis.call('SADD', KEYS[k], voter) == 0 then
       return '!dup'
     end
   end
   for i = options, options + n - 1 do
-    redis.call('HINCRBY', KEYS[k + 2], ARGV[i], 1)
+    p.uses[ARGV[i]] = (p.uses[ARGV[i]] or 0) + 1
   end
   -- The entry carries the poll's epoch as of this very step, so a reset can never be
   -- half-seen: tally counts the vote only while the poll is still in that epoch.
   local fields = {unpack(ARGV, fields_at, fields_at + m - 1)}
   table.insert(fields, 'epoch')
-  table.insert(fields, st[5] or '0')
+  table.insert(fields, p.epoch)
   local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
-  local accepted = redis.call('HINCRBY', KEYS[k + 1], 'accepted', 1)
-  if limit and accepted >= limit then
-    redis.call('HSET', KEYS[k + 1], 'closed', '1')
-    redis.call('ZADD', KEYS[2], ARGV[1], member)
-  end
+  p.added = p.added + 1
+  p.member = member
   if record ~= '' then
     redis.call('SET', KEYS[k + 3], record, 'EX', 86400)
   end
@@ -79,5 +96,19 @@ for k = 3, #KEYS, 4 do
   -- The next vote's arguments start after this one's options and fields.
   local n = tonumber(ARGV[a + 5])
   a = a + 7 + n + tonumber(ARGV[a + 6 + n])
+end
+
+for _, key in ipairs(order) do
+  local p = polls[key]
+  if p.added > 0 then
+    for option, uses in pairs(p.uses) do
+      redis.call('HINCRBY', p.uses_key, option, uses)
+    end
+    local accepted = redis.call('HINCRBY', key, 'accepted', p.added)
+    if p.limit and accepted >= p.limit then
+      redis.call('HSET', key, 'closed', '1')
+      redis.call('ZADD', KEYS[2], ARGV[1], p.member)
+    end
+  end
 end
 return replies
