@@ -84,14 +84,13 @@ impl Service for Api {
         "api"
     }
 
+    fn routes(&self, routes: &mut Register) {
+        api_routes(routes);
+    }
+
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
             .app_data(self.auth.clone())
-            .configure(|cfg| {
-                let mut register = Register::default();
-                api_routes(&mut register);
-                register.finish(cfg);
-            })
             .service(
                 web::resource("/v1/openapi.json")
                     .wrap(pollcast_http::cors::public())

@@ -39,8 +39,8 @@ impl Register {
     pub fn finish(self, cfg: &mut web::ServiceConfig) {
         for (path, public, routes) in self.resources {
             if !public && routes.len() == 1 {
-                // A lone route keeps its method guard on the resource, so another service's
-                // resource for the same path (another method) is still reached.
+                // A lone route keeps its method guard on the resource, so a route for the same
+                // path registered outside this table (another method) is still reached.
                 for route in routes {
                     cfg.route(&path, route);
                 }

@@ -68,14 +68,12 @@ impl Service for ResultsBroadcast {
         "results-broadcast"
     }
 
+    fn routes(&self, routes: &mut Register) {
+        broadcast_routes(routes);
+    }
+
     fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(self.state.clone())
-            .app_data(self.auth.clone())
-            .configure(|cfg| {
-                let mut register = Register::default();
-                broadcast_routes(&mut register);
-                register.finish(cfg);
-            });
+        cfg.app_data(self.state.clone()).app_data(self.auth.clone());
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
+use pollcast_http::routes::Register;
 use pollcast_http::{configure_ops, limits, metrics_middleware};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +17,13 @@ use crate::Context;
 pub trait Service: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
-    /// Registers the service's routes. Called once per HTTP worker.
+    /// Lists the service's declared routes (see `pollcast_http::routes`). Every service's
+    /// routes are served as one table, so a path two services serve (another method each) is
+    /// one resource, and the order of services is the order routes are tried in.
+    fn routes(&self, _routes: &mut Register) {}
+
+    /// Registers the service's shared state and any routes it does not declare. Called once
+    /// per HTTP worker.
     fn configure(&self, cfg: &mut web::ServiceConfig);
 
     /// Starts the service's background tasks; they must end soon after `shutdown` fires.
@@ -42,6 +49,11 @@ pub fn mount(
 ) {
     limits::configure(cfg);
     configure_ops(cfg, checks);
+    let mut routes = Register::default();
+    for service in services {
+        service.routes(&mut routes);
+    }
+    routes.finish(cfg);
     for service in services {
         service.configure(cfg);
     }

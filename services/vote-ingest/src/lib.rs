@@ -77,12 +77,12 @@ impl Service for VoteIngest {
         "vote-ingest"
     }
 
+    fn routes(&self, routes: &mut Register) {
+        ingest_routes(routes);
+    }
+
     fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(self.state.clone()).configure(|cfg| {
-            let mut register = Register::default();
-            ingest_routes(&mut register);
-            register.finish(cfg);
-        });
+        cfg.app_data(self.state.clone());
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {

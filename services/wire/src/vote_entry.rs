@@ -3,16 +3,26 @@ use std::collections::HashMap;
 use pollcast_types::vote::{join_option_ids, split_option_ids};
 use pollcast_types::{PollId, PollKind, Timestamp, VoteId, VoteRecord};
 
-/// Format version written in every entry, so a reader can refuse what it does not understand.
-const VERSION: &str = "1";
+/// The format [`VoteEntry::to_fields`] writes.
+const FORMAT: &str = "2";
+/// Written in place of an absent value in the one-line format.
+const NONE: &str = "-";
 
-/// One entry of a votes stream: flat string fields, readable with `XRANGE` by an operator.
+/// One entry of a votes stream, readable with `XRANGE` by an operator. Format 2 is one field,
+/// `vote`, holding one line, plus the `epoch` the ingest script adds:
 ///
-/// `v=1 id=<vote id> poll=<poll id> kind=<poll kind> opts=<id,id,...> [rating=<n>]
-/// [voter=<hash>] at=<unix ms> epoch=<n>`
+/// `vote="2 <vote id> <poll id> <poll kind> <id,id,...|-> <unix ms> <rating|-> <voter hash|->"
+/// `epoch=<n>`
 ///
-/// `kind` tells tally how to count the vote without looking the poll up; entries written
-/// before it existed have none and count as `single`/`multiple` votes, the only kinds then.
+/// One field instead of one per value: tally reads hundreds of entries a batch, and each
+/// value was a bulk string to parse and a map entry to hash (a third of tally's instructions,
+/// docs/benchmarks.md); Redis stores and logs fewer, smaller items too. Format 1 (one field
+/// per value: `v=1 id poll kind opts at [rating] [voter] epoch`) is still read, so entries an
+/// older vote-ingest wrote are counted after an upgrade.
+///
+/// `kind` tells tally how to count the vote without looking the poll up; format-1 entries
+/// written before it existed have none and count as `single`/`multiple` votes, the only kinds
+/// then.
 ///
 /// `epoch` is not in [`VoteEntry::to_fields`]: the ingest script appends the poll's current
 /// epoch itself, inside the same atomic step that checks the poll's state.
@@ -36,28 +46,88 @@ impl VoteEntry {
     /// Field/value pairs in XADD order.
     pub fn to_fields(&self) -> Vec<(&'static str, String)> {
         let v = &self.vote;
-        let opts = join_option_ids(&v.option_ids);
-        let mut fields = vec![
-            ("v", VERSION.to_owned()),
-            ("id", v.vote_id.to_string()),
-            ("poll", v.poll_id.to_string()),
-            ("kind", self.kind.as_str().to_owned()),
-            ("opts", opts),
-            ("at", v.received_at.as_millis().to_string()),
-        ];
-        if let Some(rating) = v.rating {
-            fields.push(("rating", rating.to_string()));
-        }
-        if let Some(voter) = &v.voter {
-            fields.push(("voter", voter.clone()));
-        }
-        fields
+        let opts = if v.option_ids.is_empty() {
+            NONE.to_owned()
+        } else {
+            join_option_ids(&v.option_ids)
+        };
+        let rating = v.rating.map(|r| r.to_string());
+        let line = [
+            FORMAT,
+            v.vote_id.as_str(),
+            v.poll_id.as_str(),
+            self.kind.as_str(),
+            &opts,
+            &v.received_at.as_millis().to_string(),
+            rating.as_deref().unwrap_or(NONE),
+            v.voter.as_deref().unwrap_or(NONE),
+        ]
+        .join(" ");
+        vec![("vote", line)]
     }
 
     pub fn from_fields(fields: &HashMap<String, String>) -> Result<Self, DecodeError> {
+        let epoch = match fields.get("epoch") {
+            Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
+            None => 0,
+        };
+        let mut entry = match fields.get("vote") {
+            Some(line) => Self::from_line(line)?,
+            None => Self::from_format_1(fields)?,
+        };
+        entry.vote.epoch = epoch;
+        Ok(entry)
+    }
+
+    fn from_line(line: &str) -> Result<Self, DecodeError> {
+        let mut parts = line.split(' ');
+        let mut next = |name: &'static str| parts.next().ok_or(DecodeError::Malformed(name));
+        let format = next("vote")?;
+        if format != FORMAT {
+            return Err(DecodeError::Version(format.to_owned()));
+        }
+        let vote_id = VoteId::parse(next("id")?).ok_or(DecodeError::Malformed("id"))?;
+        let poll_id = PollId::parse(next("poll")?).ok_or(DecodeError::Malformed("poll"))?;
+        let kind = PollKind::parse(next("kind")?).ok_or(DecodeError::Malformed("kind"))?;
+        let option_ids = match next("opts")? {
+            NONE => Vec::new(),
+            opts => split_option_ids(opts).ok_or(DecodeError::Malformed("opts"))?,
+        };
+        let at = next("at")?
+            .parse::<i64>()
+            .map_err(|_| DecodeError::Malformed("at"))?;
+        let rating = match next("rating")? {
+            NONE => None,
+            r => Some(
+                r.parse::<u8>()
+                    .map_err(|_| DecodeError::Malformed("rating"))?,
+            ),
+        };
+        let voter = match next("voter")? {
+            NONE => None,
+            v => Some(v.to_owned()),
+        };
+        if parts.next().is_some() {
+            return Err(DecodeError::Malformed("vote"));
+        }
+        Ok(Self {
+            vote: VoteRecord {
+                vote_id,
+                poll_id,
+                option_ids,
+                rating,
+                voter,
+                received_at: Timestamp::from_millis(at),
+                epoch: 0,
+            },
+            kind,
+        })
+    }
+
+    fn from_format_1(fields: &HashMap<String, String>) -> Result<Self, DecodeError> {
         let get = |name: &'static str| fields.get(name).ok_or(DecodeError::Missing(name));
         let version = get("v")?;
-        if version != VERSION {
+        if version != "1" {
             return Err(DecodeError::Version(version.clone()));
         }
         let vote_id = VoteId::parse(get("id")?).ok_or(DecodeError::Malformed("id"))?;
@@ -84,10 +154,7 @@ impl VoteEntry {
             rating,
             voter: fields.get("voter").cloned(),
             received_at: Timestamp::from_millis(at),
-            epoch: match fields.get("epoch") {
-                Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
-                None => 0,
-            },
+            epoch: 0,
         };
         Ok(Self { vote, kind })
     }
@@ -114,61 +181,106 @@ mod tests {
         fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 
+    /// An entry as format 1 wrote it (vote-ingest before format 2).
+    fn format_1(vote: &VoteRecord, kind: Option<PollKind>) -> HashMap<String, String> {
+        let mut map = as_map(vec![
+            ("v", "1".into()),
+            ("id", vote.vote_id.to_string()),
+            ("poll", vote.poll_id.to_string()),
+            ("opts", join_option_ids(&vote.option_ids)),
+            ("at", vote.received_at.as_millis().to_string()),
+            ("epoch", vote.epoch.to_string()),
+        ]);
+        if let Some(kind) = kind {
+            map.insert("kind".into(), kind.as_str().into());
+        }
+        if let Some(voter) = &vote.voter {
+            map.insert("voter".into(), voter.clone());
+        }
+        map
+    }
+
     #[test]
-    fn round_trips() {
-        let entry = VoteEntry {
+    fn round_trips_every_shape_of_vote() {
+        let choices = VoteEntry {
             vote: sample(),
             kind: PollKind::Ranked,
         };
-        let back = VoteEntry::from_fields(&as_map(entry.to_fields())).unwrap();
-        assert_eq!(back, entry);
+        let rating = VoteEntry {
+            vote: VoteRecord {
+                option_ids: Vec::new(),
+                rating: Some(7),
+                voter: None,
+                ..sample()
+            },
+            kind: PollKind::Rating,
+        };
+        for entry in [choices, rating] {
+            let mut map = as_map(entry.to_fields());
+            map.insert("epoch".into(), "3".into());
+            let mut expected = entry.clone();
+            expected.vote.epoch = 3;
+            assert_eq!(VoteEntry::from_fields(&map), Ok(expected));
+        }
     }
 
     #[test]
-    fn refuses_unknown_versions_and_garbage() {
-        let mut map = as_map(
-            VoteEntry {
-                vote: sample(),
-                kind: PollKind::Single,
-            }
-            .to_fields(),
-        );
-        map.insert("v".into(), "9".into());
+    fn reads_entries_an_older_vote_ingest_wrote() {
+        let vote = sample();
+        let back = VoteEntry::from_fields(&format_1(&vote, Some(PollKind::Single))).unwrap();
+        assert_eq!((back.vote, back.kind), (vote.clone(), PollKind::Single));
+        // From before kinds existed: counted as a choice.
+        let back = VoteEntry::from_fields(&format_1(&vote, None)).unwrap();
+        assert_eq!(back.kind, PollKind::Multiple);
+    }
+
+    #[test]
+    fn refuses_unknown_formats_and_garbage() {
+        let line = |s: &str| as_map(vec![("vote", s.to_owned())]);
+        let good = VoteEntry {
+            vote: sample(),
+            kind: PollKind::Single,
+        }
+        .to_fields()
+        .remove(0)
+        .1;
         assert_eq!(
-            VoteEntry::from_fields(&map),
+            VoteEntry::from_fields(&line(&good.replacen('2', "9", 1))),
             Err(DecodeError::Version("9".into()))
         );
-        map.insert("v".into(), "1".into());
-        map.insert("opts".into(), "a,b/c".into());
         assert_eq!(
-            VoteEntry::from_fields(&map),
+            VoteEntry::from_fields(&line(&format!("{good} extra"))),
+            Err(DecodeError::Malformed("vote"))
+        );
+        let fields: Vec<&str> = good.split(' ').collect();
+        let with = |i: usize, v: &str| {
+            let mut f = fields.clone();
+            f[i] = v;
+            line(&f.join(" "))
+        };
+        assert_eq!(
+            VoteEntry::from_fields(&with(4, "a,b/c")),
             Err(DecodeError::Malformed("opts"))
         );
-        map.remove("poll");
         assert_eq!(
-            VoteEntry::from_fields(&map),
-            Err(DecodeError::Missing("poll"))
-        );
-    }
-
-    #[test]
-    fn entries_from_before_kinds_count_as_choices() {
-        let mut map = as_map(
-            VoteEntry {
-                vote: sample(),
-                kind: PollKind::Ranked,
-            }
-            .to_fields(),
-        );
-        map.remove("kind");
-        assert_eq!(
-            VoteEntry::from_fields(&map).map(|e| e.kind),
-            Ok(PollKind::Multiple)
-        );
-        map.insert("kind".into(), "approval".into());
-        assert_eq!(
-            VoteEntry::from_fields(&map),
+            VoteEntry::from_fields(&with(3, "approval")),
             Err(DecodeError::Malformed("kind"))
+        );
+        assert_eq!(
+            VoteEntry::from_fields(&line(&fields[..5].join(" "))),
+            Err(DecodeError::Malformed("at"))
+        );
+        let mut old = format_1(&sample(), None);
+        old.insert("v".into(), "9".into());
+        assert_eq!(
+            VoteEntry::from_fields(&old),
+            Err(DecodeError::Version("9".into()))
+        );
+        old.insert("v".into(), "1".into());
+        old.remove("poll");
+        assert_eq!(
+            VoteEntry::from_fields(&old),
+            Err(DecodeError::Missing("poll"))
         );
     }
 }
