@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark suite: builds release binaries, starts `pollcast serve` (its own redis-server,
-# SQLite, every service in one process), measures the baselines that bound this machine, runs
-# the standard scenarios, and prints each figure next to its baseline. Reports (JSON and HTML)
+# SQLite, every service in one process), measures the cost of a vote against the bare XADD
+# endpoint (loadgen/ratio.sh), measures the baselines that bound this machine, runs the
+# standard scenarios, and prints each figure next to its baseline. Reports (JSON and HTML)
 # go to $OUT (default loadgen-reports/<time>). See docs/benchmarks.md.
 #
 #   bash loadgen/bench.sh            # the standard run (about 10 minutes)
@@ -22,6 +23,15 @@ else
   load_viewers=${LOAD_VIEWERS:-1000}; soak_secs=${SOAK_SECS:-120}
 fi
 mkdir -p "$OUT"
+
+echo "== the cost of a vote: pollcast against the bare XADD endpoint, everysec and always (loadgen/ratio.sh)"
+if command -v wrk >/dev/null; then
+  if [ -n "${QUICK:-}" ]; then ratio_rounds=1 ratio_secs=5; else ratio_rounds=3 ratio_secs=10; fi
+  ROUNDS=$ratio_rounds SECS=$ratio_secs bash loadgen/ratio.sh | tee "$OUT/ratio.txt"
+else
+  echo "(skipped: wrk is needed, apt-get install -y wrk)" | tee "$OUT/ratio.txt"
+fi
+
 command -v redis-benchmark >/dev/null || { echo "redis-benchmark is needed (apt-get install -y redis-tools)"; exit 1; }
 source loadgen/start-pollcast.sh
 lg=./target/release/loadgen
@@ -110,5 +120,7 @@ if rss["before_viewers"] is not None and v["connected_at_end"]:
 for r in (steady, spike, viewers, soak):
     for w in r["trust"]["warnings"]:
         print(f"warning ({r['scenario']}): {w}")
+print()
+print((out / "ratio.txt").read_text().strip())
 print(f"\nreports: {out}")
 PY

@@ -11,7 +11,8 @@
 #   bare       the bare endpoint's votes/s
 #   ingest     `pollcast serve --services api,vote-ingest`: 202s/s, nothing counts
 #   pipeline   `pollcast serve` (every service): votes answered 202 / seconds from the first
-#              vote until tally has counted as many (so a tally that falls behind lowers it)
+#              vote until tally has counted as many (so a tally that falls behind lowers it),
+#              and the CPU time pollcast and its redis-server spent per vote meanwhile
 #
 #   bash loadgen/ratio.sh                  # 3 rounds of 10 s per setting (about 6 minutes)
 #   ROUNDS=1 SECS=5 bash loadgen/ratio.sh  # a quick look
@@ -77,9 +78,14 @@ ingest() { # FSYNC → 202s per second with nothing counting
   rate=$(python3 -c "print(round($n / $s))")
 }
 
-pipeline() { # FSYNC → accepted votes per second from the first vote to the last one counted
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+pipeline() { # FSYNC → accepted votes per second from the first vote to the last one counted,
+  # and the CPU each vote cost pollcast and its redis-server ($cpu)
   start "$1" api,vote-ingest,tally,results-broadcast
-  local t0 n s
+  local t0 n s rpid p0 r0
+  rpid=$(pgrep -f "redis-server.*$dir" | head -1)
+  p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
   t0=$(date +%s.%N)
   read -r n s < <(wrk_votes "http://127.0.0.1:$PORT/v1/polls/$poll/votes" "{\"option_ids\": [\"$option\"]}")
   for _ in $(seq 600); do [ "$(counted)" -ge "$n" ] && break; sleep 0.05; done
@@ -88,6 +94,8 @@ pipeline() { # FSYNC → accepted votes per second from the first vote to the la
   # votes more than wrk saw answered.
   local c; c=$(counted)
   [ "$c" -ge "$n" ] && [ "$c" -le $((n + 64)) ] || { echo "pipeline: counted $c, $n answered 202" >&2; exit 1; }
+  local hz; hz=$(getconf CLK_TCK)
+  cpu=$(python3 -c "print(f'{($(cpu_ticks "$pid") - $p0) / $hz / $c * 1e6:.0f} us pollcast + {($(cpu_ticks "$rpid") - $r0) / $hz / $c * 1e6:.0f} us redis')")
   stop
   rate=$(python3 -c "print(round($n / ($t1 - $t0)))")
 }
@@ -100,10 +108,10 @@ for fsync in $FSYNCS; do
     bare "$fsync"; b+=("$rate")
     ingest "$fsync"; i+=("$rate")
     pipeline "$fsync"; p+=("$rate")
-    echo "appendfsync $fsync, round $r: bare ${b[-1]}, ingest ${i[-1]}, pipeline ${p[-1]} votes/s"
+    echo "appendfsync $fsync, round $r: bare ${b[-1]}, ingest ${i[-1]}, pipeline ${p[-1]} votes/s ($cpu of CPU a vote)"
   done
   mb=$(median "${b[@]}") mi=$(median "${i[@]}") mp=$(median "${p[@]}")
   summary+=("$(python3 -c "print(f'appendfsync $fsync: bare $mb, ingest $mi ({$mi/$mb:.2f}x), pipeline $mp ({$mp/$mb:.2f}x) votes/s (medians of $ROUNDS)')")")
 done
-echo "== $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD) wrk -t1 -c64 -d${SECS}s"
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)) wrk -t1 -c64 -d${SECS}s"
 printf '%s\n' "${summary[@]}"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Where a vote's instructions go: runs `pollcast serve` (every service, release build) under
+# valgrind's callgrind twice, for N1 and N2 votes (loadgen's closed loop, 16 in flight, a
+# `dedupe: none` poll), waits until tally has counted them all, and prints the difference per
+# vote for each group of threads: the HTTP workers (actix: HTTP, JSON, checks, the vote
+# handler), the Tokio workers (group commit, tally's read/commit/ack, the publisher, the
+# fan-out, the Redis client's reply parsing) and the blocking pool (the SQLite vote log).
+# Instruction counts do not depend on the machine's noise; the difference of two runs takes
+# start-up out. Then the 25 functions with the most instructions of their own in the N2 run.
+#
+#   bash loadgen/profile.sh             # N1=2000 N2=6000, about 2 minutes
+#   OUT=dir bash loadgen/profile.sh     # keep the callgrind files in dir
+#   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/profile.sh   # another build of pollcast
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N1=${N1:-2000} N2=${N2:-6000} PORT=${PORT:-18381}
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install -y valgrind)"; exit 1; }
+cargo build --release -q -p pollcast -p loadgen
+bin=${POLLCAST_BIN:-$PWD/target/release/pollcast} lg=$PWD/target/release/loadgen
+OUT=${OUT:-$(mktemp -d /tmp/pollcast-profile.XXXXXX)}
+mkdir -p "$OUT"
+
+run() { # VOTES → $OUT/VOTES.cg-<thread>
+  local n=$1 dir key pid poll option c=0
+  dir=$(mktemp -d /tmp/pollcast-profile-run.XXXXXX)
+  key=$("$bin" workspace create --name profile --data-dir "$dir" | awk '/^api_key:/ {print $2}')
+  RUST_LOG=warn valgrind --tool=callgrind --separate-threads=yes \
+    --callgrind-out-file="$OUT/$n.cg" "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" \
+    --rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 --rate-voters-per-ip 0 \
+    >"$dir/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+  read -r poll option < <(curl -fs -X POST "http://127.0.0.1:$PORT/v1/polls" \
+    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    -d '{"question": "profile", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
+    python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
+  "$lg" ceiling --url "http://127.0.0.1:$PORT/v1/polls/$poll/votes" \
+    --body "{\"option_ids\": [\"$option\"]}" --requests "$n" --concurrency 16 >/dev/null
+  for _ in $(seq 600); do
+    c=$(curl -fs "http://127.0.0.1:$PORT/v1/polls/$poll/results" -H "Authorization: Bearer $key" |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["total_votes"])')
+    [ "$c" -ge "$n" ] && break; sleep 0.2
+  done
+  [ "$c" -eq "$n" ] || { echo "counted $c of $n" >&2; exit 1; }
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+run "$N1"
+run "$N2"
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): instructions per vote, ($N2 - $N1 votes) / $((N2 - N1))"
+python3 - "$OUT" "$N1" "$N2" <<'PY'
+import glob, re, sys
+out, n1, n2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def group(text):
+    # Tokio's workers also run on its blocking pool's threads: test for them first.
+    if 'multi_thread::worker::run' in text: return 'Tokio workers: group commit, tally, publisher, fan-out, Redis replies'
+    if 'actix_server::worker' in text: return 'HTTP workers: HTTP, JSON, checks, the vote handler'
+    if 'blocking::pool' in text: return 'blocking pool: the SQLite vote log'
+    return 'other threads'
+def load(n):
+    totals = {}
+    for f in glob.glob(f'{out}/{n}.cg-*'):
+        text = open(f, errors='replace').read()
+        m = re.search(r'^(?:totals|summary): (\d+)', text, re.M)
+        g = group(text)
+        totals[g] = totals.get(g, 0) + int(m.group(1) if m else 0)
+    return totals
+a, b = load(n1), load(n2)
+for g in sorted(set(a) | set(b), key=lambda g: -(b.get(g, 0) - a.get(g, 0))):
+    print(f'{(b.get(g, 0) - a.get(g, 0)) / (n2 - n1):>10,.0f}  {g}')
+print(f'{(sum(b.values()) - sum(a.values())) / (n2 - n1):>10,.0f}  all')
+PY
+echo "== the 25 functions with the most instructions of their own, all threads, $N2 votes"
+for f in "$OUT/$N2".cg-*; do
+  callgrind_annotate --auto=no "$f" 2>/dev/null | sed -n '/file:function/,$p'
+done | python3 -c '
+import re, sys
+own = {}
+for line in sys.stdin:
+    m = re.match(r"\s*([\d,]+) \([ \d.]+%\)  (\S.*?)(?: \[[^]]*\])?$", line)
+    if m:
+        name = m.group(2).split(":", 1)[-1]
+        own[name] = own.get(name, 0) + int(m.group(1).replace(",", ""))
+total = sum(own.values())
+for name, n in sorted(own.items(), key=lambda kv: -kv[1])[:25]:
+    print(f"{n / total:6.1%}  {name[:150]}")
+'
+echo "(callgrind files: $OUT)"
