@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pollcast_bus::Bus;
-use pollcast_bus::redis::{RedisError, Script, Value};
+use pollcast_bus::redis::{RedisError, Script};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Groups in Redis at once. More than one lets the next group be built and sent while Redis
@@ -111,20 +111,22 @@ async fn commit(bus: &Bus, script: &Script, shard: u32, group: Vec<Queued>) {
         }
     }
     let mut conn = bus.votes_conn();
-    let replies: Result<Vec<Value>, RedisError> = invocation.invoke_async(&mut conn).await;
+    let replies: Result<String, RedisError> = invocation.invoke_async(&mut conn).await;
     match replies {
-        Ok(replies) if replies.len() == group.len() => {
-            for (queued, reply) in group.into_iter().zip(replies) {
-                let reply = pollcast_bus::redis::from_redis_value::<String>(reply)
-                    .map_err(RedisError::from);
-                let _ = queued.reply.send(reply);
+        Ok(replies) if replies.split('\n').count() == group.len() => {
+            for (queued, reply) in group.into_iter().zip(replies.split('\n')) {
+                let _ = queued.reply.send(Ok(reply.to_owned()));
             }
         }
         Ok(replies) => {
             let e = RedisError::from((
                 pollcast_bus::redis::ErrorKind::Parse,
                 "the ingest script answered for another number of votes",
-                format!("{} replies for {} votes", replies.len(), group.len()),
+                format!(
+                    "{} replies for {} votes",
+                    replies.split('\n').count(),
+                    group.len()
+                ),
             ));
             for queued in group {
                 let _ = queued.reply.send(Err(e.clone()));

@@ -24,7 +24,7 @@
 --   "" or the idempotency record to keep: "<request digest> <vote id> <accepted ms>"
 --   n, then the n option ids the vote names (for the option uses)
 --   m, then the entry's m field and value items
--- Returns one reply per vote: the new entry's id, or "!late", "!deleted", "!closed",
+-- Returns a line per vote, in order: the new entry's id, or "!late", "!deleted", "!closed",
 -- "!stale", "!dup", or "!idem <the record kept by the first request with this key>".
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -76,10 +76,10 @@ local function append(k, a)
     p.uses[ARGV[i]] = (p.uses[ARGV[i]] or 0) + 1
   end
   -- The entry carries the poll's epoch as of this very step, so a reset can never be
-  -- half-seen: tally counts the vote only while the poll is still in that epoch.
+  -- half-seen: tally counts the vote only while the poll is still in that epoch. It ends
+  -- the entry's last value (the vote line: pollcast_wire::VoteEntry).
   local fields = {unpack(ARGV, fields_at, fields_at + m - 1)}
-  table.insert(fields, 'epoch')
-  table.insert(fields, p.epoch)
+  fields[m] = fields[m] .. ' ' .. p.epoch
   local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
   p.added = p.added + 1
   p.member = member
@@ -111,4 +111,5 @@ for _, key in ipairs(order) do
     end
   end
 end
-return replies
+-- One string, a line per vote: the client parses one reply instead of one per vote.
+return table.concat(replies, '\n')

@@ -9,10 +9,9 @@ const FORMAT: &str = "2";
 const NONE: &str = "-";
 
 /// One entry of a votes stream, readable with `XRANGE` by an operator. Format 2 is one field,
-/// `vote`, holding one line, plus the `epoch` the ingest script adds:
+/// `vote`, holding one line that ends with the poll's epoch, which the ingest script adds:
 ///
-/// `vote="2 <vote id> <poll id> <poll kind> <id,id,...|-> <unix ms> <rating|-> <voter hash|->"
-/// `epoch=<n>`
+/// `vote="2 <vote id> <poll id> <poll kind> <id,id,...|-> <unix ms> <rating|-> <voter hash|-> <epoch>"`
 ///
 /// One field instead of one per value: tally reads hundreds of entries a batch, and each
 /// value was a bulk string to parse and a map entry to hash (a third of tally's instructions,
@@ -24,8 +23,9 @@ const NONE: &str = "-";
 /// written before it existed have none and count as `single`/`multiple` votes, the only kinds
 /// then.
 ///
-/// `epoch` is not in [`VoteEntry::to_fields`]: the ingest script appends the poll's current
-/// epoch itself, inside the same atomic step that checks the poll's state.
+/// The epoch is not in [`VoteEntry::to_fields`]: the ingest script appends the poll's current
+/// epoch itself, inside the same atomic step that checks the poll's state. (A line without
+/// one takes the `epoch` field, as format 1 does, or 0.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoteEntry {
     pub vote: VoteRecord,
@@ -71,15 +71,13 @@ impl VoteEntry {
             Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
             None => 0,
         };
-        let mut entry = match fields.get("vote") {
-            Some(line) => Self::from_line(line)?,
-            None => Self::from_format_1(fields)?,
-        };
-        entry.vote.epoch = epoch;
-        Ok(entry)
+        match fields.get("vote") {
+            Some(line) => Self::from_line(line, epoch),
+            None => Self::from_format_1(fields, epoch),
+        }
     }
 
-    fn from_line(line: &str) -> Result<Self, DecodeError> {
+    fn from_line(line: &str, epoch_field: u32) -> Result<Self, DecodeError> {
         let mut parts = line.split(' ');
         let mut next = |name: &'static str| parts.next().ok_or(DecodeError::Malformed(name));
         let format = next("vote")?;
@@ -107,6 +105,10 @@ impl VoteEntry {
             NONE => None,
             v => Some(v.to_owned()),
         };
+        let epoch = match parts.next() {
+            Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
+            None => epoch_field,
+        };
         if parts.next().is_some() {
             return Err(DecodeError::Malformed("vote"));
         }
@@ -118,13 +120,13 @@ impl VoteEntry {
                 rating,
                 voter,
                 received_at: Timestamp::from_millis(at),
-                epoch: 0,
+                epoch,
             },
             kind,
         })
     }
 
-    fn from_format_1(fields: &HashMap<String, String>) -> Result<Self, DecodeError> {
+    fn from_format_1(fields: &HashMap<String, String>, epoch: u32) -> Result<Self, DecodeError> {
         let get = |name: &'static str| fields.get(name).ok_or(DecodeError::Missing(name));
         let version = get("v")?;
         if version != "1" {
@@ -154,7 +156,7 @@ impl VoteEntry {
             rating,
             voter: fields.get("voter").cloned(),
             received_at: Timestamp::from_millis(at),
-            epoch: 0,
+            epoch,
         };
         Ok(Self { vote, kind })
     }
@@ -216,10 +218,15 @@ mod tests {
             kind: PollKind::Rating,
         };
         for entry in [choices, rating] {
-            let mut map = as_map(entry.to_fields());
-            map.insert("epoch".into(), "3".into());
             let mut expected = entry.clone();
             expected.vote.epoch = 3;
+            // As the ingest script writes it: the epoch ends the line.
+            let mut line = entry.to_fields();
+            line[0].1.push_str(" 3");
+            assert_eq!(VoteEntry::from_fields(&as_map(line)), Ok(expected.clone()));
+            // Or as a field of its own.
+            let mut map = as_map(entry.to_fields());
+            map.insert("epoch".into(), "3".into());
             assert_eq!(VoteEntry::from_fields(&map), Ok(expected));
         }
     }
@@ -249,8 +256,12 @@ mod tests {
             Err(DecodeError::Version("9".into()))
         );
         assert_eq!(
-            VoteEntry::from_fields(&line(&format!("{good} extra"))),
+            VoteEntry::from_fields(&line(&format!("{good} 1 extra"))),
             Err(DecodeError::Malformed("vote"))
+        );
+        assert_eq!(
+            VoteEntry::from_fields(&line(&format!("{good} x"))),
+            Err(DecodeError::Malformed("epoch"))
         );
         let fields: Vec<&str> = good.split(' ').collect();
         let with = |i: usize, v: &str| {
