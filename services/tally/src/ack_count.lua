@@ -1,34 +1,45 @@
 -- Acknowledges a batch of votes-stream entries and counts each vote whose acknowledgement
--- this call made. XACK returns 1 only for an entry still pending in the group, and an entry
--- leaves the pending list exactly once, so each vote is counted exactly once no matter how
--- many times, or by how many consumers, it was delivered. The script runs atomically and is
+-- this call made. XACK counts only entries still pending in the group, and an entry leaves
+-- the pending list exactly once, so each vote is counted exactly once no matter how many
+-- times, or by how many consumers, it was delivered. The script runs atomically and is
 -- written to the append-only file as one MULTI/EXEC: an ack is never persisted without its
 -- count, nor the reverse. Votes of an epoch their poll has left (it was reset since) are
 -- acknowledged only.
+--
+-- The entries come in groups of votes that count the same (same poll, epoch and
+-- increments), so a group is acknowledged with one XACK and counted by what it returns.
 --
 -- KEYS[1]      the shard's votes stream
 -- KEYS[k]      the counts hash of a poll in the batch; KEYS[k+1] is that poll's state hash
 -- ARGV[1]      the consumer group
 -- ARGV[2]      now, in Unix milliseconds
--- ARGV[3..]    per entry: counts-key index k (0: acknowledge only), entry id, epoch, n,
---              then n (field, amount) pairs: what counting the vote adds to the counts hash
---              besides total and seq (per poll kind, see pollcast_wire::increments)
+-- ARGV[3..]    per group: counts-key index k (0: acknowledge only), epoch, n, then n
+--              (field, amount) pairs: what counting one vote adds to the counts hash besides
+--              total and seq (per poll kind, see pollcast_wire::increments); then c, and the
+--              c entry ids
 -- Returns the number of votes counted.
 local group = ARGV[1]
 local now = ARGV[2]
 local epoch = {}
 -- What the batch adds, per counts key index: written once per poll at the end, still inside
--- this one atomic step (a batch is mostly votes of a few hot polls).
+-- this one atomic step.
 local adds = {}
 local order = {}
 local counted = 0
+-- XACK takes the ids as arguments: at most this many at a time (Lua's stack is bounded).
+local CHUNK = 1000
 local i = 3
 while i <= #ARGV do
   local k = tonumber(ARGV[i])
-  local id = ARGV[i + 1]
-  local vote_epoch = ARGV[i + 2]
-  local n = tonumber(ARGV[i + 3])
-  if redis.call('XACK', KEYS[1], group, id) == 1 and k > 0 then
+  local vote_epoch = ARGV[i + 1]
+  local n = tonumber(ARGV[i + 2])
+  local c = tonumber(ARGV[i + 3 + 2 * n])
+  local ids = i + 4 + 2 * n
+  local acked = 0
+  for from = ids, ids + c - 1, CHUNK do
+    acked = acked + redis.call('XACK', KEYS[1], group, unpack(ARGV, from, math.min(from + CHUNK, ids + c) - 1))
+  end
+  if acked > 0 and k > 0 then
     if epoch[k] == nil then
       epoch[k] = redis.call('HGET', KEYS[k + 1], 'epoch') or '0'
     end
@@ -40,14 +51,14 @@ while i <= #ARGV do
         order[#order + 1] = k
       end
       for j = 1, n do
-        local at = i + 2 + 2 * j
-        add.fields[ARGV[at]] = (add.fields[ARGV[at]] or 0) + tonumber(ARGV[at + 1])
+        local at = i + 1 + 2 * j
+        add.fields[ARGV[at]] = (add.fields[ARGV[at]] or 0) + acked * tonumber(ARGV[at + 1])
       end
-      add.total = add.total + 1
-      counted = counted + 1
+      add.total = add.total + acked
+      counted = counted + acked
     end
   end
-  i = i + 4 + 2 * n
+  i = ids + c
 end
 for _, k in ipairs(order) do
   local counts = KEYS[k]

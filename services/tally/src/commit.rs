@@ -115,22 +115,34 @@ impl Committer {
         invocation
             .arg(TALLY_GROUP)
             .arg(Timestamp::now().as_millis());
+        // Votes that count the same (same poll, epoch and increments: in a hot poll, one
+        // group per option) go as one group, acknowledged by one XACK.
+        type Counting = (usize, u32, Vec<(String, i64)>);
+        let mut groups: Vec<(Counting, Vec<&str>)> = Vec::new();
+        let mut index: HashMap<Counting, usize> = HashMap::new();
         for (id, vote) in entries {
-            match vote {
-                Some(VoteEntry { vote: v, kind }) => {
-                    let adds = increments(*kind, v);
-                    invocation
-                        .arg(poll_index.get(&v.poll_id).copied().unwrap_or(0))
-                        .arg(id)
-                        .arg(v.epoch)
-                        .arg(adds.len());
-                    for (field, amount) in adds {
-                        invocation.arg(field).arg(amount);
-                    }
-                }
-                None => {
-                    invocation.arg(0).arg(id).arg(0).arg(0);
-                }
+            let counting = match vote {
+                Some(VoteEntry { vote: v, kind }) => (
+                    poll_index.get(&v.poll_id).copied().unwrap_or(0),
+                    v.epoch,
+                    increments(*kind, v),
+                ),
+                None => (0, 0, Vec::new()),
+            };
+            let at = *index.entry(counting.clone()).or_insert_with(|| {
+                groups.push((counting, Vec::new()));
+                groups.len() - 1
+            });
+            groups[at].1.push(id);
+        }
+        for ((k, epoch, adds), ids) in &groups {
+            invocation.arg(k).arg(epoch).arg(adds.len());
+            for (field, amount) in adds {
+                invocation.arg(field).arg(amount);
+            }
+            invocation.arg(ids.len());
+            for id in ids {
+                invocation.arg(*id);
             }
         }
         let mut conn = self.context.bus.conn();
