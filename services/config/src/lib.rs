@@ -135,6 +135,10 @@ settings! {
     workers: usize = std::thread::available_parallelism().map_or(2, |n| n.get()),
         "POLLCAST_WORKERS", "cores", "HTTP worker threads",
         check |v| (1..=1024).contains(v), "must be 1..=1024";
+    background_threads: usize = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+        "POLLCAST_BACKGROUND_THREADS", "half the cores, at least 1",
+        "threads for tally, group commit, the publisher and the fan-out (beside the HTTP workers)",
+        check |v| (1..=1024).contains(v), "must be 1..=1024";
     redis_fsync: String = "everysec".to_owned(), "POLLCAST_REDIS_FSYNC", "everysec",
         "`appendfsync` of the embedded redis-server: `everysec` or `always`",
         check |v| v == "always" || v == "everysec", "must be `always` or `everysec`";

@@ -44,14 +44,18 @@ enum WorkspaceCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { opts } => serve(opts).await,
+        Command::Serve { opts } => settings(opts)
+            .and_then(|settings| pollcast_runtime::runtime(&settings)?.block_on(serve(settings))),
         Command::Workspace {
             command: WorkspaceCommand::Create { name, opts },
-        } => create_workspace(&name, opts).await,
+        } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(AnyError::from)
+            .and_then(|rt| rt.block_on(create_workspace(&name, opts))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,8 +74,7 @@ fn settings(opts: Opts) -> Result<Settings, AnyError> {
     Ok(settings)
 }
 
-async fn serve(opts: Opts) -> Result<(), AnyError> {
-    let settings = settings(opts)?;
+async fn serve(settings: Settings) -> Result<(), AnyError> {
     let context = Context::build(settings, true).await?;
     let demo = if context.settings.runs("api") {
         Some(pollcast::demo::ensure_demo(&context).await?)

@@ -13,4 +13,4 @@ pub use application::{Application, RunningApp, Service, mount};
 pub use context::{Context, StartError};
 pub use poll_cache::PollCache;
 pub use secret::{ServerSecret, hex, unhex};
-pub use standalone::service_main;
+pub use standalone::{runtime, service_main};

@@ -6,10 +6,21 @@ use pollcast_config::Opts;
 
 use crate::{Application, Context, Service};
 
-/// The whole `main` of a single-service binary: flags, settings, logs, context, then serve
-/// until stopped. Standalone services never start a redis-server of their own: several of
-/// them must share one.
-pub async fn service_main<F>(name: &'static str, about: &'static str, services: F) -> ExitCode
+/// The Tokio runtime the background services run on, `background_threads` wide. The HTTP
+/// workers have threads of their own, so the default is half the cores: on 2 cores, two
+/// runtime threads beside two HTTP workers cost a fifth more CPU per vote in context switches
+/// (docs/benchmarks.md).
+pub fn runtime(settings: &pollcast_config::Settings) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.background_threads)
+        .enable_all()
+        .build()
+}
+
+/// The whole `main` of a single-service binary: flags, settings, logs, runtime, context,
+/// then serve until stopped. Standalone services never start a redis-server of their own:
+/// several of them must share one.
+pub fn service_main<F>(name: &'static str, about: &'static str, services: F) -> ExitCode
 where
     F: FnOnce(&Context) -> Vec<Arc<dyn Service>>,
 {
@@ -29,6 +40,20 @@ where
             return ExitCode::from(2);
         }
     };
+    let runtime = match runtime(&settings) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(settings, services))
+}
+
+async fn serve<F>(settings: pollcast_config::Settings, services: F) -> ExitCode
+where
+    F: FnOnce(&Context) -> Vec<Arc<dyn Service>>,
+{
     pollcast_http::telemetry::init_tracing(settings.log_format);
     let context = match Context::build(settings, false).await {
         Ok(c) => c,
