@@ -7,9 +7,8 @@ use pollcast_config::Opts;
 use crate::{Application, Context, Service};
 
 /// The Tokio runtime the background services run on, `background_threads` wide. The HTTP
-/// workers have threads of their own, so the default is half the cores: on 2 cores, two
-/// runtime threads beside two HTTP workers cost a fifth more CPU per vote in context switches
-/// (docs/benchmarks.md).
+/// workers have threads of their own, so the default leaves them half the cores rather than
+/// running as many threads again (on 2 cores, 1 and 2 measured the same: docs/benchmarks.md).
 pub fn runtime(settings: &pollcast_config::Settings) -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(settings.background_threads)
