@@ -6,7 +6,8 @@
 # handler), the Tokio workers (group commit, tally's read/commit/ack, the publisher, the
 # fan-out, the Redis client's reply parsing) and the blocking pool (the SQLite vote log).
 # Instruction counts do not depend on the machine's noise; the difference of two runs takes
-# start-up out. Then the 25 functions with the most instructions of their own in the N2 run.
+# start-up out. Then the bare endpoint (loadgen/ratio.sh's baseline) measured the same way,
+# for scale, and the 25 functions with the most instructions of their own in the N2 run.
 #
 #   bash loadgen/profile.sh             # N1=2000 N2=6000, about 2 minutes
 #   OUT=dir bash loadgen/profile.sh     # keep the callgrind files in dir
@@ -71,6 +72,25 @@ for g in sorted(set(a) | set(b), key=lambda g: -(b.get(g, 0) - a.get(g, 0))):
     print(f'{(b.get(g, 0) - a.get(g, 0)) / (n2 - n1):>10,.0f}  {g}')
 print(f'{(sum(b.values()) - sum(a.values())) / (n2 - n1):>10,.0f}  all')
 PY
+echo "== for scale: the bare endpoint (loadgen baseline-server --redis: parse, one XADD), the same way"
+bare_dir=$(mktemp -d /tmp/pollcast-profile-bare.XXXXXX)
+redis-server --port 0 --unixsocket "$bare_dir/redis.sock" --dir "$bare_dir" --appendonly yes \
+  --appendfsync everysec --save '' >/dev/null 2>&1 &
+rpid=$!
+for n in "$N1" "$N2"; do
+  valgrind --tool=callgrind --callgrind-out-file="$OUT/bare-$n.cg" "$lg" baseline-server \
+    --listen "127.0.0.1:$PORT" --workers 2 --redis "unix://$bare_dir/redis.sock" >/dev/null 2>&1 &
+  bpid=$!
+  for _ in $(seq 300); do curl -fs -X POST -d '{}' "http://127.0.0.1:$PORT/x" >/dev/null && break; sleep 0.2; done
+  "$lg" ceiling --url "http://127.0.0.1:$PORT/v1/polls/x/votes" --body '{"option_ids": ["aaaaaaaa"]}' \
+    --requests "$n" --concurrency 16 >/dev/null
+  kill "$bpid"; wait "$bpid" 2>/dev/null || true
+done
+kill "$rpid"; wait "$rpid" 2>/dev/null || true
+rm -rf "$bare_dir"
+total() { grep -m1 -E '^(totals|summary):' "$1" | awk '{print $2}'; }
+echo "$(( ($(total "$OUT/bare-$N2.cg") - $(total "$OUT/bare-$N1.cg")) / (N2 - N1) )) instructions a request"
+
 echo "== the 25 functions with the most instructions of their own, all threads, $N2 votes"
 for f in "$OUT/$N2".cg-*; do
   callgrind_annotate --auto=no "$f" 2>/dev/null | sed -n '/file:function/,$p'
