@@ -129,11 +129,14 @@ impl Committer {
                 ),
                 None => (0, 0, Vec::new()),
             };
-            let at = *index.entry(counting.clone()).or_insert_with(|| {
-                groups.push((counting, Vec::new()));
-                groups.len() - 1
-            });
-            groups[at].1.push(id);
+            match index.get(&counting) {
+                Some(&at) => groups[at].1.push(id),
+                None => {
+                    // Cloned once per group, not once per vote.
+                    index.insert(counting.clone(), groups.len());
+                    groups.push((counting, vec![id]));
+                }
+            }
         }
         for ((k, epoch, adds), ids) in &groups {
             invocation.arg(k).arg(epoch).arg(adds.len());

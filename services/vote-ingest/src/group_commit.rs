@@ -111,25 +111,25 @@ async fn commit(bus: &Bus, script: &Script, shard: u32, group: Vec<Queued>) {
         }
     }
     let mut conn = bus.votes_conn();
-    let replies: Result<String, RedisError> = invocation.invoke_async(&mut conn).await;
-    match replies {
-        Ok(replies) if replies.split('\n').count() == group.len() => {
-            for (queued, reply) in group.into_iter().zip(replies.split('\n')) {
-                let _ = queued.reply.send(Ok(reply.to_owned()));
+    let replies = invocation
+        .invoke_async::<String>(&mut conn)
+        .await
+        .and_then(|replies| {
+            let lines: Vec<String> = replies.split('\n').map(str::to_owned).collect();
+            if lines.len() == group.len() {
+                Ok(lines)
+            } else {
+                Err(RedisError::from((
+                    pollcast_bus::redis::ErrorKind::Parse,
+                    "the ingest script answered for another number of votes",
+                    format!("{} replies for {} votes", lines.len(), group.len()),
+                )))
             }
-        }
-        Ok(replies) => {
-            let e = RedisError::from((
-                pollcast_bus::redis::ErrorKind::Parse,
-                "the ingest script answered for another number of votes",
-                format!(
-                    "{} replies for {} votes",
-                    replies.split('\n').count(),
-                    group.len()
-                ),
-            ));
-            for queued in group {
-                let _ = queued.reply.send(Err(e.clone()));
+        });
+    match replies {
+        Ok(lines) => {
+            for (queued, reply) in group.into_iter().zip(lines) {
+                let _ = queued.reply.send(Ok(reply));
             }
         }
         Err(e) => {

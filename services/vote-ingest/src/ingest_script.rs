@@ -73,7 +73,7 @@ impl IngestScript {
             (Some(voter), true) => voter.as_str().to_owned(),
             _ => String::new(),
         });
-        args.push(format!("close:{poll_id}"));
+        args.push(pollcast_runtime::lifecycle::close_member(poll));
         args.push(deadline.as_millis().to_string());
         args.push(poll.shape());
         args.push(idempotency.map_or(String::new(), |i| {
