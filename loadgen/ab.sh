@@ -13,22 +13,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 old=$1 new=$2 rounds=${3:-3} requests=${4:-100000}
 PORT=${PORT:-18180}
+source loadgen/serve.sh
 cargo build --release -q -p loadgen
 lg=./target/release/loadgen
 
 run() { # BINARY → votes/s
   local bin=$1 dir key poll option pid
   dir=$(mktemp -d /tmp/pollcast-ab.XXXXXX)
-  key=$("$bin" workspace create --name ab --data-dir "$dir" | awk '/^api_key:/ {print $2}')
-  RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" \
-    --rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 --rate-voters-per-ip 0 \
+  key=$(new_workspace "$bin" "$dir")
+  RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" "${LIMITS_OFF[@]}" \
     >"$dir/serve.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-  read -r poll option < <(curl -fs -X POST "http://127.0.0.1:$PORT/v1/polls" \
-    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-    -d '{"question": "ab", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
-    python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
+  wait_ready "$PORT"
+  read -r poll option < <(create_poll "$PORT" "$key")
   $lg ceiling --url "http://127.0.0.1:$PORT/v1/polls/$poll/votes" \
     --body "{\"option_ids\": [\"$option\"]}" --requests "$requests" --concurrency 64 |
     python3 -c 'import json, sys; r = json.load(sys.stdin); print(round(r["requests_per_second"]))'

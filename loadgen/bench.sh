@@ -60,10 +60,7 @@ wrk_post "http://127.0.0.1:$BASELINE_PORT/v1/polls/x/votes" '{"option_ids": ["aa
 kill $bpid
 
 echo "== pollcast: the same closed loop against the vote endpoint"
-read -r poll option < <(curl -fs -X POST "$base/v1/polls" -H "Authorization: Bearer $key" \
-  -H 'Content-Type: application/json' \
-  -d '{"question": "Ceiling", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
-  python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
+read -r poll option < <(create_poll "$PORT" "$key")
 $lg ceiling --url "$base/v1/polls/$poll/votes" --body "{\"option_ids\": [\"$option\"]}" \
   --requests "$requests" --concurrency 64 | tee "$OUT/ceiling-pollcast.json"
 wrk_post "$base/v1/polls/$poll/votes" "{\"option_ids\": [\"$option\"]}" "$OUT/wrk-pollcast.txt"

@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N1=${N1:-2000} N2=${N2:-6000} PORT=${PORT:-18381}
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install -y valgrind)"; exit 1; }
+source loadgen/serve.sh
 cargo build --release -q -p pollcast -p loadgen
 bin=${POLLCAST_BIN:-$PWD/target/release/pollcast} lg=$PWD/target/release/loadgen
 OUT=${OUT:-$(mktemp -d /tmp/pollcast-profile.XXXXXX)}
@@ -24,17 +25,13 @@ mkdir -p "$OUT"
 run() { # VOTES → $OUT/VOTES.cg-<thread>
   local n=$1 dir key pid poll option c=0
   dir=$(mktemp -d /tmp/pollcast-profile-run.XXXXXX)
-  key=$("$bin" workspace create --name profile --data-dir "$dir" | awk '/^api_key:/ {print $2}')
+  key=$(new_workspace "$bin" "$dir")
   RUST_LOG=warn valgrind --tool=callgrind --separate-threads=yes \
     --callgrind-out-file="$OUT/$n.cg" "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" \
-    --rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 --rate-voters-per-ip 0 \
-    >"$dir/serve.log" 2>&1 &
+    "${LIMITS_OFF[@]}" >"$dir/serve.log" 2>&1 &
   pid=$!
-  for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
-  read -r poll option < <(curl -fs -X POST "http://127.0.0.1:$PORT/v1/polls" \
-    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-    -d '{"question": "profile", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
-    python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
+  wait_ready "$PORT" 600
+  read -r poll option < <(create_poll "$PORT" "$key")
   "$lg" ceiling --url "http://127.0.0.1:$PORT/v1/polls/$poll/votes" \
     --body "{\"option_ids\": [\"$option\"]}" --requests "$n" --concurrency 16 >/dev/null
   for _ in $(seq 600); do

@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3} SECS=${SECS:-10} FSYNCS=${FSYNCS:-everysec always}
 PORT=${PORT:-18280} BARE_PORT=${BARE_PORT:-18299}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
+source loadgen/serve.sh
 cargo build --release -q -p pollcast -p loadgen
 bin=${POLLCAST_BIN:-./target/release/pollcast} lg=./target/release/loadgen
 work=$(mktemp -d /tmp/pollcast-ratio.XXXXXX)
@@ -31,16 +32,12 @@ trap cleanup EXIT
 
 start() { # FSYNC SERVICES → sets dir, pid, key, poll, option
   dir=$(mktemp -d "$work/serve.XXXXXX")
-  key=$("$bin" workspace create --name ratio --data-dir "$dir" | awk '/^api_key:/ {print $2}')
+  key=$(new_workspace "$bin" "$dir")
   RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" --redis-fsync "$1" \
-    --services "$2" --rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 \
-    --rate-voters-per-ip 0 >"$dir/serve.log" 2>&1 &
+    --services "$2" "${LIMITS_OFF[@]}" >"$dir/serve.log" 2>&1 &
   pid=$!; pids+=("$pid")
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-  read -r poll option < <(curl -fs -X POST "http://127.0.0.1:$PORT/v1/polls" \
-    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-    -d '{"question": "ratio", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
-    python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])')
+  wait_ready "$PORT"
+  read -r poll option < <(create_poll "$PORT" "$key")
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 

@@ -1,0 +1,25 @@
+# Sourced by the benchmark scripts: what every one of them does to a `pollcast serve` run.
+# One load generator is one client address, so the per-address and per-poll limits would
+# measure themselves: benchmarks turn them off (LIMITS_OFF), as an operator expecting a crowd
+# behind one address would raise them.
+LIMITS_OFF=(--rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 --rate-voters-per-ip 0)
+
+new_workspace() { # BIN DIR → prints the new workspace's admin API key
+  "$1" workspace create --name bench --data-dir "$2" | awk '/^api_key:/ {print $2}'
+}
+
+wait_ready() { # PORT [TRIES of 0.2 s, default 100]
+  for _ in $(seq "${2:-100}"); do
+    curl -fs "http://127.0.0.1:$1/readyz" >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "pollcast on port $1 did not become ready" >&2
+  return 1
+}
+
+create_poll() { # PORT KEY → prints "<poll id> <first option id>" of a new `dedupe: none` poll
+  curl -fs -X POST "http://127.0.0.1:$1/v1/polls" \
+    -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    -d '{"question": "bench", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
+    python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])'
+}
