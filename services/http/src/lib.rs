@@ -7,7 +7,7 @@ pub mod error;
 pub mod etag;
 pub mod idempotency_key;
 pub mod limits;
-pub mod metrics_middleware;
+pub mod observe;
 pub mod ops;
 pub mod pagination;
 pub mod rate_limit;

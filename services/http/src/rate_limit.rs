@@ -172,6 +172,14 @@ pub fn check(limiter: &Option<Limiter>, key: &str) -> Result<(), ApiError> {
     limiter.as_ref().map_or(Ok(()), |l| l.check(key))
 }
 
+/// Checks an optional limiter keyed by client address (unknown addresses share one key); the
+/// key is only written out when there is a limit.
+pub fn check_ip(limiter: &Option<Limiter>, ip: Option<std::net::IpAddr>) -> Result<(), ApiError> {
+    limiter.as_ref().map_or(Ok(()), |l| {
+        l.check(&ip.map(|i| i.to_string()).unwrap_or_default())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

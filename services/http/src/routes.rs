@@ -3,10 +3,14 @@
 //! each at the method and path its attribute gives. `pollcast-openapi` documents the same
 //! handlers; its test compares the document's operations with [`Listing`] of these lists.
 
+use std::rc::Rc;
+
 use actix_web::dev::Handler;
 use actix_web::http::Method;
-use actix_web::{FromRequest, Responder, web};
+use actix_web::{FromRequest, Responder, guard, web};
 use utoipa::openapi::path::HttpMethod;
+
+use crate::observe::RoutePattern;
 
 /// Who may call a route from a browser page of another origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,25 +33,36 @@ pub trait RouteSink {
 }
 
 /// Serves the routes: one actix resource per path (CORS on it when any of its routes is
-/// public), in the order they were listed.
+/// public), in the order they were listed, each carrying its [`RoutePattern`].
 #[derive(Default)]
 pub struct Register {
-    resources: Vec<(String, bool, Vec<actix_web::Route>)>,
+    resources: Vec<Resource>,
+}
+
+/// One path's routes: whether any is public, and each with its method.
+struct Resource {
+    path: String,
+    public: bool,
+    routes: Vec<(Method, actix_web::Route)>,
 }
 
 impl Register {
     pub fn finish(self, cfg: &mut web::ServiceConfig) {
-        for (path, public, routes) in self.resources {
-            if !public && routes.len() == 1 {
+        for Resource {
+            path,
+            public,
+            routes,
+        } in self.resources
+        {
+            let mut resource = web::resource(&path).app_data(RoutePattern(Rc::from(path)));
+            if let [(method, _)] = routes.as_slice()
+                && !public
+            {
                 // A lone route keeps its method guard on the resource, so a route for the same
                 // path registered outside this table (another method) is still reached.
-                for route in routes {
-                    cfg.route(&path, route);
-                }
-                continue;
+                resource = resource.guard(guard::Method(method.clone()));
             }
-            let mut resource = web::resource(path);
-            for route in routes {
+            for (_, route) in routes {
                 resource = resource.route(route);
             }
             if public {
@@ -68,19 +83,24 @@ impl RouteSink for Register {
         F::Output: Responder + 'static,
     {
         let path = P::path();
-        let index = match self.resources.iter().position(|(p, _, _)| *p == path) {
+        let index = match self.resources.iter().position(|r| r.path == path) {
             Some(i) => i,
             None => {
-                self.resources.push((path, false, Vec::new()));
+                self.resources.push(Resource {
+                    path,
+                    public: false,
+                    routes: Vec::new(),
+                });
                 self.resources.len() - 1
             }
         };
         let entry = &mut self.resources[index];
-        entry.1 |= access == Access::Public;
+        entry.public |= access == Access::Public;
         for method in P::methods() {
+            let method = actix_method(&method);
             entry
-                .2
-                .push(web::method(actix_method(&method)).to(handler.clone()));
+                .routes
+                .push((method.clone(), web::method(method).to(handler.clone())));
         }
     }
 }

@@ -544,6 +544,7 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
     };
     let script = IngestScript::new(ctx.bus.clone());
     let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
+    let poll = Arc::new(poll);
     let outcome = script.append(&poll, &vote, true, past, None).await.unwrap();
     assert_eq!(outcome, IngestOutcome::Late);
     let keys = ctx.bus.keys();
@@ -601,6 +602,7 @@ async fn votes_committed_in_one_group_each_get_their_own_answer() {
     let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
     let mut edited = deduped.clone();
     edited.options.pop();
+    let (limited, deduped, edited) = (Arc::new(limited), Arc::new(deduped), Arc::new(edited));
     let mut calls = Vec::new();
     for i in 0..6 {
         calls.push((&limited, vote(&limited, &format!("v{i}")), future));

@@ -6,7 +6,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use pollcast_http::routes::Register;
-use pollcast_http::{configure_ops, limits, metrics_middleware};
+use pollcast_http::{configure_ops, limits, observe};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -73,8 +73,7 @@ impl Application {
             let checks = checks.clone();
             App::new()
                 .wrap(Compress::default())
-                .wrap(from_fn(metrics_middleware::record))
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(from_fn(observe::observe))
                 .configure(|cfg| mount(cfg, &services, checks))
                 .default_service(web::to(limits::not_found))
         })

@@ -1,6 +1,9 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use pollcast_bus::Bus;
 use pollcast_bus::redis::{RedisError, Script};
-use pollcast_types::{Poll, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{Poll, PollId, Timestamp, VoteId, VoteRecord};
 use pollcast_wire::VoteEntry;
 
 use crate::group_commit::{GroupCommit, Prepared};
@@ -10,7 +13,26 @@ use crate::group_commit::{GroupCommit, Prepared};
 pub struct IngestScript {
     bus: Bus,
     committer: GroupCommit,
+    per_poll: Mutex<HashMap<PollId, Arc<PollArgs>>>,
 }
+
+/// What every vote's script call takes from its poll: written once per poll read (the poll
+/// cache hands out one `Arc` per read) instead of once per vote, where the key names and
+/// the shape digest cost ~8,000 instructions a vote (`loadgen/profile.sh`).
+struct PollArgs {
+    /// The read these were written from.
+    poll: Arc<Poll>,
+    voted_set: String,
+    poll_state: String,
+    option_uses: String,
+    close_member: String,
+    shape: String,
+    /// The idempotency key of votes sent without one (a key the script never writes).
+    no_idempotency_key: String,
+}
+
+/// Bound on the polls [`PollArgs`] are kept for; past it the map starts over.
+const MAX_POLLS: usize = 100_000;
 
 /// A vote sent with an `Idempotency-Key`.
 pub struct Idempotency {
@@ -47,6 +69,37 @@ impl IngestScript {
         Self {
             committer: GroupCommit::start(bus.clone(), script),
             bus,
+            per_poll: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn poll_args(&self, poll: &Arc<Poll>) -> Arc<PollArgs> {
+        let Ok(mut per_poll) = self.per_poll.lock() else {
+            return Arc::new(self.write_poll_args(poll));
+        };
+        if let Some(args) = per_poll.get(&poll.id)
+            && Arc::ptr_eq(&args.poll, poll)
+        {
+            return args.clone();
+        }
+        if per_poll.len() >= MAX_POLLS {
+            per_poll.clear();
+        }
+        let args = Arc::new(self.write_poll_args(poll));
+        per_poll.insert(poll.id.clone(), args.clone());
+        args
+    }
+
+    fn write_poll_args(&self, poll: &Arc<Poll>) -> PollArgs {
+        let keys = self.bus.keys();
+        PollArgs {
+            poll: poll.clone(),
+            voted_set: keys.voted_set(poll.shard, &poll.id),
+            poll_state: keys.poll_state(poll.shard, &poll.id),
+            option_uses: keys.option_uses(poll.shard, &poll.id),
+            close_member: pollcast_runtime::lifecycle::close_member(poll),
+            shape: poll.shape(),
+            no_idempotency_key: keys.vote_idempotency(poll.shard, &poll.id, "-"),
         }
     }
 
@@ -54,15 +107,14 @@ impl IngestScript {
     /// voted in the poll yet; only if Redis runs it before `deadline`.
     pub async fn append(
         &self,
-        poll: &Poll,
+        poll: &Arc<Poll>,
         vote: &VoteRecord,
         deduplicate: bool,
         deadline: Timestamp,
         idempotency: Option<&Idempotency>,
     ) -> Result<IngestOutcome, RedisError> {
-        let keys = self.bus.keys();
         let shard = poll.shard;
-        let poll_id = &vote.poll_id;
+        let per_poll = self.poll_args(poll);
         let entry = VoteEntry {
             vote: vote.clone(),
             kind: poll.kind,
@@ -73,9 +125,9 @@ impl IngestScript {
             (Some(voter), true) => voter.as_str().to_owned(),
             _ => String::new(),
         });
-        args.push(pollcast_runtime::lifecycle::close_member(poll));
+        args.push(per_poll.close_member.clone());
         args.push(deadline.as_millis().to_string());
-        args.push(poll.shape());
+        args.push(per_poll.shape.clone());
         args.push(idempotency.map_or(String::new(), |i| {
             format!(
                 "{} {} {}",
@@ -94,14 +146,16 @@ impl IngestScript {
         let prepared = Prepared {
             shard,
             keys: [
-                keys.voted_set(shard, poll_id),
-                keys.poll_state(shard, poll_id),
-                keys.option_uses(shard, poll_id),
-                keys.vote_idempotency(
-                    shard,
-                    poll_id,
-                    idempotency.map_or("-", |i| i.key_hash.as_str()),
-                ),
+                per_poll.voted_set.clone(),
+                per_poll.poll_state.clone(),
+                per_poll.option_uses.clone(),
+                match idempotency {
+                    Some(i) => self
+                        .bus
+                        .keys()
+                        .vote_idempotency(shard, &poll.id, &i.key_hash),
+                    None => per_poll.no_idempotency_key.clone(),
+                },
             ],
             args,
         };

@@ -22,10 +22,7 @@ pub async fn mint(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let ip = state.context.proxies.client_ip(&req);
-    rate_limit::check(
-        &state.limits.voters_per_ip,
-        &ip.map(|i| i.to_string()).unwrap_or_default(),
-    )?;
+    rate_limit::check_ip(&state.limits.voters_per_ip, ip)?;
     metrics::counter!("voter_tokens_minted_total").increment(1);
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))

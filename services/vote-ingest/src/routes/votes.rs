@@ -83,10 +83,7 @@ async fn accept(
     let deadline = Timestamp::from_millis(now.as_millis() + STORE_BY.as_millis() as i64);
     // Limits first: a flood is refused before it costs a lookup.
     let ip = state.context.proxies.client_ip(req);
-    rate_limit::check(
-        &state.limits.votes_per_ip,
-        &ip.map(|i| i.to_string()).unwrap_or_default(),
-    )?;
+    rate_limit::check_ip(&state.limits.votes_per_ip, ip)?;
     match state.gate.shedding() {
         Shedding::No => {}
         why => {
