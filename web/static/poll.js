@@ -1,194 +1,311 @@
-// The hosted poll page: gets a voter token, casts the vote, and follows the live results.
+// The poll page's script (the page works without it): votes over the API, keeps the voter's
+// token and "you voted" across reloads, orders ranked ballots by buttons or drag, follows the
+// live results (WebSocket, then Server-Sent Events, then polling with ETag; reconnecting with
+// backoff and jitter), and in an iframe tells the host page its height and the vote.
 (function () {
   "use strict";
   var root = document.getElementById("poll");
   if (!root) return;
-  var pollId = root.dataset.pollId;
-  var form = document.getElementById("ballot");
-  var button = document.getElementById("vote-button");
-  var message = document.getElementById("message");
-  var live = document.getElementById("live");
+  var S = JSON.parse(document.getElementById("pollcast-strings").textContent);
+  var pollId = root.dataset.pollId, kind = root.dataset.kind, lang = root.dataset.lang;
+  var form = document.getElementById("ballot"), button = document.getElementById("vote-button");
+  var message = document.getElementById("message"), results = document.getElementById("results");
+  var live = document.getElementById("live"), announce = document.getElementById("announce");
+  var api = location.origin + "/v1/polls/" + encodeURIComponent(pollId);
   var votedKey = "pollcast:voted:" + pollId;
-  var kind = root.dataset.kind;
-  // Ranked ballots list options in the order they were ticked.
-  var ranking = [];
+  var embedded = window.parent !== window;
+  var parentOrigin = "*";
+  try { if (document.referrer) parentOrigin = new URL(document.referrer).origin; } catch (e) { /* keep * */ }
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
+  var verifiedToken = null;
 
-  function say(text) { message.textContent = text; }
+  function t(id, vars) {
+    var s = S[id] || id;
+    if (typeof s === "object") s = s[plurals ? plurals.select(vars.count) : "other"] || s.other;
+    return s.replace(/\{(\w+)\}/g, function (_, k) { return vars && k in vars ? vars[k] : ""; });
+  }
+  function num(n) { return window.Intl ? new Intl.NumberFormat(lang).format(n) : String(n); }
+  function say(text, bad) { message.textContent = text; message.classList.toggle("error", !!bad); }
+  function store(k, v) { try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, v); } catch (e) { /* blocked */ } }
+  function load(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+  function tell(msg) { if (embedded) window.parent.postMessage(msg, parentOrigin); }
 
+  // The voter token: localStorage, else a first-party cookie; minted once per browser.
   function voterToken() {
-    var stored = null;
-    try { stored = localStorage.getItem("pollcast:voter"); } catch (e) { /* storage blocked */ }
-    if (stored) return Promise.resolve(stored);
-    return fetch("/v1/voters", { method: "POST" })
-      .then(function (r) { if (!r.ok) throw new Error("voter token: " + r.status); return r.json(); })
-      .then(function (body) {
-        try { localStorage.setItem("pollcast:voter", body.voter_token); } catch (e) { /* ignore */ }
-        return body.voter_token;
-      });
-  }
-
-  function markVoted() {
-    button.disabled = true;
-    button.textContent = "Voted";
-    try { localStorage.setItem(votedKey, "1"); } catch (e) { /* ignore */ }
-    if (typeof watchIfAllowed === "function") watchIfAllowed();
-  }
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var ballot;
-    if (kind === "rating") {
-      var picked = form.querySelector("input[name=rating]:checked");
-      if (!picked) { say("Choose a score first."); return; }
-      ballot = { rating: Number(picked.value) };
-    } else {
-      var chosen = kind === "ranked" ? ranking.slice() : Array.prototype.map.call(
-        form.querySelectorAll("input[name=option_ids]:checked"), function (i) { return i.value; });
-      if (chosen.length === 0) { say("Choose an option first."); return; }
-      ballot = { option_ids: chosen };
-    }
-    button.disabled = true;
-    // One key per ballot: retries after a network error or a 503 are the same vote, so the
-    // server counts it once whatever happened to the first answer.
-    var key = idempotencyKey();
-    var tries = 0;
-    function send(token) {
-      ballot.voter_token = token;
-      return fetch("/v1/polls/" + encodeURIComponent(pollId) + "/votes", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-        body: JSON.stringify(ballot)
-      }).then(function (r) {
-        if (r.status === 202) { markVoted(); say("Thanks, your vote is in."); return; }
-        if (r.status === 503 && ++tries < 4) {
-          var wait = (Number(r.headers.get("Retry-After")) || 1) * 1000;
-          say("Busy; trying again…");
-          return new Promise(function (done) { setTimeout(done, wait); }).then(function () { return send(token); });
-        }
-        return r.json().then(function (problem) {
-          if (problem.code === "already_voted") { markVoted(); }
-          else { button.disabled = false; }
-          say(problem.detail || problem.title || "The vote was not accepted.");
-        });
-      }, function () {
-        if (++tries < 4) {
-          return new Promise(function (done) { setTimeout(done, 1000); }).then(function () { return send(token); });
-        }
-        throw new Error("network");
-      });
-    }
-    voterToken().then(send).catch(function () { button.disabled = false; say("Network problem; try again."); });
-  });
-
-  function idempotencyKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  form.addEventListener("change", function (event) {
-    var input = event.target;
-    if (kind === "ranked" && input.name === "option_ids") {
-      ranking = ranking.filter(function (id) { return id !== input.value; });
-      if (input.checked) ranking.push(input.value);
-    }
-    form.querySelectorAll(".option").forEach(function (el) {
-      el.classList.toggle("chosen", el.querySelector("input").checked);
-      var rank = el.querySelector(".rank");
-      if (rank) {
-        var at = ranking.indexOf(el.dataset.optionId);
-        rank.textContent = at < 0 ? "" : String(at + 1);
-      }
+    if (verifiedToken) return Promise.resolve(verifiedToken);
+    var kept = load("pollcast:voter") || (document.cookie.match(/(?:^|; )pollcast_voter=([^;]+)/) || [])[1];
+    if (kept) return Promise.resolve(kept);
+    return fetch(location.origin + "/v1/voters", { method: "POST" }).then(function (r) {
+      if (!r.ok) throw new Error("voter");
+      return r.json();
+    }).then(function (b) {
+      store("pollcast:voter", b.voter_token);
+      document.cookie = "pollcast_voter=" + b.voter_token + "; path=/; max-age=31536000; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
+      return b.voter_token;
     });
-  });
+  }
+
+  function markVoted(choice) {
+    root.dataset.voted = "1";
+    button.disabled = true;
+    button.textContent = t("you-voted");
+    form.querySelectorAll("input, .mover button").forEach(function (el) { el.disabled = true; });
+    if (choice && choice.length) {
+      var labels = choice.map(labelOf);
+      var p = document.getElementById("your-choice");
+      if (!p) { p = document.createElement("p"); p.id = "your-choice"; p.className = "voted"; form.appendChild(p); }
+      p.textContent = t("your-choice", { choice: labels.join(", ") });
+      document.querySelectorAll(".result").forEach(function (el) { el.classList.toggle("mine", choice.indexOf(el.dataset.id) >= 0); });
+    }
+    watch();
+  }
 
   function labelOf(id) {
-    var el = form.querySelector('[data-option-id="' + CSS.escape(id) + '"] .label');
+    var el = kind === "rating" ? null : form.querySelector('[data-option-id="' + CSS.escape(id) + '"] .label');
     return el ? el.textContent : id;
   }
 
-  function showBar(el, votes, total) {
-    var pct = total ? Math.round(votes * 1000 / total) / 10 : 0;
-    el.querySelector(".bar").style.width = pct + "%";
-    el.querySelector(".count").textContent = votes + " · " + pct + "%";
-  }
-
-  // The kind-specific line under the bars: the runoff's outcome, or the mean score.
-  function summarise(msg) {
-    var summary = document.getElementById("summary");
+  function ballot() {
     if (kind === "rating") {
-      summary.textContent = msg.mean == null ? "" : "Average " + msg.mean + " of " + (msg.distribution || []).length;
-    } else if (kind === "ranked") {
-      var rounds = msg.rounds || [];
-      var last = rounds[rounds.length - 1];
-      if (!last) { summary.textContent = ""; return; }
-      var after = rounds.length === 1 ? "in the first round" : "after " + rounds.length + " rounds";
-      summary.textContent = last.winner ? labelOf(last.winner) + " wins " + after + " of instant runoff" :
-        "A tie " + after + " between " + (last.tied || []).map(labelOf).join(", ");
+      var r = form.querySelector("input[name=rating]:checked");
+      return r ? { rating: Number(r.value) } : null;
     }
+    var sel = kind === "ranked" ? "input[name=option_ids]" : "input[name=option_ids]:checked";
+    var ids = Array.prototype.map.call(form.querySelectorAll(sel), function (i) { return i.value; });
+    if (kind === "ranked") ids = ids.slice(0, Number(root.dataset.max) || ids.length);
+    return ids.length ? { option_ids: ids } : null;
   }
 
-  var lastSeq = -1;
-  function render(msg) {
-    if (msg.type === "status") {
-      document.getElementById("state").textContent = msg.status;
-      if (msg.status === "closed") button.disabled = true;
-      return;
+  var problems = { already_voted: "error-already-voted", poll_closed: "error-poll-closed", poll_not_open: "error-poll-not-open",
+    invalid_choice: "error-invalid-choice", validation_failed: "error-invalid-choice", invalid_voter_token: "error-verified-only",
+    rate_limited: "error-rate-limited", unavailable: "error-busy" };
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var b = ballot();
+    if (!b) { say(t(kind === "rating" ? "choose-score" : "choose-option"), true); return; }
+    var min = Number(root.dataset.min) || 1, max = Number(root.dataset.max) || 1;
+    if (kind === "multiple" && (b.option_ids.length < min || b.option_ids.length > max)) {
+      say(document.getElementById("hint").textContent, true); return;
     }
-    if (msg.type !== "results" || msg.seq < lastSeq) return;
-    lastSeq = msg.seq;
-    var total = msg.total_votes || 0;
-    document.getElementById("total").textContent = total;
-    document.getElementById("state").textContent = msg.status;
-    if (msg.status === "closed") button.disabled = true;
-    (msg.options || []).forEach(function (o) {
-      var el = form.querySelector('[data-option-id="' + CSS.escape(o.id) + '"]');
-      if (el) showBar(el, o.votes, total);
+    button.disabled = true;
+    say(t("sending"));
+    // One key per ballot: a retry after a lost answer is the same vote, counted once.
+    var key = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now();
+    var tries = 0;
+    function send(token) {
+      b.voter_token = token;
+      return fetch(api + "/votes", { method: "POST", body: JSON.stringify(b),
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key } }).then(function (r) {
+        if (r.status === 202) return r.json().then(function (a) {
+          var choice = b.option_ids || [String(b.rating)];
+          store(votedKey, JSON.stringify({ vote_id: a.vote_id, choice: choice }));
+          say(t("thanks"));
+          tell({ type: "pollcast:vote", vote_id: a.vote_id });
+          markVoted(choice);
+        });
+        if (r.status === 503 && ++tries < 4) {
+          return wait((Number(r.headers.get("Retry-After")) || 1) * 1000).then(function () { return send(token); });
+        }
+        return r.json().then(function (p) {
+          if (p.code === "already_voted") { markVoted(null); } else { button.disabled = false; }
+          say(t(problems[p.code] || "error-invalid-choice"), true);
+        });
+      }, function () {
+        if (++tries < 4) return wait(1000 * tries).then(function () { return send(token); });
+        throw new Error("network");
+      });
+    }
+    voterToken().then(send).catch(function () { button.disabled = false; say(t("error-network"), true); });
+  });
+
+  function wait(ms) { return new Promise(function (done) { setTimeout(done, ms); }); }
+
+  // Ranked ballots: the order of the list is the ballot. Buttons move an option (keyboard),
+  // drag reorders where a pointer exists.
+  var list = document.getElementById("choices");
+  function renumber() {
+    list.querySelectorAll(".choice").forEach(function (li, i) { var r = li.querySelector(".rank"); if (r) r.textContent = num(i + 1); });
+  }
+  if (kind === "ranked") {
+    list.addEventListener("click", function (event) {
+      var btn = event.target.closest(".mover button");
+      if (!btn || btn.disabled) return;
+      var li = btn.closest(".choice"), up = btn.classList.contains("up");
+      var to = up ? li.previousElementSibling : li.nextElementSibling;
+      if (!to) return;
+      list.insertBefore(li, up ? to : to.nextElementSibling);
+      renumber();
+      btn.focus();
+      announce.textContent = labelOf(li.dataset.optionId) + ": " + num(Array.prototype.indexOf.call(list.children, li) + 1);
     });
-    (msg.distribution || []).forEach(function (s) {
-      var el = form.querySelector('[data-score="' + s.score + '"]');
-      if (el) showBar(el, s.votes, total);
+    var dragged = null;
+    list.querySelectorAll(".choice").forEach(function (li) {
+      li.draggable = true;
+      li.addEventListener("dragstart", function (e) { dragged = li; li.classList.add("dragging"); e.dataTransfer.effectAllowed = "move"; });
+      li.addEventListener("dragend", function () { li.classList.remove("dragging"); dragged = null; renumber(); });
+      li.addEventListener("dragover", function (e) {
+        if (!dragged || dragged === li || root.dataset.voted) return;
+        e.preventDefault();
+        var box = li.getBoundingClientRect();
+        list.insertBefore(dragged, e.clientY > box.top + box.height / 2 ? li.nextElementSibling : li);
+      });
     });
-    summarise(msg);
   }
 
-  var delay = 500;
-  var visibility = root.dataset.visibility;
-  var connected = false;
-  // Whether the results endpoint would show this visitor the results now.
+  // Results.
+  var lastSeq = -1, lastSpoken = 0, pendingSpeech = null;
+  function render(m) {
+    if (m.type === "status") { setStatus(m.status); return; }
+    if (m.type !== "results" || m.seq < lastSeq) return;
+    lastSeq = m.seq;
+    var total = m.total_votes || 0;
+    var rows = kind === "rating" ? (m.distribution || []).map(function (d) { return { id: String(d.score), votes: d.votes }; }) : (m.options || []);
+    rows.forEach(function (o) {
+      var el = document.querySelector('.result[data-id="' + CSS.escape(o.id) + '"]');
+      if (!el) return;
+      var pct = total ? Math.round(o.votes * 100 / total) : 0;
+      el.querySelector(".fill").style.width = pct + "%";
+      el.querySelector(".votes").textContent = t("votes", { count: o.votes });
+      el.querySelector(".share").textContent = t("share", { share: num(pct) });
+    });
+    document.getElementById("total").textContent = t("votes", { count: total });
+    if (typeof m.viewers === "number") document.getElementById("watching").textContent = "· " + t("watching", { count: m.viewers });
+    var summary = document.getElementById("summary");
+    if (kind === "rating" && m.mean != null) summary.textContent = t("average", { mean: num(m.mean), max: (m.distribution || []).length });
+    if (kind === "ranked" && m.rounds && m.rounds.length) {
+      var last = m.rounds[m.rounds.length - 1];
+      summary.textContent = last.winner ? t("runoff-winner", { count: last.round, rounds: num(last.round), label: labelOf(last.winner) })
+        : last.tied && last.tied.length ? t("runoff-tie", { labels: last.tied.map(labelOf).join(", ") }) : "";
+    }
+    if (m.status) setStatus(m.status);
+    speak(t("votes", { count: total }));
+  }
+  // The live region speaks at most every 5 s, the newest total, not every tick.
+  function speak(text) {
+    var now = Date.now();
+    if (now - lastSpoken >= 5000) { lastSpoken = now; announce.textContent = text; return; }
+    if (!pendingSpeech) pendingSpeech = setTimeout(function () { pendingSpeech = null; lastSpoken = Date.now(); announce.textContent = document.getElementById("total").textContent; }, 5000 - (now - lastSpoken));
+  }
+  function setStatus(status) {
+    root.dataset.status = status;
+    document.getElementById("state").textContent = t("status-" + status);
+    if (status !== "open") { button.disabled = true; form.querySelectorAll("input, .mover button").forEach(function (el) { el.disabled = true; }); }
+  }
+
+  // Live transport: WebSocket; a socket that closes before its first message counts as
+  // refused, and then Server-Sent Events; if those fail too, polling /results with its ETag.
+  var watching = false, transport = "ws", backoff = 0, timer = null, current = null, etag = null;
   function mayWatch() {
-    if (visibility === "always") return true;
-    if (visibility === "after_vote") return button.textContent === "Voted" || root.dataset.status === "closed";
-    if (visibility === "after_close") return root.dataset.status === "closed";
-    return false;
+    if (root.dataset.hideResults) return false;
+    var v = root.dataset.visibility, closed = root.dataset.status === "closed";
+    return v === "always" || (v === "after_vote" && (root.dataset.voted || closed)) || (v === "after_close" && closed);
   }
-  function watchIfAllowed() {
-    if (connected) return;
-    if (!mayWatch()) {
-      live.textContent = visibility === "after_vote" ? "results after you vote" :
-        visibility === "after_close" ? "results when the poll closes" : "results are private";
-      return;
-    }
-    connected = true;
-    voterToken().then(connect, connect);
+  function watch() {
+    if (watching || !mayWatch()) return;
+    watching = true;
+    results.hidden = false;
+    var note = document.getElementById("results-note");
+    if (note) note.hidden = true;
+    live.hidden = false;
+    voterToken().then(connect, function () { connect(null); });
+  }
+  function state(key, on) { live.textContent = t(key); live.classList.toggle("on", !!on); }
+  function retry(token) {
+    if (current) { try { current.close(); } catch (e) { /* gone */ } current = null; }
+    // Exponential backoff with full jitter, 0.5 s to 30 s.
+    var ceiling = Math.min(30000, 500 * Math.pow(2, backoff++));
+    state("live-reconnecting");
+    clearTimeout(timer);
+    timer = setTimeout(function () { connect(token); }, Math.random() * ceiling);
   }
   function connect(token) {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    // The voter token travels in the first message, never in the URL (URLs reach logs).
-    var ws = new WebSocket(scheme + location.host + "/v1/polls/" + encodeURIComponent(pollId) + "/live");
-    ws.onopen = function () {
-      if (typeof token === "string") ws.send(JSON.stringify({type: "hello", voter_token: token}));
-      delay = 500; live.textContent = "live"; live.classList.add("on");
+    clearTimeout(timer);
+    if (transport === "ws" && window.WebSocket) return connectWs(token);
+    if (transport !== "poll" && window.ReadableStream) return connectSse(token);
+    return poll(token);
+  }
+  function connectWs(token) {
+    state("live-connecting");
+    var heard = false, ws;
+    try { ws = new WebSocket(api.replace(/^http/, "ws") + "/live"); } catch (e) { transport = "sse"; return connect(token); }
+    current = ws;
+    ws.onopen = function () { if (token) ws.send(JSON.stringify({ type: "hello", voter_token: token })); };
+    ws.onmessage = function (e) { if (!heard) { heard = true; backoff = 0; state("live-on", true); } try { render(JSON.parse(e.data)); } catch (x) { /* not ours */ } };
+    ws.onclose = function () { if (current !== ws) return; current = null; if (!heard) transport = "sse"; retry(token); };
+  }
+  function connectSse(token) {
+    state("live-connecting");
+    var ctl = new AbortController(), heard = false;
+    current = { close: function () { ctl.abort(); } };
+    var headers = { Accept: "text/event-stream" };
+    if (token) headers["Voter-Token"] = token;
+    fetch(api + "/live", { headers: headers, signal: ctl.signal, cache: "no-store" }).then(function (r) {
+      if (!r.ok || !r.body) throw new Error("sse " + r.status);
+      var reader = r.body.getReader(), decoder = new TextDecoder(), buf = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) throw new Error("ended");
+          buf += decoder.decode(chunk.value, { stream: true });
+          var at;
+          while ((at = buf.indexOf("\n\n")) >= 0) {
+            var data = buf.slice(0, at).split("\n").filter(function (l) { return l.indexOf("data:") === 0; })
+              .map(function (l) { return l.slice(5).replace(/^ /, ""); }).join("\n");
+            buf = buf.slice(at + 2);
+            if (data) { if (!heard) { heard = true; backoff = 0; state("live-on", true); } try { render(JSON.parse(data)); } catch (x) { /* skip */ } }
+          }
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () {
+      if (ctl.signal.aborted && current === null) return;
+      if (!heard) transport = "poll";
+      retry(token);
+    });
+  }
+  function poll(token) {
+    state("live-polling", true);
+    var headers = {};
+    if (token) headers["Voter-Token"] = token;
+    if (etag) headers["If-None-Match"] = etag;
+    current = { close: function () { clearTimeout(timer); } };
+    fetch(api + "/results", { headers: headers, cache: "no-cache" }).then(function (r) {
+      if (r.status === 304) return null;
+      if (!r.ok) throw new Error("results " + r.status);
+      etag = r.headers.get("ETag");
+      return r.json();
+    }).then(function (body) {
+      if (body) render({ type: "results", seq: body.seq, status: body.status, total_votes: body.total_votes, options: body.options,
+        distribution: body.distribution, mean: body.mean, rounds: body.rounds });
+      backoff = 0;
+      timer = setTimeout(function () { poll(token); }, 3000 + Math.random() * 2000);
+    }, function () { retry(token); });
+  }
+  // After the device sleeps or the network comes back, reconnect at once rather than wait.
+  function wake() { if (watching && !(current && live.classList.contains("on"))) { backoff = 0; voterToken().then(connect, function () { connect(null); }); } }
+  window.addEventListener("online", wake);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
+
+  // In an iframe: the host page learns the height, the title, and the vote.
+  if (embedded) {
+    var lastHeight = 0;
+    var report = function () {
+      var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (h !== lastHeight) { lastHeight = h; tell({ type: "pollcast:resize", height: h }); }
     };
-    ws.onmessage = function (event) { try { render(JSON.parse(event.data)); } catch (e) { /* ignore */ } };
-    ws.onclose = function () {
-      live.textContent = "reconnecting…"; live.classList.remove("on");
-      setTimeout(function () { connect(token); }, delay); delay = Math.min(delay * 2, 10000);
-    };
+    if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
+    window.addEventListener("load", report);
+    window.addEventListener("message", function (e) {
+      if (e.source !== window.parent || !e.data || e.data.type !== "pollcast:voter-token") return;
+      verifiedToken = String(e.data.token);
+    });
+    tell({ type: "pollcast:ready", title: document.getElementById("question").textContent });
+    report();
   }
 
-  try { if (localStorage.getItem(votedKey)) markVoted(); } catch (e) { /* ignore */ }
-  if (root.dataset.status !== "open") button.disabled = true;
-  watchIfAllowed();
+  var kept = null;
+  try { kept = JSON.parse(load(votedKey) || "null"); } catch (e) { /* ignore */ }
+  if (kept) markVoted(kept.choice); else if (root.dataset.voted) markVoted(null);
+  watch();
 })();

@@ -96,9 +96,7 @@ impl Service for Api {
                     .wrap(pollcast_http::cors::public())
                     .route(web::get().to(openapi_document)),
             )
-            .route("/p/{poll_id}", web::get().to(page::poll_page))
-            .route("/docs/errors", web::get().to(page::errors_page))
-            .route("/static/{file}", web::get().to(page::asset));
+            .route("/docs/errors", web::get().to(page::errors_page));
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {

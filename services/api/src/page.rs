@@ -1,56 +1,15 @@
-//! The hosted poll page `/p/{id}` and its static assets (compiled into the binary).
+//! `/docs/errors`: the page every problem document's `type` links to. (The poll pages are
+//! the `web` service's.)
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use pollcast_http::ApiError;
-use pollcast_types::{ErrorCode, Poll, PollKind, ResultsVisibility, Timestamp};
+use pollcast_types::ErrorCode;
 
 use crate::ApiState;
 
-#[derive(Template)]
-#[template(path = "poll.html")]
-struct PollPage<'a> {
-    poll: &'a Poll,
-    status: &'static str,
-    /// `single`, `multiple`, `ranked` or `rating`: how the form asks and the bars read.
-    kind: &'static str,
-    /// The scores a rating poll offers, 1 to its scale.
-    scores: Vec<u8>,
-    base: &'a str,
-    /// `always`, `after_vote`, `after_close` or `owner_only`: the page shows the bars only
-    /// when the results endpoint would.
-    visibility: &'static str,
-}
-
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-                   connect-src 'self' ws: wss:; img-src 'self' data:; form-action 'self'; \
-                   base-uri 'none'; frame-ancestors *";
-
-pub async fn poll_page(
-    state: web::Data<ApiState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let poll = state.polls.find_public(&path).await?;
-    let page = PollPage {
-        poll: &poll,
-        status: poll.status_at(Timestamp::now()).as_str(),
-        kind: poll.kind.as_str(),
-        scores: match poll.kind {
-            PollKind::Rating => (1..=poll.rating_scale()).collect(),
-            _ => Vec::new(),
-        },
-        base: &state.context.settings.public_url,
-        visibility: match poll.results_visibility {
-            ResultsVisibility::Always => "always",
-            ResultsVisibility::AfterVote => "after_vote",
-            ResultsVisibility::AfterClose => "after_close",
-            ResultsVisibility::OwnerOnly => "owner_only",
-        },
-    };
-    let html = page.render().map_err(ApiError::internal)?;
-    Ok(html_response(html, "no-cache"))
-}
+const CSP: &str = "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 #[derive(Template)]
 #[template(path = "errors.html")]
@@ -79,29 +38,4 @@ fn html_response(html: String, cache: &'static str) -> HttpResponse {
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Referrer-Policy", "strict-origin-when-cross-origin"))
         .body(html)
-}
-
-const ASSETS: &[(&str, &str, &str)] = &[
-    (
-        "poll.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/static/poll.js"),
-    ),
-    (
-        "poll.css",
-        "text/css; charset=utf-8",
-        include_str!("../../../web/static/poll.css"),
-    ),
-];
-
-pub async fn asset(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (_, content_type, body) = ASSETS
-        .iter()
-        .find(|(name, _, _)| *name == path.as_str())
-        .ok_or(ErrorCode::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, *content_type))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(*body))
 }

@@ -28,6 +28,9 @@ pub struct PollView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// Owner view only: the origins allowed to embed the poll (`null`: any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    embed_origins: Option<Option<&'a [String]>>,
     created_at: Timestamp,
     updated_at: Timestamp,
     embed: Embed,
@@ -60,14 +63,15 @@ impl<'a> PollView<'a> {
             results_visibility: poll.results_visibility,
             dedupe: poll.dedupe,
             metadata: owner.then_some(&poll.metadata),
+            embed_origins: owner.then_some(poll.embed_origins.as_deref()),
             created_at: poll.created_at,
             updated_at: poll.updated_at,
             embed: Embed {
                 script: format!(
-                    "<script src=\"{base}/embed.js\" data-poll=\"{}\" async></script>",
+                    "<script src=\"{base}/embed/v1.js\" data-poll=\"{}\" async></script>",
                     poll.id
                 ),
-                iframe_url: format!("{page_url}?embed=1"),
+                iframe_url: format!("{base}/embed/{}", poll.id),
                 page_url,
             },
         }

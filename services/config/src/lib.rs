@@ -111,8 +111,8 @@ settings! {
         "base of every printed or rendered link";
     #[arg(value_delimiter = ',')]
     services: Vec<String> = ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect(),
-        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast`",
-        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast";
+        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web`",
+        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web";
     shards: u32 = 4, "POLLCAST_SHARDS", "4",
         "votes-stream shards new polls are spread over; only ever raise it, and give every tally the same value",
         check |v| (1..=1024).contains(v), "must be 1..=1024";
@@ -211,7 +211,7 @@ impl std::fmt::Debug for RedisUrl {
     }
 }
 
-pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast"];
+pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast", "web"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(s.coalesce_ms, 50);
         assert_eq!(s.public_url, "https://polls.example");
         assert_eq!(s.claim_idle_ms, 30_000);
-        assert_eq!(s.services.len(), 4);
+        assert_eq!(s.services.len(), 5);
     }
 
     #[test]

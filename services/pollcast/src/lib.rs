@@ -10,6 +10,7 @@ use pollcast_results_broadcast::ResultsBroadcast;
 use pollcast_runtime::{Context, Service};
 use pollcast_tally::Tally;
 use pollcast_vote_ingest::VoteIngest;
+use pollcast_web::Web;
 
 /// The services named in the settings (`--services`), built over one context.
 pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
@@ -29,6 +30,9 @@ pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
     }
     if settings.runs("results-broadcast") {
         out.push(ResultsBroadcast::new(context).into_service());
+    }
+    if settings.runs("web") {
+        out.push(Web::new(context).into_service());
     }
     out
 }

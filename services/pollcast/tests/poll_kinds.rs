@@ -452,6 +452,12 @@ async fn votes_that_do_not_fit_their_kind_are_refused_and_not_counted() {
     assert_eq!(html.matches(r#"name="rating""#).count(), 10);
     assert!(html.contains(r#"data-kind="rating""#));
     let html = page(&ranked).await;
+    // A ranked ballot is the list's order: every option goes with the form, in order, and
+    // each has buttons to move it.
     assert_eq!(html.matches(r#"class="rank""#).count(), 3);
-    assert_eq!(html.matches(r#"type="checkbox""#).count(), 3);
+    assert_eq!(
+        html.matches(r#"type="hidden" name="option_ids""#).count(),
+        3
+    );
+    assert_eq!(html.matches(r#"class="up""#).count(), 3);
 }

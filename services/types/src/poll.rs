@@ -134,6 +134,9 @@ pub struct Poll {
     /// Grows with every reset: only votes of the current epoch are the poll's.
     #[serde(default)]
     pub epoch: u32,
+    /// The origins allowed to frame the poll's page (CSP `frame-ancestors`); `None`: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embed_origins: Option<Vec<String>>,
 }
 
 impl Poll {
@@ -180,6 +183,28 @@ impl Poll {
     }
 }
 
+/// Most origins one poll may list in `embed_origins`.
+const MAX_EMBED_ORIGINS: usize = 20;
+
+/// `http(s)://host[:port]` and nothing else: what CSP `frame-ancestors` takes as an origin,
+/// with no character that could end the directive.
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = rest.split_once(':').unwrap_or((rest, "80"));
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !host.starts_with(['.', '-']);
+    host_ok && !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The body of `POST /v1/polls`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -217,6 +242,9 @@ pub struct NewPoll {
     /// Create as a draft (not votable, not public) instead of open or scheduled.
     #[serde(default)]
     pub draft: bool,
+    /// The origins allowed to embed the poll (`https://example.com`); absent or `null`: any.
+    #[schema(max_items = 20)]
+    pub embed_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -291,6 +319,7 @@ impl NewPoll {
             created_at: now,
             updated_at: now,
             epoch: 0,
+            embed_origins: self.embed_origins,
         };
         let mut all = poll.validate();
         all.extend(errors);
@@ -302,6 +331,22 @@ impl Poll {
     /// The rules every poll keeps, at creation and after every edit; every problem at once.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        if let Some(origins) = &self.embed_origins {
+            if origins.len() > MAX_EMBED_ORIGINS {
+                errors.push(FieldError::new(
+                    "embed_origins",
+                    format!("at most {MAX_EMBED_ORIGINS} origins"),
+                ));
+            }
+            for (i, origin) in origins.iter().enumerate() {
+                if !is_origin(origin) {
+                    errors.push(FieldError::new(
+                        format!("embed_origins[{i}]"),
+                        "must be an origin: a scheme, a host and maybe a port, as https://example.com",
+                    ));
+                }
+            }
+        }
         check_text(&mut errors, "question", &self.question, MAX_QUESTION_CHARS);
         let n = self.options.len();
         if self.kind == PollKind::Rating {

@@ -82,7 +82,8 @@ impl Service for VoteIngest {
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(self.state.clone());
+        cfg.app_data(self.state.clone())
+            .route("/p/{poll_id}/vote", web::post().to(routes::form::form_vote));
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {

@@ -130,6 +130,10 @@ pub struct PatchPoll {
     min_choices: Option<u32>,
     max_choices: Option<u32>,
     scale: Option<u8>,
+    /// The origins allowed to embed the poll; `null`: any.
+    #[serde(default, deserialize_with = "explicit")]
+    #[schema(value_type = Option<Vec<String>>)]
+    embed_origins: Option<Option<Vec<String>>>,
 }
 
 /// An option as it should be: an existing one by `id`, a new one without.
@@ -202,6 +206,9 @@ pub async fn patch(
     }
     if let Some(m) = body.metadata {
         poll.metadata = m;
+    }
+    if let Some(origins) = body.embed_origins {
+        poll.embed_origins = origins;
     }
     if body.kind.is_some()
         || body.min_choices.is_some()

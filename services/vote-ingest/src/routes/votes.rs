@@ -24,11 +24,11 @@ pub struct CastVote {
     /// rating polls.
     #[serde(default)]
     #[schema(max_items = 50)]
-    option_ids: Vec<String>,
+    pub(crate) option_ids: Vec<String>,
     /// For rating polls; any integer is read so an out-of-range score gets a clear error.
-    rating: Option<i64>,
+    pub(crate) rating: Option<i64>,
     /// From `POST /v1/voters` (`browser` polls), or the integrator-signed JWT (`verified`).
-    voter_token: Option<String>,
+    pub(crate) voter_token: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -53,7 +53,19 @@ pub async fn cast(
     req: HttpRequest,
     body: web::Json<CastVote>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = accept(&state, &path, &req, body.into_inner()).await;
+    let body = body.into_inner();
+    let result = match idempotency_key::from_request(&req) {
+        Ok(key) => {
+            let idempotency = key.map(|key| Idempotency {
+                key_hash: digest(&[key]),
+                request_digest: request_digest(&path, &body),
+            });
+            accept(&state, &path, &req, body, idempotency)
+                .await
+                .map(|a| accepted(&a))
+        }
+        Err(e) => Err(e),
+    };
     let outcome = match &result {
         Ok(_) => "accepted",
         Err(e) => e.code.as_str(),
@@ -72,12 +84,26 @@ const STORE_BY: Duration = Duration::from_millis(1000);
 /// has no timeout of its own: `Bus::votes_conn`).
 const ANSWER_BY: Duration = Duration::from_millis(3000);
 
-async fn accept(
+/// A vote the pipeline took: durable in Redis, and counted exactly once.
+pub struct Taken {
+    pub vote_id: VoteId,
+    pub poll_id: PollId,
+    pub accepted_at: Timestamp,
+    /// The answer to an earlier request with the same idempotency key.
+    pub replayed: bool,
+    /// What the vote chose: option ids in order, or the score.
+    pub choice: Vec<String>,
+}
+
+/// Checks and stores one vote: what `POST /v1/polls/{id}/votes` and the poll page's form
+/// both do.
+pub(crate) async fn accept(
     state: &IngestState,
     poll_id: &str,
     req: &HttpRequest,
     body: CastVote,
-) -> Result<HttpResponse, ApiError> {
+    idempotency: Option<Idempotency>,
+) -> Result<Taken, ApiError> {
     let arrived = Instant::now();
     let now = Timestamp::now();
     let deadline = Timestamp::from_millis(now.as_millis() + STORE_BY.as_millis() as i64);
@@ -97,10 +123,6 @@ async fn accept(
             });
         }
     }
-    let idempotency = idempotency_key::from_request(req)?.map(|key| Idempotency {
-        key_hash: digest(&[key]),
-        request_digest: request_digest(poll_id, &body),
-    });
     let mut poll = state.polls.find(poll_id).await?;
     // Keyed by polls that exist, so random ids cannot grow the limiter.
     rate_limit::check(&state.limits.votes_per_poll, poll.id.as_str())?;
@@ -120,8 +142,22 @@ async fn accept(
             Ok(outcome) => outcome?,
             Err(_) => IngestOutcome::Late,
         };
+        let choice = match vote.rating {
+            Some(r) => vec![r.to_string()],
+            None => vote
+                .option_ids
+                .iter()
+                .map(|o| o.as_str().to_owned())
+                .collect(),
+        };
         return match outcome {
-            IngestOutcome::Appended(_) => Ok(accepted(&vote.vote_id, &vote.poll_id, now, false)),
+            IngestOutcome::Appended(_) => Ok(Taken {
+                vote_id: vote.vote_id,
+                poll_id: vote.poll_id,
+                accepted_at: now,
+                replayed: false,
+                choice,
+            }),
             IngestOutcome::Replay {
                 request_digest,
                 vote_id,
@@ -130,7 +166,13 @@ async fn accept(
                 .as_ref()
                 .is_some_and(|i| i.request_digest == request_digest) =>
             {
-                Ok(accepted(&vote_id, &vote.poll_id, accepted_at, true))
+                Ok(Taken {
+                    vote_id,
+                    poll_id: vote.poll_id,
+                    accepted_at,
+                    replayed: true,
+                    choice,
+                })
             }
             IngestOutcome::Replay { .. } => Err(ErrorCode::IdempotencyKeyReused.into()),
             IngestOutcome::AlreadyVoted => Err(ErrorCode::AlreadyVoted.into()),
@@ -192,22 +234,22 @@ fn check(
     })
 }
 
-fn accepted(vote_id: &VoteId, poll_id: &PollId, at: Timestamp, replayed: bool) -> HttpResponse {
+fn accepted(taken: &Taken) -> HttpResponse {
     let mut res = HttpResponse::Accepted();
     res.insert_header(("Cache-Control", "no-store"));
-    if replayed {
+    if taken.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
     res.json(Accepted {
-        vote_id,
-        poll_id,
-        accepted_at: at,
+        vote_id: &taken.vote_id,
+        poll_id: &taken.poll_id,
+        accepted_at: taken.accepted_at,
     })
 }
 
 /// What a vote asks for, so a retry under the same `Idempotency-Key` can be told from
 /// another request.
-fn request_digest(poll_id: &str, body: &CastVote) -> String {
+pub(crate) fn request_digest(poll_id: &str, body: &CastVote) -> String {
     let options = body.option_ids.join(",");
     let rating = body.rating.map(|r| r.to_string()).unwrap_or_default();
     digest(&[
@@ -218,7 +260,7 @@ fn request_digest(poll_id: &str, body: &CastVote) -> String {
     ])
 }
 
-fn digest(parts: &[&str]) -> String {
+pub(crate) fn digest(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update(part.as_bytes());

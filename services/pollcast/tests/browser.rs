@@ -1,0 +1,72 @@
+//! The widget and the poll page in a real browser: `web/tests/browser.mjs` (Debian's
+//! chromium driven by playwright-core, axe-core for accessibility) against the real
+//! application started here. Needs node, /usr/bin/chromium and `npm ci` in `web/tests`
+//! (`.ci/run` does all three): without them the test says so and passes, unless
+//! `POLLCAST_REQUIRE_BROWSER=1` (set in CI), where it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pollcast_testkit::TestEnv;
+
+fn web_tests() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/tests")
+}
+
+/// Why the browser tests cannot run here, if they cannot.
+fn missing() -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("node is not installed".into());
+    }
+    if !Path::new(&chromium).exists() {
+        return Some(format!(
+            "{chromium} is missing (apt-get install -y chromium)"
+        ));
+    }
+    if !web_tests().join("node_modules/playwright-core").exists() {
+        return Some("web/tests has no node_modules (npm ci --prefix web/tests)".into());
+    }
+    None
+}
+
+#[actix_web::test]
+async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
+    if let Some(why) = missing() {
+        assert!(
+            std::env::var("POLLCAST_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "browser tests required but cannot run: {why}"
+        );
+        eprintln!("skipping the browser tests: {why}");
+        return;
+    }
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let key = app.admin_key().await;
+    let shots = std::env::var("POLLCAST_SCREENSHOTS").map_or_else(
+        |_| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"),
+        PathBuf::from,
+    );
+    let base = app.base.clone();
+    let dir = web_tests();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("browser.mjs")
+            .current_dir(dir)
+            .env("BASE", base)
+            .env("API_KEY", key)
+            .env("SHOTS", &shots)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "browser tests failed:\n{stderr}\n{stdout}"
+    );
+}

@@ -1,0 +1,137 @@
+//! `POST /p/{poll_id}/vote`: the poll page's form, for browsers without JavaScript. The same
+//! checks and the same exactly-once path as the API (`votes::accept`); a double submit is the
+//! same vote (its idempotency key is the browser's voter token and the poll); a vote that is
+//! refused gets the page again with a readable message in the visitor's language, never JSON.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use pollcast_auth::voter_token;
+use pollcast_http::ApiError;
+use pollcast_types::{Dedupe, ErrorCode, PollKind};
+use pollcast_web::render;
+use pollcast_web::view::{VOTER_COOKIE, ViewQuery, cookie, visitor, voted_cookie};
+
+use super::votes::{CastVote, accept, digest, request_digest};
+use crate::{Idempotency, IngestState};
+
+/// Cookies this route sets live a year.
+const COOKIE_MAX_AGE: u32 = 31_536_000;
+
+pub async fn form_vote(
+    state: web::Data<IngestState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let query = ViewQuery::from_request(&req);
+    let view = query.view(&req, false);
+    let base = state.context.settings.public_url.clone();
+    let Ok(poll) = state.polls.find_public(&path).await else {
+        return Ok(render::not_found(view.lang, &base));
+    };
+    let refuse = |key: &str, status: StatusCode| {
+        let message = view.lang.text().get(key);
+        render::poll_page(
+            &state.context,
+            &poll,
+            &req,
+            view,
+            visitor(&req, &poll.id),
+            Some(message),
+            status,
+        )
+    };
+    if visitor(&req, &poll.id).voted.is_some() {
+        return refuse("error-already-voted", StatusCode::CONFLICT).await;
+    }
+    if poll.dedupe == Dedupe::Verified {
+        return refuse("error-verified-only", StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    // A form that does not parse is one that chose nothing.
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let option_ids: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "option_ids")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let rating = fields
+        .iter()
+        .find(|(k, _)| k == "rating")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok());
+    if option_ids.is_empty() && rating.is_none() {
+        let key = if poll.kind == PollKind::Rating {
+            "choose-score"
+        } else {
+            "choose-option"
+        };
+        return refuse(key, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let kept = cookie(&req, VOTER_COOKIE)
+        .filter(|t| voter_token::verify(&state.context.secret, t).is_some());
+    let token = kept
+        .clone()
+        .unwrap_or_else(|| voter_token::mint(&state.context.secret));
+    let ballot = CastVote {
+        option_ids,
+        rating,
+        voter_token: Some(token.clone()),
+    };
+    let idempotency = Idempotency {
+        key_hash: digest(&["form", &token, poll.id.as_str()]),
+        request_digest: request_digest(&path, &ballot),
+    };
+    match accept(&state, &path, &req, ballot, Some(idempotency)).await {
+        Ok(taken) => {
+            let secure = if base.starts_with("https://") {
+                "; Secure"
+            } else {
+                ""
+            };
+            let q = query.to_query();
+            let mut res = HttpResponse::SeeOther();
+            res.insert_header((
+                header::LOCATION,
+                format!("/p/{}{}{q}", poll.id, if q.is_empty() { "" } else { "?" }),
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .append_header((
+                header::SET_COOKIE,
+                format!(
+                    "{}={}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}",
+                    voted_cookie(&poll.id),
+                    taken.choice.join(".")
+                ),
+            ));
+            if kept.is_none() {
+                res.append_header((
+                    header::SET_COOKIE,
+                    format!(
+                        "{VOTER_COOKIE}={token}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax{secure}"
+                    ),
+                ));
+            }
+            Ok(res.finish())
+        }
+        Err(e) => {
+            let key = message_key(e.code);
+            let status =
+                StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            refuse(key, status).await
+        }
+    }
+}
+
+/// The page's message for a refused vote.
+pub fn message_key(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::AlreadyVoted | ErrorCode::IdempotencyKeyReused => "error-already-voted",
+        ErrorCode::PollClosed => "error-poll-closed",
+        ErrorCode::PollNotOpen | ErrorCode::PollNotFound => "error-poll-not-open",
+        ErrorCode::InvalidVoterToken => "error-verified-only",
+        ErrorCode::RateLimited => "error-rate-limited",
+        ErrorCode::ServiceUnavailable | ErrorCode::Internal | ErrorCode::IdempotencyKeyInUse => {
+            "error-busy"
+        }
+        _ => "error-invalid-choice",
+    }
+}

@@ -1,0 +1,72 @@
+-brand = pollcast
+lang-name = Deutsch
+page-title = { $question } · { -brand }
+vote = Abstimmen
+you-voted = Sie haben abgestimmt
+your-choice = Ihre Wahl: { $choice }
+thanks = Danke, Ihre Stimme ist angekommen.
+sending = Wird gesendet…
+choose-option = Bitte wählen Sie zuerst eine Option.
+choose-score = Bitte wählen Sie zuerst eine Bewertung.
+choose-exactly = Wählen Sie { $min ->
+    [one] eine Option
+   *[other] { $min } Optionen
+}.
+choose-between = Wählen Sie { $min } bis { $max } Optionen.
+choose-up-to = Wählen Sie bis zu { $max ->
+    [one] eine Option
+   *[other] { $max } Optionen
+}.
+ranked-hint = Bringen Sie die Optionen in eine Reihenfolge: die erste ist Ihr Favorit. Mit den Pfeiltasten oder durch Ziehen.
+move-up = „{ $label }“ nach oben
+move-down = „{ $label }“ nach unten
+rank-position = Platz { $position }
+rating-hint = Bewerten Sie von 1 bis { $max }.
+nps-hint = 0 heißt überhaupt nicht wahrscheinlich, 10 äußerst wahrscheinlich.
+score-label = { $score ->
+    [one] 1 Stern
+   *[other] { $score } Sterne
+} von { $max }
+votes = { $count ->
+    [one] { $count } Stimme
+   *[other] { $count } Stimmen
+}
+watching = { $count ->
+    [one] { $count } Person schaut zu
+   *[other] { $count } Personen schauen zu
+}
+share = { $share } %
+average = Durchschnitt { $mean } von { $max }
+runoff-winner = „{ $label }“ gewinnt nach { $rounds ->
+    [one] der ersten Runde
+   *[other] { $rounds } Runden
+} der Stichwahl.
+runoff-tie = Gleichstand zwischen { $labels }.
+status-draft = Entwurf
+status-scheduled = Geplant
+status-open = Offen
+status-closed = Geschlossen
+opens-at = Öffnet { $time }
+live-connecting = Verbinde…
+live-on = Live
+live-reconnecting = Verbinde erneut…
+live-polling = Aktualisierung alle paar Sekunden
+results-after-vote = Die Ergebnisse erscheinen nach Ihrer Stimmabgabe.
+results-after-close = Die Ergebnisse erscheinen, wenn die Umfrage endet.
+results-private = Die Ergebnisse sind privat.
+results-heading = Ergebnisse
+error-already-voted = Sie haben in dieser Umfrage bereits abgestimmt.
+error-poll-closed = Diese Umfrage ist geschlossen.
+error-poll-not-open = Diese Umfrage ist noch nicht geöffnet.
+error-invalid-choice = Diese Auswahl ist für diese Umfrage nicht gültig. Bitte wählen Sie erneut.
+error-verified-only = Diese Umfrage nimmt nur Stimmen angemeldeter Personen der betreibenden Website an.
+error-busy = Der Server ist ausgelastet, Ihre Stimme wurde nicht gespeichert. Bitte versuchen Sie es erneut.
+error-network = Netzwerkproblem: Ihre Stimme wurde nicht gesendet. Bitte versuchen Sie es erneut.
+error-rate-limited = Zu viele Stimmen von Ihrer Verbindung. Bitte warten Sie einen Moment.
+front-title = pollcast: Live-Umfragen zum Einbetten
+front-lead = Auf diesem Server läuft pollcast. Website-Betreiber erstellen eine Umfrage, fügen ein Script-Tag ein, und Besucher stimmen ab und sehen die Ergebnisse live.
+front-docs = Eine Umfrage einbetten
+front-api = API-Referenz (OpenAPI)
+front-errors = Fehlercodes
+powered-by = Erstellt mit { -brand }
+not-found = Diese Umfrage gibt es nicht, oder sie ist nicht öffentlich.
