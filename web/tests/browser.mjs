@@ -88,6 +88,7 @@ try {
   await watch.waitForFunction((id) => /\b1\b/.test(document.querySelector(`.result[data-id="${id}"] .votes`).textContent), monday, { timeout: 1000 });
   report.vote_to_watcher_ms = Date.now() - voted;
   ok(true, `a second context saw the bar move without a reload (${report.vote_to_watcher_ms} ms after the vote event)`);
+  ok(/\b2\b.*people watching/.test(await watch.locator("#watching").textContent()), "the page says how many are watching (the widget and the second context: 2)");
   const events = await page.evaluate(() => window.events);
   const vote = events.find((e) => e.type === "vote");
   ok(vote.detail.poll_id === single.id && /^[A-Za-z0-9_-]+$/.test(vote.detail.vote_id), "the host page got pollcast:vote {poll_id, vote_id}");

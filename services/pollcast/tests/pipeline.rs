@@ -424,8 +424,26 @@ async fn a_stopped_redis_makes_ingest_answer_503_and_it_recovers_by_itself() {
     app.stop().await;
 }
 
+/// Keeps WebSocket viewers alive (a ping each every 500 ms, which the server hears) for `d`,
+/// expecting no message meanwhile.
+async fn stay_awhile(
+    sockets: &mut [&mut actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>],
+    d: Duration,
+) {
+    use futures_util::SinkExt;
+    let until = tokio::time::Instant::now() + d;
+    while tokio::time::Instant::now() < until {
+        for ws in sockets.iter_mut() {
+            ws.send(awc::ws::Message::Ping(Default::default()))
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 #[actix_web::test]
-async fn viewers_on_two_broadcast_instances_both_see_the_vote() {
+async fn viewers_on_two_broadcast_instances_both_see_the_vote_and_how_many_watch() {
     let env = TestEnv::new().await;
     let app = start(&env).await;
     let other = env.spawn_app(env.opts(), |ctx| {
@@ -454,6 +472,8 @@ async fn viewers_on_two_broadcast_instances_both_see_the_vote() {
         0
     );
 
+    // Each instance reports its viewers every 2 s and learns the others'.
+    stay_awhile(&mut [&mut a, &mut b], Duration::from_millis(4500)).await;
     let options = option_ids(&poll);
     let url = app.url(&format!("/v1/polls/{id}/votes"));
     assert_eq!(
@@ -466,7 +486,20 @@ async fn viewers_on_two_broadcast_instances_both_see_the_vote() {
         let msg = next_json(ws, Duration::from_secs(5)).await;
         assert_eq!(msg["total_votes"], 1);
         assert_eq!(msg["options"][0]["votes"], 1);
+        assert_eq!(msg["viewers"], 2, "one viewer on each instance: {msg}");
     }
+    // One leaves: the count follows on the other instance.
+    drop(a);
+    stay_awhile(&mut [&mut b], Duration::from_millis(4500)).await;
+    assert_eq!(
+        post_json(&url, None, &json!({"option_ids": [options[1]]}))
+            .await
+            .0,
+        202
+    );
+    let msg = next_json(&mut b, Duration::from_secs(5)).await;
+    assert_eq!(msg["total_votes"], 2);
+    assert_eq!(msg["viewers"], 1, "{msg}");
     other.stop().await;
     app.stop().await;
 }

@@ -12,6 +12,7 @@ mod reader;
 pub mod results;
 mod seats;
 mod sse;
+mod viewers;
 pub mod visibility;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub struct BroadcastState {
     pub polls: PollCache,
     pub hub: Hub,
     pub seats: Arc<seats::Seats>,
+    pub viewers: Arc<viewers::Viewers>,
 }
 
 #[derive(Clone)]
@@ -53,6 +55,7 @@ impl ResultsBroadcast {
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
                 hub: Hub::default(),
                 seats: Arc::new(seats::Seats::new(context.settings.live_per_ip)),
+                viewers: Arc::default(),
             }),
             auth: web::Data::new(Authenticator::new(context)),
         }
@@ -77,9 +80,12 @@ impl Service for ResultsBroadcast {
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-        vec![tokio::spawn(reader::run(
-            self.state.clone().into_inner(),
-            shutdown,
-        ))]
+        vec![
+            tokio::spawn(reader::run(
+                self.state.clone().into_inner(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(viewers::run(self.state.clone().into_inner(), shutdown)),
+        ]
     }
 }

@@ -55,7 +55,11 @@ pub async fn live(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
     let visible = visibility::check(&state, &poll, &viewer).await;
-    let seat = state.seats.take(ip)?;
+    // Counted as watching from here, so the first frame it gets already counts it.
+    let seat = (
+        state.seats.take(ip)?,
+        state.viewers.watch(&poll.id, poll.shard),
+    );
     if wants_sse {
         visible?;
         let rx = subscribe(&state, &poll).await?;
@@ -144,9 +148,10 @@ pub async fn subscribe(
     let rx = state.hub.subscribe(&poll.id);
     match current(state, poll).await {
         Ok(now) => {
+            let frame = frame_of(&now.snapshot, now.status);
             state
                 .hub
-                .offer(&poll.id, frame_of(&now.snapshot, now.status));
+                .offer(&poll.id, state.viewers.stamp(&poll.id, frame));
             Ok(rx)
         }
         Err(e) => {

@@ -61,14 +61,14 @@ pub async fn run(state: Arc<BroadcastState>, shutdown: CancellationToken) {
                     last_ids[slot] = entry.id.clone();
                     match ResultsEntry::from_fields(&entry_fields(&entry.map)) {
                         Some(e) => {
-                            state.hub.offer(
-                                &e.poll_id,
-                                Frame {
-                                    seq: e.seq,
-                                    text: e.msg.into(),
-                                    status: e.status.map(Into::into),
-                                },
-                            );
+                            let frame = Frame {
+                                seq: e.seq,
+                                text: e.msg.into(),
+                                status: e.status.map(Into::into),
+                            };
+                            state
+                                .hub
+                                .offer(&e.poll_id, state.viewers.stamp(&e.poll_id, frame));
                         }
                         None => {
                             tracing::warn!(entry = %entry.id, "malformed results entry skipped")

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::BroadcastState;
 use crate::hub::Frame;
 use crate::seats::Seat;
+use crate::viewers::Watching;
 
 /// Releases the poll in the hub when the SSE stream is dropped (client gone).
 struct Subscription {
@@ -19,7 +20,8 @@ struct Subscription {
     rx: watch::Receiver<Option<Frame>>,
     keepalive: Duration,
     first: bool,
-    _seat: Seat,
+    /// Held for the stream's life: its seat, and its place in the poll's viewer count.
+    _held: (Seat, Watching),
 }
 
 impl Drop for Subscription {
@@ -38,7 +40,7 @@ pub fn response(
     state: Arc<BroadcastState>,
     poll: PollId,
     rx: watch::Receiver<Option<Frame>>,
-    seat: Seat,
+    held: (Seat, Watching),
 ) -> HttpResponse {
     let keepalive = Duration::from_secs(state.context.settings.ws_ping_secs);
     let sub = Subscription {
@@ -47,7 +49,7 @@ pub fn response(
         rx,
         keepalive,
         first: true,
-        _seat: seat,
+        _held: held,
     };
     let body = stream::unfold(sub, |mut sub| async move {
         if sub.first {

@@ -67,6 +67,12 @@ impl Keys {
         format!("{}:{{s{shard}}}:lock:{member}", self.prefix)
     }
 
+    /// How many watch a poll, per results-broadcast instance: `<instance>` →
+    /// `<count>:<expires at, Unix ms>` (see `results-broadcast/src/viewers.rs`).
+    pub fn viewers(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:viewers:{poll}", self.prefix)
+    }
+
     /// The stream of coalesced results snapshots of a shard's polls, read by every broadcast
     /// instance. Per shard, so publishing can hold the poll's gate and append in one step.
     pub fn results_stream(&self, shard: u32) -> String {

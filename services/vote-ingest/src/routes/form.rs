@@ -99,7 +99,15 @@ pub async fn form_vote(
                 format!(
                     "{}={}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}",
                     voted_cookie(&poll.id),
-                    taken.choice.join(".")
+                    match taken.rating {
+                        Some(score) => score.to_string(),
+                        None => taken
+                            .option_ids
+                            .iter()
+                            .map(|o| o.as_str())
+                            .collect::<Vec<_>>()
+                            .join("."),
+                    }
                 ),
             ));
             if kept.is_none() {

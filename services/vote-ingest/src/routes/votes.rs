@@ -4,7 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::error::Problem;
 use pollcast_http::{ApiError, idempotency_key, rate_limit};
 use pollcast_runtime::hex;
-use pollcast_types::{Dedupe, ErrorCode, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{
+    Dedupe, ErrorCode, OptionId, Poll, PollId, PollStatus, Timestamp, VoteId, VoteRecord,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -92,7 +94,8 @@ pub struct Taken {
     /// The answer to an earlier request with the same idempotency key.
     pub replayed: bool,
     /// What the vote chose: option ids in order, or the score.
-    pub choice: Vec<String>,
+    pub option_ids: Vec<OptionId>,
+    pub rating: Option<u8>,
 }
 
 /// Checks and stores one vote: what `POST /v1/polls/{id}/votes` and the poll page's form
@@ -142,21 +145,14 @@ pub(crate) async fn accept(
             Ok(outcome) => outcome?,
             Err(_) => IngestOutcome::Late,
         };
-        let choice = match vote.rating {
-            Some(r) => vec![r.to_string()],
-            None => vote
-                .option_ids
-                .iter()
-                .map(|o| o.as_str().to_owned())
-                .collect(),
-        };
         return match outcome {
             IngestOutcome::Appended(_) => Ok(Taken {
                 vote_id: vote.vote_id,
                 poll_id: vote.poll_id,
                 accepted_at: now,
                 replayed: false,
-                choice,
+                option_ids: vote.option_ids,
+                rating: vote.rating,
             }),
             IngestOutcome::Replay {
                 request_digest,
@@ -171,7 +167,8 @@ pub(crate) async fn accept(
                     poll_id: vote.poll_id,
                     accepted_at,
                     replayed: true,
-                    choice,
+                    option_ids: vote.option_ids,
+                    rating: vote.rating,
                 })
             }
             IngestOutcome::Replay { .. } => Err(ErrorCode::IdempotencyKeyReused.into()),
