@@ -86,3 +86,6 @@ front-api = مرجع واجهة البرمجة (OpenAPI)
 front-errors = رموز الأخطاء
 powered-by = صُنع باستخدام { -brand }
 not-found = هذا الاستطلاع غير موجود أو ليس عامًا.
+rounds-heading = جولات الفرز الفوري
+round-line = الجولة { $round }: { $tallies }
+round-eliminated = خرج: { $labels }

@@ -70,3 +70,6 @@ front-api = API-Referenz (OpenAPI)
 front-errors = Fehlercodes
 powered-by = Erstellt mit { -brand }
 not-found = Diese Umfrage gibt es nicht, oder sie ist nicht öffentlich.
+rounds-heading = Runden der Stichwahl
+round-line = Runde { $round }: { $tallies }
+round-eliminated = ausgeschieden: { $labels }

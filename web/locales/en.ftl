@@ -71,3 +71,6 @@ front-api = API reference (OpenAPI)
 front-errors = Error codes
 powered-by = Made with { -brand }
 not-found = This poll does not exist, or is not public.
+rounds-heading = Instant-runoff rounds
+round-line = Round { $round }: { $tallies }
+round-eliminated = out: { $labels }

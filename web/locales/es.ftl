@@ -70,3 +70,6 @@ front-api = Referencia de la API (OpenAPI)
 front-errors = Códigos de error
 powered-by = Hecho con { -brand }
 not-found = Esta encuesta no existe o no es pública.
+rounds-heading = Rondas de la segunda vuelta instantánea
+round-line = Ronda { $round }: { $tallies }
+round-eliminated = eliminadas: { $labels }

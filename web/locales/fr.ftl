@@ -70,3 +70,6 @@ front-api = Référence de l’API (OpenAPI)
 front-errors = Codes d’erreur
 powered-by = Réalisé avec { -brand }
 not-found = Ce sondage n’existe pas ou n’est pas public.
+rounds-heading = Tours du vote alternatif
+round-line = Tour { $round } : { $tallies }
+round-eliminated = éliminé : { $labels }

@@ -174,6 +174,16 @@
     var summary = document.getElementById("summary");
     if (kind === "rating" && m.mean != null) summary.textContent = t("average", { mean: num(m.mean), max: (m.distribution || []).length });
     if (kind === "ranked" && m.rounds && m.rounds.length) {
+      var box = document.getElementById("rounds-box"), ol = document.getElementById("rounds");
+      ol.textContent = "";
+      m.rounds.forEach(function (r) {
+        var li = document.createElement("li");
+        var line = t("round-line", { round: num(r.round), tallies: r.tallies.map(function (c) { return labelOf(c.id) + " " + num(c.votes); }).join(", ") });
+        if (r.eliminated && r.eliminated.length) line += " · " + t("round-eliminated", { labels: r.eliminated.map(labelOf).join(", ") });
+        li.textContent = line;
+        ol.appendChild(li);
+      });
+      box.hidden = false;
       var last = m.rounds[m.rounds.length - 1];
       summary.textContent = last.winner ? t("runoff-winner", { count: last.round, rounds: num(last.round), label: labelOf(last.winner) })
         : last.tied && last.tied.length ? t("runoff-tie", { labels: last.tied.map(labelOf).join(", ") }) : "";
@@ -188,9 +198,15 @@
     if (!pendingSpeech) pendingSpeech = setTimeout(function () { pendingSpeech = null; lastSpoken = Date.now(); announce.textContent = document.getElementById("total").textContent; }, 5000 - (now - lastSpoken));
   }
   function setStatus(status) {
+    var was = root.dataset.status;
     root.dataset.status = status;
     document.getElementById("state").textContent = t("status-" + status);
-    if (status !== "open") { button.disabled = true; form.querySelectorAll("input, .mover button").forEach(function (el) { el.disabled = true; }); }
+    var open = status === "open" && !root.dataset.voted;
+    if (open && was === "open") return;
+    // A scheduled poll that opens while the page is up takes votes without a reload.
+    button.disabled = !open;
+    form.querySelectorAll("input, .mover button").forEach(function (el) { el.disabled = !open; });
+    if (status === "closed") watch();
   }
 
   // Live transport: WebSocket; a socket that closes before its first message counts as
@@ -302,6 +318,12 @@
     });
     tell({ type: "pollcast:ready", title: document.getElementById("question").textContent });
     report();
+  }
+
+  // The opening time of a scheduled poll, in the viewer's own time zone and language.
+  var opens = document.getElementById("opens-at");
+  if (opens && window.Intl) {
+    opens.textContent = t("opens-at", { time: new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" }).format(new Date(opens.dateTime)) });
   }
 
   var kept = null;

@@ -201,6 +201,21 @@ try {
       await scan(`${p.kind} ${view} after voting`); scans++;
     }
   }
+  // The ranked poll shows its instant-runoff rounds once it has votes.
+  await a11y.goto(`${BASE}/p/${kinds[2].id}`);
+  await a11y.locator("#rounds li").first().waitFor({ state: "attached" });
+  const roundsText = (await a11y.locator("#rounds").textContent()).replace(/[\u2068\u2069]/g, "");
+  ok(/Round 1: .*Green 1/.test(roundsText), `a ranked poll lists its instant-runoff rounds (${roundsText})`);
+  // A scheduled poll says when it opens, in the viewer's time zone, and takes no vote yet.
+  const later = new Date(Date.now() + 86400000).toISOString();
+  const scheduled = await poll({ question: "Tomorrow's poll", options: opts(["A", "B"]), opens_at: later });
+  for (const view of ["theme=light", "theme=dark", "lang=ar"]) {
+    await a11y.goto(`${BASE}/p/${scheduled.id}?${view}`);
+    await a11y.locator("#opens-at").waitFor();
+    await scan(`scheduled ${view}`); scans++;
+  }
+  const opensText = await a11y.locator("#opens-at").textContent();
+  ok(!opensText.includes("UTC") && await a11y.locator("#vote-button").isDisabled(), `a scheduled poll shows its opening in local time and takes no vote (${opensText})`);
   ok(violations.length === 0, `axe-core: zero violations in ${scans} scans\n` + violations.join("\n"));
   report.axe_scans = scans;
   await axeCtx.close();

@@ -64,6 +64,8 @@ pub struct PollPage<'a> {
     pub results_note: Option<String>,
     pub total_text: String,
     pub summary: Option<String>,
+    /// Ranked polls: one line per instant-runoff round.
+    pub rounds: Vec<String>,
     pub your_choice: Option<String>,
     pub message: Option<String>,
     pub opens_at: Option<(String, String)>,
@@ -195,6 +197,38 @@ impl<'a> PollPage<'a> {
             }),
             _ => None,
         });
+        let rounds = match snapshot.map(|s| &s.detail) {
+            Some(KindResults::Ranked { rounds }) => rounds
+                .iter()
+                .map(|r| {
+                    let tallies: Vec<String> = r
+                        .tallies
+                        .iter()
+                        .map(|c| format!("{} {}", label_of(c.id.as_str()), c.votes))
+                        .collect();
+                    let mut line = t.format(
+                        "round-line",
+                        &[
+                            ("round", Arg::Num(f64::from(r.round))),
+                            ("tallies", Arg::Str(&tallies.join(", "))),
+                        ],
+                    );
+                    if !r.eliminated.is_empty() {
+                        let out: Vec<String> = r
+                            .eliminated
+                            .iter()
+                            .map(|id| label_of(id.as_str()))
+                            .collect();
+                        line.push_str(" · ");
+                        line.push_str(
+                            &t.format("round-eliminated", &[("labels", Arg::Str(&out.join(", ")))]),
+                        );
+                    }
+                    line
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         let your_choice = voted.map(|ids| {
             let labels: Vec<String> = if poll.kind == PollKind::Rating {
                 ids.clone()
@@ -269,6 +303,7 @@ impl<'a> PollPage<'a> {
             show_results,
             results_note,
             summary,
+            rounds,
             your_choice,
             message,
             opens_at,
@@ -331,6 +366,24 @@ fn script_strings(t: Text) -> String {
             "average",
             &[("mean", Arg::Str("{mean}")), ("max", Arg::Str("{max}"))]
         )),
+    );
+    strings.insert(
+        "opens-at".into(),
+        json!(t.format("opens-at", &[("time", Arg::Str("{time}"))])),
+    );
+    strings.insert(
+        "round-line".into(),
+        json!(t.format(
+            "round-line",
+            &[
+                ("round", Arg::Str("{round}")),
+                ("tallies", Arg::Str("{tallies}"))
+            ]
+        )),
+    );
+    strings.insert(
+        "round-eliminated".into(),
+        json!(t.format("round-eliminated", &[("labels", Arg::Str("{labels}"))])),
     );
     strings.insert(
         "runoff-tie".into(),
