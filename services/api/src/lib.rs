@@ -32,7 +32,7 @@ async fn openapi_document() -> actix_web::HttpResponse {
 /// The api's routes, each declared once (see `pollcast_http::routes`).
 pub fn api_routes(r: &mut impl RouteSink) {
     use Access::{Public, SameOrigin};
-    use routes::{api_keys, lifecycle, polls, tokens, votes};
+    use routes::{api_keys, lifecycle, polls, tokens, votes, webhooks};
     r.route::<api_keys::__path_create, _, _>(SameOrigin, api_keys::create);
     r.route::<api_keys::__path_list, _, _>(SameOrigin, api_keys::list);
     r.route::<api_keys::__path_revoke, _, _>(SameOrigin, api_keys::revoke);
@@ -50,6 +50,12 @@ pub fn api_routes(r: &mut impl RouteSink) {
     r.route::<lifecycle::__path_reset, _, _>(SameOrigin, lifecycle::reset);
     r.route::<votes::__path_list, _, _>(SameOrigin, votes::list);
     r.route::<votes::__path_csv, _, _>(SameOrigin, votes::csv);
+    r.route::<webhooks::__path_create, _, _>(SameOrigin, webhooks::create);
+    r.route::<webhooks::__path_list, _, _>(SameOrigin, webhooks::list);
+    r.route::<webhooks::__path_get, _, _>(SameOrigin, webhooks::get);
+    r.route::<webhooks::__path_patch, _, _>(SameOrigin, webhooks::patch);
+    r.route::<webhooks::__path_delete, _, _>(SameOrigin, webhooks::delete);
+    r.route::<webhooks::__path_rotate_secret, _, _>(SameOrigin, webhooks::rotate_secret);
 }
 
 pub struct ApiState {

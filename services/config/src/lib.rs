@@ -145,6 +145,12 @@ settings! {
     #[arg(value_delimiter = ',')]
     trusted_proxies: Vec<String> = Vec::new(), "POLLCAST_TRUSTED_PROXIES", "none",
         "comma list of proxy addresses or CIDRs whose `X-Forwarded-For` is believed (for `ip` de-duplication, `after_vote` and rate limits); see `deploy/README.md`";
+    #[arg(value_delimiter = ',')]
+    webhook_allow_private: Vec<String> = Vec::new(), "POLLCAST_WEBHOOK_ALLOW_PRIVATE", "none",
+        "comma list of CIDRs webhook targets may resolve into although private, loopback or link-local (e.g. `10.0.0.0/8`); everything else non-public is refused",
+        check |v| v.iter().all(|c| c.parse::<ipnet::IpNet>().is_ok() || c.parse::<std::net::IpAddr>().is_ok()), "each entry must be an address or a CIDR";
+    webhook_allow_http: bool = false, "POLLCAST_WEBHOOK_ALLOW_HTTP", "false",
+        "also allow `http://` webhook URLs (default: `https://` only)";
     rate_votes_per_ip: u32 = 50, "POLLCAST_RATE_VOTES_PER_IP", "50",
         "votes per second per client address, bursts of twice that; `0` is off";
     rate_votes_per_poll: u32 = 20_000, "POLLCAST_RATE_VOTES_PER_POLL", "20000",

@@ -9,6 +9,7 @@ pub mod idempotency_key;
 pub mod limits;
 pub mod observe;
 pub mod ops;
+pub mod outbound;
 pub mod pagination;
 pub mod rate_limit;
 pub mod routes;

@@ -5,13 +5,13 @@
 //! with `POLLCAST_UPDATE_OPENAPI=1` to rewrite the file after an intended change).
 
 use pollcast_api::poll_view::{Embed, PollView};
-use pollcast_api::routes::{api_keys, lifecycle, polls, tokens, votes};
+use pollcast_api::routes::{api_keys, lifecycle, polls, tokens, votes, webhooks};
 use pollcast_http::error::Problem;
 use pollcast_results_broadcast::{live, results};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
-    Dedupe, ErrorCode, FieldError, KindResults, NewPoll, OptionCount, PollKind, PollOption,
-    PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount,
+    Dedupe, ErrorCode, EventType, FieldError, KindResults, NewPoll, OptionCount, PollKind,
+    PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount,
 };
 use pollcast_vote_ingest::routes::{voters, votes as cast};
 use utoipa::openapi::path::Operation;
@@ -33,13 +33,15 @@ use utoipa::{Modify, OpenApi};
         polls::create, polls::list, polls::get,
         lifecycle::patch, lifecycle::delete, lifecycle::open, lifecycle::close, lifecycle::reset,
         votes::list, votes::csv,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::patch, webhooks::delete,
+        webhooks::rotate_secret,
         cast::cast, voters::mint,
         results::results, live::live,
     ),
     components(schemas(
         Problem, ErrorCode, FieldError, Scope, NewPoll, NewOption, PollView, Embed, PollOption,
         PollKind, PollStatus, ResultsVisibility, Dedupe, OptionCount, KindResults, RunoffRound,
-        ScoreCount,
+        ScoreCount, EventType,
     )),
     modifiers(&Conventions),
     tags(
@@ -47,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         (name = "polls", description = "Creating and running polls"),
         (name = "votes", description = "Casting votes, voter tokens, and the vote log"),
         (name = "results", description = "Results, and following them live"),
+        (name = "webhooks", description = "Endpoints that receive signed events"),
     ),
 )]
 struct ApiDoc;

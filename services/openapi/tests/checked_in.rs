@@ -43,6 +43,7 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
     let expected = [
         "DELETE /v1/api-keys/{key_id}",
         "DELETE /v1/polls/{poll_id}",
+        "DELETE /v1/webhooks/{webhook_id}",
         "GET /v1/api-keys",
         "GET /v1/polls",
         "GET /v1/polls/{poll_id}",
@@ -50,8 +51,11 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
         "GET /v1/polls/{poll_id}/results",
         "GET /v1/polls/{poll_id}/votes",
         "GET /v1/polls/{poll_id}/votes.csv",
+        "GET /v1/webhooks",
+        "GET /v1/webhooks/{webhook_id}",
         "GET /v1/workspace/voter-secret",
         "PATCH /v1/polls/{poll_id}",
+        "PATCH /v1/webhooks/{webhook_id}",
         "POST /v1/api-keys",
         "POST /v1/auth/token",
         "POST /v1/polls",
@@ -60,6 +64,8 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
         "POST /v1/polls/{poll_id}/reset",
         "POST /v1/polls/{poll_id}/votes",
         "POST /v1/voters",
+        "POST /v1/webhooks",
+        "POST /v1/webhooks/{webhook_id}/rotate-secret",
     ];
     assert_eq!(operations, expected);
     // Every schema a document refers to is in it.

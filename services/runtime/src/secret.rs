@@ -80,6 +80,64 @@ impl ServerSecret {
     }
 }
 
+/// Secrets pollcast must be able to read back (webhook signing secrets) are kept sealed:
+/// ChaCha20-Poly1305 under a key derived from the server's, with a random nonce, as
+/// `v1.<base64 of nonce + ciphertext>`. A store leaked without `secret.key` reveals none.
+impl ServerSecret {
+    fn sealing_cipher(&self) -> chacha20poly1305::ChaCha20Poly1305 {
+        use chacha20poly1305::KeyInit;
+        let key = self.mac("seal-v1", &[]);
+        chacha20poly1305::ChaCha20Poly1305::new(&key.into())
+    }
+
+    /// Seals `plain` for `purpose` (bound into the ciphertext: a sealed value cannot be
+    /// opened as another kind of thing).
+    pub fn seal(&self, purpose: &str, plain: &[u8]) -> String {
+        use base64::Engine;
+        use chacha20poly1305::aead::{Aead, Payload};
+        let mut nonce = [0u8; 12];
+        pollcast_types::ids::fill_random(&mut nonce);
+        let sealed = self
+            .sealing_cipher()
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: plain,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        format!(
+            "v1.{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
+        )
+    }
+
+    /// What [`Self::seal`] sealed, if it was sealed by this key for this purpose.
+    pub fn open(&self, purpose: &str, sealed: &str) -> Option<Vec<u8>> {
+        use base64::Engine;
+        use chacha20poly1305::aead::{Aead, Payload};
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(sealed.strip_prefix("v1.")?)
+            .ok()?;
+        if bytes.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, body) = bytes.split_at(12);
+        self.sealing_cipher()
+            .decrypt(
+                nonce.into(),
+                Payload {
+                    msg: body,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .ok()
+    }
+}
+
 fn parse_hex(s: &str) -> Option<[u8; 32]> {
     unhex(s)?.try_into().ok()
 }
@@ -102,6 +160,37 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_the_key_and_purpose_they_were_sealed_with() {
+        let dir = tempdir("seal");
+        let a = ServerSecret::load_or_create(&dir).unwrap();
+        let other = ServerSecret::load_or_create(&tempdir("seal-other")).unwrap();
+        let sealed = a.seal("webhook", b"whsec_abc");
+        assert!(!sealed.contains("whsec") && sealed.starts_with("v1."));
+        assert_ne!(
+            sealed,
+            a.seal("webhook", b"whsec_abc"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(
+            a.open("webhook", &sealed).as_deref(),
+            Some(&b"whsec_abc"[..])
+        );
+        assert_eq!(a.open("voter", &sealed), None);
+        assert_eq!(other.open("webhook", &sealed), None);
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(a.open("webhook", &tampered), None);
+        assert_eq!(a.open("webhook", "v1.short"), None);
+    }
+
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("pollcast-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
 
     #[test]
     fn is_created_once_and_reloaded() {

@@ -8,8 +8,8 @@ mod sqlite;
 
 use async_trait::async_trait;
 use pollcast_types::{
-    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord,
-    Workspace, WorkspaceId,
+    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord, Webhook,
+    WebhookId, Workspace, WorkspaceId,
 };
 
 pub use error::StoreError;
@@ -103,6 +103,20 @@ pub trait Store: Send + Sync + 'static {
         key: &str,
         response: Option<(u16, String)>,
     ) -> StoreResult<()>;
+
+    /// Adds an endpoint unless its workspace has `max_per_workspace` already (false).
+    async fn insert_webhook(&self, webhook: &Webhook, max_per_workspace: u64) -> StoreResult<bool>;
+    async fn webhook(&self, id: &WebhookId) -> StoreResult<Option<Webhook>>;
+    /// A workspace's endpoints, newest first, after the cursor.
+    async fn webhooks(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Webhook>>;
+    /// Replaces a stored endpoint; false when there is none.
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
+    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool>;
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;

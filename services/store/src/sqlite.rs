@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use pollcast_types::vote::{join_option_ids, split_option_ids};
 use pollcast_types::{
     ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Scope, Timestamp, VoteId, VoteRecord,
-    Workspace, WorkspaceId,
+    Webhook, WebhookId, Workspace, WorkspaceId,
 };
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/0001_init.sql"),
     include_str!("../../../schema/sqlite/0002_vote_epoch.sql"),
     include_str!("../../../schema/sqlite/0003_idempotency.sql"),
+    include_str!("../../../schema/sqlite/0004_webhooks.sql"),
 ];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
@@ -527,6 +528,95 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn insert_webhook(&self, webhook: &Webhook, max_per_workspace: u64) -> StoreResult<bool> {
+        let body = serde_json::to_string(webhook).map_err(corrupt)?;
+        let (id, ws, created) = (
+            webhook.id.to_string(),
+            webhook.workspace_id.to_string(),
+            webhook.created_at.as_millis(),
+        );
+        self.run(move |c| {
+            // Counted and inserted in one write transaction: concurrent creations cannot pass
+            // the limit together.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let n: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM webhooks WHERE workspace_id = ?1",
+                [&ws],
+                |r| r.get(0),
+            )?;
+            if n as u64 >= max_per_workspace {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO webhooks (id, workspace_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id, ws, created, body],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn webhook(&self, id: &WebhookId) -> StoreResult<Option<Webhook>> {
+        let id = id.to_string();
+        let body: Option<String> = self
+            .run(move |c| {
+                Ok(
+                    c.query_row("SELECT body FROM webhooks WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .optional()?,
+                )
+            })
+            .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt))
+            .transpose()
+    }
+
+    async fn webhooks(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Webhook>> {
+        let ws = workspace.to_string();
+        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
+        let limit = limit.min(1000) as i64;
+        let bodies: Vec<String> = self
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT body FROM webhooks
+                     WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
+                     ORDER BY created_at DESC, id DESC LIMIT ?4",
+                )?;
+                let rows = stmt.query_map(params![ws, at, id, limit], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(corrupt))
+            .collect()
+    }
+
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool> {
+        let body = serde_json::to_string(webhook).map_err(corrupt)?;
+        let id = webhook.id.to_string();
+        self.run(move |c| {
+            Ok(c.execute(
+                "UPDATE webhooks SET body = ?1 WHERE id = ?2",
+                params![body, id],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.run(move |c| Ok(c.execute("DELETE FROM webhooks WHERE id = ?1", [id])? == 1))
+            .await
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use pollcast_store::{After, IdempotentEntry, Store, StoreError, StoreResult};
 use pollcast_types::{
-    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord,
-    Workspace, WorkspaceId,
+    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord, Webhook,
+    WebhookId, Workspace, WorkspaceId,
 };
 
 pub struct SwitchableStore {
@@ -133,6 +133,26 @@ impl Store for SwitchableStore {
         response: Option<(u16, String)>,
     ) -> StoreResult<()> {
         self.up()?.finish_idempotency_key(w, key, response).await
+    }
+    async fn insert_webhook(&self, w: &Webhook, max: u64) -> StoreResult<bool> {
+        self.up()?.insert_webhook(w, max).await
+    }
+    async fn webhook(&self, id: &WebhookId) -> StoreResult<Option<Webhook>> {
+        self.up()?.webhook(id).await
+    }
+    async fn webhooks(
+        &self,
+        w: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Webhook>> {
+        self.up()?.webhooks(w, after, limit).await
+    }
+    async fn update_webhook(&self, w: &Webhook) -> StoreResult<bool> {
+        self.up()?.update_webhook(w).await
+    }
+    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
+        self.up()?.delete_webhook(id).await
     }
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         self.up()?.meta(key).await

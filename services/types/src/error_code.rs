@@ -77,6 +77,14 @@ error_codes! {
         "this `Idempotency-Key` was used with another request";
     InvalidOption = "invalid_option", 422, "The vote names options this poll does not have",
         "the vote names an option the poll does not have (or no longer has)";
+    WebhookUrlForbidden = "webhook_url_forbidden", 422,
+        "The webhook URL is not allowed",
+        "the URL is not `https` (unless the operator allows `http`), carries credentials, or its host resolves to a loopback, private, link-local or otherwise non-public address";
+    WebhookLimitReached = "webhook_limit_reached", 409,
+        "The workspace has as many webhook endpoints as it may",
+        "the workspace already has 100 webhook endpoints; delete one first";
+    WebhookNotFound = "webhook_not_found", 404, "Webhook endpoint not found",
+        "no such endpoint, or another workspace's";
     InvalidVoterToken = "invalid_voter_token", 422, "The voter token is missing or invalid",
         "the voter token is missing (where needed), forged, expired or malformed";
     RateLimited = "rate_limited", 429, "Too many requests",

@@ -70,6 +70,10 @@ string_id!(
 string_id!(PollId, "", 12);
 string_id!(OptionId, "", 8);
 string_id!(ApiKeyId, "key_", 16);
+string_id!(
+    /// A webhook endpoint.
+    WebhookId, "wh_", 16
+);
 
 /// Ids are bounded and restricted to the URL-safe alphabet, so they can be used in Redis keys,
 /// paths and CSV without escaping.

@@ -11,14 +11,16 @@ pub mod runoff;
 pub mod scope;
 pub mod timestamp;
 pub mod vote;
+pub mod webhook;
 pub mod workspace;
 
 pub use error_code::{ErrorCode, FieldError};
-pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WorkspaceId};
+pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
 pub use poll::{Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};
 pub use results::{KindResults, OptionCount, ResultsSnapshot, ScoreCount, mean_score};
 pub use runoff::{RunoffRound, instant_runoff};
 pub use scope::Scope;
 pub use timestamp::Timestamp;
 pub use vote::VoteRecord;
+pub use webhook::{EventType, MAX_WEBHOOKS_PER_WORKSPACE, Webhook};
 pub use workspace::{ApiKeyRecord, Workspace};

@@ -3,3 +3,4 @@ pub mod lifecycle;
 pub mod polls;
 pub mod tokens;
 pub mod votes;
+pub mod webhooks;

@@ -1,0 +1,142 @@
+//! Webhook endpoints: where an integrator wants events sent, and which.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, PollId, Timestamp, WebhookId, WorkspaceId};
+
+/// Most endpoints one workspace may have (a documented limit: past it, `409`).
+pub const MAX_WEBHOOKS_PER_WORKSPACE: u64 = 100;
+const MAX_URL_CHARS: usize = 2048;
+const MAX_DESCRIPTION_CHARS: usize = 500;
+const MAX_POLL_FILTER: usize = 100;
+
+/// What happened, as an integrator subscribes to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum EventType {
+    #[serde(rename = "poll.created")]
+    PollCreated,
+    #[serde(rename = "poll.updated")]
+    PollUpdated,
+    #[serde(rename = "poll.opened")]
+    PollOpened,
+    #[serde(rename = "poll.closed")]
+    PollClosed,
+    #[serde(rename = "poll.reset")]
+    PollReset,
+    #[serde(rename = "poll.deleted")]
+    PollDeleted,
+    #[serde(rename = "vote.created")]
+    VoteCreated,
+    #[serde(rename = "results.updated")]
+    ResultsUpdated,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 8] = [
+        EventType::PollCreated,
+        EventType::PollUpdated,
+        EventType::PollOpened,
+        EventType::PollClosed,
+        EventType::PollReset,
+        EventType::PollDeleted,
+        EventType::VoteCreated,
+        EventType::ResultsUpdated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::PollCreated => "poll.created",
+            EventType::PollUpdated => "poll.updated",
+            EventType::PollOpened => "poll.opened",
+            EventType::PollClosed => "poll.closed",
+            EventType::PollReset => "poll.reset",
+            EventType::PollDeleted => "poll.deleted",
+            EventType::VoteCreated => "vote.created",
+            EventType::ResultsUpdated => "results.updated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// An endpoint as stored. Its signing secrets are sealed (encrypted with the server's key):
+/// never kept, logged or shown in clear after the answer that created or rotated them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub workspace_id: WorkspaceId,
+    pub url: String,
+    pub events: Vec<EventType>,
+    /// Only these polls' events; `None`: every poll of the workspace.
+    pub poll_ids: Option<Vec<PollId>>,
+    pub description: String,
+    /// Set by the owner.
+    pub enabled: bool,
+    /// Set by pollcast when it stopped delivering (a `410`, or failing for 5 days).
+    pub disabled_reason: Option<String>,
+    pub secret_sealed: String,
+    /// The secret before the last rotation, which signs too until `previous_until`.
+    pub previous_secret_sealed: Option<String>,
+    pub previous_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Webhook {
+    /// `active` when it receives events, else `disabled`.
+    pub fn state(&self) -> &'static str {
+        if self.enabled && self.disabled_reason.is_none() {
+            "active"
+        } else {
+            "disabled"
+        }
+    }
+
+    /// Whether `event` about `poll` goes to this endpoint.
+    pub fn wants(&self, event: EventType, poll: Option<&PollId>) -> bool {
+        self.state() == "active"
+            && self.events.contains(&event)
+            && match (&self.poll_ids, poll) {
+                (Some(ids), Some(poll)) => ids.contains(poll),
+                _ => true,
+            }
+    }
+
+    /// Checks the fields an integrator sets (the URL's target is checked by the caller,
+    /// which can resolve names).
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.url.chars().count() > MAX_URL_CHARS {
+            errors.push(FieldError::new(
+                "url",
+                format!("at most {MAX_URL_CHARS} characters"),
+            ));
+        }
+        if self.events.is_empty() {
+            errors.push(FieldError::new("events", "name at least one event"));
+        }
+        if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::new(
+                "description",
+                format!("at most {MAX_DESCRIPTION_CHARS} characters"),
+            ));
+        }
+        if self.description.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "description",
+                "must not contain control characters",
+            ));
+        }
+        if let Some(ids) = &self.poll_ids
+            && (ids.is_empty() || ids.len() > MAX_POLL_FILTER)
+        {
+            errors.push(FieldError::new(
+                "poll_ids",
+                format!("null, or 1 to {MAX_POLL_FILTER} poll ids"),
+            ));
+        }
+        errors
+    }
+}
