@@ -111,8 +111,8 @@ settings! {
         "base of every printed or rendered link";
     #[arg(value_delimiter = ',')]
     services: Vec<String> = ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect(),
-        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web`",
-        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web";
+        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web,webhook-dispatcher`",
+        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web, webhook-dispatcher";
     shards: u32 = 4, "POLLCAST_SHARDS", "4",
         "votes-stream shards new polls are spread over; only ever raise it, and give every tally the same value",
         check |v| (1..=1024).contains(v), "must be 1..=1024";
@@ -151,6 +151,11 @@ settings! {
         check |v| v.iter().all(|c| c.parse::<ipnet::IpNet>().is_ok() || c.parse::<std::net::IpAddr>().is_ok()), "each entry must be an address or a CIDR";
     webhook_allow_http: bool = false, "POLLCAST_WEBHOOK_ALLOW_HTTP", "false",
         "also allow `http://` webhook URLs (default: `https://` only)";
+    #[arg(value_delimiter = ',')]
+    webhook_retry_schedule: Vec<String> = ["5s", "5m", "30m", "2h", "5h", "10h", "10h"].iter().map(|s| (*s).to_owned()).collect(),
+        "POLLCAST_WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",
+        "waits between the attempts of a failing webhook delivery (`ms`, `s`, `m`, `h`, `d`), then it has failed",
+        check |v| !v.is_empty() && v.len() <= 20 && v.iter().all(|d| is_duration(d)), "1 to 20 durations such as `5s`, `30m`, `10h`";
     rate_votes_per_ip: u32 = 50, "POLLCAST_RATE_VOTES_PER_IP", "50",
         "votes per second per client address, bursts of twice that; `0` is off";
     rate_votes_per_poll: u32 = 20_000, "POLLCAST_RATE_VOTES_PER_POLL", "20000",
@@ -217,7 +222,20 @@ impl std::fmt::Debug for RedisUrl {
     }
 }
 
-pub const ALL_SERVICES: &[&str] = &["api", "vote-ingest", "tally", "results-broadcast", "web"];
+pub const ALL_SERVICES: &[&str] = &[
+    "api",
+    "vote-ingest",
+    "tally",
+    "results-broadcast",
+    "web",
+    "webhook-dispatcher",
+];
+
+/// `5s`, `500ms`, `30m`, `10h`, `1d`: a number and a unit.
+pub fn is_duration(s: &str) -> bool {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(&s[digits..], "ms" | "s" | "m" | "h" | "d")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -288,7 +306,7 @@ mod tests {
         assert_eq!(s.coalesce_ms, 50);
         assert_eq!(s.public_url, "https://polls.example");
         assert_eq!(s.claim_idle_ms, 30_000);
-        assert_eq!(s.services.len(), 5);
+        assert_eq!(s.services.len(), 6);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use pollcast_runtime::{Context, Service};
 use pollcast_tally::Tally;
 use pollcast_vote_ingest::VoteIngest;
 use pollcast_web::Web;
+use pollcast_webhook_dispatcher::WebhookDispatcher;
 
 /// The services named in the settings (`--services`), built over one context.
 pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
@@ -33,6 +34,9 @@ pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
     }
     if settings.runs("web") {
         out.push(Web::new(context).into_service());
+    }
+    if settings.runs("webhook-dispatcher") {
+        out.push(WebhookDispatcher::new(context).into_service());
     }
     out
 }

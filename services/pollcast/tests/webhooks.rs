@@ -156,7 +156,7 @@ async fn an_endpoint_is_created_with_a_secret_shown_once_and_stored_sealed() {
         .await
         .unwrap()
         .unwrap();
-    let signing = pollcast_api::routes::webhooks::signing_secrets(
+    let signing = pollcast_runtime::webhook_secret::signing(
         &app.context.secret,
         &stored,
         pollcast_types::Timestamp::now(),

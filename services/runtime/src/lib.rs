@@ -13,4 +13,5 @@ pub use application::{Application, RunningApp, Service, mount};
 pub use context::{Context, StartError};
 pub use poll_cache::PollCache;
 pub use secret::{ServerSecret, hex, unhex};
+pub mod webhook_secret;
 pub use standalone::{runtime, service_main};

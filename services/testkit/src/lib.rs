@@ -314,3 +314,10 @@ impl Drop for ChildGuard {
         self.sigkill();
     }
 }
+
+/// GET with a bearer token; the status and the JSON body (`null` if none).
+pub async fn get_json_with(url: &str, bearer: &str) -> (u16, Value) {
+    let mut res = client().get(url).bearer_auth(bearer).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}

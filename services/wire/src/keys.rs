@@ -73,6 +73,23 @@ impl Keys {
         format!("{}:{{s{shard}}}:viewers:{poll}", self.prefix)
     }
 
+    /// Webhook deliveries waiting to be sent, scored by when (Unix ms); a claimed one is pushed
+    /// a lease ahead, so two dispatchers never send it at once.
+    pub fn webhook_queue(&self) -> String {
+        format!("{}:whq", self.prefix)
+    }
+
+    /// One webhook delivery: its endpoint, event, body and attempts so far; kept a while after
+    /// it ends, so a redelivered event does not queue it again.
+    pub fn webhook_delivery(&self, delivery: &str) -> String {
+        format!("{}:whd:{delivery}", self.prefix)
+    }
+
+    /// Events that are not votes (`poll.*`), per shard, written with the change they report.
+    pub fn events_stream(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:events", self.prefix)
+    }
+
     /// The stream of coalesced results snapshots of a shard's polls, read by every broadcast
     /// instance. Per shard, so publishing can hold the poll's gate and append in one step.
     pub fn results_stream(&self, shard: u32) -> String {

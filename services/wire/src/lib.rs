@@ -16,3 +16,5 @@ pub use vote_entry::{DecodeError, VoteEntry};
 
 /// The consumer group tally reads the votes streams with.
 pub const TALLY_GROUP: &str = "tally";
+/// The consumer group the webhook dispatcher reads votes and events in.
+pub const WEBHOOK_GROUP: &str = "webhooks";

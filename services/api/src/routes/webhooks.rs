@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
 use pollcast_http::outbound::{TargetError, TargetPolicy};
 use pollcast_http::pagination::{self, Page, after_cursor, parse_after_cursor};
-use pollcast_runtime::ServerSecret;
+use pollcast_runtime::webhook_secret::{self, PURPOSE, ROTATION_OVERLAP_MS};
 use pollcast_store::After;
 use pollcast_types::{
     ErrorCode, EventType, FieldError, MAX_WEBHOOKS_PER_WORKSPACE, PollId, Scope, Timestamp,
@@ -18,11 +18,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::ApiState;
 use crate::idempotency::{self, Created};
 use pollcast_auth::Caller;
-
-/// What a sealed secret is, so it cannot be opened as anything else.
-pub const SECRET_PURPOSE: &str = "webhook-secret";
-/// How long the previous secret still signs after a rotation.
-const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
 
 /// The body of `POST /v1/webhooks`.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -103,18 +98,6 @@ fn view<'a>(w: &'a Webhook, secret: Option<&'a str>) -> WebhookView<'a> {
     }
 }
 
-/// A new signing secret: `whsec_` and 32 bytes from the OS's CSPRNG, base64 (as Standard
-/// Webhooks libraries expect).
-pub fn new_secret() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    pollcast_types::ids::fill_random(&mut bytes);
-    format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
-}
-
 fn policy(state: &ApiState) -> TargetPolicy {
     let s = &state.context.settings;
     TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private)
@@ -178,7 +161,7 @@ pub async fn create(
     idempotency::once(&state, &caller, &req, &body, || async {
         let new: NewWebhook = idempotency::parse(body.clone())?;
         let url = check_url(&state, &new.url).await?;
-        let secret = new_secret();
+        let secret = webhook_secret::new();
         let now = Timestamp::now();
         let webhook = Webhook {
             id: WebhookId::generate(),
@@ -189,7 +172,7 @@ pub async fn create(
             description: new.description.trim().to_owned(),
             enabled: new.enabled,
             disabled_reason: None,
-            secret_sealed: state.context.secret.seal(SECRET_PURPOSE, secret.as_bytes()),
+            secret_sealed: state.context.secret.seal(PURPOSE, secret.as_bytes()),
             previous_secret_sealed: None,
             previous_until: None,
             created_at: now,
@@ -366,11 +349,11 @@ pub async fn rotate_secret(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut webhook = owned(&state, &caller, &path).await?;
-    let secret = new_secret();
+    let secret = webhook_secret::new();
     let now = Timestamp::now();
     webhook.previous_secret_sealed = Some(std::mem::replace(
         &mut webhook.secret_sealed,
-        state.context.secret.seal(SECRET_PURPOSE, secret.as_bytes()),
+        state.context.secret.seal(PURPOSE, secret.as_bytes()),
     ));
     webhook.previous_until = Some(Timestamp::from_millis(
         now.as_millis() + ROTATION_OVERLAP_MS,
@@ -383,20 +366,4 @@ pub async fn rotate_secret(
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(view(&webhook, Some(&secret))))
-}
-
-/// The secrets that sign a delivery now, newest first (two during a rotation's overlap).
-pub fn signing_secrets(secret: &ServerSecret, webhook: &Webhook, now: Timestamp) -> Vec<String> {
-    let open = |sealed: &str| {
-        secret
-            .open(SECRET_PURPOSE, sealed)
-            .and_then(|b| String::from_utf8(b).ok())
-    };
-    let mut out: Vec<String> = open(&webhook.secret_sealed).into_iter().collect();
-    if let (Some(prev), Some(until)) = (&webhook.previous_secret_sealed, webhook.previous_until)
-        && now < until
-    {
-        out.extend(open(prev));
-    }
-    out
 }

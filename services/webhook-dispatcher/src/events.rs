@@ -1,0 +1,285 @@
+//! Events, read from the streams that carry what happened: every vote in the votes streams
+//! (in the dispatcher's own consumer group, so a vote answered 202 is one `vote.created`,
+//! and a refused vote, never in a stream, is none). Each event becomes one delivery per
+//! endpoint that wants it, queued before the event is acknowledged: a dispatcher that dies
+//! in between reads the event again, and the queue takes each delivery once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pollcast_bus::entry_fields;
+use pollcast_bus::redis::aio::MultiplexedConnection;
+use pollcast_bus::redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
+};
+use pollcast_bus::redis::{AsyncCommands, RedisError};
+use pollcast_types::{EventType, Timestamp, Webhook, WorkspaceId};
+use pollcast_wire::{VoteEntry, WEBHOOK_GROUP};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::DispatchState;
+use crate::queue::Delivery;
+
+const BLOCK: Duration = Duration::from_millis(1000);
+const BATCH: usize = 500;
+/// Entries another dispatcher held this long unacknowledged are taken over (it died).
+const CLAIM_IDLE_MS: usize = 30_000;
+/// How long a workspace's endpoint list is reused before it is read again.
+const ENDPOINTS_TTL: Duration = Duration::from_secs(2);
+
+/// One read entry: where it came from, and the event in it (if it is one).
+struct Read {
+    stream: usize,
+    id: String,
+    fields: HashMap<String, String>,
+}
+
+pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
+    let keys = state.context.bus.keys();
+    let streams: Vec<String> = (0..state.context.settings.shards)
+        .map(|s| keys.votes_stream(s))
+        .collect();
+    let mut endpoints = Endpoints::default();
+    let mut backoff = Duration::from_millis(100);
+    'connect: while !shutdown.is_cancelled() {
+        let mut conn = match state.context.bus.dedicated(BLOCK).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook events: cannot reach redis");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+                continue;
+            }
+        };
+        if let Err(e) = ensure_groups(&mut conn, &streams).await {
+            tracing::warn!(error = %e, "webhook events: cannot create the consumer group");
+            continue;
+        }
+        backoff = Duration::from_millis(100);
+        let mut last_claim = Instant::now() - Duration::from_secs(60);
+        loop {
+            if shutdown.is_cancelled() {
+                break 'connect;
+            }
+            let batch = if last_claim.elapsed() > Duration::from_secs(10) {
+                last_claim = Instant::now();
+                reclaim(&state, &mut conn, &streams).await
+            } else {
+                read(&state, &mut conn, &streams, &shutdown).await
+            };
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook events: read failed; reconnecting");
+                    continue 'connect;
+                }
+            };
+            if batch.is_empty() {
+                continue;
+            }
+            if let Err(e) = dispatch(&state, &mut endpoints, &mut conn, &streams, batch).await {
+                tracing::warn!(error = %e, "webhook events: queueing failed; the batch comes back");
+                continue 'connect;
+            }
+        }
+    }
+}
+
+/// The dispatcher's group on every votes stream, from the start (as tally's), so no vote
+/// accepted before the first dispatcher ran is missed.
+async fn ensure_groups(
+    conn: &mut MultiplexedConnection,
+    streams: &[String],
+) -> Result<(), RedisError> {
+    for stream in streams {
+        let res: Result<(), RedisError> = conn
+            .xgroup_create_mkstream(stream, WEBHOOK_GROUP, "0")
+            .await;
+        match res {
+            Ok(()) => {}
+            Err(e) if e.code() == Some("BUSYGROUP") => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn read(
+    state: &DispatchState,
+    conn: &mut MultiplexedConnection,
+    streams: &[String],
+    shutdown: &CancellationToken,
+) -> Result<Vec<Read>, RedisError> {
+    let opts = StreamReadOptions::default()
+        .group(WEBHOOK_GROUP, &state.consumer)
+        .count(BATCH)
+        .block(BLOCK.as_millis() as usize);
+    let ids = vec![">"; streams.len()];
+    let reply: Option<StreamReadReply> = tokio::select! {
+        _ = shutdown.cancelled() => return Ok(Vec::new()),
+        r = conn.xread_options(streams, &ids, &opts) => r?,
+    };
+    let mut out = Vec::new();
+    for key in reply.map(|r| r.keys).unwrap_or_default() {
+        let Some(stream) = streams.iter().position(|s| *s == key.key) else {
+            continue;
+        };
+        for entry in key.ids {
+            out.push(Read {
+                stream,
+                fields: entry_fields(&entry.map),
+                id: entry.id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn reclaim(
+    state: &DispatchState,
+    conn: &mut MultiplexedConnection,
+    streams: &[String],
+) -> Result<Vec<Read>, RedisError> {
+    let mut out = Vec::new();
+    for (stream, key) in streams.iter().enumerate() {
+        let reply: StreamAutoClaimReply = conn
+            .xautoclaim_options(
+                key,
+                WEBHOOK_GROUP,
+                &state.consumer,
+                CLAIM_IDLE_MS,
+                "0-0",
+                StreamAutoClaimOptions::default().count(BATCH),
+            )
+            .await?;
+        for entry in reply.claimed {
+            out.push(Read {
+                stream,
+                fields: entry_fields(&entry.map),
+                id: entry.id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Queues the deliveries of a batch's events, then acknowledges the batch.
+async fn dispatch(
+    state: &DispatchState,
+    endpoints: &mut Endpoints,
+    conn: &mut MultiplexedConnection,
+    streams: &[String],
+    batch: Vec<Read>,
+) -> Result<(), RedisError> {
+    let mut acks: Vec<Vec<String>> = vec![Vec::new(); streams.len()];
+    let mut queued = 0u64;
+    for read in batch {
+        acks[read.stream].push(read.id.clone());
+        let Ok(entry) = VoteEntry::from_fields(&read.fields) else {
+            continue; // not a vote (or damaged): tally reports it; nothing to send
+        };
+        let vote = &entry.vote;
+        let Ok(Some(poll)) = state.polls.get(&vote.poll_id).await else {
+            continue; // deleted since
+        };
+        let wanting = endpoints
+            .of(state, &poll.workspace_id)
+            .await
+            .iter()
+            .filter(|w| w.wants(EventType::VoteCreated, Some(&vote.poll_id)))
+            .cloned()
+            .collect::<Vec<_>>();
+        if wanting.is_empty() {
+            continue;
+        }
+        let mut data = json!({
+            "vote_id": vote.vote_id.as_str(),
+            "poll_id": vote.poll_id.as_str(),
+            "voter": vote.voter,
+            "received_at": vote.received_at,
+        });
+        match vote.rating {
+            Some(r) => data["rating"] = json!(r),
+            None => {
+                data["option_ids"] = json!(
+                    vote.option_ids
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                )
+            }
+        }
+        let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
+        let body = event_body(EventType::VoteCreated, vote.received_at, data);
+        for webhook in wanting {
+            let delivery = Delivery {
+                id: Delivery::id_for(&event_id, &webhook.id),
+                webhook_id: webhook.id.clone(),
+                event_id: event_id.clone(),
+                event: EventType::VoteCreated,
+                body: body.clone(),
+                attempts: 0,
+            };
+            if state
+                .queue
+                .enqueue(&delivery, Timestamp::now().as_millis())
+                .await?
+            {
+                queued += 1;
+            }
+        }
+    }
+    for (stream, ids) in acks.iter().enumerate() {
+        if !ids.is_empty() {
+            let _: u64 = conn.xack(&streams[stream], WEBHOOK_GROUP, ids).await?;
+        }
+    }
+    if queued > 0 {
+        metrics::counter!("webhook_deliveries_queued_total").increment(queued);
+        state.wake.notify_one();
+    }
+    Ok(())
+}
+
+/// The body every delivery of an event carries: `{"type", "timestamp", "data"}`.
+pub fn event_body(event: EventType, at: Timestamp, data: serde_json::Value) -> String {
+    json!({"type": event.as_str(), "timestamp": at, "data": data}).to_string()
+}
+
+/// Each workspace's endpoints, read at most every [`ENDPOINTS_TTL`].
+#[derive(Default)]
+struct Endpoints {
+    cached: HashMap<WorkspaceId, (Instant, Arc<Vec<Webhook>>)>,
+}
+
+impl Endpoints {
+    async fn of(&mut self, state: &DispatchState, workspace: &WorkspaceId) -> Arc<Vec<Webhook>> {
+        if let Some((at, list)) = self.cached.get(workspace)
+            && at.elapsed() < ENDPOINTS_TTL
+        {
+            return list.clone();
+        }
+        let list = match state.context.store.webhooks(workspace, None, 1000).await {
+            Ok(list) => Arc::new(list),
+            // The store is down: the last list known (or none).
+            Err(_) => {
+                return self
+                    .cached
+                    .get(workspace)
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_default();
+            }
+        };
+        if self.cached.len() > 10_000 {
+            self.cached.clear();
+        }
+        self.cached
+            .insert(workspace.clone(), (Instant::now(), list.clone()));
+        list
+    }
+}

@@ -1,0 +1,100 @@
+//! webhook-dispatcher: tells integrators what happened. It reads events from the streams that
+//! carry them (its own consumer group), queues one delivery per event and endpoint in Redis,
+//! and sends them signed (Standard Webhooks), retrying on a schedule. Several instances may
+//! run: each delivery is leased to one at a time, and none is lost when one is killed.
+//! `pollcast serve` runs it too.
+
+mod events;
+mod http_send;
+pub mod queue;
+mod sender;
+pub mod signature;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use pollcast_runtime::{Context, PollCache, Service};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use events::event_body;
+pub use http_send::Outcome;
+
+pub use queue::{Delivery, Queue};
+
+/// The retry schedule by default (`--webhook-retry-schedule`): after the first attempt fails,
+/// again after each of these.
+pub const DEFAULT_SCHEDULE: [&str; 7] = ["5s", "5m", "30m", "2h", "5h", "10h", "10h"];
+
+/// `5s`, `5m`, `2h`, `500ms`: a step of the retry schedule.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = n.parse().ok()?;
+    Some(match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        "d" => Duration::from_secs(n * 86_400),
+        _ => return None,
+    })
+}
+
+pub struct DispatchState {
+    pub context: Context,
+    pub polls: PollCache,
+    pub queue: Queue,
+    /// Names this process in the consumer group.
+    pub consumer: String,
+    /// Wakes the sender when deliveries are queued.
+    pub wake: Notify,
+    pub schedule: Vec<Duration>,
+}
+
+#[derive(Clone)]
+pub struct WebhookDispatcher {
+    state: Arc<DispatchState>,
+}
+
+impl WebhookDispatcher {
+    pub fn new(context: &Context) -> Self {
+        let schedule = context
+            .settings
+            .webhook_retry_schedule
+            .iter()
+            .filter_map(|s| parse_duration(s))
+            .collect();
+        Self {
+            state: Arc::new(DispatchState {
+                context: context.clone(),
+                polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
+                queue: Queue::new(context.bus.clone()),
+                consumer: format!("dispatcher-{}", pollcast_types::ids::random_token(10)),
+                wake: Notify::new(),
+                schedule,
+            }),
+        }
+    }
+
+    pub fn into_service(self) -> Arc<dyn Service> {
+        Arc::new(self)
+    }
+}
+
+impl Service for WebhookDispatcher {
+    fn name(&self) -> &'static str {
+        "webhook-dispatcher"
+    }
+
+    fn configure(&self, _cfg: &mut web::ServiceConfig) {}
+
+    fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+        vec![
+            tokio::spawn(events::run(self.state.clone(), shutdown.clone())),
+            tokio::spawn(sender::run(self.state.clone(), shutdown)),
+        ]
+    }
+}

@@ -1,0 +1,285 @@
+//! Sends what is due: claims deliveries, signs and posts each, and decides what follows from
+//! the answer. Any 2xx is success; `410 Gone` disables the endpoint at once; anything else
+//! (redirects included) is retried on the schedule with jitter, the receiver's `Retry-After`
+//! honoured up to the next step; after the last step the delivery has failed. At most
+//! [`PER_ENDPOINT`] deliveries are in flight per endpoint, so a slow or dead receiver holds
+//! its own deliveries back and nobody else's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pollcast_http::outbound::TargetPolicy;
+use pollcast_types::{Timestamp, Webhook, WebhookId};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::http_send::{self, Outcome};
+use crate::queue::Delivery;
+use crate::{DispatchState, signature};
+
+/// Deliveries in flight per endpoint.
+const PER_ENDPOINT: usize = 4;
+/// Deliveries in flight in all.
+const IN_FLIGHT: usize = 64;
+/// How often the queue is looked at when nothing wakes the sender.
+const POLL: Duration = Duration::from_millis(250);
+/// A delivery whose endpoint is busy goes back for this long (no attempt counted).
+const BUSY_DELAY_MS: i64 = 500;
+
+pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
+    let all = Arc::new(Semaphore::new(IN_FLIGHT));
+    let per_endpoint: Arc<Mutex<HashMap<WebhookId, Arc<Semaphore>>>> = Arc::default();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = state.wake.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+        report_depth(&state).await;
+        loop {
+            let free = all.available_permits();
+            if free == 0 {
+                break;
+            }
+            let claimed = match state
+                .queue
+                .claim(Timestamp::now().as_millis(), free.min(32))
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhooks: cannot claim deliveries");
+                    break;
+                }
+            };
+            if claimed.is_empty() {
+                break;
+            }
+            for delivery in claimed {
+                let endpoint_slots = per_endpoint
+                    .lock()
+                    .map(|mut m| {
+                        if m.len() > 10_000 {
+                            m.retain(|_, s| s.available_permits() < PER_ENDPOINT);
+                        }
+                        m.entry(delivery.webhook_id.clone())
+                            .or_insert_with(|| Arc::new(Semaphore::new(PER_ENDPOINT)))
+                            .clone()
+                    })
+                    .ok();
+                let slot = endpoint_slots.and_then(|s| s.try_acquire_owned().ok());
+                let Some(slot) = slot else {
+                    // Its endpoint is busy: back in the queue, no attempt spent.
+                    let _ = state
+                        .queue
+                        .retry(&delivery, Timestamp::now().as_millis() + BUSY_DELAY_MS)
+                        .await;
+                    continue;
+                };
+                let Ok(permit) = all.clone().acquire_owned().await else {
+                    return;
+                };
+                let state = state.clone();
+                tokio::spawn(async move {
+                    attempt(&state, delivery, (slot, permit)).await;
+                });
+            }
+        }
+    }
+}
+
+async fn report_depth(state: &DispatchState) {
+    if let Ok((depth, oldest)) = state.queue.depth().await {
+        metrics::gauge!("webhook_queue_depth").set(depth as f64);
+        let now = Timestamp::now().as_millis();
+        let age = oldest.map_or(0, |due| (now - due).max(0));
+        metrics::gauge!("webhook_oldest_pending_seconds").set(age as f64 / 1000.0);
+    }
+}
+
+/// What the sender makes of one attempt.
+#[derive(Debug, PartialEq)]
+pub enum Next {
+    Succeeded,
+    /// `410`: the endpoint is disabled, the delivery failed.
+    Gone,
+    RetryAt(i64),
+    Failed,
+}
+
+/// The step after an attempt (`attempts` made, including this one).
+pub fn next(
+    schedule: &[Duration],
+    attempts: u32,
+    outcome: &Outcome,
+    now_ms: i64,
+    jitter: f64,
+) -> Next {
+    if outcome.succeeded() {
+        return Next::Succeeded;
+    }
+    if outcome.status == Some(410) {
+        return Next::Gone;
+    }
+    let Some(step) = schedule.get(attempts.saturating_sub(1) as usize) else {
+        return Next::Failed;
+    };
+    // ±10% jitter, so retries of many deliveries spread out.
+    let base = step.as_millis() as f64 * (0.9 + 0.2 * jitter.clamp(0.0, 1.0));
+    // The receiver's Retry-After is honoured, but never beyond the schedule's next step.
+    let asked = outcome.retry_after_secs.map_or(0.0, |s| s as f64 * 1000.0);
+    let wait = base.max(asked.min(step.as_millis() as f64 * 2.0));
+    Next::RetryAt(now_ms + wait as i64)
+}
+
+async fn attempt(
+    state: &DispatchState,
+    mut delivery: Delivery,
+    _slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+) {
+    let webhook = match state.context.store.webhook(&delivery.webhook_id).await {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            // The endpoint was deleted: nothing more goes to it.
+            let _ = state.queue.finish(&delivery, "failed").await;
+            return;
+        }
+        Err(_) => {
+            let _ = state
+                .queue
+                .retry(&delivery, Timestamp::now().as_millis() + 5_000)
+                .await;
+            return;
+        }
+    };
+    if webhook.state() != "active" {
+        let _ = state.queue.finish(&delivery, "failed").await;
+        return;
+    }
+    let outcome = send(state, &webhook, &delivery).await;
+    delivery.attempts += 1;
+    metrics::counter!("webhook_attempts_total", "outcome" => if outcome.succeeded() { "succeeded" } else { "failed" })
+        .increment(1);
+    if let Some(class) = outcome.error {
+        metrics::counter!("webhook_failures_total", "class" => class).increment(1);
+    }
+    let now = Timestamp::now().as_millis();
+    let step = next(&state.schedule, delivery.attempts, &outcome, now, jitter());
+    let result = match step {
+        Next::Succeeded => state.queue.finish(&delivery, "succeeded").await,
+        Next::RetryAt(at) => state.queue.retry(&delivery, at).await,
+        Next::Failed => state.queue.finish(&delivery, "failed").await,
+        Next::Gone => {
+            disable(state, &webhook, "the receiver answered 410 Gone").await;
+            state.queue.finish(&delivery, "failed").await
+        }
+    };
+    if let Err(e) = result {
+        // The lease runs out and the delivery is claimed again: sent twice rather than lost.
+        tracing::warn!(delivery = %delivery.id, error = %e, "webhooks: could not record an attempt");
+    }
+    tracing::debug!(delivery = %delivery.id, webhook = %webhook.id, attempt = delivery.attempts, status = ?outcome.status, error = ?outcome.error, "webhook attempt");
+}
+
+/// Signs and posts one delivery (also what `POST /v1/webhooks/{id}/test` does).
+pub async fn send(state: &DispatchState, webhook: &Webhook, delivery: &Delivery) -> Outcome {
+    let now = Timestamp::now();
+    let timestamp = now.as_millis() / 1000;
+    let secrets = pollcast_runtime::webhook_secret::signing(&state.context.secret, webhook, now);
+    let headers = [
+        ("content-type", "application/json".to_owned()),
+        ("user-agent", "pollcast-webhooks/1".to_owned()),
+        ("webhook-id", delivery.id.clone()),
+        ("webhook-timestamp", timestamp.to_string()),
+        (
+            "webhook-signature",
+            signature::sign(&secrets, &delivery.id, timestamp, delivery.body.as_bytes()),
+        ),
+    ];
+    http_send::post(
+        &policy(state),
+        &webhook.url,
+        &headers,
+        delivery.body.clone(),
+    )
+    .await
+}
+
+fn policy(state: &DispatchState) -> TargetPolicy {
+    let s = &state.context.settings;
+    TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private)
+}
+
+async fn disable(state: &DispatchState, webhook: &Webhook, why: &str) {
+    let mut disabled = webhook.clone();
+    disabled.disabled_reason = Some(why.to_owned());
+    disabled.updated_at = Timestamp::now();
+    if let Err(e) = state.context.store.update_webhook(&disabled).await {
+        tracing::warn!(webhook = %webhook.id, error = %e, "webhooks: could not disable an endpoint");
+    } else {
+        tracing::info!(webhook = %webhook.id, reason = why, "webhook endpoint disabled");
+    }
+}
+
+fn jitter() -> f64 {
+    let mut b = [0u8; 2];
+    pollcast_types::ids::fill_random(&mut b);
+    f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(status: u16, retry_after: Option<u64>) -> Outcome {
+        Outcome {
+            status: Some(status),
+            latency_ms: 1,
+            error: Some("http_status"),
+            excerpt: String::new(),
+            retry_after_secs: retry_after,
+        }
+    }
+
+    #[test]
+    fn the_schedule_decides_with_jitter_and_retry_after_and_410_ends_it() {
+        let schedule = crate::DEFAULT_SCHEDULE
+            .iter()
+            .map(|s| crate::parse_duration(s).unwrap())
+            .collect::<Vec<_>>();
+        assert_eq!(schedule.len(), 7);
+        let ok = Outcome {
+            error: None,
+            ..failed(204, None)
+        };
+        assert_eq!(next(&schedule, 1, &ok, 0, 0.5), Next::Succeeded);
+        assert_eq!(next(&schedule, 1, &failed(410, None), 0, 0.5), Next::Gone);
+        assert_eq!(
+            next(&schedule, 1, &failed(500, None), 0, 0.5),
+            Next::RetryAt(5_000)
+        );
+        assert_eq!(
+            next(&schedule, 1, &failed(500, None), 0, 0.0),
+            Next::RetryAt(4_500)
+        );
+        assert_eq!(
+            next(&schedule, 2, &failed(302, None), 0, 1.0),
+            Next::RetryAt(330_000)
+        );
+        // Retry-After is honoured, up to twice the step.
+        assert_eq!(
+            next(&schedule, 1, &failed(503, Some(8)), 0, 0.5),
+            Next::RetryAt(8_000)
+        );
+        assert_eq!(
+            next(&schedule, 1, &failed(503, Some(3600)), 0, 0.5),
+            Next::RetryAt(10_000)
+        );
+        assert_eq!(
+            next(&schedule, 7, &failed(500, None), 0, 0.5),
+            Next::RetryAt(36_000_000)
+        );
+        assert_eq!(next(&schedule, 8, &failed(500, None), 0, 0.5), Next::Failed);
+    }
+}
