@@ -151,6 +151,9 @@ settings! {
         check |v| v.iter().all(|c| c.parse::<ipnet::IpNet>().is_ok() || c.parse::<std::net::IpAddr>().is_ok()), "each entry must be an address or a CIDR";
     webhook_allow_http: bool = false, "POLLCAST_WEBHOOK_ALLOW_HTTP", "false",
         "also allow `http://` webhook URLs (default: `https://` only)";
+    webhook_log_days: u32 = 30, "POLLCAST_WEBHOOK_LOG_DAYS", "30",
+        "days the webhook delivery log keeps each attempt",
+        check |v| (1..=3650).contains(v), "must be 1..=3650";
     #[arg(value_delimiter = ',')]
     webhook_retry_schedule: Vec<String> = ["5s", "5m", "30m", "2h", "5h", "10h", "10h"].iter().map(|s| (*s).to_owned()).collect(),
         "POLLCAST_WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h",

@@ -11,9 +11,10 @@ use pollcast_results_broadcast::{live, results};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
     Dedupe, ErrorCode, EventType, FieldError, KindResults, NewPoll, OptionCount, PollKind,
-    PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount,
+    PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount, WebhookAttempt,
 };
 use pollcast_vote_ingest::routes::{voters, votes as cast};
+use pollcast_webhook_dispatcher::routes as deliveries;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
@@ -35,13 +36,14 @@ use utoipa::{Modify, OpenApi};
         votes::list, votes::csv,
         webhooks::create, webhooks::list, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret,
+        deliveries::deliveries, deliveries::replay_one, deliveries::replay_many, deliveries::test,
         cast::cast, voters::mint,
         results::results, live::live,
     ),
     components(schemas(
         Problem, ErrorCode, FieldError, Scope, NewPoll, NewOption, PollView, Embed, PollOption,
         PollKind, PollStatus, ResultsVisibility, Dedupe, OptionCount, KindResults, RunoffRound,
-        ScoreCount, EventType,
+        ScoreCount, EventType, WebhookAttempt,
     )),
     modifiers(&Conventions),
     tags(

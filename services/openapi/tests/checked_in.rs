@@ -53,6 +53,7 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
         "GET /v1/polls/{poll_id}/votes.csv",
         "GET /v1/webhooks",
         "GET /v1/webhooks/{webhook_id}",
+        "GET /v1/webhooks/{webhook_id}/deliveries",
         "GET /v1/workspace/voter-secret",
         "PATCH /v1/polls/{poll_id}",
         "PATCH /v1/webhooks/{webhook_id}",
@@ -65,7 +66,10 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
         "POST /v1/polls/{poll_id}/votes",
         "POST /v1/voters",
         "POST /v1/webhooks",
+        "POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay",
+        "POST /v1/webhooks/{webhook_id}/replay",
         "POST /v1/webhooks/{webhook_id}/rotate-secret",
+        "POST /v1/webhooks/{webhook_id}/test",
     ];
     assert_eq!(operations, expected);
     // Every schema a document refers to is in it.
@@ -104,6 +108,7 @@ fn every_served_route_is_documented_and_every_documented_one_served() {
     pollcast_api::api_routes(&mut served);
     pollcast_vote_ingest::ingest_routes(&mut served);
     pollcast_results_broadcast::broadcast_routes(&mut served);
+    pollcast_webhook_dispatcher::dispatcher_routes(&mut served);
     let mut served = served.0;
     served.sort();
     let doc: serde_json::Value = serde_json::from_str(&pollcast_openapi::to_json()).unwrap();

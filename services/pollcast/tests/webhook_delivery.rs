@@ -197,7 +197,7 @@ async fn failures_are_retried_with_one_webhook_id_410_disables_and_a_dead_receiv
     let app = app(&env);
     let (receiver, base, handle) = start_receiver().await;
     let key = app.admin_key().await;
-    let (_, flaky_secret) =
+    let (flaky_id, flaky_secret) =
         endpoint(&app, &key, format!("{base}/flaky"), json!(["vote.created"])).await;
     let (gone, _) = endpoint(&app, &key, format!("{base}/gone"), json!(["vote.created"])).await;
     let _ = endpoint(&app, &key, format!("{base}/dead"), json!(["vote.created"])).await;
@@ -239,6 +239,57 @@ async fn failures_are_retried_with_one_webhook_id_410_disables_and_a_dead_receiv
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(receiver.on("/flaky").len(), 3, "nothing after the success");
 
+    // The log has every attempt; a replay sends the delivery again with its webhook-id.
+    let log = |query: &'static str| {
+        let url = app.url(&format!("/v1/webhooks/{flaky_id}/deliveries{query}"));
+        let key = key.clone();
+        async move { pollcast_testkit::get_json_with(&url, &key).await }
+    };
+    let (status, failed) = log("?status=failed").await;
+    assert_eq!(status, 200, "{failed}");
+    let failed = failed["data"].as_array().unwrap().clone();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed.iter().all(|a| a["http_status"] == 500
+        && a["error"] == "http_status"
+        && a["response_excerpt"] == "not yet"
+        && a["next_attempt_at"].is_string()));
+    let (_, succeeded) = log("?status=succeeded&event=vote.created").await;
+    let succeeded = succeeded["data"].as_array().unwrap().clone();
+    assert_eq!(succeeded.len(), 1);
+    assert_eq!(succeeded[0]["attempt"], 3);
+    let delivery = succeeded[0]["delivery_id"].as_str().unwrap().to_owned();
+    assert_eq!(delivery, flaky[0].headers["webhook-id"]);
+    assert_eq!(log("?status=maybe").await.0, 422);
+    let (status, replayed) = post_json(
+        &app.url(&format!(
+            "/v1/webhooks/{flaky_id}/deliveries/{delivery}/replay"
+        )),
+        Some(&key),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(status, 202, "{replayed}");
+    let again = receiver.wait_for("/flaky", 4, Duration::from_secs(5)).await;
+    assert_eq!(again.len(), 4);
+    assert_eq!(again[3].headers["webhook-id"], delivery);
+    verify(&flaky_secret, &again[3]);
+
+    // The test delivery answers with what the receiver answered, failures included.
+    let (status, tested) = post_json(
+        &app.url(&format!("/v1/webhooks/{flaky_id}/test")),
+        Some(&key),
+        &json!({"event": "poll.closed"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{tested}");
+    assert_eq!(tested["delivered"], false);
+    assert_eq!(tested["status"], 500);
+    assert_eq!(tested["response_excerpt"], "not yet");
+    let sample = receiver.on("/flaky").pop().unwrap();
+    verify(&flaky_secret, &sample);
+    let body: Value = serde_json::from_str(&sample.body).unwrap();
+    assert_eq!(body["type"], "poll.closed");
+
     // 410 disables the endpoint at once; it gets no more.
     assert_eq!(
         receiver
@@ -261,5 +312,108 @@ async fn failures_are_retried_with_one_webhook_id_410_disables_and_a_dead_receiv
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.on("/gone").len(), 1);
+    handle.stop(false).await;
+}
+
+#[actix_web::test]
+async fn every_poll_change_arrives_once_signed_in_order() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (_, secret) = endpoint(
+        &app,
+        &key,
+        format!("{base}/ok"),
+        json!([
+            "poll.created",
+            "poll.updated",
+            "poll.opened",
+            "poll.closed",
+            "poll.reset",
+            "poll.deleted",
+            "vote.created"
+        ]),
+    )
+    .await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap();
+    let call = |method: &'static str, path: String, body: Value| {
+        let url = app.url(&path);
+        let key = key.clone();
+        async move {
+            let mut res = pollcast_testkit::client()
+                .request(method.parse().unwrap(), url)
+                .bearer_auth(key)
+                .send_json(&body)
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let _ = res.body().await;
+            status
+        }
+    };
+    let mut expected = vec!["poll.created"];
+    // Each change waits for its event, so the order the receiver sees is the changes' order.
+    let step = |n: usize| receiver.wait_for("/ok", n, Duration::from_secs(5));
+    assert_eq!(step(1).await.len(), 1);
+    assert_eq!(
+        call(
+            "PATCH",
+            format!("/v1/polls/{id}"),
+            json!({"question": "Edited?"})
+        )
+        .await,
+        200
+    );
+    expected.push("poll.updated");
+    assert_eq!(step(2).await.len(), 2);
+    vote(&app, &poll, 0).await;
+    expected.push("vote.created");
+    assert_eq!(step(3).await.len(), 3);
+    assert_eq!(
+        call("POST", format!("/v1/polls/{id}/close"), json!({})).await,
+        200
+    );
+    expected.push("poll.closed");
+    assert_eq!(step(4).await.len(), 4);
+    assert_eq!(
+        call("POST", format!("/v1/polls/{id}/open"), json!({})).await,
+        200
+    );
+    expected.push("poll.opened");
+    assert_eq!(step(5).await.len(), 5);
+    assert_eq!(
+        call("POST", format!("/v1/polls/{id}/reset"), json!({})).await,
+        200
+    );
+    expected.push("poll.reset");
+    assert_eq!(step(6).await.len(), 6);
+    assert_eq!(
+        call("DELETE", format!("/v1/polls/{id}"), json!({})).await,
+        204
+    );
+    expected.push("poll.deleted");
+    let got = step(7).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.on("/ok").len(), 7, "one delivery per change");
+    let types: Vec<String> = got
+        .iter()
+        .map(|r| {
+            verify(&secret, r);
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            if body["type"] != "vote.created" {
+                assert_eq!(body["data"]["id"], id, "{body}");
+                assert!(
+                    body["data"].get("shard").is_none(),
+                    "internal fields stay inside"
+                );
+            }
+            body["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(types, expected);
+    let edited: Value = serde_json::from_str(&got[1].body).unwrap();
+    assert_eq!(edited["data"]["question"], "Edited?");
     handle.stop(false).await;
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use pollcast_bus::redis::{self, RedisError, Script};
 use pollcast_http::ApiError;
-use pollcast_types::{ErrorCode, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp};
+use pollcast_types::{ErrorCode, EventType, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp};
 use pollcast_wire::{
     RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, UPDATED_FIELD,
     snapshot_from_counts,
@@ -55,6 +55,7 @@ type Result<T, E = TransitionError> = std::result::Result<T, E>;
 pub async fn create(ctx: &Context, poll: &Poll) -> Result<()> {
     register(ctx, poll).await?;
     ctx.store.insert_poll(poll).await?;
+    record(ctx, poll, EventType::PollCreated).await;
     Ok(())
 }
 
@@ -78,6 +79,7 @@ pub async fn open(ctx: &Context, poll: &mut Poll) -> Result<bool> {
     register(ctx, poll).await?;
     set_closed(ctx, poll, false).await?;
     announce(ctx, poll, Some("open")).await?;
+    record(ctx, poll, EventType::PollOpened).await;
     Ok(true)
 }
 
@@ -93,6 +95,7 @@ pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool> {
     poll.updated_at = Timestamp::now();
     save(ctx, poll).await?;
     announce(ctx, poll, Some("closed")).await?;
+    record(ctx, poll, EventType::PollClosed).await;
     Ok(true)
 }
 
@@ -125,6 +128,7 @@ pub async fn reset(ctx: &Context, poll: &mut Poll) -> Result<()> {
     poll.updated_at = Timestamp::now();
     save(ctx, poll).await?;
     announce(ctx, poll, None).await?;
+    record(ctx, poll, EventType::PollReset).await;
     // The log rows of earlier epochs are already hidden; dropping them is housekeeping.
     if let Err(e) = ctx.store.delete_votes_before_epoch(&poll.id, epoch).await {
         tracing::warn!(poll = %poll.id, error = %e, "could not drop the votes of earlier epochs");
@@ -153,6 +157,7 @@ pub async fn delete(ctx: &Context, poll: &Poll) -> Result<()> {
         .await?;
     ctx.store.delete_poll(&poll.id).await?;
     announce(ctx, poll, Some("deleted")).await?;
+    record(ctx, poll, EventType::PollDeleted).await;
     let _: Result<(), RedisError> = redis::cmd("DEL")
         .arg(keys.counts(poll.shard, &poll.id))
         .query_async(&mut conn)
@@ -231,6 +236,7 @@ pub async fn edit(ctx: &Context, before: &Poll, after: &mut Poll) -> Result<()> 
         return Err(e);
     }
     register(ctx, after).await?;
+    record(ctx, after, EventType::PollUpdated).await;
     Ok(())
 }
 
@@ -255,6 +261,7 @@ pub async fn apply_due(ctx: &Context, member: &str) -> Result<Option<PollId>> {
             poll.updated_at = now;
             save(ctx, &poll).await?;
             announce(ctx, &poll, Some("open")).await?;
+            record(ctx, &poll, EventType::PollOpened).await;
         }
         "close" if poll.status != PollStatus::Closed => {
             let by_limit = is_closed(ctx, &poll).await?;
@@ -267,6 +274,38 @@ pub async fn apply_due(ctx: &Context, member: &str) -> Result<Option<PollId>> {
     }
     tracing::info!(poll = %poll.id, status = ?poll.status, "poll changed status on schedule");
     Ok(Some(poll.id))
+}
+
+/// Most entries an events stream keeps (approximately): far more than the dispatcher ever
+/// lags behind; the stream exists for it only.
+const EVENTS_KEPT: usize = 100_000;
+
+/// Appends what happened to `poll` to its shard's events stream, which the webhook dispatcher
+/// reads (with the poll as it is now). After the change is stored: an event is never written
+/// for a change that did not happen; if Redis fails just then, the event is lost and logged.
+async fn record(ctx: &Context, poll: &Poll, event: EventType) {
+    let body = match serde_json::to_string(poll) {
+        Ok(b) => b,
+        Err(_) => return,
+    };
+    let mut conn = ctx.bus.conn();
+    let added: Result<String, RedisError> = redis::cmd("XADD")
+        .arg(ctx.bus.keys().events_stream(poll.shard))
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(EVENTS_KEPT)
+        .arg("*")
+        .arg("event")
+        .arg(event.as_str())
+        .arg("at")
+        .arg(Timestamp::now().as_millis())
+        .arg("poll")
+        .arg(body)
+        .query_async(&mut conn)
+        .await;
+    if let Err(e) = added {
+        tracing::warn!(poll = %poll.id, event = event.as_str(), error = %e, "a poll event was not recorded for webhooks");
+    }
 }
 
 async fn save(ctx: &Context, poll: &Poll) -> Result<()> {

@@ -9,7 +9,7 @@ mod sqlite;
 use async_trait::async_trait;
 use pollcast_types::{
     ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord, Webhook,
-    WebhookId, Workspace, WorkspaceId,
+    WebhookAttempt, WebhookId, Workspace, WorkspaceId,
 };
 
 pub use error::StoreError;
@@ -31,6 +31,15 @@ pub struct IdempotentEntry {
 pub struct After {
     pub created_at: i64,
     pub id: String,
+}
+
+/// Which attempts of the delivery log to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptFilter {
+    pub status: Option<String>,
+    pub event: Option<String>,
+    /// Only attempts made at or after this.
+    pub since: Option<Timestamp>,
 }
 
 #[async_trait]
@@ -117,6 +126,20 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a stored endpoint; false when there is none.
     async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool>;
+
+    /// Adds an attempt to the delivery log.
+    async fn insert_webhook_attempt(&self, attempt: &WebhookAttempt) -> StoreResult<()>;
+    /// An endpoint's attempts, newest first, after the cursor; only those with `status`
+    /// (`succeeded`/`failed`) and `event` when given.
+    async fn webhook_attempts(
+        &self,
+        webhook: &WebhookId,
+        filter: &AttemptFilter,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookAttempt>>;
+    /// Forgets attempts made before `before`; returns how many.
+    async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64>;
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;

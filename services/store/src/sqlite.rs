@@ -5,19 +5,20 @@ use async_trait::async_trait;
 use pollcast_types::vote::{join_option_ids, split_option_ids};
 use pollcast_types::{
     ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Scope, Timestamp, VoteId, VoteRecord,
-    Webhook, WebhookId, Workspace, WorkspaceId,
+    Webhook, WebhookAttempt, WebhookId, Workspace, WorkspaceId,
 };
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{OptionalExtension, Row, params};
 
-use crate::{After, IdempotentEntry, Store, StoreError, StoreResult};
+use crate::{After, AttemptFilter, IdempotentEntry, Store, StoreError, StoreResult};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/0001_init.sql"),
     include_str!("../../../schema/sqlite/0002_vote_epoch.sql"),
     include_str!("../../../schema/sqlite/0003_idempotency.sql"),
     include_str!("../../../schema/sqlite/0004_webhooks.sql"),
+    include_str!("../../../schema/sqlite/0005_webhook_attempts.sql"),
 ];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
@@ -617,6 +618,115 @@ impl Store for SqliteStore {
         let id = id.to_string();
         self.run(move |c| Ok(c.execute("DELETE FROM webhooks WHERE id = ?1", [id])? == 1))
             .await
+    }
+
+    async fn insert_webhook_attempt(&self, a: &WebhookAttempt) -> StoreResult<()> {
+        let a = a.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO webhook_attempts (id, webhook_id, delivery_id, event_id, event,
+                     attempt, outcome, http_status, latency_ms, error, response_excerpt,
+                     attempted_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    a.id,
+                    a.webhook_id.as_str(),
+                    a.delivery_id,
+                    a.event_id,
+                    a.event.as_str(),
+                    a.attempt,
+                    a.status,
+                    a.http_status,
+                    a.latency_ms as i64,
+                    a.error,
+                    a.response_excerpt,
+                    a.attempted_at.as_millis(),
+                    a.next_attempt_at.map(Timestamp::as_millis),
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn webhook_attempts(
+        &self,
+        webhook: &WebhookId,
+        filter: &AttemptFilter,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookAttempt>> {
+        let webhook = webhook.to_string();
+        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
+        let limit = limit.min(1000) as i64;
+        let status = filter.status.clone();
+        let event = filter.event.clone();
+        let since = filter.since.map_or(i64::MIN, Timestamp::as_millis);
+        let rows = self
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id, webhook_id, delivery_id, event_id, event, attempt, outcome,
+                            http_status, latency_ms, error, response_excerpt, attempted_at,
+                            next_attempt_at
+                     FROM webhook_attempts
+                     WHERE webhook_id = ?1 AND (attempted_at, id) < (?2, ?3)
+                       AND (?4 IS NULL OR outcome = ?4) AND (?5 IS NULL OR event = ?5)
+                       AND attempted_at >= ?6
+                     ORDER BY attempted_at DESC, id DESC LIMIT ?7",
+                )?;
+                let rows =
+                    stmt.query_map(params![webhook, at, id, status, event, since, limit], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, u32>(5)?,
+                            r.get::<_, String>(6)?,
+                            r.get::<_, Option<u16>>(7)?,
+                            r.get::<_, i64>(8)?,
+                            r.get::<_, Option<String>>(9)?,
+                            r.get::<_, String>(10)?,
+                            r.get::<_, i64>(11)?,
+                            r.get::<_, Option<i64>>(12)?,
+                        ))
+                    })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(WebhookAttempt {
+                    id: r.0,
+                    webhook_id: WebhookId::parse(&r.1)
+                        .ok_or_else(|| StoreError::Corrupt("a webhook id".into()))?,
+                    delivery_id: r.2,
+                    event_id: r.3,
+                    event: pollcast_types::EventType::parse(&r.4)
+                        .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                    attempt: r.5,
+                    status: r.6,
+                    http_status: r.7,
+                    latency_ms: r.8.max(0) as u64,
+                    error: r.9,
+                    response_excerpt: r.10,
+                    attempted_at: Timestamp::from_millis(r.11),
+                    next_attempt_at: r.12.map(Timestamp::from_millis),
+                })
+            })
+            .collect()
+    }
+
+    async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64> {
+        let before = before.as_millis();
+        self.run(move |c| {
+            Ok(c.execute(
+                "DELETE FROM webhook_attempts WHERE attempted_at < ?1",
+                [before],
+            )? as u64)
+        })
+        .await
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {

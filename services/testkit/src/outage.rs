@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use pollcast_store::{After, IdempotentEntry, Store, StoreError, StoreResult};
+use pollcast_store::{After, AttemptFilter, IdempotentEntry, Store, StoreError, StoreResult};
 use pollcast_types::{
     ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord, Webhook,
-    WebhookId, Workspace, WorkspaceId,
+    WebhookAttempt, WebhookId, Workspace, WorkspaceId,
 };
 
 pub struct SwitchableStore {
@@ -153,6 +153,21 @@ impl Store for SwitchableStore {
     }
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
         self.up()?.delete_webhook(id).await
+    }
+    async fn insert_webhook_attempt(&self, a: &WebhookAttempt) -> StoreResult<()> {
+        self.up()?.insert_webhook_attempt(a).await
+    }
+    async fn webhook_attempts(
+        &self,
+        w: &WebhookId,
+        filter: &AttemptFilter,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookAttempt>> {
+        self.up()?.webhook_attempts(w, filter, after, limit).await
+    }
+    async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64> {
+        self.up()?.purge_webhook_attempts(before).await
     }
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         self.up()?.meta(key).await

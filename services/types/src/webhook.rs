@@ -140,3 +140,29 @@ impl Webhook {
         errors
     }
 }
+
+/// One attempt to deliver an event to an endpoint, as the delivery log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WebhookAttempt {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub webhook_id: WebhookId,
+    /// The delivery, and its `webhook-id` header: the same on every attempt and replay.
+    pub delivery_id: String,
+    pub event_id: String,
+    pub event: EventType,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    /// The receiver's HTTP status, if it answered.
+    pub http_status: Option<u16>,
+    pub latency_ms: u64,
+    /// `timeout`, `dns`, `connect`, `tls`, `forbidden_target` or `http_status`.
+    pub error: Option<String>,
+    /// The first 1 KiB of the receiver's answer.
+    pub response_excerpt: String,
+    pub attempted_at: Timestamp,
+    /// When it is tried again, if it is.
+    pub next_attempt_at: Option<Timestamp>,
+}

@@ -1,6 +1,7 @@
-//! Events, read from the streams that carry what happened: every vote in the votes streams
-//! (in the dispatcher's own consumer group, so a vote answered 202 is one `vote.created`,
-//! and a refused vote, never in a stream, is none). Each event becomes one delivery per
+//! Events, read from the streams that carry what happened, in the dispatcher's own consumer
+//! group: every vote in the votes streams (a vote answered 202 is one `vote.created`, and a
+//! refused vote, never in a stream, is none), and the poll changes the lifecycle appends to
+//! the events streams (`poll.*`). Each event becomes one delivery per
 //! endpoint that wants it, queued before the event is acknowledged: a dispatcher that dies
 //! in between reads the event again, and the queue takes each delivery once.
 
@@ -14,7 +15,7 @@ use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
 use pollcast_bus::redis::{AsyncCommands, RedisError};
-use pollcast_types::{EventType, Timestamp, Webhook, WorkspaceId};
+use pollcast_types::{EventType, Poll, Timestamp, Webhook, WorkspaceId};
 use pollcast_wire::{VoteEntry, WEBHOOK_GROUP};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -38,8 +39,10 @@ struct Read {
 
 pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let keys = state.context.bus.keys();
-    let streams: Vec<String> = (0..state.context.settings.shards)
+    let shards = state.context.settings.shards;
+    let streams: Vec<String> = (0..shards)
         .map(|s| keys.votes_stream(s))
+        .chain((0..shards).map(|s| keys.events_stream(s)))
         .collect();
     let mut endpoints = Endpoints::default();
     let mut backoff = Duration::from_millis(100);
@@ -180,6 +183,10 @@ async fn dispatch(
     let mut queued = 0u64;
     for read in batch {
         acks[read.stream].push(read.id.clone());
+        if let Some(event) = read.fields.get("event") {
+            queued += poll_event(state, endpoints, &read.id, event, &read.fields).await?;
+            continue;
+        }
         let Ok(entry) = VoteEntry::from_fields(&read.fields) else {
             continue; // not a vote (or damaged): tally reports it; nothing to send
         };
@@ -244,6 +251,72 @@ async fn dispatch(
         state.wake.notify_one();
     }
     Ok(())
+}
+
+/// Queues the deliveries of one poll change (`poll.*`); returns how many.
+async fn poll_event(
+    state: &DispatchState,
+    endpoints: &mut Endpoints,
+    entry_id: &str,
+    event: &str,
+    fields: &HashMap<String, String>,
+) -> Result<u64, RedisError> {
+    let (Some(event), Some(poll)) = (
+        EventType::parse(event),
+        fields
+            .get("poll")
+            .and_then(|p| serde_json::from_str::<Poll>(p).ok()),
+    ) else {
+        tracing::warn!(entry = entry_id, "a malformed poll event was skipped");
+        return Ok(0);
+    };
+    let at = fields
+        .get("at")
+        .and_then(|a| a.parse().ok())
+        .map_or_else(Timestamp::now, Timestamp::from_millis);
+    let wanting: Vec<Webhook> = endpoints
+        .of(state, &poll.workspace_id)
+        .await
+        .iter()
+        .filter(|w| w.wants(event, Some(&poll.id)))
+        .cloned()
+        .collect();
+    if wanting.is_empty() {
+        return Ok(0);
+    }
+    // The stream entry's id tells two changes of one poll apart, and is the same when the
+    // entry is read again.
+    let event_id = format!("evt_{}_{}_{entry_id}", event.as_str(), poll.id);
+    let body = event_body(event, at, owner_view(&poll));
+    let mut queued = 0;
+    for webhook in wanting {
+        let delivery = Delivery {
+            id: Delivery::id_for(&event_id, &webhook.id),
+            webhook_id: webhook.id.clone(),
+            event_id: event_id.clone(),
+            event,
+            body: body.clone(),
+            attempts: 0,
+        };
+        if state
+            .queue
+            .enqueue(&delivery, Timestamp::now().as_millis())
+            .await?
+        {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// A poll as its owner sees it in the API, without what is internal (its shard, its epoch).
+fn owner_view(poll: &Poll) -> serde_json::Value {
+    let mut view = serde_json::to_value(poll).unwrap_or_default();
+    if let Some(map) = view.as_object_mut() {
+        map.remove("shard");
+        map.remove("epoch");
+    }
+    view
 }
 
 /// The body every delivery of an event carries: `{"type", "timestamp", "data"}`.

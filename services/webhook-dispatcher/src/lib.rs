@@ -7,6 +7,7 @@
 mod events;
 mod http_send;
 pub mod queue;
+pub mod routes;
 mod sender;
 pub mod signature;
 
@@ -14,6 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use pollcast_auth::Authenticator;
+use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -54,9 +57,18 @@ pub struct DispatchState {
     pub schedule: Vec<Duration>,
 }
 
+/// The dispatcher's routes, each declared once (see `pollcast_http::routes`).
+pub fn dispatcher_routes(r: &mut impl RouteSink) {
+    r.route::<routes::__path_deliveries, _, _>(Access::SameOrigin, routes::deliveries);
+    r.route::<routes::__path_replay_one, _, _>(Access::SameOrigin, routes::replay_one);
+    r.route::<routes::__path_replay_many, _, _>(Access::SameOrigin, routes::replay_many);
+    r.route::<routes::__path_test, _, _>(Access::SameOrigin, routes::test);
+}
+
 #[derive(Clone)]
 pub struct WebhookDispatcher {
-    state: Arc<DispatchState>,
+    state: web::Data<DispatchState>,
+    auth: web::Data<Authenticator>,
 }
 
 impl WebhookDispatcher {
@@ -68,7 +80,8 @@ impl WebhookDispatcher {
             .filter_map(|s| parse_duration(s))
             .collect();
         Self {
-            state: Arc::new(DispatchState {
+            auth: web::Data::new(Authenticator::new(context)),
+            state: web::Data::new(DispatchState {
                 context: context.clone(),
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
                 queue: Queue::new(context.bus.clone()),
@@ -89,12 +102,20 @@ impl Service for WebhookDispatcher {
         "webhook-dispatcher"
     }
 
-    fn configure(&self, _cfg: &mut web::ServiceConfig) {}
+    fn routes(&self, routes: &mut Register) {
+        dispatcher_routes(routes);
+    }
+
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.state.clone()).app_data(self.auth.clone());
+    }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+        let state = self.state.clone().into_inner();
         vec![
-            tokio::spawn(events::run(self.state.clone(), shutdown.clone())),
-            tokio::spawn(sender::run(self.state.clone(), shutdown)),
+            tokio::spawn(events::run(state.clone(), shutdown.clone())),
+            tokio::spawn(sender::run(state.clone(), shutdown.clone())),
+            tokio::spawn(sender::purge_log(state, shutdown)),
         ]
     }
 }

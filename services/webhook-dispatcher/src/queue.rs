@@ -18,6 +18,7 @@ const KEEP_FINISHED: Duration = Duration::from_secs(7 * 24 * 3600);
 
 static ENQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("enqueue.lua")));
 static CLAIM: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("claim.lua")));
+static REQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("requeue.lua")));
 
 /// One delivery: an event for an endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +152,19 @@ impl Queue {
             .ignore()
             .query_async::<()>(&mut self.bus.conn())
             .await
+    }
+
+    /// Queues a kept delivery again, due now (a replay). False if it is no longer kept.
+    pub async fn requeue(&self, delivery_id: &str, now_ms: i64) -> Result<bool, RedisError> {
+        let keys = self.bus.keys();
+        let queued: i64 = REQUEUE
+            .key(keys.webhook_queue())
+            .key(keys.webhook_delivery(delivery_id))
+            .arg(delivery_id)
+            .arg(now_ms)
+            .invoke_async(&mut self.bus.conn())
+            .await?;
+        Ok(queued == 1)
     }
 
     /// How many deliveries wait, and since when the oldest is due (ms), for the metrics.

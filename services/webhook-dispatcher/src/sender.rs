@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pollcast_http::outbound::TargetPolicy;
-use pollcast_types::{Timestamp, Webhook, WebhookId};
+use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
@@ -166,6 +166,37 @@ async fn attempt(
     }
     let now = Timestamp::now().as_millis();
     let step = next(&state.schedule, delivery.attempts, &outcome, now, jitter());
+    let attempt_log = WebhookAttempt {
+        id: format!("att_{}", pollcast_types::ids::random_token(16)),
+        webhook_id: webhook.id.clone(),
+        delivery_id: delivery.id.clone(),
+        event_id: delivery.event_id.clone(),
+        event: delivery.event,
+        attempt: delivery.attempts,
+        status: if outcome.succeeded() {
+            "succeeded"
+        } else {
+            "failed"
+        }
+        .to_owned(),
+        http_status: outcome.status,
+        latency_ms: outcome.latency_ms,
+        error: outcome.error.map(str::to_owned),
+        response_excerpt: outcome.excerpt.clone(),
+        attempted_at: Timestamp::from_millis(now),
+        next_attempt_at: match step {
+            Next::RetryAt(at) => Some(Timestamp::from_millis(at)),
+            _ => None,
+        },
+    };
+    if let Err(e) = state
+        .context
+        .store
+        .insert_webhook_attempt(&attempt_log)
+        .await
+    {
+        tracing::warn!(delivery = %delivery.id, error = %e, "webhooks: an attempt was not logged");
+    }
     let result = match step {
         Next::Succeeded => state.queue.finish(&delivery, "succeeded").await,
         Next::RetryAt(at) => state.queue.retry(&delivery, at).await,
@@ -209,6 +240,23 @@ pub async fn send(state: &DispatchState, webhook: &Webhook, delivery: &Delivery)
 fn policy(state: &DispatchState) -> TargetPolicy {
     let s = &state.context.settings;
     TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private)
+}
+
+/// Forgets delivery-log entries older than `--webhook-log-days`, hourly.
+pub async fn purge_log(state: Arc<DispatchState>, shutdown: CancellationToken) {
+    let keep_ms = i64::from(state.context.settings.webhook_log_days) * 86_400_000;
+    loop {
+        let before = Timestamp::from_millis(Timestamp::now().as_millis() - keep_ms);
+        match state.context.store.purge_webhook_attempts(before).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "webhook delivery log purged"),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "webhook delivery log not purged"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 async fn disable(state: &DispatchState, webhook: &Webhook, why: &str) {

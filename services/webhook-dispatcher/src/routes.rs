@@ -1,0 +1,280 @@
+//! The delivery side of the webhooks API: the log of attempts, replays, and a test delivery
+//! that answers with what the receiver really answered. (Endpoints themselves are the api
+//! service's: `/v1/webhooks`.)
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, web};
+use pollcast_auth::Caller;
+use pollcast_http::ApiError;
+use pollcast_http::pagination::{self, Page, after_cursor, parse_after_cursor};
+use pollcast_store::{After, AttemptFilter};
+use pollcast_types::{
+    ErrorCode, EventType, FieldError, Scope, Timestamp, Webhook, WebhookAttempt, WebhookId,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::queue::Delivery;
+use crate::{DispatchState, events, sender};
+
+/// The caller's endpoint, or 404 (also for another workspace's).
+async fn owned(state: &DispatchState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let id = WebhookId::parse(raw_id).ok_or(ErrorCode::WebhookNotFound)?;
+    match state.context.store.webhook(&id).await? {
+        Some(w) if w.workspace_id == caller.workspace_id => Ok(w),
+        _ => Err(ErrorCode::WebhookNotFound.into()),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesQuery {
+    /// `succeeded` or `failed`.
+    status: Option<String>,
+    /// An event type, e.g. `vote.created`.
+    event: Option<String>,
+    /// 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+fn check_status(status: Option<&str>) -> Result<(), ApiError> {
+    match status {
+        None | Some("succeeded") | Some("failed") => Ok(()),
+        Some(_) => Err(ApiError::validation(vec![FieldError::new(
+            "status",
+            "must be `succeeded` or `failed`",
+        )])),
+    }
+}
+
+/// `GET /v1/webhooks/{id}/deliveries`: every attempt, newest first.
+#[utoipa::path(
+    get, path = "/v1/webhooks/{webhook_id}/deliveries", operation_id = "list_webhook_deliveries", tag = "webhooks", security(("bearer" = [])),
+    params(("webhook_id" = String, Path, description = "The endpoint's id"), DeliveriesQuery),
+    responses((status = 200, description = "A page of attempts, newest first", body = Page<WebhookAttempt>)),
+)]
+pub async fn deliveries(
+    state: web::Data<DispatchState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = owned(&state, &caller, &path).await?;
+    check_status(query.status.as_deref())?;
+    if let Some(event) = &query.event
+        && EventType::parse(event).is_none()
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "event",
+            "is not an event type",
+        )]));
+    }
+    let limit = pagination::limit(query.limit)?;
+    let after = match &query.cursor {
+        Some(c) => {
+            let (created_at, id) = parse_after_cursor(c)?;
+            Some(After { created_at, id })
+        }
+        None => None,
+    };
+    let filter = AttemptFilter {
+        status: query.status.clone(),
+        event: query.event.clone(),
+        since: None,
+    };
+    let attempts = state
+        .context
+        .store
+        .webhook_attempts(&webhook.id, &filter, after.as_ref(), limit + 1)
+        .await?;
+    let page = pagination::page(
+        attempts,
+        limit,
+        |a| after_cursor(a.attempted_at.as_millis(), &a.id),
+        |a| serde_json::to_value(a).unwrap_or_default(),
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(page))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Replayed {
+    /// The deliveries queued again (each keeps its `webhook-id`).
+    replayed: Vec<String>,
+}
+
+/// `POST /v1/webhooks/{id}/deliveries/{delivery_id}/replay`: that delivery again, with its
+/// `webhook-id`, now.
+#[utoipa::path(
+    post, path = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay", operation_id = "replay_webhook_delivery", tag = "webhooks", security(("bearer" = [])),
+    params(("webhook_id" = String, Path, description = "The endpoint's id"), ("delivery_id" = String, Path, description = "The delivery's id (its `webhook-id`)")),
+    responses((status = 202, description = "Queued again", body = Replayed)),
+)]
+pub async fn replay_one(
+    state: web::Data<DispatchState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (webhook_id, delivery_id) = path.into_inner();
+    let webhook = owned(&state, &caller, &webhook_id).await?;
+    // Only a delivery of this endpoint: its log says so.
+    let known = state
+        .context
+        .store
+        .webhook_attempts(&webhook.id, &AttemptFilter::default(), None, 1000)
+        .await?
+        .iter()
+        .any(|a| a.delivery_id == delivery_id);
+    if !known
+        || !state
+            .queue
+            .requeue(&delivery_id, Timestamp::now().as_millis())
+            .await?
+    {
+        return Err(ApiError::new(ErrorCode::NotFound).with_detail(
+            "no such delivery of this endpoint is kept (deliveries are kept 7 days)".to_owned(),
+        ));
+    }
+    state.wake.notify_one();
+    Ok(HttpResponse::Accepted().json(Replayed {
+        replayed: vec![delivery_id],
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayMany {
+    /// `failed` (the only kind replayed in bulk).
+    status: String,
+    /// Deliveries whose attempts failed at or after this.
+    since: Timestamp,
+}
+
+/// `POST /v1/webhooks/{id}/replay {"status": "failed", "since"}`: every delivery that failed
+/// since then, again.
+#[utoipa::path(
+    post, path = "/v1/webhooks/{webhook_id}/replay", operation_id = "replay_webhook_deliveries", tag = "webhooks", security(("bearer" = [])),
+    params(("webhook_id" = String, Path, description = "The endpoint's id")), request_body = ReplayMany,
+    responses((status = 202, description = "Queued again", body = Replayed)),
+)]
+pub async fn replay_many(
+    state: web::Data<DispatchState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<ReplayMany>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = owned(&state, &caller, &path).await?;
+    if body.status != "failed" {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "status",
+            "must be `failed`",
+        )]));
+    }
+    let filter = AttemptFilter {
+        status: Some("failed".into()),
+        event: None,
+        since: Some(body.since),
+    };
+    let failed: BTreeSet<String> = state
+        .context
+        .store
+        .webhook_attempts(&webhook.id, &filter, None, 1000)
+        .await?
+        .into_iter()
+        .map(|a| a.delivery_id)
+        .collect();
+    let now = Timestamp::now().as_millis();
+    let mut replayed = Vec::new();
+    for id in failed {
+        if state.queue.requeue(&id, now).await? {
+            replayed.push(id);
+        }
+    }
+    state.wake.notify_one();
+    Ok(HttpResponse::Accepted().json(Replayed { replayed }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestEvent {
+    event: EventType,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TestResult {
+    delivered: bool,
+    /// The receiver's HTTP status, if it answered.
+    status: Option<u16>,
+    latency_ms: u64,
+    error: Option<&'static str>,
+    response_excerpt: String,
+}
+
+/// `POST /v1/webhooks/{id}/test {"event"}`: a realistic sample of the event, signed like any
+/// delivery, sent now; the answer is what the receiver answered.
+#[utoipa::path(
+    post, path = "/v1/webhooks/{webhook_id}/test", operation_id = "test_webhook", tag = "webhooks", security(("bearer" = [])),
+    params(("webhook_id" = String, Path, description = "The endpoint's id")), request_body = TestEvent,
+    responses((status = 200, description = "What the receiver answered", body = TestResult)),
+)]
+pub async fn test(
+    state: web::Data<DispatchState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<TestEvent>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = owned(&state, &caller, &path).await?;
+    let event = body.event;
+    let event_id = format!("evt_test_{}", pollcast_types::ids::random_token(16));
+    let delivery = Delivery {
+        id: Delivery::id_for(&event_id, &webhook.id),
+        webhook_id: webhook.id.clone(),
+        event_id,
+        event,
+        body: events::event_body(event, Timestamp::now(), sample(event)),
+        attempts: 0,
+    };
+    let outcome = sender::send(&state, &webhook, &delivery).await;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TestResult {
+            delivered: outcome.succeeded(),
+            status: outcome.status,
+            latency_ms: outcome.latency_ms,
+            error: outcome.error,
+            response_excerpt: outcome.excerpt,
+        }))
+}
+
+/// A realistic `data` for each event type (as `docs/webhooks.md` shows them).
+fn sample(event: EventType) -> serde_json::Value {
+    let now = Timestamp::now();
+    let poll = json!({
+        "id": "pollSample01", "question": "Which launch day?", "kind": "single",
+        "options": [{"id": "optMon01", "label": "Monday", "position": 0},
+                    {"id": "optTue01", "label": "Tuesday", "position": 1}],
+        "min_choices": 1, "max_choices": 1, "status": "open", "results_visibility": "always",
+        "dedupe": "browser", "created_at": now, "updated_at": now, "metadata": {}
+    });
+    match event {
+        EventType::VoteCreated => json!({
+            "vote_id": "0193f1c2a4b27c3e9d1f6a8b2c4d6e8f", "poll_id": "pollSample01",
+            "option_ids": ["optMon01"], "voter": "b1946ac92492d2347c6235b4d2611184",
+            "received_at": now
+        }),
+        EventType::ResultsUpdated => json!({
+            "poll_id": "pollSample01", "status": "open", "seq": 42, "total_votes": 3,
+            "options": [{"id": "optMon01", "label": "Monday", "votes": 2, "share": 0.6667},
+                        {"id": "optTue01", "label": "Tuesday", "votes": 1, "share": 0.3333}],
+            "updated_at": now
+        }),
+        _ => poll,
+    }
+}
