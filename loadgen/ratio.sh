@@ -75,7 +75,6 @@ ingest() { # FSYNC → 202s per second with nothing counting
   rate=$(python3 -c "print(round($n / $s))")
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 pipeline() { # FSYNC → accepted votes per second from the first vote to the last one counted,
   # and the CPU each vote cost pollcast and its redis-server ($cpu)

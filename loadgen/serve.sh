@@ -23,3 +23,7 @@ create_poll() { # PORT KEY → prints "<poll id> <first option id>" of a new `de
     -d '{"question": "bench", "options": [{"label": "a"}, {"label": "b"}], "dedupe": "none"}' |
     python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])'
 }
+
+cpu_ticks() { # PID → the CPU time it has used, in clock ticks (user + system)
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}

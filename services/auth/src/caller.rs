@@ -8,7 +8,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use pollcast_http::ApiError;
 use pollcast_runtime::{PollCache, hex};
-use pollcast_types::{ApiKeyId, ErrorCode, Poll, Scope, WorkspaceId};
+use pollcast_store::Store;
+use pollcast_types::{ApiKeyId, ErrorCode, Poll, Scope, Webhook, WebhookId, WorkspaceId};
 use sha2::{Digest, Sha256};
 
 use crate::Authenticator;
@@ -43,6 +44,17 @@ impl Caller {
     ) -> Result<Arc<Poll>, ApiError> {
         self.require(scope)?;
         self.poll(polls, raw_id).await
+    }
+
+    /// A webhook endpoint of the caller's workspace (`webhooks:write`); another workspace's
+    /// is `404`, as if it did not exist.
+    pub async fn webhook(&self, store: &dyn Store, raw_id: &str) -> Result<Webhook, ApiError> {
+        self.require(Scope::WebhooksWrite)?;
+        let id = WebhookId::parse(raw_id).ok_or(ErrorCode::WebhookNotFound)?;
+        match store.webhook(&id).await? {
+            Some(w) if w.workspace_id == self.workspace_id => Ok(w),
+            _ => Err(ErrorCode::WebhookNotFound.into()),
+        }
     }
 
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {

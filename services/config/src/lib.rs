@@ -151,6 +151,9 @@ settings! {
         check |v| v.iter().all(|c| c.parse::<ipnet::IpNet>().is_ok() || c.parse::<std::net::IpAddr>().is_ok()), "each entry must be an address or a CIDR";
     webhook_allow_http: bool = false, "POLLCAST_WEBHOOK_ALLOW_HTTP", "false",
         "also allow `http://` webhook URLs (default: `https://` only)";
+    webhook_results_interval_secs: u32 = 10, "POLLCAST_WEBHOOK_RESULTS_INTERVAL_SECS", "10",
+        "`results.updated` goes at most once per this many seconds per poll (the last change of a burst always goes)",
+        check |v| (1..=86_400).contains(v), "must be 1..=86400";
     webhook_log_days: u32 = 30, "POLLCAST_WEBHOOK_LOG_DAYS", "30",
         "days the webhook delivery log keeps each attempt",
         check |v| (1..=3650).contains(v), "must be 1..=3650";

@@ -52,6 +52,15 @@ pub fn after_cursor(created_at_ms: i64, id: &str) -> String {
 }
 
 /// The inverse of [`after_cursor`], refusing what it did not make.
+/// Where a page starts: after the `cursor` query parameter's item, if it has one.
+pub fn after(cursor: Option<&str>) -> Result<Option<pollcast_store::After>, ApiError> {
+    cursor
+        .map(|c| {
+            parse_after_cursor(c).map(|(created_at, id)| pollcast_store::After { created_at, id })
+        })
+        .transpose()
+}
+
 pub fn parse_after_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
     cursor
         .split_once('.')

@@ -73,6 +73,11 @@ async fn receive(state: web::Data<Receiver>, req: HttpRequest, body: web::Bytes)
     };
     match path.as_str() {
         "/flaky" if seen <= 2 => HttpResponse::InternalServerError().body("not yet"),
+        "/once" if seen <= 1 => HttpResponse::InternalServerError().body("once more"),
+        "/slow" => {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            HttpResponse::NoContent().finish()
+        }
         "/gone" => HttpResponse::Gone().body("we moved"),
         "/dead" => {
             tokio::time::sleep(Duration::from_secs(120)).await;
@@ -105,6 +110,7 @@ fn app(env: &TestEnv) -> TestApp {
     opts.webhook_allow_private = Some(vec!["127.0.0.0/8".into()]);
     opts.webhook_allow_http = Some(true);
     opts.webhook_retry_schedule = Some(vec!["200ms".into(), "200ms".into(), "200ms".into()]);
+    opts.webhook_results_interval_secs = Some(1);
     env.spawn_app(opts, pollcast::services)
 }
 
@@ -415,5 +421,181 @@ async fn every_poll_change_arrives_once_signed_in_order() {
     assert_eq!(types, expected);
     let edited: Value = serde_json::from_str(&got[1].body).unwrap();
     assert_eq!(edited["data"]["question"], "Edited?");
+    handle.stop(false).await;
+}
+
+#[actix_web::test]
+async fn results_updated_goes_at_most_once_an_interval_and_the_last_change_always_goes() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (_, secret) = endpoint(&app, &key, format!("{base}/ok"), json!(["results.updated"])).await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap();
+    // Votes for 2.5 s: many snapshots are published (one per 100 ms at most).
+    let started = Instant::now();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_millis(2500) {
+        vote(&app, &poll, n % 2).await;
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The last change goes once its interval is over.
+    let until = Instant::now() + Duration::from_secs(5);
+    let last = loop {
+        let got = receiver.on("/ok");
+        let last: Option<Value> = got.last().map(|r| serde_json::from_str(&r.body).unwrap());
+        if last
+            .as_ref()
+            .is_some_and(|b| b["data"]["total_votes"] == n as u64)
+            || Instant::now() > until
+        {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(!last.is_empty());
+    let bodies: Vec<Value> = last
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(
+        bodies.last().unwrap()["data"]["total_votes"],
+        n as u64,
+        "the final results went"
+    );
+    assert!(
+        last.len() <= 5,
+        "at most one a second over ~3.5 s: {}",
+        last.len()
+    );
+    for pair in last.windows(2) {
+        assert!(pair[1].at.duration_since(pair[0].at) >= Duration::from_millis(900));
+    }
+    for (r, body) in last.iter().zip(&bodies) {
+        verify(&secret, r);
+        assert_eq!(body["type"], "results.updated");
+        assert_eq!(body["data"]["poll_id"], id);
+        assert_eq!(body["data"]["options"][0]["label"], "Option 0");
+        assert!(body["data"].get("viewers").is_none());
+    }
+    handle.stop(false).await;
+}
+
+/// A `pollcast serve --services webhook-dispatcher` process on the test's Redis and data.
+fn dispatcher(env: &TestEnv, app: &TestApp, log: &str) -> std::process::Child {
+    let dir = &app.context.settings.data_dir;
+    let log = std::fs::File::create(dir.join(log)).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_pollcast"))
+        .args([
+            "serve",
+            "--services",
+            "webhook-dispatcher",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--redis-url", &env.redis.url()])
+        .args(["--redis-prefix", &app.context.settings.redis_prefix])
+        .args([
+            "--webhook-allow-private",
+            "127.0.0.0/8",
+            "--webhook-allow-http",
+            "true",
+        ])
+        .args(["--webhook-retry-schedule", "300ms,300ms,300ms,300ms"])
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+fn ids(got: &[Received]) -> HashMap<String, usize> {
+    let mut ids = HashMap::new();
+    for r in got {
+        *ids.entry(r.headers["webhook-id"].clone()).or_insert(0) += 1;
+    }
+    ids
+}
+
+#[actix_web::test]
+async fn a_dispatcher_killed_with_deliveries_and_retries_pending_loses_none_beside_another() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.services = Some(
+        ["api", "vote-ingest", "tally", "results-broadcast"]
+            .map(str::to_owned)
+            .to_vec(),
+    );
+    opts.webhook_allow_private = Some(vec!["127.0.0.0/8".into()]);
+    opts.webhook_allow_http = Some(true);
+    let app = env.spawn_app(opts, pollcast::services);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (_, slow_secret) =
+        endpoint(&app, &key, format!("{base}/slow"), json!(["vote.created"])).await;
+    let _ = endpoint(&app, &key, format!("{base}/once"), json!(["vote.created"])).await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+
+    // Two dispatchers at once, as separate processes.
+    let mut first = dispatcher(&env, &app, "dispatcher-1.log");
+    let mut second = dispatcher(&env, &app, "dispatcher-2.log");
+    const N: usize = 300;
+    futures_util::future::join_all((0..N).map(|i| vote(&app, &poll, i % 2))).await;
+    // SIGKILL one while deliveries are in flight and retries are waiting.
+    receiver
+        .wait_for("/slow", N / 4, Duration::from_secs(20))
+        .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let in_flight_at_kill = receiver.on("/slow").len();
+    assert!(in_flight_at_kill < N, "killed too late to prove anything");
+    let mut restarted = dispatcher(&env, &app, "dispatcher-1b.log");
+
+    // Everything arrives: what the killed one had leased, after its lease (20 s).
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let slow = ids(&receiver.on("/slow"));
+        let once = ids(&receiver.on("/once"));
+        if (slow.len() == N && once.len() == N && once.values().all(|n| *n >= 2))
+            || Instant::now() > until
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let slow = ids(&receiver.on("/slow"));
+    let once = ids(&receiver.on("/once"));
+    assert_eq!(slow.len(), N, "every vote's delivery arrived");
+    assert_eq!(
+        once.len(),
+        N,
+        "every vote's delivery arrived at the retrying endpoint"
+    );
+    assert!(
+        once.values().all(|n| *n >= 2),
+        "each retried until it succeeded"
+    );
+    // Sent twice only if the killed dispatcher was sending it when killed: at most what one
+    // dispatcher has in flight per endpoint (4).
+    let twice = slow.values().filter(|n| **n > 1).count();
+    assert!(twice <= 4, "{twice} deliveries came twice");
+    assert!(slow.values().all(|n| *n <= 2));
+    let extra = once.values().filter(|n| **n > 2).count();
+    assert!(
+        extra <= 4,
+        "{extra} retried deliveries came more than twice"
+    );
+    for r in receiver.on("/slow").iter().take(20) {
+        verify(&slow_secret, r);
+    }
+    for child in [&mut second, &mut restarted] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     handle.stop(false).await;
 }

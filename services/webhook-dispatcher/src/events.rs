@@ -16,7 +16,7 @@ use pollcast_bus::redis::streams::{
 };
 use pollcast_bus::redis::{AsyncCommands, RedisError};
 use pollcast_types::{EventType, Poll, Timestamp, Webhook, WorkspaceId};
-use pollcast_wire::{VoteEntry, WEBHOOK_GROUP};
+use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +43,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let streams: Vec<String> = (0..shards)
         .map(|s| keys.votes_stream(s))
         .chain((0..shards).map(|s| keys.events_stream(s)))
+        .chain((0..shards).map(|s| keys.results_stream(s)))
         .collect();
     let mut endpoints = Endpoints::default();
     let mut backoff = Duration::from_millis(100);
@@ -187,6 +188,11 @@ async fn dispatch(
             queued += poll_event(state, endpoints, &read.id, event, &read.fields).await?;
             continue;
         }
+        if let Some(results) = ResultsEntry::from_fields(&read.fields) {
+            queued +=
+                crate::results::offer(state, endpoints, &results.poll_id, &results.msg).await?;
+            continue;
+        }
         let Ok(entry) = VoteEntry::from_fields(&read.fields) else {
             continue; // not a vote (or damaged): tally reports it; nothing to send
         };
@@ -223,23 +229,7 @@ async fn dispatch(
         }
         let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
         let body = event_body(EventType::VoteCreated, vote.received_at, data);
-        for webhook in wanting {
-            let delivery = Delivery {
-                id: Delivery::id_for(&event_id, &webhook.id),
-                webhook_id: webhook.id.clone(),
-                event_id: event_id.clone(),
-                event: EventType::VoteCreated,
-                body: body.clone(),
-                attempts: 0,
-            };
-            if state
-                .queue
-                .enqueue(&delivery, Timestamp::now().as_millis())
-                .await?
-            {
-                queued += 1;
-            }
-        }
+        queued += queue_for(state, &wanting, &event_id, EventType::VoteCreated, &body).await?;
     }
     for (stream, ids) in acks.iter().enumerate() {
         if !ids.is_empty() {
@@ -288,14 +278,26 @@ async fn poll_event(
     // entry is read again.
     let event_id = format!("evt_{}_{}_{entry_id}", event.as_str(), poll.id);
     let body = event_body(event, at, owner_view(&poll));
+    queue_for(state, &wanting, &event_id, event, &body).await
+}
+
+/// Queues `event`'s delivery to each of `webhooks` (once each, however often it is asked);
+/// returns how many were new.
+pub async fn queue_for(
+    state: &DispatchState,
+    webhooks: &[Webhook],
+    event_id: &str,
+    event: EventType,
+    body: &str,
+) -> Result<u64, RedisError> {
     let mut queued = 0;
-    for webhook in wanting {
+    for webhook in webhooks {
         let delivery = Delivery {
-            id: Delivery::id_for(&event_id, &webhook.id),
+            id: Delivery::id_for(event_id, &webhook.id),
             webhook_id: webhook.id.clone(),
-            event_id: event_id.clone(),
+            event_id: event_id.to_owned(),
             event,
-            body: body.clone(),
+            body: body.to_owned(),
             attempts: 0,
         };
         if state
@@ -326,12 +328,16 @@ pub fn event_body(event: EventType, at: Timestamp, data: serde_json::Value) -> S
 
 /// Each workspace's endpoints, read at most every [`ENDPOINTS_TTL`].
 #[derive(Default)]
-struct Endpoints {
+pub struct Endpoints {
     cached: HashMap<WorkspaceId, (Instant, Arc<Vec<Webhook>>)>,
 }
 
 impl Endpoints {
-    async fn of(&mut self, state: &DispatchState, workspace: &WorkspaceId) -> Arc<Vec<Webhook>> {
+    pub async fn of(
+        &mut self,
+        state: &DispatchState,
+        workspace: &WorkspaceId,
+    ) -> Arc<Vec<Webhook>> {
         if let Some((at, list)) = self.cached.get(workspace)
             && at.elapsed() < ENDPOINTS_TTL
         {

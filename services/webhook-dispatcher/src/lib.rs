@@ -7,6 +7,7 @@
 mod events;
 mod http_send;
 pub mod queue;
+mod results;
 pub mod routes;
 mod sender;
 pub mod signature;
@@ -115,6 +116,7 @@ impl Service for WebhookDispatcher {
         vec![
             tokio::spawn(events::run(state.clone(), shutdown.clone())),
             tokio::spawn(sender::run(state.clone(), shutdown.clone())),
+            tokio::spawn(results::release(state.clone(), shutdown.clone())),
             tokio::spawn(sender::purge_log(state, shutdown)),
         ]
     }

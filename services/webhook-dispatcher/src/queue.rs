@@ -12,8 +12,8 @@ use pollcast_bus::redis::{AsyncCommands, RedisError, Script};
 use pollcast_types::{EventType, WebhookId};
 
 /// How long a claimed delivery is held before another dispatcher may take it: longer than a
-/// delivery can take (15 s), so only a dispatcher that died lets it go.
-pub const LEASE: Duration = Duration::from_secs(60);
+/// delivery can take (15 s), so only a dispatcher that died lets it go, and soon.
+pub const LEASE: Duration = Duration::from_secs(20);
 const KEEP_FINISHED: Duration = Duration::from_secs(7 * 24 * 3600);
 
 static ENQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("enqueue.lua")));

@@ -7,25 +7,17 @@ use std::collections::BTreeSet;
 use actix_web::{HttpResponse, web};
 use pollcast_auth::Caller;
 use pollcast_http::ApiError;
-use pollcast_http::pagination::{self, Page, after_cursor, parse_after_cursor};
-use pollcast_store::{After, AttemptFilter};
-use pollcast_types::{
-    ErrorCode, EventType, FieldError, Scope, Timestamp, Webhook, WebhookAttempt, WebhookId,
-};
+use pollcast_http::pagination::{self, Page, after_cursor};
+use pollcast_store::AttemptFilter;
+use pollcast_types::{ErrorCode, EventType, FieldError, Timestamp, Webhook, WebhookAttempt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::queue::Delivery;
 use crate::{DispatchState, events, sender};
 
-/// The caller's endpoint, or 404 (also for another workspace's).
 async fn owned(state: &DispatchState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
-    caller.require(Scope::WebhooksWrite)?;
-    let id = WebhookId::parse(raw_id).ok_or(ErrorCode::WebhookNotFound)?;
-    match state.context.store.webhook(&id).await? {
-        Some(w) if w.workspace_id == caller.workspace_id => Ok(w),
-        _ => Err(ErrorCode::WebhookNotFound.into()),
-    }
+    caller.webhook(state.context.store.as_ref(), raw_id).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -76,13 +68,7 @@ pub async fn deliveries(
         )]));
     }
     let limit = pagination::limit(query.limit)?;
-    let after = match &query.cursor {
-        Some(c) => {
-            let (created_at, id) = parse_after_cursor(c)?;
-            Some(After { created_at, id })
-        }
-        None => None,
-    };
+    let after = pagination::after(query.cursor.as_deref())?;
     let filter = AttemptFilter {
         status: query.status.clone(),
         event: query.event.clone(),

@@ -85,6 +85,21 @@ impl Keys {
         format!("{}:whd:{delivery}", self.prefix)
     }
 
+    /// Closed while a poll's `results.updated` may not go again (holds the last one sent).
+    pub fn webhook_results_gate(&self, poll: &PollId) -> String {
+        format!("{}:whr:{poll}", self.prefix)
+    }
+
+    /// The newest results message of each poll waiting for its gate to open (poll → message).
+    pub fn webhook_results_pending(&self) -> String {
+        format!("{}:whrp", self.prefix)
+    }
+
+    /// When each pending results message may go (poll, scored by Unix ms).
+    pub fn webhook_results_due(&self) -> String {
+        format!("{}:whrd", self.prefix)
+    }
+
     /// Events that are not votes (`poll.*`), per shard, written with the change they report.
     pub fn events_stream(&self, shard: u32) -> String {
         format!("{}:{{s{shard}}}:events", self.prefix)

@@ -1,7 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
-use pollcast_http::pagination::{self, Page, after_cursor, parse_after_cursor};
-use pollcast_store::After;
+use pollcast_http::pagination::{self, Page, after_cursor};
 use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -122,13 +121,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
     let limit = pagination::limit(query.limit)?;
-    let after = match &query.cursor {
-        Some(c) => {
-            let (created_at, id) = parse_after_cursor(c)?;
-            Some(After { created_at, id })
-        }
-        None => None,
-    };
+    let after = pagination::after(query.cursor.as_deref())?;
     let keys = state
         .context
         .store

@@ -2,7 +2,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::error::Problem;
 use pollcast_http::pagination::Page;
-use pollcast_http::pagination::{self, after_cursor, parse_after_cursor};
+use pollcast_http::pagination::{self, after_cursor};
 use pollcast_http::{ApiError, etag};
 use pollcast_store::After;
 use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
@@ -76,13 +76,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PollsRead)?;
     let limit = pagination::limit(query.limit)?;
-    let mut after = match &query.cursor {
-        Some(c) => {
-            let (created_at, id) = parse_after_cursor(c)?;
-            Some(After { created_at, id })
-        }
-        None => None,
-    };
+    let mut after = pagination::after(query.cursor.as_deref())?;
     let now = Timestamp::now();
     let mut found = Vec::new();
     let mut scanned_all = false;

@@ -6,9 +6,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
 use pollcast_http::outbound::{TargetError, TargetPolicy};
-use pollcast_http::pagination::{self, Page, after_cursor, parse_after_cursor};
+use pollcast_http::pagination::{self, Page, after_cursor};
 use pollcast_runtime::webhook_secret::{self, PURPOSE, ROTATION_OVERLAP_MS};
-use pollcast_store::After;
 use pollcast_types::{
     ErrorCode, EventType, FieldError, MAX_WEBHOOKS_PER_WORKSPACE, PollId, Scope, Timestamp,
     Webhook, WebhookId,
@@ -201,14 +200,8 @@ pub async fn create(
     .await
 }
 
-/// The caller's endpoint, or 404 (also for another workspace's: tenants never see each other).
 async fn owned(state: &ApiState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
-    caller.require(Scope::WebhooksWrite)?;
-    let id = WebhookId::parse(raw_id).ok_or(ErrorCode::WebhookNotFound)?;
-    match state.context.store.webhook(&id).await? {
-        Some(w) if w.workspace_id == caller.workspace_id => Ok(w),
-        _ => Err(ErrorCode::WebhookNotFound.into()),
-    }
+    caller.webhook(state.context.store.as_ref(), raw_id).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -234,13 +227,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::WebhooksWrite)?;
     let limit = pagination::limit(query.limit)?;
-    let after = match &query.cursor {
-        Some(c) => {
-            let (created_at, id) = parse_after_cursor(c)?;
-            Some(After { created_at, id })
-        }
-        None => None,
-    };
+    let after = pagination::after(query.cursor.as_deref())?;
     let hooks = state
         .context
         .store
