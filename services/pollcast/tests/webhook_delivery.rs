@@ -599,3 +599,62 @@ async fn a_dispatcher_killed_with_deliveries_and_retries_pending_loses_none_besi
     }
     handle.stop(false).await;
 }
+
+#[actix_web::test]
+async fn an_endpoint_failing_for_five_days_is_disabled_and_says_why() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (id, _) = endpoint(&app, &key, format!("{base}/once"), json!(["vote.created"])).await;
+    let (healthy, _) = endpoint(&app, &key, format!("{base}/ok"), json!(["vote.created"])).await;
+    // As if every attempt had failed for six days.
+    for wid in [&id, &healthy] {
+        let store = &app.context.store;
+        let mut w = store
+            .webhook(&pollcast_types::WebhookId::parse(wid).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        w.failing_since = Some(pollcast_types::Timestamp::from_millis(
+            pollcast_types::Timestamp::now().as_millis() - 6 * 86_400_000,
+        ));
+        store.update_webhook(&w).await.unwrap();
+    }
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    vote(&app, &poll, 0).await;
+    assert_eq!(
+        receiver
+            .wait_for("/once", 1, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        receiver
+            .wait_for("/ok", 1, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, failing) =
+        pollcast_testkit::get_json_with(&app.url(&format!("/v1/webhooks/{id}")), &key).await;
+    assert_eq!(failing["state"], "disabled", "{failing}");
+    assert!(
+        failing["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("5 days")
+    );
+    assert_eq!(
+        receiver.on("/once").len(),
+        1,
+        "a disabled endpoint gets no retry"
+    );
+    // A success clears the failing streak instead.
+    let (_, ok) =
+        pollcast_testkit::get_json_with(&app.url(&format!("/v1/webhooks/{healthy}")), &key).await;
+    assert_eq!(ok["state"], "active", "{ok}");
+    handle.stop(false).await;
+}

@@ -22,5 +22,7 @@ pub use runoff::{RunoffRound, instant_runoff};
 pub use scope::Scope;
 pub use timestamp::Timestamp;
 pub use vote::VoteRecord;
-pub use webhook::{EventType, MAX_WEBHOOKS_PER_WORKSPACE, Webhook, WebhookAttempt};
+pub use webhook::{
+    DISABLE_FAILING_AFTER_MS, EventType, MAX_WEBHOOKS_PER_WORKSPACE, Webhook, WebhookAttempt,
+};
 pub use workspace::{ApiKeyRecord, Workspace};

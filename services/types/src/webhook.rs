@@ -80,9 +80,15 @@ pub struct Webhook {
     /// The secret before the last rotation, which signs too until `previous_until`.
     pub previous_secret_sealed: Option<String>,
     pub previous_until: Option<Timestamp>,
+    /// Since when every attempt to it has failed (cleared by a success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
+
+/// An endpoint whose every attempt has failed this long is disabled.
+pub const DISABLE_FAILING_AFTER_MS: i64 = 5 * 86_400_000;
 
 impl Webhook {
     /// `active` when it receives events, else `disabled`.

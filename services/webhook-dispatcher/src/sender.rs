@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pollcast_http::outbound::TargetPolicy;
-use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId};
+use pollcast_types::{DISABLE_FAILING_AFTER_MS, Timestamp, Webhook, WebhookAttempt, WebhookId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
@@ -197,6 +197,7 @@ async fn attempt(
     {
         tracing::warn!(delivery = %delivery.id, error = %e, "webhooks: an attempt was not logged");
     }
+    track_failing(state, &webhook, outcome.succeeded(), now).await;
     let result = match step {
         Next::Succeeded => state.queue.finish(&delivery, "succeeded").await,
         Next::RetryAt(at) => state.queue.retry(&delivery, at).await,
@@ -240,6 +241,32 @@ pub async fn send(state: &DispatchState, webhook: &Webhook, delivery: &Delivery)
 fn policy(state: &DispatchState) -> TargetPolicy {
     let s = &state.context.settings;
     TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private)
+}
+
+/// Keeps an endpoint's `failing_since` (written only when it starts or stops failing), and
+/// disables an endpoint whose every attempt has failed for 5 days.
+async fn track_failing(state: &DispatchState, webhook: &Webhook, succeeded: bool, now: i64) {
+    let mut changed = webhook.clone();
+    match (succeeded, webhook.failing_since) {
+        (true, Some(_)) => changed.failing_since = None,
+        (false, None) => changed.failing_since = Some(Timestamp::from_millis(now)),
+        (false, Some(since)) if now - since.as_millis() >= DISABLE_FAILING_AFTER_MS => {
+            changed.disabled_reason = Some("every delivery attempt failed for 5 days".to_owned());
+        }
+        _ => return,
+    }
+    // The endpoint as stored now (an edit may have come since it was read).
+    let Ok(Some(mut current)) = state.context.store.webhook(&webhook.id).await else {
+        return;
+    };
+    current.failing_since = changed.failing_since;
+    if changed.disabled_reason.is_some() {
+        current.disabled_reason = changed.disabled_reason;
+        tracing::info!(webhook = %webhook.id, "webhook endpoint disabled: failing for 5 days");
+    }
+    if let Err(e) = state.context.store.update_webhook(&current).await {
+        tracing::debug!(webhook = %webhook.id, error = %e, "failing state not saved");
+    }
 }
 
 /// Forgets delivery-log entries older than `--webhook-log-days`, hourly.

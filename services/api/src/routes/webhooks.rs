@@ -174,6 +174,7 @@ pub async fn create(
             secret_sealed: state.context.secret.seal(PURPOSE, secret.as_bytes()),
             previous_secret_sealed: None,
             previous_until: None,
+            failing_since: None,
             created_at: now,
             updated_at: now,
         };
@@ -291,6 +292,7 @@ pub async fn patch(
         webhook.enabled = enabled;
         if enabled {
             webhook.disabled_reason = None;
+            webhook.failing_since = None;
         }
     }
     let errors = webhook.validate();
