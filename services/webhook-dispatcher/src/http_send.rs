@@ -2,7 +2,9 @@
 //! is the one connected to; `https` goes over rustls with the Mozilla roots. Redirects are
 //! answers, never followed. The whole attempt has [`TIMEOUT`].
 
-use std::sync::{Arc, LazyLock};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -61,21 +63,61 @@ static TLS: LazyLock<Option<tokio_rustls::TlsConnector>> = LazyLock::new(|| {
     Some(tokio_rustls::TlsConnector::from(Arc::new(config)))
 });
 
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Idle keep-alive connections, by where they lead (`scheme://host` and the checked address
+/// they were opened to): a delivery reuses one instead of connecting again, but only to the
+/// address the target check just allowed.
+#[derive(Default)]
+pub struct Pool {
+    idle: Mutex<HashMap<(String, SocketAddr), Vec<Sender>>>,
+}
+
+/// Idle connections kept per target; more are closed.
+const IDLE_PER_TARGET: usize = 16;
+
+impl Pool {
+    fn take(&self, key: &(String, SocketAddr)) -> Option<Sender> {
+        let mut idle = self.idle.lock().ok()?;
+        let list = idle.get_mut(key)?;
+        while let Some(sender) = list.pop() {
+            if sender.is_ready() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    fn give_back(&self, key: (String, SocketAddr), sender: Sender) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() > 10_000 {
+                idle.clear();
+            }
+            let list = idle.entry(key).or_default();
+            if list.len() < IDLE_PER_TARGET {
+                list.push(sender);
+            }
+        }
+    }
+}
+
 /// Sends `body` with `headers` to `url`, within [`TIMEOUT`].
 pub async fn post(
+    pool: &Pool,
     policy: &TargetPolicy,
     url: &str,
     headers: &[(&str, String)],
     body: String,
 ) -> Outcome {
     let started = Instant::now();
-    match tokio::time::timeout(TIMEOUT, attempt(policy, url, headers, body, started)).await {
+    match tokio::time::timeout(TIMEOUT, attempt(pool, policy, url, headers, body, started)).await {
         Ok(outcome) => outcome,
         Err(_) => Outcome::failed("timeout", started),
     }
 }
 
 async fn attempt(
+    pool: &Pool,
     policy: &TargetPolicy,
     url: &str,
     headers: &[(&str, String)],
@@ -87,18 +129,8 @@ async fn attempt(
         Err(TargetError::Unresolved) => return Outcome::failed("dns", started),
         Err(_) => return Outcome::failed("forbidden_target", started),
     };
-    let mut stream = None;
-    for addr in &addrs {
-        if let Ok(s) = TcpStream::connect(addr).await {
-            stream = Some(s);
-            break;
-        }
-    }
-    let Some(stream) = stream else {
-        return Outcome::failed("connect", started);
-    };
-    let _ = stream.set_nodelay(true);
     let host = url.host_str().unwrap_or_default().to_owned();
+    let origin = format!("{}://{host}", url.scheme());
     let authority = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.clone(),
@@ -114,7 +146,26 @@ async fn attempt(
     let Ok(request) = request.body(Full::new(Bytes::from(body))) else {
         return Outcome::failed("connect", started);
     };
-    if url.scheme() == "https" {
+    // A kept connection to an address the check allowed just now.
+    for addr in &addrs {
+        let key = (origin.clone(), *addr);
+        if let Some(sender) = pool.take(&key) {
+            return exchange(sender, request, started, |s| pool.give_back(key, s)).await;
+        }
+    }
+    let mut stream = None;
+    for addr in &addrs {
+        if let Ok(s) = TcpStream::connect(addr).await {
+            stream = Some((s, *addr));
+            break;
+        }
+    }
+    let Some((stream, addr)) = stream else {
+        return Outcome::failed("connect", started);
+    };
+    let _ = stream.set_nodelay(true);
+    let key = (origin, addr);
+    let sender = if url.scheme() == "https" {
         let Ok(name) =
             rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
         else {
@@ -124,28 +175,41 @@ async fn attempt(
             return Outcome::failed("tls", started);
         };
         match tls.connect(name, stream).await {
-            Ok(tls) => exchange(TokioIo::new(tls), request, started).await,
-            Err(_) => Outcome::failed("tls", started),
+            Ok(tls) => handshake(TokioIo::new(tls)).await,
+            Err(_) => return Outcome::failed("tls", started),
         }
     } else {
-        exchange(TokioIo::new(stream), request, started).await
+        handshake(TokioIo::new(stream)).await
+    };
+    match sender {
+        Some(sender) => exchange(sender, request, started, |s| pool.give_back(key, s)).await,
+        None => Outcome::failed("connect", started),
     }
 }
 
-async fn exchange<IO>(io: IO, request: Request<Full<Bytes>>, started: Instant) -> Outcome
+/// An HTTP/1 connection over `io`, its driver running until the connection ends.
+async fn handshake<IO>(io: IO) -> Option<Sender>
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let Ok((mut sender, connection)) = hyper::client::conn::http1::handshake(io).await else {
-        return Outcome::failed("connect", started);
-    };
-    let driver = tokio::spawn(connection);
+    let (sender, connection) = hyper::client::conn::http1::handshake(io).await.ok()?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Some(sender)
+}
+
+/// One request over `sender`; the connection goes back (`keep`) only if the answer was read
+/// to its end.
+async fn exchange(
+    mut sender: Sender,
+    request: Request<Full<Bytes>>,
+    started: Instant,
+    keep: impl FnOnce(Sender),
+) -> Outcome {
     let response = match sender.send_request(request).await {
         Ok(r) => r,
-        Err(_) => {
-            driver.abort();
-            return Outcome::failed("connect", started);
-        }
+        Err(_) => return Outcome::failed("connect", started),
     };
     let status = response.status().as_u16();
     let retry_after_secs = response
@@ -156,19 +220,27 @@ where
     // Only the excerpt is read; a receiver that sends more is cut off there.
     let mut body = response.into_body();
     let mut read = Vec::new();
-    while read.len() < EXCERPT {
+    let mut ended = false;
+    while read.len() <= EXCERPT {
         match body.frame().await {
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     read.extend_from_slice(&data);
                 }
             }
-            _ => break,
+            Some(Err(_)) => break,
+            None => {
+                ended = true;
+                break;
+            }
         }
     }
     read.truncate(EXCERPT);
     let excerpt = String::from_utf8_lossy(&read).into_owned();
-    driver.abort();
+    drop(body);
+    if ended {
+        keep(sender);
+    }
     Outcome {
         status: Some(status),
         latency_ms: started.elapsed().as_millis() as u64,

@@ -56,6 +56,8 @@ pub struct DispatchState {
     /// Wakes the sender when deliveries are queued.
     pub wake: Notify,
     pub schedule: Vec<Duration>,
+    /// Keep-alive connections to receivers.
+    pub connections: http_send::Pool,
 }
 
 /// The dispatcher's routes, each declared once (see `pollcast_http::routes`).
@@ -89,6 +91,7 @@ impl WebhookDispatcher {
                 consumer: format!("dispatcher-{}", pollcast_types::ids::random_token(10)),
                 wake: Notify::new(),
                 schedule,
+                connections: http_send::Pool::default(),
             }),
         }
     }

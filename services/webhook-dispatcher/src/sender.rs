@@ -18,8 +18,9 @@ use crate::http_send::{self, Outcome};
 use crate::queue::Delivery;
 use crate::{DispatchState, signature};
 
-/// Deliveries in flight per endpoint.
-const PER_ENDPOINT: usize = 4;
+/// Deliveries in flight per endpoint: enough for thousands a second to a receiver that
+/// answers in milliseconds, few enough that a dead one holds little.
+const PER_ENDPOINT: usize = 16;
 /// Deliveries in flight in all.
 const IN_FLIGHT: usize = 64;
 /// How often the queue is looked at when nothing wakes the sender.
@@ -230,6 +231,7 @@ pub async fn send(state: &DispatchState, webhook: &Webhook, delivery: &Delivery)
         ),
     ];
     http_send::post(
+        &state.connections,
         &policy(state),
         &webhook.url,
         &headers,
