@@ -6,6 +6,7 @@ mod connection;
 mod embedded;
 mod fields;
 
+pub mod group_read;
 pub use connection::{Bus, is_unavailable};
 pub use embedded::{EmbeddedRedis, EmbeddedRedisOptions};
 pub use fields::entry_fields;

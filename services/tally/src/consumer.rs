@@ -1,13 +1,13 @@
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pollcast_bus::entry_fields;
+use pollcast_bus::group_read;
 use pollcast_bus::redis::aio::MultiplexedConnection;
 use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
-use pollcast_bus::redis::{AsyncCommands, RedisError, Script};
+use pollcast_bus::redis::{AsyncCommands, RedisError};
 use pollcast_wire::TALLY_GROUP;
 use tokio_util::sync::CancellationToken;
 
@@ -109,18 +109,23 @@ async fn read_new(
     conn: &mut MultiplexedConnection,
     streams: &[String],
 ) -> Result<Vec<Delivered>, RedisError> {
-    let mut invocation = READ_BATCH.prepare_invoke();
-    for stream in streams {
-        invocation.key(stream);
-    }
-    let waiting: String = invocation
-        .arg(TALLY_GROUP)
-        .arg(&tally.consumer)
-        .arg(tally.context.settings.tally_batch)
-        .invoke_async(conn)
-        .await?;
+    let waiting = group_read::read_new(
+        conn,
+        streams,
+        TALLY_GROUP,
+        &tally.consumer,
+        tally.context.settings.tally_batch,
+    )
+    .await?;
     if !waiting.is_empty() {
-        return Ok(parse_batch(&waiting, streams.len()));
+        return Ok(waiting
+            .into_iter()
+            .map(|e| Delivered {
+                shard: e.stream as u32,
+                entry_id: e.id,
+                fields: e.fields,
+            })
+            .collect());
     }
     let opts = StreamReadOptions::default()
         .group(TALLY_GROUP, &tally.consumer)
@@ -142,32 +147,6 @@ async fn read_new(
         }
     }
     Ok(batch)
-}
-
-static READ_BATCH: std::sync::LazyLock<Script> =
-    std::sync::LazyLock::new(|| Script::new(include_str!("read_batch.lua")));
-
-/// The records of `read_batch.lua`: `<stream index>\x1f<entry id>\x1f<field>\x1f<value>...`,
-/// separated by `\x1e`. A record that does not parse is left out: its entry stays pending
-/// and comes back through XAUTOCLAIM after `claim_idle_ms`, decoded the usual way.
-fn parse_batch(batch: &str, shards: usize) -> Vec<Delivered> {
-    batch
-        .split('\x1e')
-        .filter_map(|record| {
-            let mut parts = record.split('\x1f');
-            let shard = parts.next()?.parse::<usize>().ok()?.checked_sub(1)?;
-            let entry_id = parts.next()?.to_owned();
-            let mut fields = HashMap::new();
-            while let (Some(field), Some(value)) = (parts.next(), parts.next()) {
-                fields.insert(field.to_owned(), value.to_owned());
-            }
-            (shard < shards).then_some(Delivered {
-                shard: shard as u32,
-                entry_id,
-                fields,
-            })
-        })
-        .collect()
 }
 
 /// Claims entries another consumer has held unacknowledged for longer than `claim_idle_ms`
@@ -210,26 +189,4 @@ async fn reclaim(
         }
     }
     Ok(batch)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_read_scripts_records() {
-        let batch = "2\x1f1-0\x1fvote\x1f2 a b\x1e1\x1f1-1\x1fv\x1f1\x1fid\x1fx\x1e9\x1f1-2\x1e";
-        let got: Vec<(u32, String, usize)> = parse_batch(batch, 4)
-            .into_iter()
-            .map(|d| (d.shard, d.entry_id, d.fields.len()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![(1, "1-0".to_owned(), 1), (0, "1-1".to_owned(), 2)]
-        );
-        assert_eq!(
-            parse_batch("1\x1f1-0\x1fvote\x1f2 a b", 1)[0].fields["vote"],
-            "2 a b"
-        );
-    }
 }

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pollcast_bus::entry_fields;
 use pollcast_bus::redis::aio::MultiplexedConnection;
 use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
 use pollcast_bus::redis::{AsyncCommands, RedisError};
+use pollcast_bus::{entry_fields, group_read};
 use pollcast_types::{EventType, Poll, Timestamp, Webhook, WorkspaceId};
 use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
 use serde_json::json;
@@ -119,6 +119,19 @@ async fn read(
     streams: &[String],
     shutdown: &CancellationToken,
 ) -> Result<Vec<Read>, RedisError> {
+    // What waits, as one string; the blocking read only when nothing does.
+    let waiting =
+        group_read::read_new(conn, streams, WEBHOOK_GROUP, &state.consumer, BATCH).await?;
+    if !waiting.is_empty() {
+        return Ok(waiting
+            .into_iter()
+            .map(|e| Read {
+                stream: e.stream,
+                id: e.id,
+                fields: e.fields,
+            })
+            .collect());
+    }
     let opts = StreamReadOptions::default()
         .group(WEBHOOK_GROUP, &state.consumer)
         .count(BATCH)
