@@ -127,8 +127,8 @@ pub trait Store: Send + Sync + 'static {
     async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool>;
 
-    /// Adds an attempt to the delivery log.
-    async fn insert_webhook_attempt(&self, attempt: &WebhookAttempt) -> StoreResult<()>;
+    /// Adds attempts to the delivery log, in one transaction.
+    async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()>;
     /// An endpoint's attempts, newest first, after the cursor; only those with `status`
     /// (`succeeded`/`failed`) and `event` when given.
     async fn webhook_attempts(

@@ -620,30 +620,36 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn insert_webhook_attempt(&self, a: &WebhookAttempt) -> StoreResult<()> {
-        let a = a.clone();
+    async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()> {
+        let attempts = attempts.to_vec();
         self.run(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO webhook_attempts (id, webhook_id, delivery_id, event_id, event,
-                     attempt, outcome, http_status, latency_ms, error, response_excerpt,
-                     attempted_at, next_attempt_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    a.id,
-                    a.webhook_id.as_str(),
-                    a.delivery_id,
-                    a.event_id,
-                    a.event.as_str(),
-                    a.attempt,
-                    a.status,
-                    a.http_status,
-                    a.latency_ms as i64,
-                    a.error,
-                    a.response_excerpt,
-                    a.attempted_at.as_millis(),
-                    a.next_attempt_at.map(Timestamp::as_millis),
-                ],
-            )?;
+            let tx = c.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO webhook_attempts (id, webhook_id, delivery_id, event_id,
+                         event, attempt, outcome, http_status, latency_ms, error, response_excerpt,
+                         attempted_at, next_attempt_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?;
+                for a in &attempts {
+                    stmt.execute(params![
+                        a.id,
+                        a.webhook_id.as_str(),
+                        a.delivery_id,
+                        a.event_id,
+                        a.event.as_str(),
+                        a.attempt,
+                        a.status,
+                        a.http_status,
+                        a.latency_ms as i64,
+                        a.error,
+                        a.response_excerpt,
+                        a.attempted_at.as_millis(),
+                        a.next_attempt_at.map(Timestamp::as_millis),
+                    ])?;
+                }
+            }
+            tx.commit()?;
             Ok(())
         })
         .await

@@ -154,8 +154,8 @@ impl Store for SwitchableStore {
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
         self.up()?.delete_webhook(id).await
     }
-    async fn insert_webhook_attempt(&self, a: &WebhookAttempt) -> StoreResult<()> {
-        self.up()?.insert_webhook_attempt(a).await
+    async fn insert_webhook_attempts(&self, a: &[WebhookAttempt]) -> StoreResult<()> {
+        self.up()?.insert_webhook_attempts(a).await
     }
     async fn webhook_attempts(
         &self,

@@ -13,12 +13,13 @@ mod sender;
 pub mod signature;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use pollcast_auth::Authenticator;
 use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service};
+use pollcast_types::{Webhook, WebhookId};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +59,45 @@ pub struct DispatchState {
     pub schedule: Vec<Duration>,
     /// Keep-alive connections to receivers.
     pub connections: http_send::Pool,
+    /// Attempts on their way to the delivery log (see `sender::write_log`).
+    pub log: tokio::sync::mpsc::UnboundedSender<pollcast_types::WebhookAttempt>,
+    log_rx: std::sync::Mutex<
+        Option<tokio::sync::mpsc::UnboundedReceiver<pollcast_types::WebhookAttempt>>,
+    >,
+    /// Endpoints as last read, for [`ENDPOINT_TTL`]: a delivery needs its endpoint's URL, state
+    /// and secrets, and reading the store for each cost more than sending it.
+    endpoints: std::sync::Mutex<std::collections::HashMap<WebhookId, (Instant, Option<Webhook>)>>,
+}
+
+/// How long an endpoint read is used for deliveries: an edit (a new URL, disabling) reaches
+/// the sender within it.
+const ENDPOINT_TTL: Duration = Duration::from_secs(1);
+
+impl DispatchState {
+    /// The endpoint of `id` (`None`: deleted), from a read at most [`ENDPOINT_TTL`] old.
+    pub async fn endpoint(&self, id: &WebhookId) -> pollcast_store::StoreResult<Option<Webhook>> {
+        if let Ok(cached) = self.endpoints.lock()
+            && let Some((at, webhook)) = cached.get(id)
+            && at.elapsed() < ENDPOINT_TTL
+        {
+            return Ok(webhook.clone());
+        }
+        let webhook = self.context.store.webhook(id).await?;
+        if let Ok(mut cached) = self.endpoints.lock() {
+            if cached.len() > 10_000 {
+                cached.clear();
+            }
+            cached.insert(id.clone(), (Instant::now(), webhook.clone()));
+        }
+        Ok(webhook)
+    }
+
+    /// Forgets the cached read of an endpoint this process has just changed.
+    pub fn forget_endpoint(&self, id: &WebhookId) {
+        if let Ok(mut cached) = self.endpoints.lock() {
+            cached.remove(id);
+        }
+    }
 }
 
 /// The dispatcher's routes, each declared once (see `pollcast_http::routes`).
@@ -82,6 +122,7 @@ impl WebhookDispatcher {
             .iter()
             .filter_map(|s| parse_duration(s))
             .collect();
+        let (log, log_rx) = tokio::sync::mpsc::unbounded_channel();
         Self {
             auth: web::Data::new(Authenticator::new(context)),
             state: web::Data::new(DispatchState {
@@ -92,6 +133,9 @@ impl WebhookDispatcher {
                 wake: Notify::new(),
                 schedule,
                 connections: http_send::Pool::default(),
+                log,
+                log_rx: std::sync::Mutex::new(Some(log_rx)),
+                endpoints: std::sync::Mutex::default(),
             }),
         }
     }
@@ -116,11 +160,16 @@ impl Service for WebhookDispatcher {
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
         let state = self.state.clone().into_inner();
-        vec![
+        let mut tasks = Vec::new();
+        if let Some(rx) = state.log_rx.lock().ok().and_then(|mut rx| rx.take()) {
+            tasks.push(tokio::spawn(sender::write_log(state.clone(), rx)));
+        }
+        tasks.extend([
             tokio::spawn(events::run(state.clone(), shutdown.clone())),
             tokio::spawn(sender::run(state.clone(), shutdown.clone())),
             tokio::spawn(results::release(state.clone(), shutdown.clone())),
             tokio::spawn(sender::purge_log(state, shutdown)),
-        ]
+        ]);
+        tasks
     }
 }

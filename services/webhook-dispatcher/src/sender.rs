@@ -139,7 +139,7 @@ async fn attempt(
     mut delivery: Delivery,
     _slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 ) {
-    let webhook = match state.context.store.webhook(&delivery.webhook_id).await {
+    let webhook = match state.endpoint(&delivery.webhook_id).await {
         Ok(Some(w)) => w,
         Ok(None) => {
             // The endpoint was deleted: nothing more goes to it.
@@ -190,13 +190,8 @@ async fn attempt(
             _ => None,
         },
     };
-    if let Err(e) = state
-        .context
-        .store
-        .insert_webhook_attempt(&attempt_log)
-        .await
-    {
-        tracing::warn!(delivery = %delivery.id, error = %e, "webhooks: an attempt was not logged");
+    if state.log.send(attempt_log).is_err() {
+        tracing::warn!(delivery = %delivery.id, "webhooks: an attempt was not logged");
     }
     track_failing(state, &webhook, outcome.succeeded(), now).await;
     let result = match step {
@@ -269,6 +264,22 @@ async fn track_failing(state: &DispatchState, webhook: &Webhook, succeeded: bool
     if let Err(e) = state.context.store.update_webhook(&current).await {
         tracing::debug!(webhook = %webhook.id, error = %e, "failing state not saved");
     }
+    state.forget_endpoint(&webhook.id);
+}
+
+/// Writes the delivery log: attempts arrive one by one and are written in batches, one
+/// transaction each (a row each was a SQLite write per delivery).
+pub async fn write_log(
+    state: Arc<DispatchState>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<WebhookAttempt>,
+) {
+    let mut batch = Vec::with_capacity(256);
+    while rx.recv_many(&mut batch, 256).await > 0 {
+        if let Err(e) = state.context.store.insert_webhook_attempts(&batch).await {
+            tracing::warn!(attempts = batch.len(), error = %e, "webhooks: attempts were not logged");
+        }
+        batch.clear();
+    }
 }
 
 /// Forgets delivery-log entries older than `--webhook-log-days`, hourly.
@@ -292,6 +303,7 @@ async fn disable(state: &DispatchState, webhook: &Webhook, why: &str) {
     let mut disabled = webhook.clone();
     disabled.disabled_reason = Some(why.to_owned());
     disabled.updated_at = Timestamp::now();
+    state.forget_endpoint(&webhook.id);
     if let Err(e) = state.context.store.update_webhook(&disabled).await {
         tracing::warn!(webhook = %webhook.id, error = %e, "webhooks: could not disable an endpoint");
     } else {
