@@ -51,6 +51,12 @@ async fn the_front_door_and_embed_js_are_served_with_their_caching() {
     assert_eq!(status, 200);
     assert!(header(&headers, "content-type").starts_with("text/html"));
     assert!(body.contains("lang=\"fr\"") && body.contains("/embed/v1.js"));
+    // Its links lead somewhere on this server.
+    let (status, headers, doc) = get(&app, "/docs/embedding.md", &[]).await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/markdown"));
+    assert!(doc.starts_with("# Embedding a poll"));
+    assert_eq!(get(&app, "/docs/../Cargo.toml", &[]).await.0, 404);
 
     let (status, headers, v1) = get(&app, "/embed/v1.js", &[]).await;
     assert_eq!(status, 200);

@@ -50,6 +50,53 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
+/// The tables that keep a workspace's items as JSON bodies, listed newest first.
+#[derive(Clone, Copy)]
+enum Table {
+    Polls,
+    Webhooks,
+}
+
+impl SqliteStore {
+    /// A page of a workspace's items from `table`, newest first, after the cursor.
+    async fn page_of_bodies<T: serde::de::DeserializeOwned>(
+        &self,
+        table: Table,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<T>> {
+        let ws = workspace.to_string();
+        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
+        let limit = limit.min(1000) as i64;
+        let bodies: Vec<String> = self
+            .run(move |c| {
+                // One fixed statement per table, so it is prepared once and never built
+                // from anything a caller sent.
+                let sql = match table {
+                    Table::Polls => {
+                        "SELECT body FROM polls
+                         WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
+                         ORDER BY created_at DESC, id DESC LIMIT ?4"
+                    }
+                    Table::Webhooks => {
+                        "SELECT body FROM webhooks
+                         WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
+                         ORDER BY created_at DESC, id DESC LIMIT ?4"
+                    }
+                };
+                let mut stmt = c.prepare_cached(sql)?;
+                let rows = stmt.query_map(params![ws, at, id, limit], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(corrupt))
+            .collect()
+    }
+}
+
 fn corrupt(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -345,24 +392,8 @@ impl Store for SqliteStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Poll>> {
-        let ws = workspace.to_string();
-        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
-        let limit = limit.min(1000) as i64;
-        let bodies: Vec<String> = self
-            .run(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT body FROM polls
-                     WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
-                     ORDER BY created_at DESC, id DESC LIMIT ?4",
-                )?;
-                let rows = stmt.query_map(params![ws, at, id, limit], |r| r.get(0))?;
-                Ok(rows.collect::<Result<Vec<String>, _>>()?)
-            })
-            .await?;
-        bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).map_err(corrupt))
-            .collect()
+        self.page_of_bodies(Table::Polls, workspace, after, limit)
+            .await
     }
 
     async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<u64> {
@@ -582,24 +613,8 @@ impl Store for SqliteStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Webhook>> {
-        let ws = workspace.to_string();
-        let (at, id) = after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
-        let limit = limit.min(1000) as i64;
-        let bodies: Vec<String> = self
-            .run(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT body FROM webhooks
-                     WHERE workspace_id = ?1 AND (created_at, id) < (?2, ?3)
-                     ORDER BY created_at DESC, id DESC LIMIT ?4",
-                )?;
-                let rows = stmt.query_map(params![ws, at, id, limit], |r| r.get(0))?;
-                Ok(rows.collect::<Result<Vec<String>, _>>()?)
-            })
-            .await?;
-        bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).map_err(corrupt))
-            .collect()
+        self.page_of_bodies(Table::Webhooks, workspace, after, limit)
+            .await
     }
 
     async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool> {

@@ -39,3 +39,11 @@ pub fn embed_v1_integrity() -> String {
         base64::engine::general_purpose::STANDARD.encode(digest)
     )
 }
+
+/// The integrators' documents, served as Markdown at `/docs/{name}.md` so the front door can
+/// link to what this server does, whatever repository it was built from.
+pub const DOCS: &[(&str, &str)] = &[
+    ("embedding", include_str!("../../../docs/embedding.md")),
+    ("webhooks", include_str!("../../../docs/webhooks.md")),
+    ("api", include_str!("../../../docs/api.md")),
+];

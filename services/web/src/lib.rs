@@ -60,6 +60,7 @@ impl Service for Web {
             .route("/embed.js", web::get().to(routes::embed_script_alias))
             .route("/embed/{poll_id}", web::get().to(routes::embedded_page))
             .route("/oembed", web::get().to(routes::oembed))
+            .route("/docs/{name}", web::get().to(routes::doc))
             .route("/static/accent/{file}", web::get().to(routes::accent_css))
             .route("/static/{file}", web::get().to(routes::asset));
     }

@@ -182,3 +182,17 @@ pub async fn oembed(
             "cache_age": if closed { 86_400 } else { 300 },
         })))
 }
+
+/// `/docs/{name}.md`: one of the integrators' documents, as Markdown.
+pub async fn doc(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let name = path.strip_suffix(".md").ok_or(ErrorCode::NotFound)?;
+    let (_, text) = assets::DOCS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or(ErrorCode::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/markdown; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(*text))
+}
