@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use pollcast_bus::redis::{self, RedisError, Script};
 use pollcast_http::ApiError;
+use pollcast_store::PollChange;
 use pollcast_types::{ErrorCode, EventType, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp};
 use pollcast_wire::{
     RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, UPDATED_FIELD,
@@ -54,8 +55,13 @@ type Result<T, E = TransitionError> = std::result::Result<T, E>;
 /// by the scheduler, while a stored poll without its schedule would never change status).
 pub async fn create(ctx: &Context, poll: &Poll) -> Result<()> {
     register(ctx, poll).await?;
-    ctx.store.insert_poll(poll).await?;
-    record(ctx, poll, EventType::PollCreated).await;
+    ctx.store
+        .change_poll(
+            PollChange::Create(poll),
+            EventType::PollCreated,
+            Timestamp::now(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -75,11 +81,10 @@ pub async fn open(ctx: &Context, poll: &mut Poll) -> Result<bool> {
     }
     poll.close_after_votes = None;
     poll.updated_at = now;
-    save(ctx, poll).await?;
+    save(ctx, poll, EventType::PollOpened).await?;
     register(ctx, poll).await?;
     set_closed(ctx, poll, false).await?;
     announce(ctx, poll, Some("open")).await?;
-    record(ctx, poll, EventType::PollOpened).await;
     Ok(true)
 }
 
@@ -93,9 +98,8 @@ pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool> {
     }
     poll.status = PollStatus::Closed;
     poll.updated_at = Timestamp::now();
-    save(ctx, poll).await?;
+    save(ctx, poll, EventType::PollClosed).await?;
     announce(ctx, poll, Some("closed")).await?;
-    record(ctx, poll, EventType::PollClosed).await;
     Ok(true)
 }
 
@@ -126,9 +130,8 @@ pub async fn reset(ctx: &Context, poll: &mut Poll) -> Result<()> {
         .await?;
     poll.epoch = epoch;
     poll.updated_at = Timestamp::now();
-    save(ctx, poll).await?;
+    save(ctx, poll, EventType::PollReset).await?;
     announce(ctx, poll, None).await?;
-    record(ctx, poll, EventType::PollReset).await;
     // The log rows of earlier epochs are already hidden; dropping them is housekeeping.
     if let Err(e) = ctx.store.delete_votes_before_epoch(&poll.id, epoch).await {
         tracing::warn!(poll = %poll.id, error = %e, "could not drop the votes of earlier epochs");
@@ -155,9 +158,14 @@ pub async fn delete(ctx: &Context, poll: &Poll) -> Result<()> {
         .ignore()
         .query_async::<()>(&mut conn)
         .await?;
-    ctx.store.delete_poll(&poll.id).await?;
+    ctx.store
+        .change_poll(
+            PollChange::Delete(poll),
+            EventType::PollDeleted,
+            Timestamp::now(),
+        )
+        .await?;
     announce(ctx, poll, Some("deleted")).await?;
-    record(ctx, poll, EventType::PollDeleted).await;
     let _: Result<(), RedisError> = redis::cmd("DEL")
         .arg(keys.counts(poll.shard, &poll.id))
         .query_async(&mut conn)
@@ -224,7 +232,7 @@ pub async fn edit(ctx: &Context, before: &Poll, after: &mut Poll) -> Result<()> 
         )));
     }
     after.updated_at = Timestamp::now();
-    if let Err(e) = save(ctx, after).await {
+    if let Err(e) = save(ctx, after, EventType::PollUpdated).await {
         // Put the shape back, or vote-ingest would refuse every vote checked against the
         // poll the store still has. Best effort: the edit failed either way.
         let _: Result<(), RedisError> = redis::cmd("HSET")
@@ -236,7 +244,6 @@ pub async fn edit(ctx: &Context, before: &Poll, after: &mut Poll) -> Result<()> 
         return Err(e);
     }
     register(ctx, after).await?;
-    record(ctx, after, EventType::PollUpdated).await;
     Ok(())
 }
 
@@ -259,9 +266,8 @@ pub async fn apply_due(ctx: &Context, member: &str) -> Result<Option<PollId>> {
         {
             poll.status = PollStatus::Open;
             poll.updated_at = now;
-            save(ctx, &poll).await?;
+            save(ctx, &poll, EventType::PollOpened).await?;
             announce(ctx, &poll, Some("open")).await?;
-            record(ctx, &poll, EventType::PollOpened).await;
         }
         "close" if poll.status != PollStatus::Closed => {
             let by_limit = is_closed(ctx, &poll).await?;
@@ -276,40 +282,14 @@ pub async fn apply_due(ctx: &Context, member: &str) -> Result<Option<PollId>> {
     Ok(Some(poll.id))
 }
 
-/// Most entries an events stream keeps (approximately): far more than the dispatcher ever
-/// lags behind; the stream exists for it only.
-const EVENTS_KEPT: usize = 100_000;
-
-/// Appends what happened to `poll` to its shard's events stream, which the webhook dispatcher
-/// reads (with the poll as it is now). After the change is stored: an event is never written
-/// for a change that did not happen; if Redis fails just then, the event is lost and logged.
-async fn record(ctx: &Context, poll: &Poll, event: EventType) {
-    let body = match serde_json::to_string(poll) {
-        Ok(b) => b,
-        Err(_) => return,
-    };
-    let mut conn = ctx.bus.conn();
-    let added: Result<String, RedisError> = redis::cmd("XADD")
-        .arg(ctx.bus.keys().events_stream(poll.shard))
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(EVENTS_KEPT)
-        .arg("*")
-        .arg("event")
-        .arg(event.as_str())
-        .arg("at")
-        .arg(Timestamp::now().as_millis())
-        .arg("poll")
-        .arg(body)
-        .query_async(&mut conn)
-        .await;
-    if let Err(e) = added {
-        tracing::warn!(poll = %poll.id, event = event.as_str(), error = %e, "a poll event was not recorded for webhooks");
-    }
-}
-
-async fn save(ctx: &Context, poll: &Poll) -> Result<()> {
-    if ctx.store.update_poll(poll).await? {
+/// Stores the changed poll with the event that reports it (one transaction: see
+/// `Store::change_poll`).
+async fn save(ctx: &Context, poll: &Poll, event: EventType) -> Result<()> {
+    if ctx
+        .store
+        .change_poll(PollChange::Update(poll), event, Timestamp::now())
+        .await?
+    {
         Ok(())
     } else {
         Err(TransitionError::Gone)

@@ -33,6 +33,24 @@ pub struct After {
     pub id: String,
 }
 
+/// A change to a poll, stored together with its event (see [`Store::change_poll`]).
+#[derive(Debug, Clone, Copy)]
+pub enum PollChange<'a> {
+    Create(&'a Poll),
+    Update(&'a Poll),
+    Delete(&'a Poll),
+}
+
+/// A poll change waiting in the outbox for the webhook dispatcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollEvent {
+    /// Grows with every event: stable, so an event read twice is the same event.
+    pub seq: i64,
+    pub event: pollcast_types::EventType,
+    pub at: Timestamp,
+    pub poll: Poll,
+}
+
 /// Which attempts of the delivery log to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttemptFilter {
@@ -112,6 +130,20 @@ pub trait Store: Send + Sync + 'static {
         key: &str,
         response: Option<(u16, String)>,
     ) -> StoreResult<()>;
+
+    /// Stores a poll change and the event that reports it in one transaction (an event exists
+    /// if and only if its change was stored): the row is inserted, replaced, or deleted with
+    /// its vote log and snapshot. False when there was no such poll to replace or delete.
+    async fn change_poll(
+        &self,
+        change: PollChange<'_>,
+        event: pollcast_types::EventType,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Poll events after `seq`, oldest first.
+    async fn poll_events(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<PollEvent>>;
+    /// Forgets the events up to `seq` (they were turned into deliveries).
+    async fn forget_poll_events(&self, through_seq: i64) -> StoreResult<u64>;
 
     /// Adds an endpoint unless its workspace has `max_per_workspace` already (false).
     async fn insert_webhook(&self, webhook: &Webhook, max_per_workspace: u64) -> StoreResult<bool>;

@@ -11,7 +11,9 @@ use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{OptionalExtension, Row, params};
 
-use crate::{After, AttemptFilter, IdempotentEntry, Store, StoreError, StoreResult};
+use crate::{
+    After, AttemptFilter, IdempotentEntry, PollChange, PollEvent, Store, StoreError, StoreResult,
+};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/0001_init.sql"),
@@ -19,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/0003_idempotency.sql"),
     include_str!("../../../schema/sqlite/0004_webhooks.sql"),
     include_str!("../../../schema/sqlite/0005_webhook_attempts.sql"),
+    include_str!("../../../schema/sqlite/0006_poll_events.sql"),
 ];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
@@ -558,6 +561,90 @@ impl Store for SqliteStore {
                 )?,
             };
             Ok(())
+        })
+        .await
+    }
+
+    async fn change_poll(
+        &self,
+        change: PollChange<'_>,
+        event: pollcast_types::EventType,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let poll = match change {
+            PollChange::Create(p) | PollChange::Update(p) | PollChange::Delete(p) => p,
+        };
+        let body = serde_json::to_string(poll).map_err(corrupt)?;
+        let (id, ws, created) = (
+            poll.id.to_string(),
+            poll.workspace_id.to_string(),
+            poll.created_at.as_millis(),
+        );
+        let kind = match change {
+            PollChange::Create(_) => 0,
+            PollChange::Update(_) => 1,
+            PollChange::Delete(_) => 2,
+        };
+        let (event, at) = (event.as_str(), at.as_millis());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let changed = match kind {
+                0 => {
+                    tx.execute(
+                        "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+                        params![id, ws, created, body],
+                    )?;
+                    true
+                }
+                1 => tx.execute("UPDATE polls SET body = ?1 WHERE id = ?2", params![body, id])? == 1,
+                _ => {
+                    let n = tx.execute("DELETE FROM polls WHERE id = ?1", [&id])?;
+                    tx.execute("DELETE FROM votes_by_poll WHERE poll_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM results_snapshots WHERE poll_id = ?1", [&id])?;
+                    n == 1
+                }
+            };
+            if changed {
+                tx.execute(
+                    "INSERT INTO poll_events (event, at, poll) VALUES (?1, ?2, ?3)",
+                    params![event, at, body],
+                )?;
+            }
+            tx.commit()?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    async fn poll_events(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<PollEvent>> {
+        let limit = limit.min(1000) as i64;
+        let rows: Vec<(i64, String, i64, String)> = self
+            .run(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT seq, event, at, poll FROM poll_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![after_seq, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(seq, event, at, poll)| {
+                Ok(PollEvent {
+                    seq,
+                    event: pollcast_types::EventType::parse(&event)
+                        .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                    at: Timestamp::from_millis(at),
+                    poll: serde_json::from_str(&poll).map_err(corrupt)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn forget_poll_events(&self, through_seq: i64) -> StoreResult<u64> {
+        self.run(move |c| {
+            Ok(c.execute("DELETE FROM poll_events WHERE seq <= ?1", [through_seq])? as u64)
         })
         .await
     }

@@ -331,6 +331,71 @@ async fn run_suite(store: &dyn Store) {
     store.set_meta("demo", "a").await.unwrap();
     store.set_meta("demo", "b").await.unwrap();
     assert_eq!(store.meta("demo").await.unwrap().as_deref(), Some("b"));
+
+    // A poll change and its event are stored together, or neither is.
+    use pollcast_store::PollChange;
+    use pollcast_types::EventType;
+    let req: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "Outbox?", "options": [{"label": "a"}, {"label": "b"}]
+    }))
+    .unwrap();
+    let mut outboxed = req.into_poll(ws.id.clone(), 0, Timestamp::now()).unwrap();
+    let before = store.poll_events(0, 100).await.unwrap().len();
+    let now = Timestamp::now();
+    assert!(
+        !store
+            .change_poll(PollChange::Update(&outboxed), EventType::PollUpdated, now)
+            .await
+            .unwrap(),
+        "no such poll: nothing changed"
+    );
+    assert_eq!(
+        store.poll_events(0, 100).await.unwrap().len(),
+        before,
+        "and no event"
+    );
+    assert!(
+        store
+            .change_poll(PollChange::Create(&outboxed), EventType::PollCreated, now)
+            .await
+            .unwrap()
+    );
+    outboxed.question = "Outbox, edited?".into();
+    assert!(
+        store
+            .change_poll(PollChange::Update(&outboxed), EventType::PollUpdated, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.poll(&outboxed.id).await.unwrap().unwrap().question,
+        "Outbox, edited?"
+    );
+    assert!(
+        store
+            .change_poll(PollChange::Delete(&outboxed), EventType::PollDeleted, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.poll(&outboxed.id).await.unwrap(), None);
+    let events = store.poll_events(0, 100).await.unwrap();
+    let ours: Vec<_> = events.iter().filter(|e| e.poll.id == outboxed.id).collect();
+    assert_eq!(
+        ours.iter().map(|e| e.event).collect::<Vec<_>>(),
+        vec![
+            EventType::PollCreated,
+            EventType::PollUpdated,
+            EventType::PollDeleted
+        ]
+    );
+    assert!(ours.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(ours[1].poll.question, "Outbox, edited?");
+    let last = events.last().unwrap().seq;
+    assert_eq!(
+        store.forget_poll_events(last).await.unwrap(),
+        events.len() as u64
+    );
+    assert!(store.poll_events(0, 100).await.unwrap().is_empty());
 }
 
 /// A UUIDv7 vote id minted at `ms`, for votes in older buckets.

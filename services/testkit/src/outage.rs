@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use pollcast_store::{After, AttemptFilter, IdempotentEntry, Store, StoreError, StoreResult};
+use pollcast_store::{
+    After, AttemptFilter, IdempotentEntry, PollChange, PollEvent, Store, StoreError, StoreResult,
+};
 use pollcast_types::{
     ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord, Webhook,
     WebhookAttempt, WebhookId, Workspace, WorkspaceId,
@@ -133,6 +135,20 @@ impl Store for SwitchableStore {
         response: Option<(u16, String)>,
     ) -> StoreResult<()> {
         self.up()?.finish_idempotency_key(w, key, response).await
+    }
+    async fn change_poll(
+        &self,
+        change: PollChange<'_>,
+        event: pollcast_types::EventType,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.up()?.change_poll(change, event, at).await
+    }
+    async fn poll_events(&self, after: i64, limit: usize) -> StoreResult<Vec<PollEvent>> {
+        self.up()?.poll_events(after, limit).await
+    }
+    async fn forget_poll_events(&self, through: i64) -> StoreResult<u64> {
+        self.up()?.forget_poll_events(through).await
     }
     async fn insert_webhook(&self, w: &Webhook, max: u64) -> StoreResult<bool> {
         self.up()?.insert_webhook(w, max).await

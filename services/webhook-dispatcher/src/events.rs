@@ -1,7 +1,7 @@
 //! Events, read from the streams that carry what happened, in the dispatcher's own consumer
 //! group: every vote in the votes streams (a vote answered 202 is one `vote.created`, and a
-//! refused vote, never in a stream, is none), and the poll changes the lifecycle appends to
-//! the events streams (`poll.*`). Each event becomes one delivery per
+//! refused vote, never in a stream, is none) and the results snapshots (`results.updated`).
+//! Poll changes come from the store's outbox (`outbox.rs`). Each event becomes one delivery per
 //! endpoint that wants it, queued before the event is acknowledged: a dispatcher that dies
 //! in between reads the event again, and the queue takes each delivery once.
 
@@ -42,7 +42,6 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let shards = state.context.settings.shards;
     let streams: Vec<String> = (0..shards)
         .map(|s| keys.votes_stream(s))
-        .chain((0..shards).map(|s| keys.events_stream(s)))
         .chain((0..shards).map(|s| keys.results_stream(s)))
         .collect();
     let mut endpoints = Endpoints::default();
@@ -197,10 +196,6 @@ async fn dispatch(
     let mut queued = 0u64;
     for read in batch {
         acks[read.stream].push(read.id.clone());
-        if let Some(event) = read.fields.get("event") {
-            queued += poll_event(state, endpoints, &read.id, event, &read.fields).await?;
-            continue;
-        }
         if let Some(results) = ResultsEntry::from_fields(&read.fields) {
             queued +=
                 crate::results::offer(state, endpoints, &results.poll_id, &results.msg).await?;
@@ -256,44 +251,6 @@ async fn dispatch(
     Ok(())
 }
 
-/// Queues the deliveries of one poll change (`poll.*`); returns how many.
-async fn poll_event(
-    state: &DispatchState,
-    endpoints: &mut Endpoints,
-    entry_id: &str,
-    event: &str,
-    fields: &HashMap<String, String>,
-) -> Result<u64, RedisError> {
-    let (Some(event), Some(poll)) = (
-        EventType::parse(event),
-        fields
-            .get("poll")
-            .and_then(|p| serde_json::from_str::<Poll>(p).ok()),
-    ) else {
-        tracing::warn!(entry = entry_id, "a malformed poll event was skipped");
-        return Ok(0);
-    };
-    let at = fields
-        .get("at")
-        .and_then(|a| a.parse().ok())
-        .map_or_else(Timestamp::now, Timestamp::from_millis);
-    let wanting: Vec<Webhook> = endpoints
-        .of(state, &poll.workspace_id)
-        .await
-        .iter()
-        .filter(|w| w.wants(event, Some(&poll.id)))
-        .cloned()
-        .collect();
-    if wanting.is_empty() {
-        return Ok(0);
-    }
-    // The stream entry's id tells two changes of one poll apart, and is the same when the
-    // entry is read again.
-    let event_id = format!("evt_{}_{}_{entry_id}", event.as_str(), poll.id);
-    let body = event_body(event, at, owner_view(&poll));
-    queue_for(state, &wanting, &event_id, event, &body).await
-}
-
 /// Queues `event`'s delivery to each of `webhooks` (once each, however often it is asked);
 /// returns how many were new.
 pub async fn queue_for(
@@ -325,7 +282,7 @@ pub async fn queue_for(
 }
 
 /// A poll as its owner sees it in the API, without what is internal (its shard, its epoch).
-fn owner_view(poll: &Poll) -> serde_json::Value {
+pub fn owner_view(poll: &Poll) -> serde_json::Value {
     let mut view = serde_json::to_value(poll).unwrap_or_default();
     if let Some(map) = view.as_object_mut() {
         map.remove("shard");

@@ -6,6 +6,7 @@
 
 mod events;
 mod http_send;
+mod outbox;
 pub mod queue;
 mod results;
 pub mod routes;
@@ -168,6 +169,7 @@ impl Service for WebhookDispatcher {
             tokio::spawn(events::run(state.clone(), shutdown.clone())),
             tokio::spawn(sender::run(state.clone(), shutdown.clone())),
             tokio::spawn(results::release(state.clone(), shutdown.clone())),
+            tokio::spawn(outbox::run(state.clone(), shutdown.clone())),
             tokio::spawn(sender::purge_log(state, shutdown)),
         ]);
         tasks

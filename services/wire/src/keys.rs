@@ -100,11 +100,6 @@ impl Keys {
         format!("{}:whrd", self.prefix)
     }
 
-    /// Events that are not votes (`poll.*`), per shard, written with the change they report.
-    pub fn events_stream(&self, shard: u32) -> String {
-        format!("{}:{{s{shard}}}:events", self.prefix)
-    }
-
     /// The stream of coalesced results snapshots of a shard's polls, read by every broadcast
     /// instance. Per shard, so publishing can hold the poll's gate and append in one step.
     pub fn results_stream(&self, shard: u32) -> String {

@@ -1,0 +1,73 @@
+//! `poll.*` events, from the store's outbox: the lifecycle writes each poll change and its
+//! event in one transaction (`Store::change_poll`), so an event exists if and only if its
+//! change was stored. This task turns the outbox's rows into deliveries (each row's
+//! deliveries once, whoever reads it: several dispatchers may) and then deletes them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pollcast_store::PollEvent;
+use pollcast_types::Webhook;
+use tokio_util::sync::CancellationToken;
+
+use crate::DispatchState;
+use crate::events::{Endpoints, event_body, owner_view, queue_for};
+
+const EVERY: Duration = Duration::from_millis(200);
+const BATCH: usize = 500;
+
+pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
+    let mut endpoints = Endpoints::default();
+    let mut after = 0;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        let events = match state.context.store.poll_events(after, BATCH).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::debug!(error = %e, "webhooks: the poll outbox cannot be read");
+                continue;
+            }
+        };
+        let mut done = after;
+        for event in &events {
+            if let Err(e) = queue(&state, &mut endpoints, event).await {
+                tracing::warn!(error = %e, "webhooks: poll events not queued; they come back");
+                break;
+            }
+            done = event.seq;
+        }
+        if done > after {
+            if let Err(e) = state.context.store.forget_poll_events(done).await {
+                tracing::debug!(error = %e, "webhooks: queued poll events not forgotten yet");
+            }
+            after = done;
+            state.wake.notify_one();
+        }
+    }
+}
+
+async fn queue(
+    state: &DispatchState,
+    endpoints: &mut Endpoints,
+    event: &PollEvent,
+) -> Result<u64, pollcast_bus::redis::RedisError> {
+    let poll = &event.poll;
+    let wanting: Vec<Webhook> = endpoints
+        .of(state, &poll.workspace_id)
+        .await
+        .iter()
+        .filter(|w| w.wants(event.event, Some(&poll.id)))
+        .cloned()
+        .collect();
+    if wanting.is_empty() {
+        return Ok(0);
+    }
+    // The outbox's sequence number never repeats; with the poll and the kind it names this
+    // event wherever and however often it is read.
+    let event_id = format!("evt_{}_{}_{}", event.event.as_str(), poll.id, event.seq);
+    let body = event_body(event.event, event.at, owner_view(poll));
+    queue_for(state, &wanting, &event_id, event.event, &body).await
+}
