@@ -163,7 +163,11 @@ impl Service for WebhookDispatcher {
         let state = self.state.clone().into_inner();
         let mut tasks = Vec::new();
         if let Some(rx) = state.log_rx.lock().ok().and_then(|mut rx| rx.take()) {
-            tasks.push(tokio::spawn(sender::write_log(state.clone(), rx)));
+            tasks.push(tokio::spawn(sender::write_log(
+                state.clone(),
+                rx,
+                shutdown.clone(),
+            )));
         }
         tasks.extend([
             tokio::spawn(events::run(state.clone(), shutdown.clone())),

@@ -268,17 +268,33 @@ async fn track_failing(state: &DispatchState, webhook: &Webhook, succeeded: bool
 }
 
 /// Writes the delivery log: attempts arrive one by one and are written in batches, one
-/// transaction each (a row each was a SQLite write per delivery).
+/// transaction each (a row each was a SQLite write per delivery). On shutdown it writes what
+/// has arrived and ends.
 pub async fn write_log(
     state: Arc<DispatchState>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<WebhookAttempt>,
+    shutdown: CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(256);
-    while rx.recv_many(&mut batch, 256).await > 0 {
-        if let Err(e) = state.context.store.insert_webhook_attempts(&batch).await {
-            tracing::warn!(attempts = batch.len(), error = %e, "webhooks: attempts were not logged");
+    loop {
+        let stopping = tokio::select! {
+            n = rx.recv_many(&mut batch, 256) => n == 0,
+            _ = shutdown.cancelled() => {
+                while let Ok(attempt) = rx.try_recv() {
+                    batch.push(attempt);
+                }
+                true
+            }
+        };
+        if !batch.is_empty() {
+            if let Err(e) = state.context.store.insert_webhook_attempts(&batch).await {
+                tracing::warn!(attempts = batch.len(), error = %e, "webhooks: attempts were not logged");
+            }
+            batch.clear();
         }
-        batch.clear();
+        if stopping {
+            return;
+        }
     }
 }
 
