@@ -52,6 +52,18 @@ pub fn after_cursor(created_at_ms: i64, id: &str) -> String {
 }
 
 /// The inverse of [`after_cursor`], refusing what it did not make.
+/// The query of a plain list route: how many, and after which item.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// 1 to 200; 50 when absent.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
 /// Where a page starts: after the `cursor` query parameter's item, if it has one.
 pub fn after(cursor: Option<&str>) -> Result<Option<pollcast_store::After>, ApiError> {
     cursor

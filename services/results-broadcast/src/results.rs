@@ -78,11 +78,7 @@ pub async fn results(
         .iter()
         .map(|o| {
             let votes = snapshot.votes_for(&o.id);
-            let share = if total == 0 {
-                0.0
-            } else {
-                (votes as f64 / total as f64 * 10_000.0).round() / 10_000.0
-            };
+            let share = pollcast_types::share(votes, total);
             OptionResult {
                 id: o.id.as_str(),
                 label: &o.label,

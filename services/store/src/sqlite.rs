@@ -53,6 +53,37 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
+/// A poll's row, new (`insert`), replaced (`update`: false when there is none) or gone with
+/// its vote log and snapshot (`delete`: false when there was none); one statement set each,
+/// shared by the plain writes and `change_poll`.
+fn insert_poll_row(
+    c: &rusqlite::Connection,
+    id: &str,
+    ws: &str,
+    created: i64,
+    body: &str,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+        params![id, ws, created, body],
+    )?;
+    Ok(())
+}
+
+fn update_poll_row(c: &rusqlite::Connection, id: &str, body: &str) -> rusqlite::Result<bool> {
+    Ok(c.execute(
+        "UPDATE polls SET body = ?1 WHERE id = ?2",
+        params![body, id],
+    )? == 1)
+}
+
+fn delete_poll_rows(c: &rusqlite::Connection, id: &str) -> rusqlite::Result<bool> {
+    let n = c.execute("DELETE FROM polls WHERE id = ?1", [id])?;
+    c.execute("DELETE FROM votes_by_poll WHERE poll_id = ?1", [id])?;
+    c.execute("DELETE FROM results_snapshots WHERE poll_id = ?1", [id])?;
+    Ok(n == 1)
+}
+
 /// The tables that keep a workspace's items as JSON bodies, listed newest first.
 #[derive(Clone, Copy)]
 enum Table {
@@ -329,14 +360,8 @@ impl Store for SqliteStore {
             poll.workspace_id.to_string(),
             poll.created_at.as_millis(),
         );
-        self.run(move |c| {
-            c.execute(
-                "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
-                params![id, ws, created, body],
-            )?;
-            Ok(())
-        })
-        .await
+        self.run(move |c| Ok(insert_poll_row(c, &id, &ws, created, &body)?))
+            .await
     }
 
     async fn poll(&self, id: &PollId) -> StoreResult<Option<Poll>> {
@@ -356,24 +381,16 @@ impl Store for SqliteStore {
     async fn update_poll(&self, poll: &Poll) -> StoreResult<bool> {
         let body = serde_json::to_string(poll).map_err(corrupt)?;
         let id = poll.id.to_string();
-        self.run(move |c| {
-            Ok(c.execute(
-                "UPDATE polls SET body = ?1 WHERE id = ?2",
-                params![body, id],
-            )? == 1)
-        })
-        .await
+        self.run(move |c| Ok(update_poll_row(c, &id, &body)?)).await
     }
 
     async fn delete_poll(&self, id: &PollId) -> StoreResult<bool> {
         let id = id.to_string();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let n = tx.execute("DELETE FROM polls WHERE id = ?1", [&id])?;
-            tx.execute("DELETE FROM votes_by_poll WHERE poll_id = ?1", [&id])?;
-            tx.execute("DELETE FROM results_snapshots WHERE poll_id = ?1", [&id])?;
+            let deleted = delete_poll_rows(&tx, &id)?;
             tx.commit()?;
-            Ok(n == 1)
+            Ok(deleted)
         })
         .await
     }
@@ -589,20 +606,9 @@ impl Store for SqliteStore {
         self.run(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let changed = match kind {
-                0 => {
-                    tx.execute(
-                        "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
-                        params![id, ws, created, body],
-                    )?;
-                    true
-                }
-                1 => tx.execute("UPDATE polls SET body = ?1 WHERE id = ?2", params![body, id])? == 1,
-                _ => {
-                    let n = tx.execute("DELETE FROM polls WHERE id = ?1", [&id])?;
-                    tx.execute("DELETE FROM votes_by_poll WHERE poll_id = ?1", [&id])?;
-                    tx.execute("DELETE FROM results_snapshots WHERE poll_id = ?1", [&id])?;
-                    n == 1
-                }
+                0 => insert_poll_row(&tx, &id, &ws, created, &body).map(|()| true)?,
+                1 => update_poll_row(&tx, &id, &body)?,
+                _ => delete_poll_rows(&tx, &id)?,
             };
             if changed {
                 tx.execute(

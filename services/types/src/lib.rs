@@ -17,7 +17,7 @@ pub mod workspace;
 pub use error_code::{ErrorCode, FieldError};
 pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
 pub use poll::{Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};
-pub use results::{KindResults, OptionCount, ResultsSnapshot, ScoreCount, mean_score};
+pub use results::{KindResults, OptionCount, ResultsSnapshot, ScoreCount, mean_score, share};
 pub use runoff::{RunoffRound, instant_runoff};
 pub use scope::Scope;
 pub use timestamp::Timestamp;

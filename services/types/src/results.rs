@@ -62,6 +62,16 @@ impl ResultsSnapshot {
     }
 }
 
+/// An option's share of `total` ballots, rounded to 4 places (0 without ballots): what
+/// `/results` and `results.updated` say.
+pub fn share(votes: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (votes as f64 / total as f64 * 10_000.0).round() / 10_000.0
+    }
+}
+
 /// The mean of a rating distribution rounded to 2 places, `None` without votes.
 pub fn mean_score(distribution: &[ScoreCount]) -> Option<f64> {
     let votes: u64 = distribution.iter().map(|s| s.votes).sum();

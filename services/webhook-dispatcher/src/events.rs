@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pollcast_bus::entry_fields;
+use pollcast_bus::group_read::{self, Entry};
 use pollcast_bus::redis::aio::MultiplexedConnection;
 use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
 use pollcast_bus::redis::{AsyncCommands, RedisError};
-use pollcast_bus::{entry_fields, group_read};
 use pollcast_types::{EventType, Poll, Timestamp, Webhook, WorkspaceId};
 use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
 use serde_json::json;
@@ -29,13 +30,6 @@ const BATCH: usize = 500;
 const CLAIM_IDLE_MS: usize = 30_000;
 /// How long a workspace's endpoint list is reused before it is read again.
 const ENDPOINTS_TTL: Duration = Duration::from_secs(2);
-
-/// One read entry: where it came from, and the event in it (if it is one).
-struct Read {
-    stream: usize,
-    id: String,
-    fields: HashMap<String, String>,
-}
 
 pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let keys = state.context.bus.keys();
@@ -117,19 +111,12 @@ async fn read(
     conn: &mut MultiplexedConnection,
     streams: &[String],
     shutdown: &CancellationToken,
-) -> Result<Vec<Read>, RedisError> {
+) -> Result<Vec<Entry>, RedisError> {
     // What waits, as one string; the blocking read only when nothing does.
     let waiting =
         group_read::read_new(conn, streams, WEBHOOK_GROUP, &state.consumer, BATCH).await?;
     if !waiting.is_empty() {
-        return Ok(waiting
-            .into_iter()
-            .map(|e| Read {
-                stream: e.stream,
-                id: e.id,
-                fields: e.fields,
-            })
-            .collect());
+        return Ok(waiting);
     }
     let opts = StreamReadOptions::default()
         .group(WEBHOOK_GROUP, &state.consumer)
@@ -146,7 +133,7 @@ async fn read(
             continue;
         };
         for entry in key.ids {
-            out.push(Read {
+            out.push(Entry {
                 stream,
                 fields: entry_fields(&entry.map),
                 id: entry.id,
@@ -160,7 +147,7 @@ async fn reclaim(
     state: &DispatchState,
     conn: &mut MultiplexedConnection,
     streams: &[String],
-) -> Result<Vec<Read>, RedisError> {
+) -> Result<Vec<Entry>, RedisError> {
     let mut out = Vec::new();
     for (stream, key) in streams.iter().enumerate() {
         let reply: StreamAutoClaimReply = conn
@@ -174,7 +161,7 @@ async fn reclaim(
             )
             .await?;
         for entry in reply.claimed {
-            out.push(Read {
+            out.push(Entry {
                 stream,
                 fields: entry_fields(&entry.map),
                 id: entry.id,
@@ -190,7 +177,7 @@ async fn dispatch(
     endpoints: &mut Endpoints,
     conn: &mut MultiplexedConnection,
     streams: &[String],
-    batch: Vec<Read>,
+    batch: Vec<Entry>,
 ) -> Result<(), RedisError> {
     let mut acks: Vec<Vec<String>> = vec![Vec::new(); streams.len()];
     let mut queued = 0u64;

@@ -154,6 +154,16 @@ impl Queue {
             .await
     }
 
+    /// The endpoint a kept delivery is for (`None`: no such delivery is kept).
+    pub async fn endpoint_of(&self, delivery_id: &str) -> Result<Option<WebhookId>, RedisError> {
+        let webhook: Option<String> = self
+            .bus
+            .conn()
+            .hget(self.bus.keys().webhook_delivery(delivery_id), "webhook")
+            .await?;
+        Ok(webhook.as_deref().and_then(WebhookId::parse))
+    }
+
     /// Queues a kept delivery again, due now (a replay). False if it is no longer kept.
     pub async fn requeue(&self, delivery_id: &str, now_ms: i64) -> Result<bool, RedisError> {
         let keys = self.bus.keys();

@@ -147,11 +147,7 @@ fn results_object(poll: &Poll, mut frame: Value) -> Value {
                     .and_then(|list| list.iter().find(|c| c["id"] == o.id.as_str()))
                     .and_then(|c| c["votes"].as_u64())
                     .unwrap_or(0);
-                let share = if total == 0 {
-                    0.0
-                } else {
-                    (votes as f64 / total as f64 * 10_000.0).round() / 10_000.0
-                };
+                let share = pollcast_types::share(votes, total);
                 serde_json::json!({"id": o.id.as_str(), "label": o.label, "votes": votes, "share": share})
             })
             .collect::<Vec<_>>();

@@ -110,15 +110,9 @@ pub async fn replay_one(
 ) -> Result<HttpResponse, ApiError> {
     let (webhook_id, delivery_id) = path.into_inner();
     let webhook = owned(&state, &caller, &webhook_id).await?;
-    // Only a delivery of this endpoint: its log says so.
-    let known = state
-        .context
-        .store
-        .webhook_attempts(&webhook.id, &AttemptFilter::default(), None, 1000)
-        .await?
-        .iter()
-        .any(|a| a.delivery_id == delivery_id);
-    if !known
+    // Only a delivery of this endpoint: the kept delivery names it.
+    let ours = state.queue.endpoint_of(&delivery_id).await? == Some(webhook.id.clone());
+    if !ours
         || !state
             .queue
             .requeue(&delivery_id, Timestamp::now().as_millis())

@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
-use pollcast_http::pagination::{self, Page, after_cursor};
+use pollcast_http::pagination::{self, Page, PageQuery, after_cursor};
 use pollcast_types::{ApiKeyId, ApiKeyRecord, ErrorCode, FieldError, Scope, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -98,26 +98,15 @@ pub async fn create(
     .await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// 1 to 200; 50 when absent.
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
 /// `GET /v1/api-keys` (admin), newest first.
 #[utoipa::path(
-    get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "keys", security(("bearer" = [])), params(ListQuery),
+    get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "keys", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, description = "A page of keys, newest first", body = Page<KeyView>)),
 )]
 pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
     let limit = pagination::limit(query.limit)?;

@@ -6,7 +6,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
 use pollcast_http::outbound::{TargetError, TargetPolicy};
-use pollcast_http::pagination::{self, Page, after_cursor};
+use pollcast_http::pagination::{self, Page, PageQuery, after_cursor};
 use pollcast_runtime::webhook_secret::{self, PURPOSE, ROTATION_OVERLAP_MS};
 use pollcast_types::{
     ErrorCode, EventType, FieldError, MAX_WEBHOOKS_PER_WORKSPACE, PollId, Scope, Timestamp,
@@ -205,26 +205,15 @@ async fn owned(state: &ApiState, caller: &Caller, raw_id: &str) -> Result<Webhoo
     caller.webhook(state.context.store.as_ref(), raw_id).await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// 1 to 200; 50 when absent.
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
 /// `GET /v1/webhooks`, newest first.
 #[utoipa::path(
-    get, path = "/v1/webhooks", operation_id = "list_webhooks", tag = "webhooks", security(("bearer" = [])), params(ListQuery),
+    get, path = "/v1/webhooks", operation_id = "list_webhooks", tag = "webhooks", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, description = "A page of endpoints, newest first", body = Page<WebhookView>)),
 )]
 pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::WebhooksWrite)?;
     let limit = pagination::limit(query.limit)?;
