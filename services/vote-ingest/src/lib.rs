@@ -3,6 +3,7 @@
 //! stream. A 202 means both happened; a refusal means neither did.
 
 mod ballot;
+mod counted;
 mod group_commit;
 mod ingest_script;
 mod load_gate;
@@ -35,6 +36,7 @@ pub struct IngestState {
     pub script: IngestScript,
     pub limits: Limits,
     pub gate: Arc<LoadGate>,
+    pub counted: counted::CountedCheck,
 }
 
 /// The rate limits of the public write path (`None`: off).
@@ -57,6 +59,7 @@ impl VoteIngest {
                 context: context.clone(),
                 polls,
                 script: IngestScript::new(context.bus.clone()),
+                counted: counted::CountedCheck::new(context.bus.clone()),
                 limits: Limits {
                     votes_per_ip: Limiter::per_second(context.settings.rate_votes_per_ip),
                     votes_per_poll: Limiter::per_second(context.settings.rate_votes_per_poll),

@@ -96,6 +96,8 @@ pub struct Taken {
     /// What the vote chose: option ids in order, or the score.
     pub option_ids: Vec<OptionId>,
     pub rating: Option<u8>,
+    /// The votes-stream entry this request appended (none for a replay).
+    pub entry: Option<String>,
 }
 
 /// Checks and stores one vote: what `POST /v1/polls/{id}/votes` and the poll page's form
@@ -146,13 +148,14 @@ pub(crate) async fn accept(
             Err(_) => IngestOutcome::Late,
         };
         return match outcome {
-            IngestOutcome::Appended(_) => Ok(Taken {
+            IngestOutcome::Appended(entry) => Ok(Taken {
                 vote_id: vote.vote_id,
                 poll_id: vote.poll_id,
                 accepted_at: now,
                 replayed: false,
                 option_ids: vote.option_ids,
                 rating: vote.rating,
+                entry: Some(entry),
             }),
             IngestOutcome::Replay {
                 request_digest,
@@ -169,6 +172,7 @@ pub(crate) async fn accept(
                     replayed: true,
                     option_ids: vote.option_ids,
                     rating: vote.rating,
+                    entry: None,
                 })
             }
             IngestOutcome::Replay { .. } => Err(ErrorCode::IdempotencyKeyReused.into()),
