@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use pollcast_http::ApiError;
 use pollcast_runtime::{PollCache, hex};
@@ -12,7 +12,7 @@ use pollcast_store::Store;
 use pollcast_types::{ApiKeyId, ErrorCode, Poll, Scope, Webhook, WebhookId, WorkspaceId};
 use sha2::{Digest, Sha256};
 
-use crate::Authenticator;
+use crate::{Authenticator, sessions};
 
 /// An authenticated caller: the workspace its credentials belong to, and what they may do.
 #[derive(Debug, Clone)]
@@ -142,6 +142,8 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<Authenticator>, ApiError> {
 fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>>>> {
     let token = bearer(req);
     let state = state_of(req);
+    let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
+    let request = req.clone();
     let address = state
         .as_ref()
         .ok()
@@ -150,7 +152,14 @@ fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Calle
         .unwrap_or_default();
     Box::pin(async move {
         let Some(token) = token else {
-            return Ok(None);
+            // No Authorization header: a console session may read (see `sessions`).
+            if !is_read {
+                return Ok(None);
+            }
+            let state = state?;
+            return Ok(sessions::resolve(&state.context, &request)
+                .await?
+                .map(|signed_in| signed_in.reader()));
         };
         let state = state?;
         if let Some(throttle) = &state.failures {

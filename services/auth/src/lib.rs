@@ -3,6 +3,7 @@
 //! take a [`Caller`] and never look at headers or compare workspaces themselves.
 
 mod caller;
+pub mod sessions;
 pub mod tokens;
 pub mod voter_jwt;
 pub mod voter_token;

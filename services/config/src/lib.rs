@@ -111,8 +111,8 @@ settings! {
         "base of every printed or rendered link";
     #[arg(value_delimiter = ',')]
     services: Vec<String> = ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect(),
-        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web,webhook-dispatcher`",
-        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web, webhook-dispatcher";
+        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web,webhook-dispatcher,console`",
+        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web, webhook-dispatcher, console";
     shards: u32 = 4, "POLLCAST_SHARDS", "4",
         "votes-stream shards new polls are spread over; only ever raise it, and give every tally the same value",
         check |v| (1..=1024).contains(v), "must be 1..=1024";
@@ -179,6 +179,13 @@ settings! {
         check |v| (1..=100).contains(v), "must be 1..=100";
     shed_backlog: u64 = 1_000_000, "POLLCAST_SHED_BACKLOG", "1000000",
         "vote-ingest answers `503` while tally has more than this many votes left to count; `0` is off";
+    open_signup: bool = false, "POLLCAST_OPEN_SIGNUP", "false",
+        "anyone may sign up to the console (each gets a new workspace); otherwise only the first person, then by invitation";
+    signin_failures_per_minute: u32 = 5, "POLLCAST_SIGNIN_FAILURES_PER_MINUTE", "5",
+        "failed console sign-ins per minute per account and (four times that) per client address before sign-in is refused for a while; `0` is off";
+    session_days: u32 = 14, "POLLCAST_SESSION_DAYS", "14",
+        "days a console session lasts",
+        check |v| (1..=365).contains(v), "must be 1..=365";
     jwt_kid: String = "k1".to_owned(), "POLLCAST_JWT_KID", "k1",
         "key id that signs new access tokens",
         check |v| !v.is_empty(), "must not be empty";
@@ -235,6 +242,7 @@ pub const ALL_SERVICES: &[&str] = &[
     "results-broadcast",
     "web",
     "webhook-dispatcher",
+    "console",
 ];
 
 /// `5s`, `500ms`, `30m`, `10h`, `1d`: a number and a unit.
@@ -312,7 +320,7 @@ mod tests {
         assert_eq!(s.coalesce_ms, 50);
         assert_eq!(s.public_url, "https://polls.example");
         assert_eq!(s.claim_idle_ms, 30_000);
-        assert_eq!(s.services.len(), 6);
+        assert_eq!(s.services.len(), 7);
     }
 
     #[test]

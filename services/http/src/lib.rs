@@ -2,6 +2,7 @@
 //! the operations endpoints (`/healthz`, `/readyz`, `/metrics`), request metrics and logging.
 
 pub mod client_ip;
+pub mod cookie;
 pub mod cors;
 pub mod error;
 pub mod etag;

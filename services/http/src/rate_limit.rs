@@ -57,6 +57,20 @@ impl Limiter {
         })
     }
 
+    /// `per_minute` in any minute, all of it at once if need be; `None` (no limit) for 0.
+    /// For budgets of failures (sign-in), not of traffic.
+    pub fn per_minute(per_minute: u32) -> Option<Self> {
+        let rate = NonZeroU32::new(per_minute)?;
+        Some(Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(rate).allow_burst(rate))
+                .with_middleware::<StateInformationMiddleware>(),
+            per_second: per_minute.div_ceil(60),
+            burst: rate.get(),
+            swept_at_ms: AtomicU64::new(0),
+            started: Instant::now(),
+        })
+    }
+
     /// The key the limiter tracks for `key`: itself, or its overflow bucket when full.
     fn tracked(&self, key: &str) -> String {
         if self.limiter.len() < MAX_KEYS {
@@ -118,6 +132,14 @@ impl FailureThrottle {
     pub fn per_second(per_second: u32) -> Option<Self> {
         Some(Self {
             failures: Limiter::per_second(per_second)?,
+            blocked: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A budget of `per_minute` failures a minute (`None`, off, for 0).
+    pub fn per_minute(per_minute: u32) -> Option<Self> {
+        Some(Self {
+            failures: Limiter::per_minute(per_minute)?,
             blocked: Mutex::new(HashMap::new()),
         })
     }

@@ -6,6 +6,7 @@ pub mod demo;
 use std::sync::Arc;
 
 use pollcast_api::Api;
+use pollcast_console::Console;
 use pollcast_results_broadcast::ResultsBroadcast;
 use pollcast_runtime::{Context, Service};
 use pollcast_tally::Tally;
@@ -35,8 +36,14 @@ pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
     if settings.runs("web") {
         out.push(Web::new(context).into_service());
     }
+    let mut dispatcher = None;
     if settings.runs("webhook-dispatcher") {
-        out.push(WebhookDispatcher::new(context).into_service());
+        let service = WebhookDispatcher::new(context);
+        dispatcher = Some(service.state());
+        out.push(service.into_service());
+    }
+    if settings.runs("console") {
+        out.push(Console::new(context, dispatcher).into_service());
     }
     out
 }

@@ -30,6 +30,42 @@ enum Command {
         #[command(subcommand)]
         command: WorkspaceCommand,
     },
+    /// Manage console accounts (there is no mail server: operators set passwords here).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a console account: a member of --workspace with --role, or the owner of a new
+    /// workspace. The password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: never a flag, never in the
+        /// shell's history).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The workspace to join (default: a new workspace the account owns).
+        #[arg(long)]
+        workspace: Option<String>,
+        /// `owner`, `editor` or `viewer`.
+        #[arg(long, default_value = "owner")]
+        role: String,
+        #[command(flatten)]
+        opts: Opts,
+    },
+    /// Set a console account's password (read from standard input) and end its sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        opts: Opts,
+    },
 }
 
 #[derive(Subcommand)]
@@ -56,6 +92,11 @@ fn main() -> ExitCode {
             .build()
             .map_err(AnyError::from)
             .and_then(|rt| rt.block_on(create_workspace(&name, opts))),
+        Command::User { command } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(AnyError::from)
+            .and_then(|rt| rt.block_on(user(command))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,6 +138,9 @@ fn print_banner(context: &Context, port: u16, demo: Option<&pollcast::demo::Demo
         s.services.join(", ")
     );
     println!("  health:   {base}/readyz   metrics: {base}/metrics");
+    if s.runs("console") {
+        println!("  console:  {base}/console  (on a fresh install, the first sign-up owns it)");
+    }
     if let Some(demo) = demo {
         let id = &demo.poll_id;
         println!("  demo poll page:  {base}/p/{id}");
@@ -135,4 +179,90 @@ async fn create_workspace(name: &str, opts: Opts) -> Result<(), AnyError> {
     println!("api_key:      {}", key.secret);
     println!("(the key is shown once; only its hash is stored)");
     Ok(())
+}
+
+fn read_password() -> Result<String, AnyError> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if let Some(problem) = pollcast_console::password_problem(&password) {
+        return Err(format!("the password is {problem}").into());
+    }
+    Ok(password)
+}
+
+async fn user(command: UserCommand) -> Result<(), AnyError> {
+    use pollcast_store::Accounts;
+    use pollcast_types::{Account, AccountId, Membership, Role, Timestamp, Workspace, WorkspaceId};
+    match command {
+        UserCommand::Create {
+            email,
+            workspace,
+            role,
+            opts,
+            ..
+        } => {
+            let settings = settings(opts)?;
+            let store = pollcast_store::SqliteStore::open(&settings.data_dir)?;
+            let role = Role::parse(&role).ok_or("--role must be owner, editor or viewer")?;
+            let email = email.trim().to_lowercase();
+            if !email.contains('@') {
+                return Err("--email is not an email address".into());
+            }
+            let password = read_password()?;
+            let account = Account {
+                id: AccountId::generate(),
+                email: email.clone(),
+                password_hash: pollcast_console::hash_password(password)
+                    .await
+                    .ok_or("could not hash the password")?,
+                created_at: Timestamp::now(),
+            };
+            let workspace_id = match workspace {
+                Some(raw) => {
+                    let id = WorkspaceId::parse(&raw).ok_or("--workspace is not a workspace id")?;
+                    store.workspace(&id).await?.ok_or("no such workspace")?;
+                    id
+                }
+                None => {
+                    let ws = Workspace {
+                        id: WorkspaceId::generate(),
+                        name: format!("{email}'s workspace"),
+                        created_at: Timestamp::now(),
+                    };
+                    pollcast_store::Store::insert_workspace(&store, &ws).await?;
+                    ws.id
+                }
+            };
+            if !store.insert_account(&account).await? {
+                return Err("an account with this email exists".into());
+            }
+            store
+                .set_member(&Membership {
+                    workspace_id: workspace_id.clone(),
+                    account_id: account.id.clone(),
+                    email,
+                    role,
+                    created_at: Timestamp::now(),
+                })
+                .await?;
+            println!("account_id:   {}", account.id);
+            println!("workspace_id: {workspace_id} ({})", role.as_str());
+            Ok(())
+        }
+        UserCommand::ResetPassword { email, opts, .. } => {
+            let settings = settings(opts)?;
+            let store = pollcast_store::SqliteStore::open(&settings.data_dir)?;
+            let account = store
+                .account_by_email(&email.trim().to_lowercase())
+                .await?
+                .ok_or("no account with this email")?;
+            let hash = pollcast_console::hash_password(read_password()?)
+                .await
+                .ok_or("could not hash the password")?;
+            store.set_password(&account.id, &hash).await?;
+            println!("password set; the account's sessions are ended");
+            Ok(())
+        }
+    }
 }

@@ -104,11 +104,11 @@ pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool> {
 }
 
 const RESET: &str = r"
--- KEYS[1] state, KEYS[2] voter set, KEYS[3] counts, KEYS[4] option uses; ARGV[1] now (ms).
--- Returns the new epoch.
+-- KEYS[1] state, KEYS[2] voter set, KEYS[3] counts, KEYS[4] option uses, KEYS[5] timeline;
+-- ARGV[1] now (ms). Returns the new epoch.
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 redis.call('HSET', KEYS[1], 'accepted', 0)
-redis.call('DEL', KEYS[2], KEYS[4])
+redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 local seq = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[3], 'seq', seq + 1, 'total', 0, 'at', ARGV[1])
@@ -125,6 +125,7 @@ pub async fn reset(ctx: &Context, poll: &mut Poll) -> Result<()> {
         .key(keys.voted_set(poll.shard, &poll.id))
         .key(keys.counts(poll.shard, &poll.id))
         .key(keys.option_uses(poll.shard, &poll.id))
+        .key(keys.timeline(poll.shard, &poll.id))
         .arg(Timestamp::now().as_millis())
         .invoke_async(&mut conn)
         .await?;
@@ -150,6 +151,7 @@ pub async fn delete(ctx: &Context, poll: &Poll) -> Result<()> {
         .del(&[
             keys.voted_set(poll.shard, &poll.id),
             keys.option_uses(poll.shard, &poll.id),
+            keys.timeline(poll.shard, &poll.id),
         ])
         .ignore()
         .zrem(keys.schedule(poll.shard), open_member(poll))

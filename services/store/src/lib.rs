@@ -3,8 +3,10 @@
 //! log partitioned by `(poll_id, bucket)` and clustered by time-ordered vote id, appends
 //! idempotent by vote id); [`SqliteStore`] is the embedded default.
 
+mod accounts;
 mod error;
 mod sqlite;
+mod sqlite_accounts;
 
 use async_trait::async_trait;
 use pollcast_types::{
@@ -12,6 +14,7 @@ use pollcast_types::{
     WebhookAttempt, WebhookId, Workspace, WorkspaceId,
 };
 
+pub use accounts::{Accounts, Join, SignedUp};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 
@@ -61,7 +64,7 @@ pub struct AttemptFilter {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Accounts + Send + Sync + 'static {
     /// Answers when the store can serve requests.
     async fn ping(&self) -> StoreResult<()>;
 

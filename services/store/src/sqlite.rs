@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/sqlite/0004_webhooks.sql"),
     include_str!("../../../schema/sqlite/0005_webhook_attempts.sql"),
     include_str!("../../../schema/sqlite/0006_poll_events.sql"),
+    include_str!("../../../schema/sqlite/0007_console.sql"),
 ];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on
@@ -175,7 +176,7 @@ impl SqliteStore {
     }
 
     /// Runs blocking SQLite work off the async executor.
-    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    pub(crate) async fn run<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut rusqlite::Connection) -> StoreResult<T> + Send + 'static,

@@ -10,7 +10,8 @@
 -- increments), so a group is acknowledged with one XACK and counted by what it returns.
 --
 -- KEYS[1]      the shard's votes stream
--- KEYS[k]      the counts hash of a poll in the batch; KEYS[k+1] is that poll's state hash
+-- KEYS[k]      the counts hash of a poll in the batch; KEYS[k+1] is that poll's state hash,
+--              KEYS[k+2] its timeline (votes counted per Unix minute)
 -- ARGV[1]      the consumer group
 -- ARGV[2]      now, in Unix milliseconds
 -- ARGV[3..]    per group: counts-key index k (0: acknowledge only), epoch, n, then n
@@ -69,5 +70,6 @@ for _, k in ipairs(order) do
   redis.call('HINCRBY', counts, 'total', add.total)
   redis.call('HINCRBY', counts, 'seq', add.total)
   redis.call('HSET', counts, 'at', now)
+  redis.call('HINCRBY', KEYS[k + 2], math.floor(tonumber(now) / 60000), add.total)
 end
 return counted

@@ -6,11 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use pollcast_store::{
-    After, AttemptFilter, IdempotentEntry, PollChange, PollEvent, Store, StoreError, StoreResult,
+    Accounts, After, AttemptFilter, IdempotentEntry, Join, PollChange, PollEvent, SignedUp, Store,
+    StoreError, StoreResult,
 };
 use pollcast_types::{
-    ApiKeyId, ApiKeyRecord, Poll, PollId, ResultsSnapshot, Timestamp, VoteId, VoteRecord, Webhook,
-    WebhookAttempt, WebhookId, Workspace, WorkspaceId,
+    Account, AccountId, ApiKeyId, ApiKeyRecord, Invitation, InvitationId, Membership, Poll, PollId,
+    ResultsSnapshot, Session, Timestamp, VoteId, VoteRecord, Webhook, WebhookAttempt, WebhookId,
+    Workspace, WorkspaceId,
 };
 
 pub struct SwitchableStore {
@@ -190,5 +192,63 @@ impl Store for SwitchableStore {
     }
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
         self.up()?.set_meta(key, value).await
+    }
+}
+
+#[async_trait]
+impl Accounts for SwitchableStore {
+    async fn sign_up(&self, a: &Account, join: Join<'_>) -> StoreResult<SignedUp> {
+        self.up()?.sign_up(a, join).await
+    }
+    async fn has_accounts(&self) -> StoreResult<bool> {
+        self.up()?.has_accounts().await
+    }
+    async fn insert_account(&self, a: &Account) -> StoreResult<bool> {
+        self.up()?.insert_account(a).await
+    }
+    async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>> {
+        self.up()?.account(id).await
+    }
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
+        self.up()?.account_by_email(email).await
+    }
+    async fn set_password(&self, id: &AccountId, hash: &str) -> StoreResult<bool> {
+        self.up()?.set_password(id, hash).await
+    }
+    async fn workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
+        self.up()?.workspace(id).await
+    }
+    async fn set_member(&self, m: &Membership) -> StoreResult<()> {
+        self.up()?.set_member(m).await
+    }
+    async fn membership(&self, w: &WorkspaceId, a: &AccountId) -> StoreResult<Option<Membership>> {
+        self.up()?.membership(w, a).await
+    }
+    async fn memberships_of(&self, a: &AccountId) -> StoreResult<Vec<Membership>> {
+        self.up()?.memberships_of(a).await
+    }
+    async fn members(&self, w: &WorkspaceId) -> StoreResult<Vec<Membership>> {
+        self.up()?.members(w).await
+    }
+    async fn remove_member(&self, w: &WorkspaceId, a: &AccountId) -> StoreResult<bool> {
+        self.up()?.remove_member(w, a).await
+    }
+    async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+        self.up()?.insert_session(s).await
+    }
+    async fn session(&self, h: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+        self.up()?.session(h, now).await
+    }
+    async fn delete_session(&self, h: &str) -> StoreResult<()> {
+        self.up()?.delete_session(h).await
+    }
+    async fn insert_invitation(&self, i: &Invitation) -> StoreResult<()> {
+        self.up()?.insert_invitation(i).await
+    }
+    async fn invitations(&self, w: &WorkspaceId, now: Timestamp) -> StoreResult<Vec<Invitation>> {
+        self.up()?.invitations(w, now).await
+    }
+    async fn delete_invitation(&self, w: &WorkspaceId, id: &InvitationId) -> StoreResult<bool> {
+        self.up()?.delete_invitation(w, id).await
     }
 }

@@ -34,12 +34,12 @@ macro_rules! string_id {
 
         impl $name {
             pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, random_token($len)))
+                Self(format!("{}{}", $prefix, $crate::ids::random_token($len)))
             }
 
             /// Wraps an id received from outside; `None` when it cannot be one of ours.
             pub fn parse(s: &str) -> Option<Self> {
-                is_url_safe(s, 64).then(|| Self(s.to_owned()))
+                $crate::ids::is_url_safe(s, 64).then(|| Self(s.to_owned()))
             }
 
             pub fn as_str(&self) -> &str {
@@ -55,13 +55,14 @@ macro_rules! string_id {
 
         impl utoipa::ToSchema for $name {}
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
     };
 }
+pub(crate) use string_id;
 
 string_id!(
     /// A workspace: the tenant boundary.

@@ -1,6 +1,7 @@
 //! The pollcast domain model, shared by every service: ids, polls, votes, results and the
 //! stable error codes. Framework-free on purpose, so the store and the wire format can use it.
 
+pub mod account;
 pub mod error_code;
 pub mod hash;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod vote;
 pub mod webhook;
 pub mod workspace;
 
+pub use account::{Account, AccountId, Invitation, InvitationId, Membership, Role, Session};
 pub use error_code::{ErrorCode, FieldError};
 pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
 pub use poll::{Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};

@@ -22,6 +22,27 @@ pub const STATIC: &[Asset] = &[
         content_type: "text/css; charset=utf-8",
         body: include_str!("../../../web/static/poll.css"),
     },
+    Asset {
+        name: "console.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../web/static/console.js"),
+    },
+    Asset {
+        name: "console.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../../web/static/console.css"),
+    },
+    // Vendored libraries (web/static/vendor/README.md: versions, licences, sources).
+    Asset {
+        name: "vendor/uPlot-1.6.32.iife.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../web/static/vendor/uPlot-1.6.32.iife.min.js"),
+    },
+    Asset {
+        name: "vendor/uPlot-1.6.32.min.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../../web/static/vendor/uPlot-1.6.32.min.css"),
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Asset> {

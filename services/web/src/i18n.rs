@@ -39,13 +39,29 @@ impl Lang {
         }
     }
 
-    fn source(self) -> &'static str {
+    /// The language's files: the pages visitors see, then the console.
+    fn sources(self) -> [&'static str; 2] {
         match self {
-            Lang::En => include_str!("../../../web/locales/en.ftl"),
-            Lang::De => include_str!("../../../web/locales/de.ftl"),
-            Lang::Es => include_str!("../../../web/locales/es.ftl"),
-            Lang::Fr => include_str!("../../../web/locales/fr.ftl"),
-            Lang::Ar => include_str!("../../../web/locales/ar.ftl"),
+            Lang::En => [
+                include_str!("../../../web/locales/en.ftl"),
+                include_str!("../../../web/locales/console/en.ftl"),
+            ],
+            Lang::De => [
+                include_str!("../../../web/locales/de.ftl"),
+                include_str!("../../../web/locales/console/de.ftl"),
+            ],
+            Lang::Es => [
+                include_str!("../../../web/locales/es.ftl"),
+                include_str!("../../../web/locales/console/es.ftl"),
+            ],
+            Lang::Fr => [
+                include_str!("../../../web/locales/fr.ftl"),
+                include_str!("../../../web/locales/console/fr.ftl"),
+            ],
+            Lang::Ar => [
+                include_str!("../../../web/locales/ar.ftl"),
+                include_str!("../../../web/locales/console/ar.ftl"),
+            ],
         }
     }
 
@@ -107,10 +123,12 @@ static BUNDLES: LazyLock<Vec<FluentBundle<FluentResource>>> = LazyLock::new(|| {
         .map(|lang| {
             let id: LanguageIdentifier = lang.code().parse().unwrap_or_default();
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
-            // A file that does not parse is caught by the tests; what parsed is still used.
-            let resource = FluentResource::try_new(lang.source().to_owned())
-                .unwrap_or_else(|(partial, _)| partial);
-            let _ = bundle.add_resource(resource);
+            for source in lang.sources() {
+                // A file that does not parse is caught by the tests; what parsed is still used.
+                let resource = FluentResource::try_new(source.to_owned())
+                    .unwrap_or_else(|(partial, _)| partial);
+                let _ = bundle.add_resource(resource);
+            }
             bundle
         })
         .collect()
@@ -212,25 +230,25 @@ impl Text {
 mod tests {
     use super::*;
 
-    fn ids(source: &str) -> Vec<String> {
-        let resource = FluentResource::try_new(source.to_owned()).expect("the file parses");
-        let mut ids: Vec<String> = resource
-            .entries()
-            .filter_map(|e| match e {
+    fn ids(lang: Lang) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for source in lang.sources() {
+            let resource = FluentResource::try_new(source.to_owned()).expect("the file parses");
+            ids.extend(resource.entries().filter_map(|e| match e {
                 fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
                 _ => None,
-            })
-            .collect();
+            }));
+        }
         ids.sort();
         ids
     }
 
     #[test]
     fn every_language_has_exactly_the_english_messages() {
-        let english = ids(Lang::En.source());
+        let english = ids(Lang::En);
         assert!(english.len() > 40);
         for lang in Lang::ALL {
-            assert_eq!(ids(lang.source()), english, "{}", lang.code());
+            assert_eq!(ids(lang), english, "{}", lang.code());
         }
     }
 

@@ -62,6 +62,6 @@ impl Service for Web {
             .route("/oembed", web::get().to(routes::oembed))
             .route("/docs/{name}", web::get().to(routes::doc))
             .route("/static/accent/{file}", web::get().to(routes::accent_css))
-            .route("/static/{file}", web::get().to(routes::asset));
+            .route("/static/{file:.+}", web::get().to(routes::asset));
     }
 }

@@ -75,13 +75,4 @@ pub fn visitor(req: &HttpRequest, poll: &PollId) -> Visitor {
     Visitor { voted }
 }
 
-/// The value of the cookie `name`, if the request carries it.
-pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim_matches('"').to_owned())
-}
+pub use pollcast_http::cookie::get as cookie;

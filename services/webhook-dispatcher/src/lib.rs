@@ -144,6 +144,11 @@ impl WebhookDispatcher {
     pub fn into_service(self) -> Arc<dyn Service> {
         Arc::new(self)
     }
+
+    /// This dispatcher's state, for the console's test and replay buttons in the same process.
+    pub fn state(&self) -> web::Data<DispatchState> {
+        self.state.clone()
+    }
 }
 
 impl Service for WebhookDispatcher {

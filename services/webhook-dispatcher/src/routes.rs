@@ -110,12 +110,24 @@ pub async fn replay_one(
 ) -> Result<HttpResponse, ApiError> {
     let (webhook_id, delivery_id) = path.into_inner();
     let webhook = owned(&state, &caller, &webhook_id).await?;
+    replay(&state, &webhook, &delivery_id).await?;
+    Ok(HttpResponse::Accepted().json(Replayed {
+        replayed: vec![delivery_id],
+    }))
+}
+
+/// Queues a kept delivery of the endpoint again, now: the API's replay and the console's.
+pub async fn replay(
+    state: &DispatchState,
+    webhook: &Webhook,
+    delivery_id: &str,
+) -> Result<(), ApiError> {
     // Only a delivery of this endpoint: the kept delivery names it.
-    let ours = state.queue.endpoint_of(&delivery_id).await? == Some(webhook.id.clone());
+    let ours = state.queue.endpoint_of(delivery_id).await? == Some(webhook.id.clone());
     if !ours
         || !state
             .queue
-            .requeue(&delivery_id, Timestamp::now().as_millis())
+            .requeue(delivery_id, Timestamp::now().as_millis())
             .await?
     {
         return Err(ApiError::new(ErrorCode::NotFound).with_detail(
@@ -123,9 +135,7 @@ pub async fn replay_one(
         ));
     }
     state.wake.notify_one();
-    Ok(HttpResponse::Accepted().json(Replayed {
-        replayed: vec![delivery_id],
-    }))
+    Ok(())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -189,12 +199,12 @@ pub struct TestEvent {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TestResult {
-    delivered: bool,
+    pub delivered: bool,
     /// The receiver's HTTP status, if it answered.
-    status: Option<u16>,
-    latency_ms: u64,
-    error: Option<&'static str>,
-    response_excerpt: String,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<&'static str>,
+    pub response_excerpt: String,
 }
 
 /// `POST /v1/webhooks/{id}/test {"event"}`: a realistic sample of the event, signed like any
@@ -211,7 +221,15 @@ pub async fn test(
     body: web::Json<TestEvent>,
 ) -> Result<HttpResponse, ApiError> {
     let webhook = owned(&state, &caller, &path).await?;
-    let event = body.event;
+    let result = send_test(&state, &webhook, body.event).await;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(result))
+}
+
+/// Sends a sample of `event` to the endpoint now and says what the receiver answered: the
+/// API's test and the console's test button.
+pub async fn send_test(state: &DispatchState, webhook: &Webhook, event: EventType) -> TestResult {
     let event_id = format!("evt_test_{}", pollcast_types::ids::random_token(16));
     let delivery = Delivery {
         id: Delivery::id_for(&event_id, &webhook.id),
@@ -221,16 +239,14 @@ pub async fn test(
         body: events::event_body(event, Timestamp::now(), sample(event)),
         attempts: 0,
     };
-    let outcome = sender::send(&state, &webhook, &delivery).await;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(TestResult {
-            delivered: outcome.succeeded(),
-            status: outcome.status,
-            latency_ms: outcome.latency_ms,
-            error: outcome.error,
-            response_excerpt: outcome.excerpt,
-        }))
+    let outcome = sender::send(state, webhook, &delivery).await;
+    TestResult {
+        delivered: outcome.succeeded(),
+        status: outcome.status,
+        latency_ms: outcome.latency_ms,
+        error: outcome.error,
+        response_excerpt: outcome.excerpt,
+    }
 }
 
 /// A realistic `data` for each event type (as `docs/webhooks.md` shows them).

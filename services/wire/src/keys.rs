@@ -30,6 +30,12 @@ impl Keys {
         format!("{}:{{s{shard}}}:counts:{poll}", self.prefix)
     }
 
+    /// Votes counted per minute (`<Unix minute>` → n), kept by tally in the step that counts
+    /// them: the console's votes-over-time chart, without reading the vote log.
+    pub fn timeline(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:minutes:{poll}", self.prefix)
+    }
+
     /// Held for the coalescing interval by whichever tally instance last published a poll's
     /// snapshot, so several instances together still publish at most one per interval.
     pub fn publish_gate(&self, shard: u32, poll: &PollId) -> String {

@@ -64,26 +64,7 @@ pub async fn create(
     let body = body.into_inner();
     idempotency::once(&state, &caller, &req, &body, || async {
         let NewKey { name, scopes } = idempotency::parse(body.clone())?;
-        let name = name.trim();
-        let mut errors = Vec::new();
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push(FieldError::new("name", "must be 1 to 100 characters"));
-        }
-        if scopes.is_empty() {
-            errors.push(FieldError::new("scopes", "must name at least one scope"));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
-        }
-        let mut scopes = scopes;
-        scopes.sort_by_key(|s| s.as_str());
-        scopes.dedup();
-        let issued = issue_key(&caller.workspace_id, name, scopes);
-        state
-            .context
-            .store
-            .insert_api_key(&issued.record)
-            .await?;
+        let issued = create_key(&state.context, &caller.workspace_id, &name, scopes).await?;
         tracing::info!(key = %issued.record.id, workspace = %caller.workspace_id, "api key created");
         let view = KeyView {
             key: Some(&issued.secret),
@@ -96,6 +77,32 @@ pub async fn create(
         })
     })
     .await
+}
+
+/// Checks and stores a new key of a workspace (its secret is in the answer, to show once):
+/// what `POST /v1/api-keys` and the console both do.
+pub async fn create_key(
+    context: &pollcast_runtime::Context,
+    workspace: &pollcast_types::WorkspaceId,
+    name: &str,
+    mut scopes: Vec<Scope>,
+) -> Result<pollcast_auth::workspaces::IssuedKey, ApiError> {
+    let name = name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "must be 1 to 100 characters"));
+    }
+    if scopes.is_empty() {
+        errors.push(FieldError::new("scopes", "must name at least one scope"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    scopes.sort_by_key(|s| s.as_str());
+    scopes.dedup();
+    let issued = issue_key(workspace, name, scopes);
+    context.store.insert_api_key(&issued.record).await?;
+    Ok(issued)
 }
 
 /// `GET /v1/api-keys` (admin), newest first.

@@ -115,34 +115,34 @@ fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
 #[serde(deny_unknown_fields)]
 pub struct PatchPoll {
     #[schema(min_length = 1, max_length = 500)]
-    question: Option<String>,
+    pub question: Option<String>,
     /// The options as they should be: existing ones by id (label editable), new ones without.
-    options: Option<Vec<PatchOption>>,
+    pub options: Option<Vec<PatchOption>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "explicit")]
     #[schema(value_type = Option<Timestamp>)]
-    closes_at: Option<Option<Timestamp>>,
-    results_visibility: Option<ResultsVisibility>,
+    pub closes_at: Option<Option<Timestamp>>,
+    pub results_visibility: Option<ResultsVisibility>,
     #[schema(value_type = Option<Object>)]
-    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// `kind`, `min_choices`, `max_choices` and `scale` are fixed once votes are in.
-    kind: Option<PollKind>,
-    min_choices: Option<u32>,
-    max_choices: Option<u32>,
-    scale: Option<u8>,
+    pub kind: Option<PollKind>,
+    pub min_choices: Option<u32>,
+    pub max_choices: Option<u32>,
+    pub scale: Option<u8>,
     /// The origins allowed to embed the poll; `null`: any.
     #[serde(default, deserialize_with = "explicit")]
     #[schema(value_type = Option<Vec<String>>)]
-    embed_origins: Option<Option<Vec<String>>>,
+    pub embed_origins: Option<Option<Vec<String>>>,
 }
 
 /// An option as it should be: an existing one by `id`, a new one without.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOption {
-    id: Option<String>,
+    pub id: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
-    label: String,
+    pub label: String,
 }
 
 /// `PATCH /v1/polls/{id}`.
@@ -163,8 +163,19 @@ pub async fn patch(
     let before = caller
         .poll_with(Scope::PollsWrite, &state.polls, &path)
         .await?;
-    let mut poll = (*before).clone();
-    let body = body.into_inner();
+    let poll = edit_poll(&state.context, &state.polls, &before, body.into_inner()).await?;
+    Ok(respond(&state, &poll))
+}
+
+/// Applies an edit to a poll (validated as a whole, then checked against its votes): what
+/// `PATCH /v1/polls/{id}` and the console's edit form both do.
+pub async fn edit_poll(
+    context: &pollcast_runtime::Context,
+    polls: &pollcast_runtime::PollCache,
+    before: &Poll,
+    body: PatchPoll,
+) -> Result<Poll, ApiError> {
+    let mut poll = before.clone();
     let now = Timestamp::now();
     let mut errors = Vec::new();
 
@@ -232,8 +243,8 @@ pub async fn patch(
     }
     // Conflicts with votes are checked only for an otherwise valid edit, atomically with
     // vote-ingest (see `lifecycle::edit`).
-    let edited = lifecycle::edit(&state.context, &before, &mut poll).await;
-    state.polls.invalidate(&poll.id);
+    let edited = lifecycle::edit(context, before, &mut poll).await;
+    polls.invalidate(&poll.id);
     edited?;
-    Ok(respond(&state, &poll))
+    Ok(poll)
 }

@@ -1,10 +1,9 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::error::Problem;
+use pollcast_http::pagination;
 use pollcast_http::pagination::Page;
-use pollcast_http::pagination::{self, after_cursor};
 use pollcast_http::{ApiError, etag};
-use pollcast_store::After;
 use pollcast_types::{ErrorCode, NewPoll, PollStatus, Scope, Timestamp};
 use serde::Deserialize;
 
@@ -60,9 +59,6 @@ pub struct ListPolls {
     cursor: Option<String>,
 }
 
-/// Store reads one `GET /v1/polls` may make while filtering by status.
-const MAX_SCANS: usize = 20;
-
 /// `GET /v1/polls?status=&limit=&cursor=` (polls:read): newest first. The status is the one
 /// in force now (scheduled polls whose time has come are `open`), so filtering happens here.
 #[utoipa::path(
@@ -76,46 +72,16 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PollsRead)?;
     let limit = pagination::limit(query.limit)?;
-    let mut after = pagination::after(query.cursor.as_deref())?;
+    let after = pagination::after(query.cursor.as_deref())?;
     let now = Timestamp::now();
-    let mut found = Vec::new();
-    let mut scanned_all = false;
-    for _ in 0..MAX_SCANS {
-        let batch = state
-            .context
-            .store
-            .polls(&caller.workspace_id, after.as_ref(), limit + 1)
-            .await?;
-        let exhausted = batch.len() <= limit;
-        if let Some(last) = batch.last() {
-            after = Some(After {
-                created_at: last.created_at.as_millis(),
-                id: last.id.to_string(),
-            });
-        }
-        found.extend(
-            batch
-                .into_iter()
-                .filter(|p| query.status.is_none_or(|s| p.status_at(now) == s)),
-        );
-        if exhausted {
-            scanned_all = true;
-        }
-        if found.len() > limit || scanned_all {
-            break;
-        }
-    }
-    // When the scan budget ran out, the page ends at the last poll scanned so the next
-    // request goes on from there.
-    let more = found.len() > limit || !scanned_all;
-    found.truncate(limit);
-    let next_cursor = match (more, found.last(), &after) {
-        (true, Some(p), _) if found.len() == limit => {
-            Some(after_cursor(p.created_at.as_millis(), p.id.as_str()))
-        }
-        (true, _, Some(a)) => Some(after_cursor(a.created_at, &a.id)),
-        _ => None,
-    };
+    let (found, next_cursor) = crate::polls::list_polls(
+        state.context.store.as_ref(),
+        &caller.workspace_id,
+        after,
+        limit,
+        |p| query.status.is_none_or(|s| p.status_at(now) == s),
+    )
+    .await?;
     let base = &state.context.settings.public_url;
     let data: Vec<PollView<'_>> = found
         .iter()

@@ -24,17 +24,17 @@ use pollcast_auth::Caller;
 pub struct NewWebhook {
     /// `https` (or `http` where the operator allows it), on a public address.
     #[schema(max_length = 2048)]
-    url: String,
+    pub url: String,
     #[schema(min_items = 1)]
-    events: Vec<EventType>,
+    pub events: Vec<EventType>,
     /// Only these polls' events; absent or `null`: every poll of the workspace.
     #[schema(max_items = 100)]
-    poll_ids: Option<Vec<String>>,
+    pub poll_ids: Option<Vec<String>>,
     #[serde(default)]
     #[schema(max_length = 500)]
-    description: String,
+    pub description: String,
     #[serde(default = "yes")]
-    enabled: bool,
+    pub enabled: bool,
 }
 
 fn yes() -> bool {
@@ -103,8 +103,7 @@ fn policy(state: &ApiState) -> TargetPolicy {
 }
 
 /// Checks a target URL (form, then where its name leads now).
-async fn check_url(state: &ApiState, url: &str) -> Result<String, ApiError> {
-    let policy = policy(state);
+async fn check_url(policy: &TargetPolicy, url: &str) -> Result<String, ApiError> {
     match policy.check(url).await {
         Ok((parsed, _)) => Ok(parsed.to_string()),
         Err(e @ (TargetError::NotUrl | TargetError::NoHost | TargetError::Unresolved)) => Err(
@@ -159,37 +158,7 @@ pub async fn create(
     let body = body.into_inner();
     idempotency::once(&state, &caller, &req, &body, || async {
         let new: NewWebhook = idempotency::parse(body.clone())?;
-        let url = check_url(&state, &new.url).await?;
-        let secret = webhook_secret::new();
-        let now = Timestamp::now();
-        let webhook = Webhook {
-            id: WebhookId::generate(),
-            workspace_id: caller.workspace_id.clone(),
-            url,
-            events: dedup(new.events),
-            poll_ids: poll_ids(new.poll_ids)?,
-            description: new.description.trim().to_owned(),
-            enabled: new.enabled,
-            disabled_reason: None,
-            secret_sealed: state.context.secret.seal(PURPOSE, secret.as_bytes()),
-            previous_secret_sealed: None,
-            previous_until: None,
-            failing_since: None,
-            created_at: now,
-            updated_at: now,
-        };
-        let errors = webhook.validate();
-        if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
-        }
-        let inserted = state
-            .context
-            .store
-            .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
-            .await?;
-        if !inserted {
-            return Err(ErrorCode::WebhookLimitReached.into());
-        }
+        let (webhook, secret) = create_webhook(&state.context, &caller.workspace_id, new).await?;
         tracing::info!(webhook = %webhook.id, workspace = %caller.workspace_id, "webhook created");
         Ok(Created {
             body: serde_json::to_value(view(&webhook, Some(&secret)))
@@ -199,6 +168,51 @@ pub async fn create(
         })
     })
     .await
+}
+
+/// Checks and stores a new endpoint of a workspace: the endpoint and its secret (to show
+/// once). What `POST /v1/webhooks` and the console's form both do.
+pub async fn create_webhook(
+    context: &pollcast_runtime::Context,
+    workspace: &pollcast_types::WorkspaceId,
+    new: NewWebhook,
+) -> Result<(Webhook, String), ApiError> {
+    let s = &context.settings;
+    let url = check_url(
+        &TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private),
+        &new.url,
+    )
+    .await?;
+    let secret = webhook_secret::new();
+    let now = Timestamp::now();
+    let webhook = Webhook {
+        id: WebhookId::generate(),
+        workspace_id: workspace.clone(),
+        url,
+        events: dedup(new.events),
+        poll_ids: poll_ids(new.poll_ids)?,
+        description: new.description.trim().to_owned(),
+        enabled: new.enabled,
+        disabled_reason: None,
+        secret_sealed: context.secret.seal(PURPOSE, secret.as_bytes()),
+        previous_secret_sealed: None,
+        previous_until: None,
+        failing_since: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let errors = webhook.validate();
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if !context
+        .store
+        .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
+        .await?
+    {
+        return Err(ErrorCode::WebhookLimitReached.into());
+    }
+    Ok((webhook, secret))
 }
 
 async fn owned(state: &ApiState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
@@ -266,7 +280,7 @@ pub async fn patch(
     let mut webhook = owned(&state, &caller, &path).await?;
     let body = body.into_inner();
     if let Some(url) = body.url {
-        webhook.url = check_url(&state, &url).await?;
+        webhook.url = check_url(&policy(&state), &url).await?;
     }
     if let Some(events) = body.events {
         webhook.events = dedup(events);

@@ -1,0 +1,324 @@
+//! Signing up, in and out, and joining a workspace by invitation.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use pollcast_auth::hash_key;
+use pollcast_auth::sessions::{self, SESSION_COOKIE};
+use pollcast_store::{Join, SignedUp};
+use pollcast_types::{Account, AccountId, Membership, Timestamp, Workspace, WorkspaceId};
+
+use crate::chrome::{self, Chrome, PageError};
+use crate::form::Form;
+use crate::member::Visit;
+use crate::{ConsoleState, password};
+
+type Page = Result<HttpResponse, PageError>;
+
+/// `/console`: the polls when signed in, else sign-in.
+pub async fn home(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    Ok(chrome::redirect(if visit.signed_in.is_some() {
+        "/console/polls"
+    } else {
+        "/console/signin"
+    }))
+}
+
+/// The sign-up, sign-in and join forms: one template, its fields and errors.
+#[derive(Template)]
+#[template(path = "console/account.html")]
+struct AccountPage {
+    c: Chrome,
+    /// `signup`, `signin` or `join`.
+    mode: &'static str,
+    action: String,
+    email: String,
+    workspace: String,
+    /// A message for the whole form.
+    error: Option<String>,
+    email_error: Option<String>,
+    password_error: Option<String>,
+    /// Sign-up is closed: the page says so instead of showing the form.
+    closed: bool,
+}
+
+impl AccountPage {
+    fn new(visit: &Visit, mode: &'static str, action: String) -> Self {
+        AccountPage {
+            c: Chrome::of(visit, ""),
+            mode,
+            action,
+            email: String::new(),
+            workspace: String::new(),
+            error: None,
+            email_error: None,
+            password_error: None,
+            closed: false,
+        }
+    }
+}
+
+fn normalise_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+fn email_problem(email: &str) -> Option<&'static str> {
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.contains(char::is_whitespace);
+    (!ok).then_some("email-invalid")
+}
+
+async fn signup_open(state: &ConsoleState) -> Result<bool, PageError> {
+    Ok(state.context.settings.open_signup || !state.context.store.has_accounts().await?)
+}
+
+pub async fn signup_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let mut page = AccountPage::new(&visit, "signup", "/console/signup".into());
+    page.closed = !signup_open(&state).await?;
+    Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    if let Err(refused) = visit.check_form(&form) {
+        return Ok(refused);
+    }
+    let mut page = AccountPage::new(&visit, "signup", "/console/signup".into());
+    page.email = form.get("email").to_owned();
+    page.workspace = form.get("workspace").to_owned();
+    let Some(draft) = check_new_account(&visit, &form, &mut page).await else {
+        return Ok(chrome::page(
+            &visit,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page,
+        ));
+    };
+    let name = match form.get("workspace") {
+        "" => visit.t().get("default-workspace-name"),
+        n => n.chars().take(100).collect(),
+    };
+    let workspace = Workspace {
+        id: WorkspaceId::generate(),
+        name,
+        created_at: Timestamp::now(),
+    };
+    let join = if state.context.settings.open_signup {
+        Join::Open(&workspace)
+    } else {
+        Join::First(&workspace)
+    };
+    let outcome = state.context.store.sign_up(&draft, join).await?;
+    finish_sign_up(&state, &visit, page, outcome).await
+}
+
+/// Checks the email and password of a new account and hashes the password; `None` (with the
+/// errors on the page) when they do not do.
+async fn check_new_account(visit: &Visit, form: &Form, page: &mut AccountPage) -> Option<Account> {
+    let email = normalise_email(form.get("email"));
+    let raw_password = form.raw("password");
+    page.email_error = email_problem(&email).map(|m| visit.t().get(m));
+    page.password_error = password::problem(&raw_password).map(|m| visit.t().get(m));
+    if page.email_error.is_some() || page.password_error.is_some() {
+        return None;
+    }
+    let Some(password_hash) = password::hash(raw_password).await else {
+        page.error = Some(visit.t().get("console-busy"));
+        return None;
+    };
+    Some(Account {
+        id: AccountId::generate(),
+        email,
+        password_hash,
+        created_at: Timestamp::now(),
+    })
+}
+
+async fn finish_sign_up(
+    state: &ConsoleState,
+    visit: &Visit,
+    mut page: AccountPage,
+    outcome: SignedUp,
+) -> Page {
+    match outcome {
+        SignedUp::Member(membership) => {
+            tracing::info!(account = %membership.account_id, workspace = %membership.workspace_id,
+                role = membership.role.as_str(), "console account created");
+            start_session(state, visit, None, &membership).await
+        }
+        SignedUp::EmailTaken => {
+            page.email_error = Some(visit.t().get("email-taken"));
+            Ok(chrome::page(visit, StatusCode::CONFLICT, &page))
+        }
+        SignedUp::Closed => {
+            page.closed = true;
+            Ok(chrome::page(visit, StatusCode::FORBIDDEN, &page))
+        }
+        SignedUp::InvitationInvalid => {
+            Ok(visit.refusal(StatusCode::NOT_FOUND, "invitation-invalid"))
+        }
+    }
+}
+
+/// Signs the browser in as `membership`: a new session id (any old one is ended: sessions
+/// rotate at sign-in), then to the polls.
+async fn start_session(
+    state: &ConsoleState,
+    visit: &Visit,
+    old: Option<&str>,
+    membership: &Membership,
+) -> Page {
+    let days = state.context.settings.session_days;
+    let (id, session) = sessions::mint(&membership.account_id, &membership.workspace_id, days);
+    let store = &state.context.store;
+    if let Some(old) = old {
+        store.delete_session(&hash_key(old)).await?;
+    }
+    store.insert_session(&session).await?;
+    let mut res = chrome::redirect("/console/polls");
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        header::HeaderValue::from_str(&visit.session_cookie(&id, u64::from(days) * 86_400))
+            .map_err(pollcast_http::ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+pub async fn signin_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    if visit.signed_in.is_some() {
+        return Ok(chrome::redirect("/console/polls"));
+    }
+    let page = AccountPage::new(&visit, "signin", "/console/signin".into());
+    Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    if let Err(refused) = visit.check_form(&form) {
+        return Ok(refused);
+    }
+    let email = normalise_email(form.get("email"));
+    let address = state
+        .context
+        .proxies
+        .client_ip(&req)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    let mut page = AccountPage::new(&visit, "signin", "/console/signin".into());
+    page.email = form.get("email").to_owned();
+    // Refused unread while the account or the address has failed too often: a guesser gets
+    // nothing, and the answer is the same whether the account exists or not.
+    let throttled = [
+        (&state.signin_by_email, email.as_str()),
+        (&state.signin_by_address, address.as_str()),
+    ]
+    .iter()
+    .any(|(throttle, key)| throttle.as_ref().is_some_and(|t| t.admit(key).is_err()));
+    if throttled {
+        page.error = Some(visit.t().get("signin-throttled"));
+        let mut res = chrome::page(&visit, StatusCode::TOO_MANY_REQUESTS, &page);
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        return Ok(res);
+    }
+    let store = &state.context.store;
+    let account = store.account_by_email(&email).await?;
+    let matches = password::verify(
+        form.raw("password"),
+        account.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await;
+    let membership = match (matches, account) {
+        (true, Some(account)) => store.memberships_of(&account.id).await?.into_iter().next(),
+        _ => None,
+    };
+    let Some(membership) = membership else {
+        for (throttle, key) in [
+            (&state.signin_by_email, email.as_str()),
+            (&state.signin_by_address, address.as_str()),
+        ] {
+            if let Some(t) = throttle {
+                t.failed(key);
+            }
+        }
+        tracing::info!("console sign-in failed");
+        page.error = Some(visit.t().get("signin-failed"));
+        return Ok(chrome::page(&visit, StatusCode::UNAUTHORIZED, &page));
+    };
+    let old = pollcast_http::cookie::get(&req, SESSION_COOKIE);
+    start_session(&state, &visit, old.as_deref(), &membership).await
+}
+
+pub async fn signout(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    if let Err(refused) = visit.check_form(&form) {
+        return Ok(refused);
+    }
+    if let Some(me) = &visit.signed_in {
+        state
+            .context
+            .store
+            .delete_session(&me.session.id_hash)
+            .await?;
+    }
+    let mut res = chrome::redirect("/console/signin");
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        header::HeaderValue::from_str(&visit.clear_session_cookie())
+            .map_err(pollcast_http::ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+pub async fn join_form(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let page = AccountPage::new(&visit, "join", format!("/console/join/{}", path.as_str()));
+    Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+pub async fn join(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    if let Err(refused) = visit.check_form(&form) {
+        return Ok(refused);
+    }
+    let mut page = AccountPage::new(&visit, "join", format!("/console/join/{}", path.as_str()));
+    page.email = form.get("email").to_owned();
+    let Some(draft) = check_new_account(&visit, &form, &mut page).await else {
+        return Ok(chrome::page(
+            &visit,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page,
+        ));
+    };
+    let token_hash = hash_key(path.as_str());
+    let outcome = state
+        .context
+        .store
+        .sign_up(
+            &draft,
+            Join::Invitation {
+                token_hash: &token_hash,
+                now: Timestamp::now(),
+            },
+        )
+        .await?;
+    finish_sign_up(&state, &visit, page, outcome).await
+}

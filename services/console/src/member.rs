@@ -1,0 +1,140 @@
+//! Who is visiting a console page: their language, their CSRF seed and, once signed in, their
+//! membership. Every handler starts with [`Visit::of`].
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use pollcast_auth::sessions::{self, SESSION_COOKIE, SignedIn};
+use pollcast_runtime::ServerSecret;
+use pollcast_types::Scope;
+use pollcast_web::i18n::{Lang, Text};
+
+use crate::chrome::{self, PageError};
+use crate::form::Form;
+use crate::{ConsoleState, csrf};
+
+pub struct Visit {
+    pub lang: Lang,
+    pub signed_in: Option<SignedIn>,
+    seed: String,
+    new_seed: bool,
+    secret: ServerSecret,
+    secure: bool,
+    same_site: bool,
+}
+
+// The `Err` of these checks is the answer itself (a redirect or a refusal page), made once
+// per request: boxing it would only add an allocation.
+#[allow(clippy::result_large_err)]
+impl Visit {
+    pub async fn of(state: &ConsoleState, req: &HttpRequest) -> Result<Visit, PageError> {
+        let explicit = req
+            .uri()
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
+        let accept = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let (seed, new_seed) = csrf::seed(req);
+        let public_url = &state.context.settings.public_url;
+        Ok(Visit {
+            lang: Lang::negotiate(explicit, accept),
+            signed_in: sessions::resolve(&state.context, req)
+                .await
+                .map_err(PageError::from)?,
+            seed,
+            new_seed,
+            secret: state.context.secret.clone(),
+            secure: public_url.starts_with("https://"),
+            same_site: csrf::same_site(req, public_url),
+        })
+    }
+
+    pub fn t(&self) -> Text {
+        self.lang.text()
+    }
+
+    fn session_key(&self) -> &str {
+        self.signed_in
+            .as_ref()
+            .map_or("", |s| s.session.id_hash.as_str())
+    }
+
+    /// The token this visit's forms carry.
+    pub fn csrf(&self) -> String {
+        csrf::token(&self.secret, &self.seed, self.session_key())
+    }
+
+    /// Refuses a form that did not come from a console page of this site (`403`).
+    pub fn check_form(&self, form: &Form) -> Result<(), HttpResponse> {
+        let valid = self.same_site
+            && csrf::token_is_valid(
+                &self.secret,
+                &self.seed,
+                self.session_key(),
+                form.get(csrf::FIELD),
+            );
+        if valid {
+            Ok(())
+        } else {
+            tracing::info!("console form refused: bad CSRF token or another site's origin");
+            Err(self.refusal(StatusCode::FORBIDDEN, "error-csrf"))
+        }
+    }
+
+    /// The signed-in member, or a redirect to the sign-in page.
+    pub fn member(&self) -> Result<&SignedIn, HttpResponse> {
+        self.signed_in
+            .as_ref()
+            .ok_or_else(|| chrome::redirect("/console/signin"))
+    }
+
+    /// The signed-in member if their role grants `scope`; else sign-in or `403`.
+    pub fn member_with(&self, scope: Scope) -> Result<&SignedIn, HttpResponse> {
+        let me = self.member()?;
+        if me.can(scope) {
+            Ok(me)
+        } else {
+            Err(self.refusal(StatusCode::FORBIDDEN, "error-role"))
+        }
+    }
+
+    /// A short page that says why, in the visitor's language.
+    pub fn refusal(&self, status: StatusCode, message: &str) -> HttpResponse {
+        chrome::message_page(self, status, &self.t().get(message))
+    }
+
+    /// `Set-Cookie` values every answer to this visit carries.
+    pub fn cookies(&self) -> Vec<String> {
+        if self.new_seed {
+            vec![format!(
+                "{}={}; Path=/console; HttpOnly; SameSite=Strict{}",
+                csrf::CSRF_COOKIE,
+                self.seed,
+                self.secure_flag()
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn secure_flag(&self) -> &'static str {
+        if self.secure { "; Secure" } else { "" }
+    }
+
+    /// The cookie that signs a browser in.
+    pub fn session_cookie(&self, id: &str, max_age_secs: u64) -> String {
+        format!(
+            "{SESSION_COOKIE}={id}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{}",
+            self.secure_flag()
+        )
+    }
+
+    /// The cookie that signs it out.
+    pub fn clear_session_cookie(&self) -> String {
+        format!(
+            "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+            self.secure_flag()
+        )
+    }
+}

@@ -1,0 +1,271 @@
+//! Webhooks: the endpoints (created with their events and shown their secret once, deleted),
+//! an endpoint's delivery log with filters, replay, and the test button that shows what the
+//! receiver answered. Owners only. Test and replay need the webhook dispatcher in the same
+//! process (as `pollcast serve` runs it); elsewhere the page says to use the API.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use pollcast_api::routes::webhooks::{NewWebhook, create_webhook};
+use pollcast_store::AttemptFilter;
+use pollcast_types::{EventType, Scope, Webhook, WebhookAttempt, WebhookId};
+use pollcast_webhook_dispatcher::routes::{TestResult, replay as replay_delivery, send_test};
+use serde::Deserialize;
+
+use crate::ConsoleState;
+use crate::chrome::{self, Chrome, PageError};
+use crate::form::Form;
+use crate::member::Visit;
+use crate::poll_pages::attempt;
+
+type Page = Result<HttpResponse, PageError>;
+
+const SHOWN: usize = 100;
+
+#[derive(Template)]
+#[template(path = "console/webhooks.html")]
+struct ListPage {
+    c: Chrome,
+    webhooks: Vec<Webhook>,
+    events: Vec<&'static str>,
+    url: String,
+    description: String,
+    checked: Vec<String>,
+    errors: Vec<String>,
+    /// The endpoint just created and its secret, shown this once.
+    created: Option<(String, String)>,
+}
+
+async fn list_page(
+    state: &ConsoleState,
+    visit: &Visit,
+    status: StatusCode,
+    mut page: ListPage,
+) -> Page {
+    let Some(me) = visit.signed_in.as_ref() else {
+        return Ok(chrome::redirect("/console/signin"));
+    };
+    page.webhooks = state
+        .context
+        .store
+        .webhooks(&me.membership.workspace_id, None, SHOWN)
+        .await?;
+    Ok(chrome::page(visit, status, &page))
+}
+
+fn blank(visit: &Visit) -> ListPage {
+    ListPage {
+        c: Chrome::of(visit, "webhooks"),
+        webhooks: Vec::new(),
+        events: EventType::ALL.iter().map(|e| e.as_str()).collect(),
+        url: String::new(),
+        description: String::new(),
+        checked: Vec::new(),
+        errors: Vec::new(),
+        created: None,
+    }
+}
+
+pub async fn list(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    attempt!(visit.member_with(Scope::Admin));
+    let page = blank(&visit);
+    list_page(&state, &visit, StatusCode::OK, page).await
+}
+
+pub async fn create(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    attempt!(visit.check_form(&form));
+    let me = attempt!(visit.member_with(Scope::Admin));
+    let mut page = blank(&visit);
+    page.url = form.get("url").to_owned();
+    page.description = form.get("description").to_owned();
+    page.checked = form.all("events");
+    let events: Vec<EventType> = page
+        .checked
+        .iter()
+        .filter_map(|e| EventType::parse(e))
+        .collect();
+    let new = NewWebhook {
+        url: page.url.clone(),
+        events,
+        poll_ids: None,
+        description: page.description.clone(),
+        enabled: true,
+    };
+    match create_webhook(&state.context, &me.membership.workspace_id, new).await {
+        Ok((webhook, secret)) => {
+            tracing::info!(webhook = %webhook.id, "webhook created in the console");
+            page.created = Some((webhook.id.to_string(), secret));
+            page.url.clear();
+            page.description.clear();
+            page.checked.clear();
+            list_page(&state, &visit, StatusCode::CREATED, page).await
+        }
+        Err(e) if (400..500).contains(&e.code.status()) => {
+            page.errors = if e.errors.is_empty() {
+                vec![e.detail.unwrap_or_else(|| e.code.title().to_owned())]
+            } else {
+                e.errors
+                    .into_iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect()
+            };
+            list_page(&state, &visit, StatusCode::UNPROCESSABLE_ENTITY, page).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+async fn owned(
+    state: &ConsoleState,
+    visit: &Visit,
+    raw_id: &str,
+) -> Result<Result<Webhook, HttpResponse>, PageError> {
+    let Some(me) = visit.signed_in.as_ref() else {
+        return Ok(Err(chrome::redirect("/console/signin")));
+    };
+    let found = match WebhookId::parse(raw_id) {
+        Some(id) => state.context.store.webhook(&id).await?,
+        None => None,
+    };
+    Ok(match found {
+        Some(w) if w.workspace_id == me.membership.workspace_id => Ok(w),
+        _ => Err(visit.refusal(StatusCode::NOT_FOUND, "webhook-not-found")),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    status: Option<String>,
+    event: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/webhook.html")]
+struct ShowPage {
+    c: Chrome,
+    webhook: Webhook,
+    attempts: Vec<WebhookAttempt>,
+    status: String,
+    event: String,
+    events: Vec<&'static str>,
+    can_send: bool,
+    test: Option<TestResult>,
+    notice: Option<String>,
+}
+
+async fn show_page(
+    state: &ConsoleState,
+    visit: &Visit,
+    webhook: Webhook,
+    query: &LogQuery,
+    test: Option<TestResult>,
+    notice: Option<String>,
+) -> Page {
+    let status = query
+        .status
+        .clone()
+        .filter(|s| s == "succeeded" || s == "failed");
+    let event = query
+        .event
+        .clone()
+        .filter(|e| EventType::parse(e).is_some());
+    let filter = AttemptFilter {
+        status: status.clone(),
+        event: event.clone(),
+        since: None,
+    };
+    let attempts = state
+        .context
+        .store
+        .webhook_attempts(&webhook.id, &filter, None, SHOWN)
+        .await?;
+    let page = ShowPage {
+        c: Chrome::of(visit, "webhooks"),
+        webhook,
+        attempts,
+        status: status.unwrap_or_default(),
+        event: event.unwrap_or_default(),
+        events: EventType::ALL.iter().map(|e| e.as_str()).collect(),
+        can_send: state.dispatcher.is_some(),
+        test,
+        notice,
+    };
+    Ok(chrome::page(visit, StatusCode::OK, &page))
+}
+
+pub async fn show(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<LogQuery>,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    attempt!(visit.member_with(Scope::Admin));
+    let webhook = attempt!(owned(&state, &visit, &path).await?);
+    show_page(&state, &visit, webhook, &query, None, None).await
+}
+
+pub async fn delete(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    attempt!(visit.check_form(&form));
+    attempt!(visit.member_with(Scope::Admin));
+    let webhook = attempt!(owned(&state, &visit, &path).await?);
+    state.context.store.delete_webhook(&webhook.id).await?;
+    Ok(chrome::redirect("/console/webhooks"))
+}
+
+const NO_FILTER: LogQuery = LogQuery {
+    status: None,
+    event: None,
+};
+
+pub async fn test(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    attempt!(visit.check_form(&form));
+    attempt!(visit.member_with(Scope::Admin));
+    let webhook = attempt!(owned(&state, &visit, &path).await?);
+    let Some(dispatcher) = &state.dispatcher else {
+        return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
+    };
+    let event = EventType::parse(form.get("event")).unwrap_or(EventType::VoteCreated);
+    let result = send_test(dispatcher, &webhook, event).await;
+    show_page(&state, &visit, webhook, &NO_FILTER, Some(result), None).await
+}
+
+pub async fn replay(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let form = Form::parse(&body);
+    attempt!(visit.check_form(&form));
+    attempt!(visit.member_with(Scope::Admin));
+    let (id, delivery) = path.into_inner();
+    let webhook = attempt!(owned(&state, &visit, &id).await?);
+    let Some(dispatcher) = &state.dispatcher else {
+        return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
+    };
+    let notice = match replay_delivery(dispatcher, &webhook, &delivery).await {
+        Ok(()) => visit.t().get("webhook-replayed"),
+        Err(e) if e.code.status() == 404 => visit.t().get("webhook-replay-gone"),
+        Err(e) => return Err(PageError(e)),
+    };
+    show_page(&state, &visit, webhook, &NO_FILTER, None, Some(notice)).await
+}
