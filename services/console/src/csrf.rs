@@ -30,20 +30,20 @@ pub fn token_is_valid(secret: &ServerSecret, seed: &str, session: &str, sent: &s
 }
 
 /// Whether the request says it came from this site: `Sec-Fetch-Site` when the browser sends
-/// it, else `Origin` against the public URL (a request with neither is checked by its token
-/// alone).
+/// it, else `Origin` against the host the request was sent to (or the public URL's); a
+/// request with neither is checked by its token alone.
 pub fn same_site(req: &HttpRequest, public_url: &str) -> bool {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = header("sec-fetch-site") {
         return matches!(site, "same-origin" | "none");
     }
-    match header("origin") {
-        None => true,
-        Some(origin) => {
-            let public = public_url.trim_end_matches('/');
-            origin == public || host_of(origin) == host_of(public) && host_of(origin).is_some()
-        }
-    }
+    let Some(origin) = header("origin") else {
+        return true;
+    };
+    let Some(from) = host_of(origin) else {
+        return false;
+    };
+    header("host") == Some(from) || host_of(public_url.trim_end_matches('/')) == Some(from)
 }
 
 /// `host[:port]` of an origin.
@@ -51,4 +51,5 @@ fn host_of(origin: &str) -> Option<&str> {
     origin
         .split_once("://")
         .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
+        .filter(|h| !h.is_empty())
 }

@@ -1,0 +1,523 @@
+//! The owner console over HTTP, as a browser without JavaScript uses it: sign-up and sign-in,
+//! sessions, CSRF, roles and tenancy, forms that answer bad input with the form. (What a real
+//! browser does with the pages, and axe-core, is `browser.rs`.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+
+use pollcast_testkit::{TestApp, TestEnv, create_poll, get_json_with, simple_poll};
+use serde_json::Value;
+
+/// A browser without JavaScript: keeps its cookies, reads each page's CSRF token, does not
+/// follow redirects (tests look at them).
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: awc::Client,
+    cookies: HashMap<String, String>,
+    csrf: String,
+}
+
+struct Answer {
+    status: u16,
+    location: String,
+    content_type: String,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            client: awc::Client::builder().disable_redirects().finish(),
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read<S>(&mut self, mut res: awc::ClientResponse<S>) -> Answer
+    where
+        S: futures_util::Stream<Item = Result<bytes::Bytes, awc::error::PayloadError>> + Unpin,
+    {
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (location, content_type) = (header("location"), header("content-type"));
+        let set_cookies: Vec<String> = res
+            .headers()
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let body = String::from_utf8(res.body().limit(1 << 22).await.unwrap().to_vec()).unwrap();
+        if let Some(at) = body.find("name=\"csrf\" value=\"") {
+            let rest = &body[at + 19..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
+        }
+        Answer {
+            status: res.status().as_u16(),
+            location,
+            content_type,
+            set_cookies,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        let res = self
+            .client
+            .get(self.app.url(path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .send()
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
+    /// Posts a form the way a page of this site does: its CSRF token, its own origin.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let origin = self.app.url("");
+        let origin = origin.trim_end_matches('/').to_owned();
+        let csrf = self.csrf.clone();
+        self.post_with(path, fields, &csrf, &[("Origin", &origin)])
+            .await
+    }
+
+    async fn post_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf: &str,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if !csrf.is_empty() {
+            form.push(("csrf", csrf));
+        }
+        let mut req = self
+            .client
+            .post(self.app.url(path))
+            .insert_header(("Cookie", self.cookie_header()));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let res = req.send_form(&form).await.unwrap();
+        self.read(res).await
+    }
+
+    async fn sign_up(&mut self, email: &str, password: &str) -> Answer {
+        self.get("/console/signup").await;
+        self.post(
+            "/console/signup",
+            &[
+                ("email", email),
+                ("password", password),
+                ("workspace", "Acme"),
+            ],
+        )
+        .await
+    }
+
+    async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
+        self.get("/console/signin").await;
+        self.post(
+            "/console/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    async fn create_poll(&mut self, fields: &[(&str, &str)]) -> Answer {
+        self.get("/console/polls/new").await;
+        self.post("/console/polls", fields).await
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+fn ranked_poll<'a>(question: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("question", question),
+        ("kind", "ranked"),
+        ("option_label", "Monday"),
+        ("option_id", ""),
+        ("option_label", "Tuesday"),
+        ("option_id", ""),
+        ("option_label", "Wednesday"),
+        ("option_id", ""),
+        ("results_visibility", "always"),
+        ("dedupe", "browser"),
+    ]
+}
+
+fn poll_id_of(location: &str) -> String {
+    location.rsplit('/').next().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn a_new_owner_signs_up_creates_a_poll_and_manages_it() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut owner = Browser::new(&app);
+    assert_eq!(owner.get("/console").await.location, "/console/signin");
+
+    // The first sign-up owns a new workspace; the session cookie holds only a random id.
+    let signed_up = owner.sign_up("Owner@Example.com", PASSWORD).await;
+    assert_eq!(signed_up.status, 303, "{}", signed_up.body);
+    let session = signed_up
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("pollcast_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    pollcast_testkit::assert_not_stored(
+        &env.data_path(),
+        owner.cookies["pollcast_session"].as_str(),
+    );
+    let polls = owner.get("/console/polls").await;
+    assert_eq!(polls.status, 200);
+    assert!(polls.body.contains("owner@example.com"));
+
+    // After that, sign-up is by invitation.
+    let mut stranger = Browser::new(&app);
+    let refused = stranger.sign_up("someone@example.com", PASSWORD).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        !refused
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("pollcast_session="))
+    );
+
+    // Bad input gets the form back, in HTML, with the errors by their fields.
+    let bad = owner
+        .create_poll(&[
+            ("question", ""),
+            ("kind", "single"),
+            ("option_label", "Only one"),
+            ("option_id", ""),
+            ("min_choices", "lots"),
+        ])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.content_type.starts_with("text/html"),
+        "{}",
+        bad.content_type
+    );
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    assert!(bad.body.contains("must be a whole number"));
+    assert!(
+        bad.body.contains("value=\"Only one\""),
+        "what was typed is kept"
+    );
+
+    // A question with markup is text.
+    let created = owner
+        .create_poll(&ranked_poll("<script>alert(1)</script> Which day?"))
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let id = poll_id_of(&created.location);
+    let page = owner.get(&created.location).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("<script>alert(1)</script>"));
+    assert!(
+        page.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62; Which day?")
+    );
+    assert!(
+        page.body.contains(&format!("data-poll=\\\"{id}\\\""))
+            || page.body.contains(&format!("data-poll=&#34;{id}&#34;")),
+        "the embed snippet"
+    );
+    assert!(page.body.contains("<svg"), "the QR code");
+    let csp = "script-src 'self'";
+    let headers = awc::Client::new()
+        .get(app.url(&created.location))
+        .insert_header(("Cookie", owner.cookie_header()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        headers
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains(csp)
+    );
+
+    // The list finds it by a word of its question, and not by another.
+    assert!(owner.get("/console/polls?q=which").await.body.contains(&id));
+    assert!(
+        !owner
+            .get("/console/polls?q=nothing-like-it")
+            .await
+            .body
+            .contains(&id)
+    );
+    // The owner's session reads the API's results and export (GET only).
+    assert_eq!(
+        owner.get(&format!("/v1/polls/{id}/votes.csv")).await.status,
+        200
+    );
+
+    // Closing asks first, then closes.
+    let confirm = owner.get(&format!("/console/polls/{id}/close")).await;
+    assert!(
+        confirm
+            .body
+            .contains("No vote is accepted once it is closed")
+    );
+    let closed = owner.post(&format!("/console/polls/{id}/close"), &[]).await;
+    assert_eq!(closed.status, 303);
+    let key = app.admin_key().await;
+    let _ = key;
+    assert!(
+        owner
+            .get(&format!("/console/polls/{id}"))
+            .await
+            .body
+            .contains("status closed")
+    );
+
+    // Signed out, the old cookie is worth nothing.
+    let old = owner.cookies.clone();
+    owner.get("/console/polls").await;
+    assert_eq!(owner.post("/console/signout", &[]).await.status, 303);
+    owner.cookies = old;
+    assert_eq!(
+        owner.get("/console/polls").await.location,
+        "/console/signin"
+    );
+    assert_eq!(
+        owner.get(&format!("/v1/polls/{id}/votes.csv")).await.status,
+        401
+    );
+}
+
+#[actix_web::test]
+async fn forms_without_the_token_or_from_another_site_are_refused() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut owner = Browser::new(&app);
+    owner.sign_up("owner@example.com", PASSWORD).await;
+    owner.get("/console/polls/new").await;
+    let token = owner.csrf.clone();
+    let origin = app.url("").trim_end_matches('/').to_owned();
+    let fields = ranked_poll("Forged?");
+    for (csrf, headers, why) in [
+        ("", vec![("Origin", origin.as_str())], "no token"),
+        (
+            "0123456789abcdef0123456789abcdef",
+            vec![("Origin", origin.as_str())],
+            "a made-up token",
+        ),
+        (
+            token.as_str(),
+            vec![("Origin", "https://evil.example")],
+            "another origin",
+        ),
+        (
+            token.as_str(),
+            vec![("Sec-Fetch-Site", "cross-site")],
+            "a cross-site fetch",
+        ),
+    ] {
+        let answer = owner
+            .post_with("/console/polls", &fields, csrf, &headers)
+            .await;
+        assert_eq!(answer.status, 403, "{why}");
+        assert!(answer.content_type.starts_with("text/html"), "{why}");
+    }
+    // A token from another browser does not do either.
+    let mut other = Browser::new(&app);
+    other.get("/console/signin").await;
+    let foreign = other.csrf.clone();
+    let answer = owner
+        .post_with(
+            "/console/polls",
+            &fields,
+            &foreign,
+            &[("Origin", origin.as_str())],
+        )
+        .await;
+    assert_eq!(answer.status, 403);
+    let list = owner.get("/console/polls").await;
+    assert!(!list.body.contains("Forged?"), "nothing was created");
+    // The page's own form goes through.
+    owner.get("/console/polls/new").await;
+    assert_eq!(owner.post("/console/polls", &fields).await.status, 303);
+}
+
+#[actix_web::test]
+async fn viewers_change_nothing_and_other_workspaces_polls_are_not_found() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut owner = Browser::new(&app);
+    owner.sign_up("owner@example.com", PASSWORD).await;
+    let id = poll_id_of(&owner.create_poll(&ranked_poll("Ours")).await.location);
+
+    // An invitation link makes a viewer.
+    owner.get("/console/members").await;
+    let invited = owner
+        .post("/console/members/invite", &[("role", "viewer")])
+        .await;
+    assert_eq!(invited.status, 201);
+    let at = invited.body.find("/console/join/").unwrap();
+    let link = invited.body[at..].split('"').next().unwrap().to_owned();
+    let mut viewer = Browser::new(&app);
+    viewer.get(&link).await;
+    let joined = viewer
+        .post(
+            &link,
+            &[("email", "viewer@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    // The link works once.
+    let mut late = Browser::new(&app);
+    late.get(&link).await;
+    assert_eq!(
+        late.post(
+            &link,
+            &[("email", "late@example.com"), ("password", PASSWORD)]
+        )
+        .await
+        .status,
+        404
+    );
+
+    assert_eq!(
+        viewer.get(&format!("/console/polls/{id}")).await.status,
+        200
+    );
+    for path in [
+        "/console/polls/new",
+        "/console/keys",
+        "/console/members",
+        "/console/webhooks",
+    ] {
+        assert_eq!(viewer.get(path).await.status, 403, "{path}");
+    }
+    viewer.get(&format!("/console/polls/{id}")).await;
+    for action in ["close", "reset", "delete"] {
+        assert_eq!(
+            viewer
+                .post(&format!("/console/polls/{id}/{action}"), &[])
+                .await
+                .status,
+            403,
+            "{action}"
+        );
+    }
+    assert_eq!(
+        viewer
+            .post("/console/polls", &ranked_poll("Viewer's"))
+            .await
+            .status,
+        403
+    );
+    assert!(
+        owner
+            .get(&format!("/console/polls/{id}"))
+            .await
+            .body
+            .contains("status open")
+    );
+
+    // Another workspace's poll: 404 in the console, as in the API.
+    let (_, other_key) =
+        pollcast_testkit::create_workspace(env.context(env.opts()).store.as_ref()).await;
+    let theirs = create_poll(&app, &other_key, simple_poll(2, "none")).await;
+    let theirs = theirs["id"].as_str().unwrap();
+    assert_eq!(
+        owner.get(&format!("/console/polls/{theirs}")).await.status,
+        404
+    );
+    owner.get(&format!("/console/polls/{id}")).await;
+    assert_eq!(
+        owner
+            .post(&format!("/console/polls/{theirs}/close"), &[])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        owner
+            .get(&format!("/v1/polls/{theirs}/votes.csv"))
+            .await
+            .status,
+        404
+    );
+    let (_, poll) = get_json_with(&app.url(&format!("/v1/polls/{theirs}")), &other_key).await;
+    assert_eq!(poll["status"], Value::from("open"));
+}
+
+#[actix_web::test]
+async fn sign_in_is_throttled_and_never_says_whether_an_account_exists() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    Browser::new(&app)
+        .sign_up("owner@example.com", PASSWORD)
+        .await;
+
+    let mut guesser = Browser::new(&app);
+    let wrong = guesser
+        .sign_in("owner@example.com", "not the password")
+        .await;
+    let unknown = guesser
+        .sign_in("nobody@example.com", "not the password")
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(unknown.status, 401);
+    let message = |body: &str| {
+        body.find("role=\"alert\"")
+            .map(|at| body[at..at + 120].to_owned())
+    };
+    assert_eq!(message(&wrong.body), message(&unknown.body));
+    assert!(
+        wrong
+            .body
+            .contains("The email or the password is not right.")
+    );
+    // Five failures a minute per account (the default); the next one blocks it, and sign-in
+    // is then refused unread, the right password included.
+    for _ in 0..5 {
+        guesser.sign_in("owner@example.com", "still not it").await;
+    }
+    let throttled = guesser.sign_in("owner@example.com", PASSWORD).await;
+    assert_eq!(throttled.status, 429);
+    assert!(throttled.body.contains("Too many attempts"));
+    assert!(
+        !throttled
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("pollcast_session="))
+    );
+    // Another account is not locked out by it.
+    let mut owner = Browser::new(&app);
+    let fine = owner.sign_in("someone@example.com", PASSWORD).await;
+    assert_eq!(fine.status, 401);
+}
