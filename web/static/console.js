@@ -64,13 +64,21 @@
           label.textContent = label.textContent.replace(/\d+/, String(i + 1));
         });
       };
+      var label = function (row) { return $("label", row).textContent; };
       var tools = function (row) {
         if ($(".row-tools", row)) return;
         var box = document.createElement("span"); box.className = "row-tools";
+        var field = $("input[name=option_label]", row);
+        // Each button says what it does to which option, as the option's text changes.
+        var name = function () {
+          $$("button", box).forEach(function (btn) {
+            btn.setAttribute("aria-label", rows.getAttribute("data-" + btn.getAttribute("data-do")) + ": " + (field.value || label(row)));
+          });
+        };
+        field.addEventListener("input", name);
         [["up", "\u2191"], ["down", "\u2193"], ["remove", "\u2715"]].forEach(function (b) {
           var btn = document.createElement("button");
-          btn.type = "button"; btn.textContent = b[1];
-          btn.setAttribute("aria-label", rows.getAttribute("data-" + b[0]) + ": " + ($("input[name=option_label]", row).value || ""));
+          btn.type = "button"; btn.textContent = b[1]; btn.setAttribute("data-do", b[0]);
           btn.addEventListener("click", function () {
             if (b[0] === "up" && row.previousElementSibling) rows.insertBefore(row, row.previousElementSibling);
             if (b[0] === "down" && row.nextElementSibling) rows.insertBefore(row.nextElementSibling, row);
@@ -80,6 +88,7 @@
           box.appendChild(btn);
         });
         row.appendChild(box);
+        name();
         row.draggable = true;
         row.addEventListener("dragstart", function () { row.classList.add("dragging"); });
         row.addEventListener("dragend", function () { row.classList.remove("dragging"); renumber(); });
@@ -118,7 +127,15 @@
   var id = live.getAttribute("data-poll");
   var api = "/v1/polls/" + encodeURIComponent(id);
   var totalEl = $("[data-total]", live), viewersEl = $("[data-viewers-line]"), announceEl = $("[data-announce]", live);
-  var lastTotal = totalEl ? Number(totalEl.textContent) : 0, lastAnnounced = 0, announceTimer = null;
+  var plural = new Intl.PluralRules(lang);
+  // A count in words, from the forms the page carries ({"one": "{count} vote", ...}).
+  function words(el, attr, n) {
+    var forms = {};
+    try { forms = JSON.parse(el.getAttribute(attr) || "{}"); } catch (e) { /* none */ }
+    var form = forms[plural.select(n)] || forms.other || "{count}";
+    return form.replace("{count}", new Intl.NumberFormat(lang).format(n));
+  }
+  var lastTotal = totalEl ? Number((totalEl.textContent.match(/\d+/) || ["0"])[0]) : 0, lastAnnounced = 0, announceTimer = null;
   var chart = null, chartData = null;
 
   function announce(total) {
@@ -129,11 +146,13 @@
     announceTimer = setTimeout(function () { lastAnnounced = Date.now(); announceEl.textContent = text; }, wait);
   }
 
+  function showStatus(status) {
+    var s = $("[data-status]"), name = s && status && s.getAttribute("data-name-" + status);
+    if (name) { s.textContent = name; s.className = "status " + status; }
+  }
   function render(m) {
-    if (!m || (m.type && m.type !== "results")) {
-      if (m && m.type === "status") { var s = $("[data-status]"); if (s && m.status) s.textContent = m.status; }
-      return;
-    }
+    if (m && m.status) showStatus(m.status);
+    if (!m || (m.type && m.type !== "results")) return;
     var total = Number(m.total_votes || 0);
     var rows = m.distribution ? m.distribution.map(function (d) { return { id: String(d.score), votes: d.votes }; }) : (m.options || []);
     rows.forEach(function (o) {
@@ -146,8 +165,8 @@
     });
     var mean = $("[data-mean]", live);
     if (mean && m.mean != null) mean.textContent = Number(m.mean).toFixed(2);
-    if (totalEl) totalEl.textContent = String(total);
-    if (viewersEl && m.viewers != null) viewersEl.textContent = (live.getAttribute("data-viewers-text") || "#").replace("#", String(m.viewers));
+    if (totalEl) { totalEl.textContent = words(totalEl, "data-forms", total); totalEl.setAttribute("data-count", String(total)); }
+    if (viewersEl && m.viewers != null) viewersEl.textContent = words(live, "data-viewers-forms", m.viewers);
     if (total !== lastTotal) { addToChart(total - lastTotal); lastTotal = total; announce(total); }
   }
 
@@ -189,12 +208,13 @@
         var styles = getComputedStyle(document.documentElement);
         var stroke = styles.getPropertyValue("--accent").trim() || "#1d4ed8";
         var axis = { stroke: styles.getPropertyValue("--fg").trim() || "#1a1a1a", grid: { stroke: styles.getPropertyValue("--line").trim() || "#ccc" } };
-        if (chart) { chart.setData(chartData); return; }
+        if (chart) { chart.setData(chartData); showSum(); return; }
         chart = new window.uPlot({
           width: width, height: 220, legend: { show: false },
           series: [{}, { label: chartEl.getAttribute("aria-label"), stroke: stroke, width: 2, fill: stroke + "33" }],
           axes: [axis, axis], scales: { x: { time: true } }
         }, chartData, chartEl);
+        showSum();
       }, function () {});
   }
   function addToChart(delta) {
@@ -204,6 +224,11 @@
     if (xs[xs.length - 1] < minute) { xs.push(minute); ys.push(0); }
     ys[ys.length - 1] += delta;
     chart.setData(chartData);
+    showSum();
+  }
+  // The chart's total, on the element: what a test (or a curious reader) can check.
+  function showSum() {
+    if (chartData) chartEl.setAttribute("data-sum", String(chartData[1].reduce(function (a, b) { return a + b; }, 0)));
   }
   window.addEventListener("load", loadChart);
   setInterval(loadChart, 60000);

@@ -69,10 +69,26 @@ impl Chrome {
             .replace(['\u{2068}', '\u{2069}'], "")
     }
 
+    /// A count in words ("1 vote", "3 votes").
+    pub fn count(&self, id: &str, n: &u64) -> String {
+        self.t
+            .format(id, &[("count", pollcast_web::i18n::Arg::Num(*n as f64))])
+            .replace(['\u{2068}', '\u{2069}'], "")
+    }
+
+    /// The message `id` in every plural form, `{count}` where the number goes, as JSON for
+    /// the console's script (which picks one with `Intl.PluralRules`).
+    pub fn plurals(&self, id: &str) -> String {
+        serde_json::to_string(&self.t.plural_forms(id, "count", &[]))
+            .unwrap_or_default()
+            .replace(['\u{2068}', '\u{2069}'], "")
+    }
+
     /// A message with one number `n` ("Option 3").
     pub fn numbered(&self, id: &str, n: &usize) -> String {
         self.t
             .format(id, &[("n", pollcast_web::i18n::Arg::Num(*n as f64))])
+            .replace(['\u{2068}', '\u{2069}'], "")
     }
 
     pub fn role_name(&self) -> String {

@@ -31,8 +31,8 @@ fn missing() -> Option<String> {
     None
 }
 
-#[actix_web::test]
-async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
+/// Runs `web/tests/{script}` against a fresh pollcast; panics with its output if it fails.
+async fn run(script: &'static str) {
     if let Some(why) = missing() {
         assert!(
             std::env::var("POLLCAST_REQUIRE_BROWSER").as_deref() != Ok("1"),
@@ -42,7 +42,21 @@ async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
         return;
     }
     let env = TestEnv::new().await;
-    let app = env.spawn_app(env.opts(), pollcast::services);
+    // The console renders links from the public URL: give it the port the app will have.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let opts = pollcast_config::Opts {
+        listen: Some(format!("127.0.0.1:{port}").parse().unwrap()),
+        public_url: Some(format!("http://127.0.0.1:{port}")),
+        // The console's webhook goes to the test's own receiver on this machine.
+        webhook_allow_http: Some(true),
+        webhook_allow_private: Some(vec!["127.0.0.0/8".into()]),
+        ..env.opts()
+    };
+    let app = env.spawn_app(opts, pollcast::services);
     let key = app.admin_key().await;
     let shots = std::env::var("POLLCAST_SCREENSHOTS").map_or_else(
         |_| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"),
@@ -52,7 +66,7 @@ async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
     let dir = web_tests();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .arg("browser.mjs")
+            .arg(script)
             .current_dir(dir)
             .env("BASE", base)
             .env("API_KEY", key)
@@ -69,4 +83,14 @@ async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
         output.status.success(),
         "browser tests failed:\n{stderr}\n{stdout}"
     );
+}
+
+#[actix_web::test]
+async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
+    run("browser.mjs").await;
+}
+
+#[actix_web::test]
+async fn the_console_works_in_a_real_browser() {
+    run("console.mjs").await;
 }

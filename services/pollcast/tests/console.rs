@@ -155,7 +155,7 @@ impl<'a> Browser<'a> {
 
 const PASSWORD: &str = "correct horse battery";
 
-fn ranked_poll<'a>(question: &'a str) -> Vec<(&'a str, &'a str)> {
+fn ranked_poll(question: &str) -> Vec<(&str, &str)> {
     vec![
         ("question", question),
         ("kind", "ranked"),
