@@ -29,7 +29,10 @@ use pollcast_http::rate_limit::FailureThrottle;
 use pollcast_runtime::{Context, PollCache, Service};
 use pollcast_webhook_dispatcher::DispatchState;
 
-pub use password::{hash as hash_password, problem as password_problem};
+pub use password::{
+    MAX_LEN as PASSWORD_MAX_LEN, MIN_LEN as PASSWORD_MIN_LEN, hash as hash_password,
+    problem as password_problem,
+};
 
 pub struct ConsoleState {
     pub context: Context,

@@ -185,8 +185,13 @@ fn read_password() -> Result<String, AnyError> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
-    if let Some(problem) = pollcast_console::password_problem(&password) {
-        return Err(format!("the password is {problem}").into());
+    if pollcast_console::password_problem(&password).is_some() {
+        return Err(format!(
+            "the password must be {} to {} characters",
+            pollcast_console::PASSWORD_MIN_LEN,
+            pollcast_console::PASSWORD_MAX_LEN
+        )
+        .into());
     }
     Ok(password)
 }

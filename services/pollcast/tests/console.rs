@@ -521,3 +521,96 @@ async fn sign_in_is_throttled_and_never_says_whether_an_account_exists() {
     let fine = owner.sign_in("someone@example.com", PASSWORD).await;
     assert_eq!(fine.status, 401);
 }
+
+/// `pollcast user create|reset-password`, the operators' way in (there is no mail server).
+#[actix_web::test]
+async fn operators_create_accounts_and_reset_passwords_from_the_cli() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let env = TestEnv::new().await;
+    let run = |args: &[&str], password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pollcast"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(env.data_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, said) = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        "short",
+    );
+    assert!(!ok && said.contains("10 to 1024 characters"), "{said}");
+    let (ok, said) = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ops@Example.com",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
+    assert!(
+        ok && said.contains("account_id:") && said.contains("(owner)"),
+        "{said}"
+    );
+    let (ok, said) = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
+    assert!(!ok && said.contains("exists"), "{said}");
+
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut ops = Browser::new(&app);
+    assert_eq!(ops.sign_in("ops@example.com", PASSWORD).await.status, 303);
+    assert_eq!(ops.get("/console/keys").await.status, 200, "an owner");
+
+    let (ok, said) = run(
+        &[
+            "user",
+            "reset-password",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        "another long password",
+    );
+    assert!(ok, "{said}");
+    assert_eq!(
+        ops.get("/console/polls").await.location,
+        "/console/signin",
+        "its sessions ended"
+    );
+    let mut again = Browser::new(&app);
+    assert_eq!(again.sign_in("ops@example.com", PASSWORD).await.status, 401);
+    assert_eq!(
+        again
+            .sign_in("ops@example.com", "another long password")
+            .await
+            .status,
+        303
+    );
+}
