@@ -10,7 +10,7 @@ use pollcast_types::{Account, AccountId, Membership, Timestamp, Workspace, Works
 
 use crate::chrome::{self, Chrome, PageError};
 use crate::form::Form;
-use crate::member::Visit;
+use crate::member::{Visit, attempt};
 use crate::{ConsoleState, password};
 
 type Page = Result<HttpResponse, PageError>;
@@ -84,11 +84,7 @@ pub async fn signup_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Pa
 }
 
 pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    if let Err(refused) = visit.check_form(&form) {
-        return Ok(refused);
-    }
+    let (visit, form) = attempt!(Visit::form_of(&state, &req, &body).await?);
     let mut page = AccountPage::new(&visit, "signup", "/console/signup".into());
     page.email = form.get("email").to_owned();
     page.workspace = form.get("workspace").to_owned();
@@ -199,11 +195,7 @@ pub async fn signin_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Pa
 }
 
 pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    if let Err(refused) = visit.check_form(&form) {
-        return Ok(refused);
-    }
+    let (visit, form) = attempt!(Visit::form_of(&state, &req, &body).await?);
     let email = normalise_email(form.get("email"));
     let address = state
         .context
@@ -257,11 +249,7 @@ pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
 }
 
 pub async fn signout(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    if let Err(refused) = visit.check_form(&form) {
-        return Ok(refused);
-    }
+    let (visit, _) = attempt!(Visit::form_of(&state, &req, &body).await?);
     if let Some(me) = &visit.signed_in {
         state
             .context
@@ -294,11 +282,7 @@ pub async fn join(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    if let Err(refused) = visit.check_form(&form) {
-        return Ok(refused);
-    }
+    let (visit, form) = attempt!(Visit::form_of(&state, &req, &body).await?);
     let mut page = AccountPage::new(&visit, "join", format!("/console/join/{}", path.as_str()));
     page.email = form.get("email").to_owned();
     let Some(draft) = check_new_account(&visit, &form, &mut page).await else {

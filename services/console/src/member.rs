@@ -12,6 +12,25 @@ use crate::chrome::{self, PageError};
 use crate::form::Form;
 use crate::{ConsoleState, csrf};
 
+/// A checked form from a member.
+pub struct Posted {
+    pub visit: Visit,
+    pub form: Form,
+    pub me: SignedIn,
+}
+
+/// The value of a check, or return its answer (a redirect or a refusal page) from the
+/// handler.
+macro_rules! attempt {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(response) => return Ok(response),
+        }
+    };
+}
+pub(crate) use attempt;
+
 pub struct Visit {
     pub lang: Lang,
     pub signed_in: Option<SignedIn>,
@@ -26,6 +45,58 @@ pub struct Visit {
 // per request: boxing it would only add an allocation.
 #[allow(clippy::result_large_err)]
 impl Visit {
+    /// A page for a signed-in member whose role grants `scope`; else the answer to give
+    /// (sign-in, or `403`).
+    pub async fn member_of(
+        state: &ConsoleState,
+        req: &HttpRequest,
+        scope: Scope,
+    ) -> Result<Result<(Visit, SignedIn), HttpResponse>, PageError> {
+        let visit = Visit::of(state, req).await?;
+        Ok(match visit.member_with(scope) {
+            Ok(me) => {
+                let me = me.clone();
+                Ok((visit, me))
+            }
+            Err(answer) => Err(answer),
+        })
+    }
+
+    /// A form posted from a console page of this site (CSRF and origin checked); else the
+    /// refusal.
+    pub async fn form_of(
+        state: &ConsoleState,
+        req: &HttpRequest,
+        body: &[u8],
+    ) -> Result<Result<(Visit, Form), HttpResponse>, PageError> {
+        let visit = Visit::of(state, req).await?;
+        let form = Form::parse(body);
+        Ok(match visit.check_form(&form) {
+            Ok(()) => Ok((visit, form)),
+            Err(refused) => Err(refused),
+        })
+    }
+
+    /// [`Self::form_of`] from a member whose role grants `scope`.
+    pub async fn member_form_of(
+        state: &ConsoleState,
+        req: &HttpRequest,
+        body: &[u8],
+        scope: Scope,
+    ) -> Result<Result<Posted, HttpResponse>, PageError> {
+        let (visit, form) = match Visit::form_of(state, req, body).await? {
+            Ok(posted) => posted,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        Ok(match visit.member_with(scope) {
+            Ok(me) => {
+                let me = me.clone();
+                Ok(Posted { visit, form, me })
+            }
+            Err(answer) => Err(answer),
+        })
+    }
+
     pub async fn of(state: &ConsoleState, req: &HttpRequest) -> Result<Visit, PageError> {
         let explicit = req
             .uri()

@@ -16,14 +16,30 @@ use pollcast_types::{ErrorCode, FieldError, KindResults, Poll, PollStatus, Scope
 use serde::Deserialize;
 
 use crate::chrome::{self, Chrome, PageError};
-use crate::form::Form;
-use crate::member::Visit;
+use crate::member::{Posted, Visit, attempt};
 use crate::poll_form::PollForm;
 use crate::{ConsoleState, qr};
 
 type Page = Result<HttpResponse, PageError>;
 
 const PAGE_SIZE: usize = 20;
+
+/// The visit of a member whose role grants `scope`, and a poll of their workspace; else the
+/// answer to give (sign-in, `403`, or "not found").
+async fn member_poll(
+    state: &ConsoleState,
+    req: &HttpRequest,
+    raw_id: &str,
+    scope: Scope,
+) -> Result<Result<(Visit, Poll), HttpResponse>, PageError> {
+    let (visit, me) = match Visit::member_of(state, req, scope).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    Ok(owned(state, &visit, &me.membership.workspace_id, raw_id)
+        .await
+        .map(|poll| (visit, poll)))
+}
 
 #[allow(clippy::result_large_err)] // the `Err` is the answer (see `Visit`)
 /// A poll of the member's workspace, or the page that says there is none: another
@@ -49,16 +65,6 @@ impl PageError {
         actix_web::ResponseError::error_response(&self)
     }
 }
-
-macro_rules! attempt {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(response) => return Ok(response),
-        }
-    };
-}
-pub(crate) use attempt;
 
 fn status_key(status: PollStatus) -> &'static str {
     match status {
@@ -101,8 +107,7 @@ pub async fn list(
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let me = attempt!(visit.member_with(Scope::PollsRead));
+    let (visit, me) = attempt!(Visit::member_of(&state, &req, Scope::PollsRead).await?);
     let t = visit.t();
     let wanted: Option<PollStatus> = query
         .status
@@ -201,8 +206,7 @@ fn form_page(
 }
 
 pub async fn new_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    attempt!(visit.member_with(Scope::PollsWrite));
+    let (visit, _) = attempt!(Visit::member_of(&state, &req, Scope::PollsWrite).await?);
     Ok(form_page(&visit, StatusCode::OK, PollForm::blank(), None))
 }
 
@@ -222,10 +226,8 @@ fn as_field_errors(visit: &Visit, e: ApiError) -> Result<Vec<FieldError>, PageEr
 }
 
 pub async fn create(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::PollsWrite));
+    let Posted { visit, form, me } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::PollsWrite).await?);
     let mut f = PollForm::from_form(&form);
     if form.checked("more") {
         return Ok(form_page(&visit, StatusCode::OK, f, None));
@@ -247,9 +249,7 @@ pub async fn edit_form(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let me = attempt!(visit.member_with(Scope::PollsWrite));
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
+    let (visit, poll) = attempt!(member_poll(&state, &req, &path, Scope::PollsWrite).await?);
     let id = poll.id.to_string();
     Ok(form_page(
         &visit,
@@ -265,10 +265,8 @@ pub async fn edit(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::PollsWrite));
+    let Posted { visit, form, me } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::PollsWrite).await?);
     let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
     let id = poll.id.to_string();
     let mut f = PollForm::from_form(&form);
@@ -453,9 +451,7 @@ pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let me = attempt!(visit.member_with(Scope::PollsRead));
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
+    let (visit, poll) = attempt!(member_poll(&state, &req, &path, Scope::PollsRead).await?);
     let t = visit.t();
     let r = results(&state, &visit, &poll).await;
     let page = PollPage {
@@ -486,9 +482,7 @@ pub async fn present(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let me = attempt!(visit.member_with(Scope::PollsRead));
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
+    let (visit, poll) = attempt!(member_poll(&state, &req, &path, Scope::PollsRead).await?);
     let page = PresentPage {
         c: Chrome::of(&visit, "polls"),
         r: results(&state, &visit, &poll).await,
@@ -504,9 +498,7 @@ pub async fn qr_svg(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let me = attempt!(visit.member_with(Scope::PollsRead));
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
+    let (_, poll) = attempt!(member_poll(&state, &req, &path, Scope::PollsRead).await?);
     let svg = qr::svg(&share(&state, &poll).link).ok_or_else(|| ApiError::internal("qr"))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "image/svg+xml"))
@@ -528,9 +520,7 @@ pub async fn timeline(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let me = attempt!(visit.member_with(Scope::PollsRead));
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
+    let (_, poll) = attempt!(member_poll(&state, &req, &path, Scope::PollsRead).await?);
     let key = state.context.bus.keys().timeline(poll.shard, &poll.id);
     let mut conn = state.context.bus.conn();
     let counted: HashMap<i64, u64> = conn.hgetall(key).await.map_err(ApiError::from)?;
@@ -565,12 +555,11 @@ pub async fn confirm(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
     let (id, action) = path.into_inner();
+    let (visit, me) = attempt!(Visit::member_of(&state, &req, Scope::PollsWrite).await?);
     if !["open", "close", "reset", "delete"].contains(&action.as_str()) {
         return Ok(visit.refusal(StatusCode::NOT_FOUND, "page-not-found"));
     }
-    let me = attempt!(visit.member_with(Scope::PollsWrite));
     let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &id).await);
     let r = results(&state, &visit, &poll).await;
     let explanation = visit.t().format(
@@ -593,11 +582,9 @@ pub async fn act(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
+    let Posted { visit, me, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::PollsWrite).await?);
     let (id, action) = path.into_inner();
-    let me = attempt!(visit.member_with(Scope::PollsWrite));
     let mut poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &id).await);
     let ctx = &state.context;
     let done: Result<(), ApiError> = match action.as_str() {

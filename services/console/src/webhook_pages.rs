@@ -14,9 +14,8 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::chrome::{self, Chrome, PageError};
-use crate::form::Form;
 use crate::member::Visit;
-use crate::poll_pages::attempt;
+use crate::member::{Posted, attempt};
 
 type Page = Result<HttpResponse, PageError>;
 
@@ -67,17 +66,14 @@ fn blank(visit: &Visit) -> ListPage {
 }
 
 pub async fn list(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    attempt!(visit.member_with(Scope::Admin));
+    let (visit, _) = attempt!(Visit::member_of(&state, &req, Scope::Admin).await?);
     let page = blank(&visit);
     list_page(&state, &visit, StatusCode::OK, page).await
 }
 
 pub async fn create(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, form, me } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let mut page = blank(&visit);
     page.url = form.get("url").to_owned();
     page.description = form.get("description").to_owned();
@@ -202,8 +198,7 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<LogQuery>,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    attempt!(visit.member_with(Scope::Admin));
+    let (visit, _) = attempt!(Visit::member_of(&state, &req, Scope::Admin).await?);
     let webhook = attempt!(owned(&state, &visit, &path).await?);
     show_page(&state, &visit, webhook, &query, None, None).await
 }
@@ -214,10 +209,8 @@ pub async fn delete(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let webhook = attempt!(owned(&state, &visit, &path).await?);
     state.context.store.delete_webhook(&webhook.id).await?;
     Ok(chrome::redirect("/console/webhooks"))
@@ -234,10 +227,8 @@ pub async fn test(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, form, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let webhook = attempt!(owned(&state, &visit, &path).await?);
     let Some(dispatcher) = &state.dispatcher else {
         return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
@@ -253,10 +244,8 @@ pub async fn replay(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let (id, delivery) = path.into_inner();
     let webhook = attempt!(owned(&state, &visit, &id).await?);
     let Some(dispatcher) = &state.dispatcher else {

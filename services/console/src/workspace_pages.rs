@@ -16,7 +16,7 @@ use crate::ConsoleState;
 use crate::chrome::{self, Chrome, PageError};
 use crate::form::Form;
 use crate::member::Visit;
-use crate::poll_pages::attempt;
+use crate::member::{Posted, attempt};
 
 type Page = Result<HttpResponse, PageError>;
 
@@ -96,8 +96,7 @@ async fn keys_page(
 }
 
 pub async fn keys(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    attempt!(visit.member_with(Scope::Admin));
+    let (visit, _) = attempt!(Visit::member_of(&state, &req, Scope::Admin).await?);
     keys_page(
         &state,
         &visit,
@@ -162,10 +161,8 @@ pub async fn create_key(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, form, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     create_key_with(&state, &visit, &form).await
 }
 
@@ -175,10 +172,8 @@ pub async fn revoke_key(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, me, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let revoked = match ApiKeyId::parse(&path) {
         Some(id) => {
             state
@@ -258,16 +253,13 @@ async fn members_page(
 }
 
 pub async fn members(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    attempt!(visit.member_with(Scope::Admin));
+    let (visit, _) = attempt!(Visit::member_of(&state, &req, Scope::Admin).await?);
     members_page(&state, &visit, StatusCode::OK, None).await
 }
 
 pub async fn invite(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, form, me } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let Some(role) = Role::parse(form.get("role")) else {
         return Ok(visit.refusal(StatusCode::UNPROCESSABLE_ENTITY, "error-invalid-form"));
     };
@@ -311,10 +303,8 @@ pub async fn set_role(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, form, me } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let (Some(account), Some(role)) = (AccountId::parse(&path), Role::parse(form.get("role")))
     else {
         return Ok(visit.refusal(StatusCode::UNPROCESSABLE_ENTITY, "error-invalid-form"));
@@ -340,10 +330,8 @@ pub async fn remove(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, me, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let Some(account) = AccountId::parse(&path) else {
         return Ok(visit.refusal(StatusCode::NOT_FOUND, "member-not-found"));
     };
@@ -367,10 +355,8 @@ pub async fn revoke_invitation(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Page {
-    let visit = Visit::of(&state, &req).await?;
-    let form = Form::parse(&body);
-    attempt!(visit.check_form(&form));
-    let me = attempt!(visit.member_with(Scope::Admin));
+    let Posted { visit, me, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let deleted = match InvitationId::parse(&path) {
         Some(id) => {
             state
