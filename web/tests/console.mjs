@@ -177,7 +177,7 @@ try {
   await shot(page, "webhook");
 
   // 9. Dark, and Arabic right-to-left: the same pages through axe-core.
-  const pages = ["/console/polls", "/console/polls/new", `/console/polls/${pollId}`, `/console/polls/${pollId}/reset`, `/console/polls/${pollId}/present`, "/console/keys", "/console/members", "/console/webhooks"];
+  const pages = ["/console/polls", "/console/polls/new", `/console/polls/${pollId}`, `/console/polls/${pollId}/reset`, `/console/polls/${pollId}/present`, "/console/keys", "/console/members", "/console/webhooks", "/console/workspaces"];
   const dark = await browser.newContext({ colorScheme: "dark", storageState: await owner.storageState() });
   const d = await dark.newPage();
   for (const p of pages) { await d.goto(BASE + p); await scan(d, `dark ${p}`); }

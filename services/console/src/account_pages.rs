@@ -293,9 +293,8 @@ pub async fn join(
         ));
     };
     let token_hash = hash_key(path.as_str());
-    let outcome = state
-        .context
-        .store
+    let store = &state.context.store;
+    let outcome = store
         .sign_up(
             &draft,
             Join::Invitation {
@@ -304,5 +303,93 @@ pub async fn join(
             },
         )
         .await?;
-    finish_sign_up(&state, &visit, page, outcome).await
+    if outcome != SignedUp::EmailTaken {
+        return finish_sign_up(&state, &visit, page, outcome).await;
+    }
+    // Someone with an account joins with it: their password, not a new one.
+    let existing = store.account_by_email(&draft.email).await?;
+    let matches = password::verify(
+        form.raw("password"),
+        existing.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await;
+    match existing.filter(|_| matches) {
+        Some(account) => match store
+            .accept_invitation(&token_hash, &account, Timestamp::now())
+            .await?
+        {
+            Some(membership) => start_session(&state, &visit, None, &membership).await,
+            None => Ok(visit.refusal(StatusCode::NOT_FOUND, "invitation-invalid")),
+        },
+        None => {
+            page.error = Some(visit.t().get("join-existing-failed"));
+            Ok(chrome::page(&visit, StatusCode::UNAUTHORIZED, &page))
+        }
+    }
+}
+
+pub struct WorkspaceRow {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/workspaces.html")]
+struct WorkspacesPage {
+    c: Chrome,
+    workspaces: Vec<WorkspaceRow>,
+}
+
+/// `/console/workspaces`: the workspaces the person belongs to, to switch between.
+pub async fn workspaces(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    let me = attempt!(visit.member());
+    let store = &state.context.store;
+    let mut rows = Vec::new();
+    for m in store.memberships_of(&me.membership.account_id).await? {
+        let name = store
+            .workspace(&m.workspace_id)
+            .await?
+            .map(|w| w.name)
+            .unwrap_or_default();
+        rows.push(WorkspaceRow {
+            current: m.workspace_id == me.membership.workspace_id,
+            id: m.workspace_id.to_string(),
+            name,
+            role: m.role.as_str(),
+        });
+    }
+    let page = WorkspacesPage {
+        c: Chrome::of(&visit, "workspaces"),
+        workspaces: rows,
+    };
+    Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+/// `POST /console/workspaces/{id}`: a new session in another workspace of the person's.
+pub async fn switch_workspace(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Page {
+    let (visit, _) = attempt!(Visit::form_of(&state, &req, &body).await?);
+    let me = attempt!(visit.member()).clone();
+    let membership = match WorkspaceId::parse(&path) {
+        Some(ws) => {
+            state
+                .context
+                .store
+                .membership(&ws, &me.membership.account_id)
+                .await?
+        }
+        None => None,
+    };
+    let Some(membership) = membership else {
+        return Ok(visit.refusal(StatusCode::NOT_FOUND, "page-not-found"));
+    };
+    let old = pollcast_http::cookie::get(&req, SESSION_COOKIE);
+    start_session(&state, &visit, old.as_deref(), &membership).await
 }

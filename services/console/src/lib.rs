@@ -88,6 +88,8 @@ impl Service for Console {
                 .route("/signout", web::post().to(a::signout))
                 .route("/join/{token}", web::get().to(a::join_form))
                 .route("/join/{token}", web::post().to(a::join))
+                .route("/workspaces", web::get().to(a::workspaces))
+                .route("/workspaces/{id}", web::post().to(a::switch_workspace))
                 .route("/polls", web::get().to(p::list))
                 .route("/polls", web::post().to(p::create))
                 .route("/polls/new", web::get().to(p::new_form))

@@ -614,3 +614,97 @@ async fn operators_create_accounts_and_reset_passwords_from_the_cli() {
         303
     );
 }
+
+/// Someone who already has an account joins another workspace with it, then switches
+/// between the two.
+#[actix_web::test]
+async fn an_existing_account_accepts_an_invitation_and_switches_workspaces() {
+    use pollcast_store::{Join, SignedUp};
+    use pollcast_types::{Account, AccountId, Timestamp, Workspace, WorkspaceId};
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut ana = Browser::new(&app);
+    ana.sign_up("ana@example.com", PASSWORD).await;
+    ana.get("/console/members").await;
+    let invited = ana
+        .post("/console/members/invite", &[("role", "editor")])
+        .await;
+    let at = invited.body.find("/console/join/").unwrap();
+    let link = invited.body[at..].split('"').next().unwrap().to_owned();
+
+    // Bo owns a workspace of his own already.
+    let bos = Workspace {
+        id: WorkspaceId::generate(),
+        name: "Bo's shop".into(),
+        created_at: Timestamp::now(),
+    };
+    let account = Account {
+        id: AccountId::generate(),
+        email: "bo@example.com".into(),
+        password_hash: pollcast_console::hash_password(PASSWORD.into())
+            .await
+            .unwrap(),
+        created_at: Timestamp::now(),
+    };
+    let store = app.context.store.clone();
+    assert!(matches!(
+        store.sign_up(&account, Join::Open(&bos)).await.unwrap(),
+        SignedUp::Member(_)
+    ));
+
+    let mut bo = Browser::new(&app);
+    bo.get(&link).await;
+    let wrong = bo
+        .post(
+            &link,
+            &[
+                ("email", "bo@example.com"),
+                ("password", "not his password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("that is not its password"));
+    let joined = bo
+        .post(
+            &link,
+            &[("email", "bo@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        joined.status, 303,
+        "the failed try did not use the invitation up"
+    );
+    assert_eq!(
+        bo.get("/console/polls/new").await.status,
+        200,
+        "an editor in Ana's workspace"
+    );
+    assert_eq!(bo.get("/console/keys").await.status, 403);
+
+    let list = bo.get("/console/workspaces").await;
+    assert!(
+        list.body.contains("Bo&#39;s shop") || list.body.contains("Bo&#x27;s shop"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("Acme"));
+    let switched = bo
+        .post(&format!("/console/workspaces/{}", bos.id), &[])
+        .await;
+    assert_eq!(switched.status, 303);
+    assert_eq!(
+        bo.get("/console/keys").await.status,
+        200,
+        "the owner of his own"
+    );
+    // Not a workspace of his: nothing to switch to.
+    let (other, _) = pollcast_testkit::create_workspace(store.as_ref()).await;
+    bo.get("/console/workspaces").await;
+    assert_eq!(
+        bo.post(&format!("/console/workspaces/{other}"), &[])
+            .await
+            .status,
+        404
+    );
+}

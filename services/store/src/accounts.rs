@@ -35,6 +35,14 @@ pub trait Accounts: Send + Sync {
     async fn sign_up(&self, account: &Account, join: Join<'_>) -> StoreResult<SignedUp>;
     /// Whether any account exists (a fresh install has none).
     async fn has_accounts(&self) -> StoreResult<bool>;
+    /// Uses up the invitation whose token hashes to this (if live) to make an existing
+    /// account a member; `None` when there is no such invitation.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        account: &Account,
+        now: Timestamp,
+    ) -> StoreResult<Option<Membership>>;
     /// Creates an account with no membership; false when the email is taken.
     async fn insert_account(&self, account: &Account) -> StoreResult<bool>;
     async fn account(&self, id: &AccountId) -> StoreResult<Option<Account>>;

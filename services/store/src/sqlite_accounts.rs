@@ -88,6 +88,25 @@ fn insert_account(tx: &Transaction<'_>, a: &Account) -> StoreResult<bool> {
     )? == 1)
 }
 
+/// Deletes a live invitation and says where it leads: its workspace and role.
+fn take_invitation(
+    tx: &Transaction<'_>,
+    token_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<(WorkspaceId, Role)>> {
+    let found = tx
+        .query_row(
+            "DELETE FROM invitations WHERE token_hash = ?1 AND expires_at > ?2
+             RETURNING workspace_id, role",
+            params![token_hash, now.as_millis()],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?;
+    found
+        .map(|(ws, r)| Ok((ids(WorkspaceId::parse, &ws)?, role(&r)?)))
+        .transpose()
+}
+
 fn insert_workspace(tx: &Transaction<'_>, ws: &Workspace) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)",
@@ -132,20 +151,10 @@ impl Accounts for SqliteStore {
             }
             let (workspace_id, role) = match (&workspace, &invitation) {
                 (Some(ws), _) => (ws.id.clone(), Role::Owner),
-                (None, Some((token_hash, now))) => {
-                    let found = tx
-                        .query_row(
-                            "DELETE FROM invitations WHERE token_hash = ?1 AND expires_at > ?2
-                             RETURNING workspace_id, role",
-                            params![token_hash, now.as_millis()],
-                            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-                        )
-                        .optional()?;
-                    match found {
-                        Some((ws, r)) => (ids(WorkspaceId::parse, &ws)?, role(&r)?),
-                        None => return Ok(SignedUp::InvitationInvalid),
-                    }
-                }
+                (None, Some((token_hash, now))) => match take_invitation(&tx, token_hash, *now)? {
+                    Some(taken) => taken,
+                    None => return Ok(SignedUp::InvitationInvalid),
+                },
                 (None, None) => return Ok(SignedUp::Closed),
             };
             if !insert_account(&tx, &account)? {
@@ -164,6 +173,40 @@ impl Accounts for SqliteStore {
             upsert_member(&tx, &membership)?;
             tx.commit()?;
             Ok(SignedUp::Member(membership))
+        })
+        .await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        account: &Account,
+        now: Timestamp,
+    ) -> StoreResult<Option<Membership>> {
+        let (token_hash, account) = (token_hash.to_owned(), account.clone());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let Some((workspace_id, role)) = take_invitation(&tx, &token_hash, now)? else {
+                return Ok(None);
+            };
+            // A member already keeps their role: an invitation never demotes anyone.
+            tx.execute(
+                "INSERT INTO members (workspace_id, account_id, role, created_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (workspace_id, account_id) DO NOTHING",
+                params![
+                    workspace_id.as_str(),
+                    account.id.as_str(),
+                    role.as_str(),
+                    now.as_millis()
+                ],
+            )?;
+            let membership = tx.query_row(
+                &format!("SELECT {MEMBER_COLUMNS} WHERE m.workspace_id = ?1 AND m.account_id = ?2"),
+                params![workspace_id.as_str(), account.id.as_str()],
+                member_from_row,
+            )??;
+            tx.commit()?;
+            Ok(Some(membership))
         })
         .await
     }

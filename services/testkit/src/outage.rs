@@ -200,6 +200,14 @@ impl Accounts for SwitchableStore {
     async fn sign_up(&self, a: &Account, join: Join<'_>) -> StoreResult<SignedUp> {
         self.up()?.sign_up(a, join).await
     }
+    async fn accept_invitation(
+        &self,
+        h: &str,
+        a: &Account,
+        now: Timestamp,
+    ) -> StoreResult<Option<Membership>> {
+        self.up()?.accept_invitation(h, a, now).await
+    }
     async fn has_accounts(&self) -> StoreResult<bool> {
         self.up()?.has_accounts().await
     }
