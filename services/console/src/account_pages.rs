@@ -88,7 +88,7 @@ pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
     let mut page = AccountPage::new(&visit, "signup", "/console/signup".into());
     page.email = form.get("email").to_owned();
     page.workspace = form.get("workspace").to_owned();
-    let Some(draft) = check_new_account(&visit, &form, &mut page).await else {
+    let Some(draft) = check_new_account(&state, &req, &visit, &form, &mut page).await else {
         return Ok(chrome::page(
             &visit,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -113,9 +113,34 @@ pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
     finish_sign_up(&state, &visit, page, outcome).await
 }
 
+/// The client address, as the throttles key it.
+fn address(state: &ConsoleState, req: &HttpRequest) -> String {
+    state
+        .context
+        .proxies
+        .client_ip(req)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
+}
+
 /// Checks the email and password of a new account and hashes the password; `None` (with the
-/// errors on the page) when they do not do.
-async fn check_new_account(visit: &Visit, form: &Form, page: &mut AccountPage) -> Option<Account> {
+/// errors on the page) when they do not do. Every try counts against the address's sign-in
+/// budget: a password hash costs real CPU, and a flood of sign-ups must not buy it freely.
+async fn check_new_account(
+    state: &ConsoleState,
+    req: &HttpRequest,
+    visit: &Visit,
+    form: &Form,
+    page: &mut AccountPage,
+) -> Option<Account> {
+    if let Some(throttle) = &state.signin_by_address {
+        let address = address(state, req);
+        if throttle.admit(&address).is_err() {
+            page.error = Some(visit.t().get("signin-throttled"));
+            return None;
+        }
+        throttle.failed(&address);
+    }
     let email = normalise_email(form.get("email"));
     let raw_password = form.raw("password");
     page.email_error = email_problem(&email).map(|m| visit.t().get(m));
@@ -197,12 +222,7 @@ pub async fn signin_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Pa
 pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
     let (visit, form) = attempt!(Visit::form_of(&state, &req, &body).await?);
     let email = normalise_email(form.get("email"));
-    let address = state
-        .context
-        .proxies
-        .client_ip(&req)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default();
+    let address = address(&state, &req);
     let mut page = AccountPage::new(&visit, "signin", "/console/signin".into());
     page.email = form.get("email").to_owned();
     // Refused unread while the account or the address has failed too often: a guesser gets
@@ -285,7 +305,7 @@ pub async fn join(
     let (visit, form) = attempt!(Visit::form_of(&state, &req, &body).await?);
     let mut page = AccountPage::new(&visit, "join", format!("/console/join/{}", path.as_str()));
     page.email = form.get("email").to_owned();
-    let Some(draft) = check_new_account(&visit, &form, &mut page).await else {
+    let Some(draft) = check_new_account(&state, &req, &visit, &form, &mut page).await else {
         return Ok(chrome::page(
             &visit,
             StatusCode::UNPROCESSABLE_ENTITY,
