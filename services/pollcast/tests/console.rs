@@ -708,3 +708,92 @@ async fn an_existing_account_accepts_an_invitation_and_switches_workspaces() {
         404
     );
 }
+
+/// Bad input in every form: the form (or a page that says why) in HTML, never a 500 or JSON.
+#[actix_web::test]
+async fn bad_input_in_every_form_gets_html_back_never_a_500() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut owner = Browser::new(&app);
+    owner.sign_up("owner@example.com", PASSWORD).await;
+    let id = poll_id_of(&owner.create_poll(&ranked_poll("Fine")).await.location);
+    let long = "x".repeat(5000);
+    let junk: Vec<Vec<(&str, &str)>> = vec![
+        vec![],
+        vec![
+            ("question", "\u{0}\u{202e}<b>"),
+            ("kind", "telepathy"),
+            ("scale", "-1"),
+        ],
+        vec![
+            ("question", &long),
+            ("option_label", &long),
+            ("option_id", "../../etc"),
+        ],
+        vec![
+            ("kind", "rating"),
+            ("scale", "7"),
+            ("opens_at", "yesterday"),
+            ("closes_at", "2020-01-01T00:00"),
+        ],
+        vec![
+            ("kind", "multiple"),
+            ("min_choices", "9"),
+            ("max_choices", "99999999999999999999"),
+            ("close_after_votes", "0"),
+        ],
+        vec![
+            ("embed_origins", "javascript:alert(1)\nftp://x"),
+            ("results_visibility", "sometimes"),
+            ("dedupe", "dna"),
+        ],
+        vec![
+            ("role", "emperor"),
+            ("name", ""),
+            ("scopes", "root"),
+            ("url", "http://169.254.169.254/"),
+            ("events", "poll.exploded"),
+        ],
+    ];
+    let forms = [
+        "/console/polls".to_owned(),
+        format!("/console/polls/{id}/edit"),
+        "/console/keys".into(),
+        "/console/members/invite".into(),
+        "/console/members/acc_nobody/role".into(),
+        "/console/webhooks".into(),
+        "/console/signup".into(),
+        "/console/signin".into(),
+        "/console/join/not-a-token".into(),
+        format!("/console/polls/{id}/explode"),
+        "/console/keys/key_nothing/revoke".into(),
+        "/console/webhooks/wh_nothing/test".into(),
+        "/console/workspaces/ws_nothing".into(),
+    ];
+    for path in &forms {
+        for fields in &junk {
+            owner.get("/console/polls/new").await;
+            let answer = owner.post(path, fields).await;
+            assert!(answer.status < 500, "{path} {fields:?}: {}", answer.status);
+            if answer.status != 303 {
+                assert!(
+                    answer.content_type.starts_with("text/html"),
+                    "{path} {fields:?}: {}",
+                    answer.content_type
+                );
+                assert!(
+                    !answer.body.contains("rusqlite") && !answer.body.contains("redis"),
+                    "{path}"
+                );
+            }
+        }
+    }
+    // The poll is as it was.
+    assert!(
+        owner
+            .get(&format!("/console/polls/{id}"))
+            .await
+            .body
+            .contains("<h1>Fine</h1>")
+    );
+}
