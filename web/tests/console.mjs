@@ -58,6 +58,7 @@ try {
   await page.getByRole("link", { name: "New poll" }).click();
   await page.getByLabel("Question").fill("Which day for the launch party?");
   await page.getByLabel("Kind").selectOption("ranked");
+  ok(await page.getByLabel("Scale").isHidden() && await page.getByLabel("At most (choices)").isVisible(), "the form shows the fields of the kind chosen");
   await page.getByLabel("Option 1", { exact: true }).fill("Thursday");
   await page.getByLabel("Option 2", { exact: true }).fill("Friday");
   await page.getByLabel("Option 3", { exact: true }).fill("Saturday");
