@@ -794,6 +794,6 @@ async fn bad_input_in_every_form_gets_html_back_never_a_500() {
             .get(&format!("/console/polls/{id}"))
             .await
             .body
-            .contains("<h1>Fine</h1>")
+            .contains("<h1 dir=\"auto\">Fine</h1>")
     );
 }
