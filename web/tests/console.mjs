@@ -174,6 +174,10 @@ try {
   const answered = await page.locator(".test-result").textContent();
   ok(answered.includes("Delivered") && answered.includes("HTTP 200") && answered.includes("thanks"), `the test button shows what the receiver answered (${answered.trim()})`);
   ok(hooks.some((h) => h.headers["webhook-signature"] && h.headers["webhook-id"]), "the receiver got a signed test delivery");
+  await page.getByLabel("Enabled: deliveries go out").uncheck();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.locator(".notice").filter({ hasText: "Saved." }).waitFor();
+  ok((await page.locator(".meta").textContent()).includes("Disabled"), "an endpoint paused from the console");
   await scan(page, "webhook");
   await shot(page, "webhook");
 

@@ -115,6 +115,7 @@ impl Service for Console {
                 .route("/webhooks", web::get().to(h::list))
                 .route("/webhooks", web::post().to(h::create))
                 .route("/webhooks/{id}", web::get().to(h::show))
+                .route("/webhooks/{id}", web::post().to(h::update))
                 .route("/webhooks/{id}/delete", web::post().to(h::delete))
                 .route("/webhooks/{id}/test", web::post().to(h::test))
                 .route(

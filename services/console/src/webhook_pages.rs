@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use pollcast_api::routes::webhooks::{NewWebhook, create_webhook};
+use pollcast_api::routes::webhooks::{NewWebhook, PatchWebhook, create_webhook, edit_webhook};
 use pollcast_store::AttemptFilter;
 use pollcast_types::{EventType, Scope, Webhook, WebhookAttempt, WebhookId};
 use pollcast_webhook_dispatcher::routes::{TestResult, replay as replay_delivery, send_test};
@@ -100,14 +100,7 @@ pub async fn create(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
             list_page(&state, &visit, StatusCode::CREATED, page).await
         }
         Err(e) if (400..500).contains(&e.code.status()) => {
-            page.errors = if e.errors.is_empty() {
-                vec![e.detail.unwrap_or_else(|| e.code.title().to_owned())]
-            } else {
-                e.errors
-                    .into_iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect()
-            };
+            page.errors = problem_lines(e);
             list_page(&state, &visit, StatusCode::UNPROCESSABLE_ENTITY, page).await
         }
         Err(e) => Err(PageError(e)),
@@ -150,6 +143,22 @@ struct ShowPage {
     can_send: bool,
     test: Option<TestResult>,
     notice: Option<String>,
+    /// What the settings form said was wrong.
+    errors: Vec<String>,
+}
+
+/// What the page shows besides the endpoint and its log.
+#[derive(Default)]
+struct Shown {
+    test: Option<TestResult>,
+    notice: Option<String>,
+    errors: Vec<String>,
+}
+
+impl ShowPage {
+    fn subscribed(&self, event: &str) -> bool {
+        self.webhook.events.iter().any(|e| e.as_str() == event)
+    }
 }
 
 async fn show_page(
@@ -157,8 +166,7 @@ async fn show_page(
     visit: &Visit,
     webhook: Webhook,
     query: &LogQuery,
-    test: Option<TestResult>,
-    notice: Option<String>,
+    shown: Shown,
 ) -> Page {
     let status = query
         .status
@@ -186,10 +194,16 @@ async fn show_page(
         event: event.unwrap_or_default(),
         events: EventType::ALL.iter().map(|e| e.as_str()).collect(),
         can_send: state.dispatcher.is_some(),
-        test,
-        notice,
+        test: shown.test,
+        notice: shown.notice,
+        errors: shown.errors,
     };
-    Ok(chrome::page(visit, StatusCode::OK, &page))
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(chrome::page(visit, status, &page))
 }
 
 pub async fn show(
@@ -200,7 +214,7 @@ pub async fn show(
 ) -> Page {
     let (visit, _) = attempt!(Visit::member_of(&state, &req, Scope::Admin).await?);
     let webhook = attempt!(owned(&state, &visit, &path).await?);
-    show_page(&state, &visit, webhook, &query, None, None).await
+    show_page(&state, &visit, webhook, &query, Shown::default()).await
 }
 
 pub async fn delete(
@@ -235,7 +249,11 @@ pub async fn test(
     };
     let event = EventType::parse(form.get("event")).unwrap_or(EventType::VoteCreated);
     let result = send_test(dispatcher, &webhook, event).await;
-    show_page(&state, &visit, webhook, &NO_FILTER, Some(result), None).await
+    let shown = Shown {
+        test: Some(result),
+        ..Shown::default()
+    };
+    show_page(&state, &visit, webhook, &NO_FILTER, shown).await
 }
 
 pub async fn replay(
@@ -256,5 +274,62 @@ pub async fn replay(
         Err(e) if e.code.status() == 404 => visit.t().get("webhook-replay-gone"),
         Err(e) => return Err(PageError(e)),
     };
-    show_page(&state, &visit, webhook, &NO_FILTER, None, Some(notice)).await
+    let shown = Shown {
+        notice: Some(notice),
+        ..Shown::default()
+    };
+    show_page(&state, &visit, webhook, &NO_FILTER, shown).await
+}
+
+/// `POST /console/webhooks/{id}`: the settings form (URL, events, description, enabled).
+pub async fn update(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Page {
+    let Posted { visit, form, .. } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
+    let webhook = attempt!(owned(&state, &visit, &path).await?);
+    let patch = PatchWebhook {
+        url: Some(form.get("url").to_owned()),
+        events: Some(
+            form.all("events")
+                .iter()
+                .filter_map(|e| EventType::parse(e))
+                .collect(),
+        ),
+        poll_ids: None,
+        description: Some(form.get("description").to_owned()),
+        enabled: Some(form.checked("enabled")),
+    };
+    match edit_webhook(&state.context, webhook.clone(), patch).await {
+        Ok(edited) => {
+            let shown = Shown {
+                notice: Some(visit.t().get("webhook-saved")),
+                ..Shown::default()
+            };
+            show_page(&state, &visit, edited, &NO_FILTER, shown).await
+        }
+        Err(e) if (400..500).contains(&e.code.status()) => {
+            let shown = Shown {
+                errors: problem_lines(e),
+                ..Shown::default()
+            };
+            show_page(&state, &visit, webhook, &NO_FILTER, shown).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// An API error as lines for the page: its fields' messages, or its one sentence.
+fn problem_lines(e: pollcast_http::ApiError) -> Vec<String> {
+    if e.errors.is_empty() {
+        vec![e.detail.unwrap_or_else(|| e.code.title().to_owned())]
+    } else {
+        e.errors
+            .into_iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect()
+    }
 }

@@ -196,3 +196,7 @@ workspaces-title = مساحات عملك
 workspace-current = الحالية
 workspace-switch = التبديل
 join-existing-failed = يوجد حساب بهذا البريد الإلكتروني، وهذه ليست كلمة مروره. استخدم كلمة مرور حسابك للانضمام به.
+webhook-settings = الإعدادات
+webhook-enabled = مفعّل: تُرسل عمليات التسليم
+webhook-disabled-because = معطّل:
+webhook-saved = تم الحفظ.

@@ -196,3 +196,7 @@ workspaces-title = Ihre Arbeitsbereiche
 workspace-current = Aktuell
 workspace-switch = Wechseln
 join-existing-failed = Es gibt ein Konto mit dieser E-Mail-Adresse, und das ist nicht sein Passwort. Treten Sie mit dem Passwort Ihres Kontos bei.
+webhook-settings = Einstellungen
+webhook-enabled = Aktiviert: Zustellungen gehen hinaus
+webhook-disabled-because = Deaktiviert:
+webhook-saved = Gespeichert.

@@ -196,3 +196,7 @@ workspaces-title = Your workspaces
 workspace-current = Current
 workspace-switch = Switch
 join-existing-failed = An account with this email exists, and that is not its password. Use your account's password to join with it.
+webhook-settings = Settings
+webhook-enabled = Enabled: deliveries go out
+webhook-disabled-because = Disabled:
+webhook-saved = Saved.

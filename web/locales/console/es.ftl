@@ -196,3 +196,7 @@ workspaces-title = Tus espacios de trabajo
 workspace-current = Actual
 workspace-switch = Cambiar
 join-existing-failed = Ya existe una cuenta con este correo y esa no es su contraseña. Usa la contraseña de tu cuenta para unirte con ella.
+webhook-settings = Ajustes
+webhook-enabled = Activado: las entregas salen
+webhook-disabled-because = Desactivado:
+webhook-saved = Guardado.

@@ -196,3 +196,7 @@ workspaces-title = Vos espaces de travail
 workspace-current = Actuel
 workspace-switch = Basculer
 join-existing-failed = Un compte existe avec cette adresse, et ce n’est pas son mot de passe. Utilisez le mot de passe de votre compte pour rejoindre avec lui.
+webhook-settings = Réglages
+webhook-enabled = Activé : les livraisons partent
+webhook-disabled-because = Désactivé :
+webhook-saved = Enregistré.

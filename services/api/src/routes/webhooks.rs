@@ -50,14 +50,14 @@ fn explicit<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchWebhook {
-    url: Option<String>,
-    events: Option<Vec<EventType>>,
+    pub url: Option<String>,
+    pub events: Option<Vec<EventType>>,
     #[serde(default, deserialize_with = "explicit")]
     #[schema(value_type = Option<Vec<String>>)]
-    poll_ids: Option<Option<Vec<String>>>,
-    description: Option<String>,
+    pub poll_ids: Option<Option<Vec<String>>>,
+    pub description: Option<String>,
     /// `true` also clears a `disabled_reason` pollcast set (the owner fixed the receiver).
-    enabled: Option<bool>,
+    pub enabled: Option<bool>,
 }
 
 /// An endpoint as the API shows it; `secret` only in the answers that create or rotate it.
@@ -97,8 +97,8 @@ fn view<'a>(w: &'a Webhook, secret: Option<&'a str>) -> WebhookView<'a> {
     }
 }
 
-fn policy(state: &ApiState) -> TargetPolicy {
-    let s = &state.context.settings;
+fn policy(context: &pollcast_runtime::Context) -> TargetPolicy {
+    let s = &context.settings;
     TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private)
 }
 
@@ -177,12 +177,7 @@ pub async fn create_webhook(
     workspace: &pollcast_types::WorkspaceId,
     new: NewWebhook,
 ) -> Result<(Webhook, String), ApiError> {
-    let s = &context.settings;
-    let url = check_url(
-        &TargetPolicy::new(s.webhook_allow_http, &s.webhook_allow_private),
-        &new.url,
-    )
-    .await?;
+    let url = check_url(&policy(context), &new.url).await?;
     let secret = webhook_secret::new();
     let now = Timestamp::now();
     let webhook = Webhook {
@@ -213,6 +208,43 @@ pub async fn create_webhook(
         return Err(ErrorCode::WebhookLimitReached.into());
     }
     Ok((webhook, secret))
+}
+
+/// Applies an edit to an endpoint (re-enabling clears why it was disabled): what
+/// `PATCH /v1/webhooks/{id}` and the console's form both do.
+pub async fn edit_webhook(
+    context: &pollcast_runtime::Context,
+    mut webhook: Webhook,
+    body: PatchWebhook,
+) -> Result<Webhook, ApiError> {
+    if let Some(url) = body.url {
+        webhook.url = check_url(&policy(context), &url).await?;
+    }
+    if let Some(events) = body.events {
+        webhook.events = dedup(events);
+    }
+    if let Some(ids) = body.poll_ids {
+        webhook.poll_ids = poll_ids(ids)?;
+    }
+    if let Some(description) = body.description {
+        webhook.description = description.trim().to_owned();
+    }
+    if let Some(enabled) = body.enabled {
+        webhook.enabled = enabled;
+        if enabled {
+            webhook.disabled_reason = None;
+            webhook.failing_since = None;
+        }
+    }
+    let errors = webhook.validate();
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    webhook.updated_at = Timestamp::now();
+    if !context.store.update_webhook(&webhook).await? {
+        return Err(ErrorCode::WebhookNotFound.into());
+    }
+    Ok(webhook)
 }
 
 async fn owned(state: &ApiState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
@@ -277,35 +309,8 @@ pub async fn patch(
     path: web::Path<String>,
     body: web::Json<PatchWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut webhook = owned(&state, &caller, &path).await?;
-    let body = body.into_inner();
-    if let Some(url) = body.url {
-        webhook.url = check_url(&policy(&state), &url).await?;
-    }
-    if let Some(events) = body.events {
-        webhook.events = dedup(events);
-    }
-    if let Some(ids) = body.poll_ids {
-        webhook.poll_ids = poll_ids(ids)?;
-    }
-    if let Some(description) = body.description {
-        webhook.description = description.trim().to_owned();
-    }
-    if let Some(enabled) = body.enabled {
-        webhook.enabled = enabled;
-        if enabled {
-            webhook.disabled_reason = None;
-            webhook.failing_since = None;
-        }
-    }
-    let errors = webhook.validate();
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    webhook.updated_at = Timestamp::now();
-    if !state.context.store.update_webhook(&webhook).await? {
-        return Err(ErrorCode::WebhookNotFound.into());
-    }
+    let webhook = owned(&state, &caller, &path).await?;
+    let webhook = edit_webhook(&state.context, webhook, body.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(view(&webhook, None)))
