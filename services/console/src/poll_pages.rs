@@ -84,6 +84,7 @@ pub struct ListQuery {
 
 pub struct PollRow {
     pub id: String,
+    pub votes: u64,
     pub question: String,
     pub status: String,
     pub status_class: &'static str,
@@ -129,12 +130,15 @@ pub async fn list(
         },
     )
     .await?;
+    let votes = totals(&state, &polls).await;
     let rows = polls
         .iter()
-        .map(|p| {
+        .zip(votes)
+        .map(|(p, votes)| {
             let status = p.status_at(now);
             PollRow {
                 id: p.id.to_string(),
+                votes,
                 question: p.question.clone(),
                 status: t.get(status_key(status)),
                 status_class: status.as_str(),
@@ -171,6 +175,25 @@ pub async fn list(
         statuses,
     };
     Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+/// Each poll's vote count, in one Redis round trip (0 where it cannot be read: the list
+/// still shows).
+async fn totals(state: &ConsoleState, polls: &[Poll]) -> Vec<u64> {
+    let keys = state.context.bus.keys();
+    let mut pipe = pollcast_bus::redis::pipe();
+    for p in polls {
+        pipe.hget(keys.counts(p.shard, &p.id), "total");
+    }
+    let mut conn = state.context.bus.conn();
+    let read: Result<Vec<Option<u64>>, _> = pipe.query_async(&mut conn).await;
+    match read {
+        Ok(totals) => totals.into_iter().map(Option::unwrap_or_default).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "poll list without vote counts");
+            vec![0; polls.len()]
+        }
+    }
 }
 
 #[derive(Template)]

@@ -268,6 +268,37 @@ async fn a_new_owner_signs_up_creates_a_poll_and_manages_it() {
             .contains(csp)
     );
 
+    // A vote through the API shows in the list's count once tally has counted it.
+    let (_, poll) = pollcast_testkit::get_json(&app.url(&format!("/v1/polls/{id}"))).await;
+    let ballot: Vec<Value> = poll["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].clone())
+        .collect();
+    let token = pollcast_testkit::voter_token(&app).await;
+    let (status, _) = pollcast_testkit::post_json(
+        &app.url(&format!("/v1/polls/{id}/votes")),
+        None,
+        &serde_json::json!({"option_ids": ballot, "voter_token": token}),
+    )
+    .await;
+    assert_eq!(status, 202);
+    pollcast_testkit::eventually(
+        std::time::Duration::from_secs(5),
+        "the list counts the vote",
+        || async {
+            let mut b = Browser::new(&app);
+            b.cookies = owner.cookies.clone();
+            b.get("/console/polls")
+                .await
+                .body
+                .contains("<td class=\"number\">1</td>")
+                .then_some(())
+        },
+    )
+    .await;
+
     // The list finds it by a word of its question, and not by another.
     assert!(owner.get("/console/polls?q=which").await.body.contains(&id));
     assert!(

@@ -200,3 +200,4 @@ webhook-settings = الإعدادات
 webhook-enabled = مفعّل: تُرسل عمليات التسليم
 webhook-disabled-because = معطّل:
 webhook-saved = تم الحفظ.
+col-votes = الأصوات

@@ -200,3 +200,4 @@ webhook-settings = Einstellungen
 webhook-enabled = Aktiviert: Zustellungen gehen hinaus
 webhook-disabled-because = Deaktiviert:
 webhook-saved = Gespeichert.
+col-votes = Stimmen

@@ -200,3 +200,4 @@ webhook-settings = Settings
 webhook-enabled = Enabled: deliveries go out
 webhook-disabled-because = Disabled:
 webhook-saved = Saved.
+col-votes = Votes

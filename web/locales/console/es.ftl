@@ -200,3 +200,4 @@ webhook-settings = Ajustes
 webhook-enabled = Activado: las entregas salen
 webhook-disabled-because = Desactivado:
 webhook-saved = Guardado.
+col-votes = Votos

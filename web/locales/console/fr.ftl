@@ -200,3 +200,4 @@ webhook-settings = Réglages
 webhook-enabled = Activé : les livraisons partent
 webhook-disabled-because = Désactivé :
 webhook-saved = Enregistré.
+col-votes = Votes
