@@ -180,9 +180,13 @@ try {
   ok((await page.locator(".meta").textContent()).includes("Disabled"), "an endpoint paused from the console");
   await scan(page, "webhook");
   await shot(page, "webhook");
+  const webhookPage = new URL(page.url()).pathname;
+  await page.goto(`${BASE}/console/workspaces`);
+  await scan(page, "workspaces");
+  await shot(page, "workspaces");
 
   // 9. Dark, and Arabic right-to-left: the same pages through axe-core.
-  const pages = ["/console/polls", "/console/polls/new", `/console/polls/${pollId}`, `/console/polls/${pollId}/reset`, `/console/polls/${pollId}/present`, "/console/keys", "/console/members", "/console/webhooks", "/console/workspaces"];
+  const pages = ["/console/polls", "/console/polls/new", `/console/polls/${pollId}`, `/console/polls/${pollId}/reset`, `/console/polls/${pollId}/present`, "/console/keys", "/console/members", "/console/webhooks", "/console/workspaces", webhookPage];
   const dark = await browser.newContext({ colorScheme: "dark", storageState: await owner.storageState() });
   const d = await dark.newPage();
   for (const p of pages) { await d.goto(BASE + p); await scan(d, `dark ${p}`); }
@@ -204,7 +208,7 @@ try {
   await scan(page, "join");
   const darkOut = await browser.newContext({ colorScheme: "dark" });
   const o = await darkOut.newPage();
-  for (const p of ["/console/signin", "/console/signup"]) { await o.goto(BASE + p); await scan(o, `dark ${p}`); }
+  for (const p of ["/console/signin", "/console/signup", new URL(invitation).pathname]) { await o.goto(BASE + p); await scan(o, `dark ${p}`); }
   await darkOut.close();
 
   ok(errors.length === 0, "no script errors on the console's pages: " + errors.join(" | "));
