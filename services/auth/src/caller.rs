@@ -142,8 +142,9 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<Authenticator>, ApiError> {
 fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>>>> {
     let token = bearer(req);
     let state = state_of(req);
-    let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
-    let request = req.clone();
+    // Without an Authorization header, a console session may read (see `sessions`).
+    let session_read = (token.is_none() && matches!(*req.method(), Method::GET | Method::HEAD))
+        .then(|| req.clone());
     let address = state
         .as_ref()
         .ok()
@@ -152,10 +153,9 @@ fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Calle
         .unwrap_or_default();
     Box::pin(async move {
         let Some(token) = token else {
-            // No Authorization header: a console session may read (see `sessions`).
-            if !is_read {
+            let Some(request) = session_read else {
                 return Ok(None);
-            }
+            };
             let state = state?;
             return Ok(sessions::resolve(&state.context, &request)
                 .await?

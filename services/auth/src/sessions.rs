@@ -40,15 +40,9 @@ impl SignedIn {
         Caller {
             workspace_id: self.membership.workspace_id.clone(),
             key_id: credential_id(&self.membership.account_id),
-            scopes: self
-                .scopes()
-                .iter()
-                .copied()
-                .flat_map(|s| match s {
-                    Scope::Admin => vec![Scope::PollsRead, Scope::VotesRead],
-                    s => vec![s],
-                })
-                .filter(|s| matches!(s, Scope::PollsRead | Scope::VotesRead))
+            scopes: [Scope::PollsRead, Scope::VotesRead]
+                .into_iter()
+                .filter(|s| self.can(*s))
                 .collect(),
             via_token: false,
         }

@@ -227,12 +227,13 @@ pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
     page.email = form.get("email").to_owned();
     // Refused unread while the account or the address has failed too often: a guesser gets
     // nothing, and the answer is the same whether the account exists or not.
-    let throttled = [
+    let throttles = [
         (&state.signin_by_email, email.as_str()),
         (&state.signin_by_address, address.as_str()),
-    ]
-    .iter()
-    .any(|(throttle, key)| throttle.as_ref().is_some_and(|t| t.admit(key).is_err()));
+    ];
+    let throttled = throttles
+        .iter()
+        .any(|(throttle, key)| throttle.as_ref().is_some_and(|t| t.admit(key).is_err()));
     if throttled {
         page.error = Some(visit.t().get("signin-throttled"));
         let mut res = chrome::page(&visit, StatusCode::TOO_MANY_REQUESTS, &page);
@@ -252,10 +253,7 @@ pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
         _ => None,
     };
     let Some(membership) = membership else {
-        for (throttle, key) in [
-            (&state.signin_by_email, email.as_str()),
-            (&state.signin_by_address, address.as_str()),
-        ] {
+        for (throttle, key) in throttles {
             if let Some(t) = throttle {
                 t.failed(key);
             }

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use pollcast_http::ApiError;
 use pollcast_web::headers;
-use pollcast_web::i18n::Text;
+use pollcast_web::i18n::{Arg, Text};
 
 use crate::member::Visit;
 
@@ -57,43 +57,69 @@ impl Chrome {
 
     /// A form field's name as the form labels it (`options[2].label` is `options`).
     pub fn field_name(&self, field: &str) -> String {
-        let base = field.split(['[', '.']).next().unwrap_or(field);
-        self.key("field", base)
+        field_name(self.t, field)
     }
 
-    /// A message whose argument `arg` is `#`, for the console's script to fill in (without
-    /// Fluent's isolation marks around it).
+    /// A message with one argument, without the isolation marks Fluent puts around it: the
+    /// arguments here are numbers or the script's placeholders, and the marks would get in the
+    /// way of labels and of the script's search for `#`.
+    fn with_arg(&self, id: &str, name: &str, value: Arg) -> String {
+        without_isolation(&self.t.format(id, &[(name, value)]))
+    }
+
+    /// A message whose argument `arg` is `#`, for the console's script to fill in.
     pub fn hash_text(&self, id: &str, arg: &str) -> String {
-        self.t
-            .format(id, &[(arg, pollcast_web::i18n::Arg::Str("#"))])
-            .replace(['\u{2068}', '\u{2069}'], "")
+        self.with_arg(id, arg, Arg::Str("#"))
     }
 
     /// A count in words ("1 vote", "3 votes").
     pub fn count(&self, id: &str, n: &u64) -> String {
-        self.t
-            .format(id, &[("count", pollcast_web::i18n::Arg::Num(*n as f64))])
-            .replace(['\u{2068}', '\u{2069}'], "")
+        self.with_arg(id, "count", Arg::Num(*n as f64))
     }
 
     /// The message `id` in every plural form, `{count}` where the number goes, as JSON for
     /// the console's script (which picks one with `Intl.PluralRules`).
     pub fn plurals(&self, id: &str) -> String {
-        serde_json::to_string(&self.t.plural_forms(id, "count", &[]))
-            .unwrap_or_default()
-            .replace(['\u{2068}', '\u{2069}'], "")
+        without_isolation(
+            &serde_json::to_string(&self.t.plural_forms(id, "count", &[])).unwrap_or_default(),
+        )
     }
 
     /// A message with one number `n` ("Option 3").
     pub fn numbered(&self, id: &str, n: &usize) -> String {
-        self.t
-            .format(id, &[("n", pollcast_web::i18n::Arg::Num(*n as f64))])
-            .replace(['\u{2068}', '\u{2069}'], "")
+        self.with_arg(id, "n", Arg::Num(*n as f64))
     }
 
     pub fn role_name(&self) -> String {
         self.t.get(&format!("role-{}", self.role))
     }
+}
+
+/// A field of the API's errors by the name the console's forms give it (`options[2].label` is
+/// "Options").
+pub fn field_name(t: Text, field: &str) -> String {
+    let base = field.split(['[', '.']).next().unwrap_or(field);
+    t.get(&format!("field-{base}"))
+}
+
+/// An API error as lines a form shows above itself: its fields' messages, or its one
+/// sentence. A failure that is not the request's (5xx) is a page of its own.
+pub fn problem_lines(t: Text, e: ApiError) -> Result<Vec<String>, PageError> {
+    if !(400..500).contains(&e.code.status()) {
+        return Err(PageError(e));
+    }
+    Ok(if e.errors.is_empty() {
+        vec![e.detail.unwrap_or_else(|| e.code.title().to_owned())]
+    } else {
+        e.errors
+            .into_iter()
+            .map(|f| format!("{}: {}", field_name(t, &f.field), f.message))
+            .collect()
+    })
+}
+
+fn without_isolation(text: &str) -> String {
+    text.replace(['\u{2068}', '\u{2069}'], "")
 }
 
 /// Renders a page as the answer to a visit.
@@ -167,6 +193,13 @@ impl From<pollcast_store::StoreError> for PageError {
 impl From<pollcast_types::ErrorCode> for PageError {
     fn from(e: pollcast_types::ErrorCode) -> Self {
         PageError(e.into())
+    }
+}
+
+impl PageError {
+    /// The page, where a handler answers with a response rather than an error.
+    pub fn into_response(self) -> HttpResponse {
+        self.error_response()
     }
 }
 

@@ -1,12 +1,13 @@
 //! Who is visiting a console page: their language, their CSRF seed and, once signed in, their
 //! membership. Every handler starts with [`Visit::of`].
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use pollcast_auth::sessions::{self, SESSION_COOKIE, SignedIn};
 use pollcast_runtime::ServerSecret;
 use pollcast_types::Scope;
 use pollcast_web::i18n::{Lang, Text};
+use pollcast_web::view::ViewQuery;
 
 use crate::chrome::{self, PageError};
 use crate::form::Form;
@@ -98,18 +99,11 @@ impl Visit {
     }
 
     pub async fn of(state: &ConsoleState, req: &HttpRequest) -> Result<Visit, PageError> {
-        let explicit = req
-            .uri()
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
-        let accept = req
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
         let (seed, new_seed) = csrf::seed(req);
         let public_url = &state.context.settings.public_url;
         Ok(Visit {
-            lang: Lang::negotiate(explicit, accept),
+            // `?lang=`, else the browser's languages: as the poll page decides.
+            lang: ViewQuery::from_request(req).view(req, false).lang,
             signed_in: sessions::resolve(&state.context, req)
                 .await
                 .map_err(PageError::from)?,

@@ -8,11 +8,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use pollcast_api::polls::{create_poll, list_polls};
 use pollcast_api::routes::lifecycle::edit_poll;
+use pollcast_auth::sessions::SignedIn;
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
 use pollcast_http::pagination;
 use pollcast_runtime::lifecycle;
 use pollcast_types::{ErrorCode, FieldError, KindResults, Poll, PollStatus, Scope, Timestamp};
+use pollcast_web::page::{round_lines, status_text};
 use serde::Deserialize;
 
 use crate::chrome::{self, Chrome, PageError};
@@ -36,7 +38,7 @@ async fn member_poll(
         Ok(found) => found,
         Err(answer) => return Ok(Err(answer)),
     };
-    Ok(owned(state, &visit, &me.membership.workspace_id, raw_id)
+    Ok(owned(state, &visit, &me, raw_id)
         .await
         .map(|poll| (visit, poll)))
 }
@@ -47,31 +49,16 @@ async fn member_poll(
 async fn owned(
     state: &ConsoleState,
     visit: &Visit,
-    workspace: &pollcast_types::WorkspaceId,
+    me: &SignedIn,
     raw_id: &str,
 ) -> Result<Poll, HttpResponse> {
-    match state.polls.find(raw_id).await {
-        Ok(poll) if &poll.workspace_id == workspace => Ok((*poll).clone()),
-        Ok(_) => Err(visit.refusal(StatusCode::NOT_FOUND, "poll-not-found")),
+    // The API's own check: another workspace's poll is "not found".
+    match me.caller().poll(&state.polls, raw_id).await {
+        Ok(poll) => Ok((*poll).clone()),
         Err(e) if e.code == ErrorCode::PollNotFound => {
             Err(visit.refusal(StatusCode::NOT_FOUND, "poll-not-found"))
         }
         Err(e) => Err(PageError(e).into_response()),
-    }
-}
-
-impl PageError {
-    pub fn into_response(self) -> HttpResponse {
-        actix_web::ResponseError::error_response(&self)
-    }
-}
-
-fn status_key(status: PollStatus) -> &'static str {
-    match status {
-        PollStatus::Draft => "status-draft",
-        PollStatus::Scheduled => "status-scheduled",
-        PollStatus::Open => "status-open",
-        PollStatus::Closed => "status-closed",
     }
 }
 
@@ -140,7 +127,7 @@ pub async fn list(
                 id: p.id.to_string(),
                 votes,
                 question: p.question.clone(),
-                status: t.get(status_key(status)),
+                status: status_text(t, status),
                 status_class: status.as_str(),
                 kind: t.get(&format!("kind-{}", p.kind.as_str())),
                 created_at: p.created_at.to_string(),
@@ -164,7 +151,7 @@ pub async fn list(
         PollStatus::Closed,
     ]
     .into_iter()
-    .map(|s| (s.as_str(), t.get(status_key(s))))
+    .map(|s| (s.as_str(), status_text(t, s)))
     .collect();
     let page = ListPage {
         c: Chrome::of(&visit, "polls"),
@@ -290,7 +277,7 @@ pub async fn edit(
 ) -> Page {
     let Posted { visit, form, me } =
         attempt!(Visit::member_form_of(&state, &req, &body, Scope::PollsWrite).await?);
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &path).await);
+    let poll = attempt!(owned(&state, &visit, &me, &path).await);
     let id = poll.id.to_string();
     let mut f = PollForm::from_form(&form);
     if form.checked("more") {
@@ -364,45 +351,22 @@ async fn results(state: &ConsoleState, visit: &Visit, poll: &Poll) -> Results {
                 let labels: HashMap<_, _> = poll
                     .options
                     .iter()
-                    .map(|o| (&o.id, o.label.as_str()))
+                    .map(|o| (o.id.as_str(), o.label.as_str()))
                     .collect();
                 rows = s
                     .options
                     .iter()
                     .map(|o| ResultRow {
                         id: o.id.to_string(),
-                        label: labels.get(&o.id).copied().unwrap_or("").to_owned(),
+                        label: labels.get(o.id.as_str()).copied().unwrap_or("").to_owned(),
                         votes: o.votes,
                         percent: percent(o.votes),
                     })
                     .collect();
                 if let KindResults::Ranked { rounds: r } = detail {
-                    rounds = r
-                        .iter()
-                        .map(|round| {
-                            let line: Vec<String> = round
-                                .tallies
-                                .iter()
-                                .map(|c| {
-                                    format!(
-                                        "{} {}",
-                                        labels.get(&c.id).copied().unwrap_or(""),
-                                        c.votes
-                                    )
-                                })
-                                .collect();
-                            t.format(
-                                "round-line",
-                                &[
-                                    (
-                                        "round",
-                                        pollcast_web::i18n::Arg::Num(f64::from(round.round)),
-                                    ),
-                                    ("tallies", pollcast_web::i18n::Arg::Str(&line.join(" · "))),
-                                ],
-                            )
-                        })
-                        .collect();
+                    rounds = round_lines(t, r, |id| {
+                        labels.get(id).map_or(id, |label| *label).to_owned()
+                    });
                 }
             }
         }
@@ -480,7 +444,7 @@ pub async fn show(
     let page = PollPage {
         c: Chrome::of(&visit, "polls"),
         kind: t.get(&format!("kind-{}", poll.kind.as_str())),
-        status: t.get(status_key(r.status)),
+        status: status_text(t, r.status),
         status_class: r.status.as_str(),
         s: share(&state, &poll),
         opens_at: poll.opens_at.map(|t| t.to_string()).unwrap_or_default(),
@@ -583,7 +547,7 @@ pub async fn confirm(
     if !["open", "close", "reset", "delete"].contains(&action.as_str()) {
         return Ok(visit.refusal(StatusCode::NOT_FOUND, "page-not-found"));
     }
-    let poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &id).await);
+    let poll = attempt!(owned(&state, &visit, &me, &id).await);
     let r = results(&state, &visit, &poll).await;
     let explanation = visit.t().format(
         &format!("confirm-{action}-explained"),
@@ -608,7 +572,7 @@ pub async fn act(
     let Posted { visit, me, .. } =
         attempt!(Visit::member_form_of(&state, &req, &body, Scope::PollsWrite).await?);
     let (id, action) = path.into_inner();
-    let mut poll = attempt!(owned(&state, &visit, &me.membership.workspace_id, &id).await);
+    let mut poll = attempt!(owned(&state, &visit, &me, &id).await);
     let ctx = &state.context;
     let done: Result<(), ApiError> = match action.as_str() {
         "open" => lifecycle::open(ctx, &mut poll)

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use pollcast_api::routes::webhooks::{NewWebhook, PatchWebhook, create_webhook, edit_webhook};
 use pollcast_store::AttemptFilter;
-use pollcast_types::{EventType, Scope, Webhook, WebhookAttempt, WebhookId};
+use pollcast_types::{ErrorCode, EventType, Scope, Webhook, WebhookAttempt};
 use pollcast_webhook_dispatcher::routes::{TestResult, replay as replay_delivery, send_test};
 use serde::Deserialize;
 
@@ -99,11 +99,10 @@ pub async fn create(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
             page.checked.clear();
             list_page(&state, &visit, StatusCode::CREATED, page).await
         }
-        Err(e) if (400..500).contains(&e.code.status()) => {
-            page.errors = problem_lines(e);
+        Err(e) => {
+            page.errors = chrome::problem_lines(visit.t(), e)?;
             list_page(&state, &visit, StatusCode::UNPROCESSABLE_ENTITY, page).await
         }
-        Err(e) => Err(PageError(e)),
     }
 }
 
@@ -115,14 +114,18 @@ async fn owned(
     let Some(me) = visit.signed_in.as_ref() else {
         return Ok(Err(chrome::redirect("/console/signin")));
     };
-    let found = match WebhookId::parse(raw_id) {
-        Some(id) => state.context.store.webhook(&id).await?,
-        None => None,
-    };
-    Ok(match found {
-        Some(w) if w.workspace_id == me.membership.workspace_id => Ok(w),
-        _ => Err(visit.refusal(StatusCode::NOT_FOUND, "webhook-not-found")),
-    })
+    // The API's own check: another workspace's endpoint is "not found".
+    match me
+        .caller()
+        .webhook(state.context.store.as_ref(), raw_id)
+        .await
+    {
+        Ok(webhook) => Ok(Ok(webhook)),
+        Err(e) if e.code == ErrorCode::WebhookNotFound => Ok(Err(
+            visit.refusal(StatusCode::NOT_FOUND, "webhook-not-found")
+        )),
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -311,25 +314,12 @@ pub async fn update(
             };
             show_page(&state, &visit, edited, &NO_FILTER, shown).await
         }
-        Err(e) if (400..500).contains(&e.code.status()) => {
+        Err(e) => {
             let shown = Shown {
-                errors: problem_lines(e),
+                errors: chrome::problem_lines(visit.t(), e)?,
                 ..Shown::default()
             };
             show_page(&state, &visit, webhook, &NO_FILTER, shown).await
         }
-        Err(e) => Err(PageError(e)),
-    }
-}
-
-/// An API error as lines for the page: its fields' messages, or its one sentence.
-fn problem_lines(e: pollcast_http::ApiError) -> Vec<String> {
-    if e.errors.is_empty() {
-        vec![e.detail.unwrap_or_else(|| e.code.title().to_owned())]
-    } else {
-        e.errors
-            .into_iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect()
     }
 }

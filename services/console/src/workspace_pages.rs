@@ -135,14 +135,7 @@ async fn create_key_with(state: &ConsoleState, visit: &Visit, form: &Form) -> Pa
                 )
                 .await;
             }
-            Err(e) if !e.errors.is_empty() => errors.extend(e.errors.into_iter().map(|f| {
-                format!(
-                    "{}: {}",
-                    visit.t().get(&format!("field-{}", f.field)),
-                    f.message
-                )
-            })),
-            Err(e) => return Err(PageError(e)),
+            Err(e) => errors.extend(chrome::problem_lines(visit.t(), e)?),
         }
     }
     keys_page(

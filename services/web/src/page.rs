@@ -3,7 +3,9 @@
 //! script (`web/static/poll.js`) then votes over the API and follows the live results.
 
 use askama::Template;
-use pollcast_types::{KindResults, Poll, PollKind, PollStatus, ResultsSnapshot, ResultsVisibility};
+use pollcast_types::{
+    KindResults, Poll, PollKind, PollStatus, ResultsSnapshot, ResultsVisibility, RunoffRound,
+};
 use serde_json::json;
 
 use crate::i18n::{Arg, Lang, Text};
@@ -198,35 +200,7 @@ impl<'a> PollPage<'a> {
             _ => None,
         });
         let rounds = match snapshot.map(|s| &s.detail) {
-            Some(KindResults::Ranked { rounds }) => rounds
-                .iter()
-                .map(|r| {
-                    let tallies: Vec<String> = r
-                        .tallies
-                        .iter()
-                        .map(|c| format!("{} {}", label_of(c.id.as_str()), c.votes))
-                        .collect();
-                    let mut line = t.format(
-                        "round-line",
-                        &[
-                            ("round", Arg::Num(f64::from(r.round))),
-                            ("tallies", Arg::Str(&tallies.join(", "))),
-                        ],
-                    );
-                    if !r.eliminated.is_empty() {
-                        let out: Vec<String> = r
-                            .eliminated
-                            .iter()
-                            .map(|id| label_of(id.as_str()))
-                            .collect();
-                        line.push_str(" · ");
-                        line.push_str(
-                            &t.format("round-eliminated", &[("labels", Arg::Str(&out.join(", ")))]),
-                        );
-                    }
-                    line
-                })
-                .collect(),
+            Some(KindResults::Ranked { rounds }) => round_lines(t, rounds, label_of),
             _ => Vec::new(),
         };
         let your_choice = voted.map(|ids| {
@@ -265,12 +239,7 @@ impl<'a> PollPage<'a> {
                     t.format("opens-at", &[("time", Arg::Str(&iso))]),
                 )
             });
-        let status_text = t.get(match status {
-            PollStatus::Draft => "status-draft",
-            PollStatus::Scheduled => "status-scheduled",
-            PollStatus::Open => "status-open",
-            PollStatus::Closed => "status-closed",
-        });
+        let status_text = status_text(t, status);
         Self {
             question: shown(&poll.question),
             // Relative, like every URL the page loads: it works whatever name the server is
@@ -322,6 +291,49 @@ impl<'a> PollPage<'a> {
 }
 
 /// The messages the page's script needs, plural ones in every form.
+/// A poll's status in words ("Open"): the poll page's and the console's.
+pub fn status_text(t: Text, status: PollStatus) -> String {
+    t.get(&format!("status-{}", status.as_str()))
+}
+
+/// The instant-runoff rounds of a ranked poll, a line each ("Round 1: A 3, B 2 · out: B"):
+/// the poll page's and the console's.
+pub fn round_lines(
+    t: Text,
+    rounds: &[RunoffRound],
+    label_of: impl Fn(&str) -> String,
+) -> Vec<String> {
+    rounds
+        .iter()
+        .map(|r| {
+            let tallies: Vec<String> = r
+                .tallies
+                .iter()
+                .map(|c| format!("{} {}", label_of(c.id.as_str()), c.votes))
+                .collect();
+            let mut line = t.format(
+                "round-line",
+                &[
+                    ("round", Arg::Num(f64::from(r.round))),
+                    ("tallies", Arg::Str(&tallies.join(", "))),
+                ],
+            );
+            if !r.eliminated.is_empty() {
+                let out: Vec<String> = r
+                    .eliminated
+                    .iter()
+                    .map(|id| label_of(id.as_str()))
+                    .collect();
+                line.push_str(" · ");
+                line.push_str(
+                    &t.format("round-eliminated", &[("labels", Arg::Str(&out.join(", ")))]),
+                );
+            }
+            line
+        })
+        .collect()
+}
+
 fn script_strings(t: Text) -> String {
     let plain = [
         "vote",
