@@ -104,6 +104,12 @@ settings! {
         "127.0.0.1:8080", "HTTP/WebSocket address (`:0` picks a free port)";
     data_dir: PathBuf = PathBuf::from("./data"), "POLLCAST_DATA_DIR", "./data",
         "SQLite store, server secret, embedded Redis files";
+    store: String = "sqlite".to_owned(), "POLLCAST_STORE", "sqlite",
+        "where polls, the vote log and accounts live: `sqlite` (a file in the data dir) or `scylla://host:port[,host:port...]/keyspace` (ScyllaDB or any CQL v4 server; see `docs/scylla.md`)",
+        check |v| v == "sqlite" || v.starts_with("scylla://"), "must be `sqlite` or `scylla://host:port[,host:port...]/keyspace`";
+    scylla_replication: String = "NetworkTopologyStrategy:3".to_owned(), "POLLCAST_SCYLLA_REPLICATION", "NetworkTopologyStrategy:3",
+        "replication of the keyspace pollcast creates: `NetworkTopologyStrategy:N` (N replicas in each datacenter) or `SimpleStrategy:N` (one node: `SimpleStrategy:1`)",
+        check |v| v.starts_with("NetworkTopologyStrategy:") || v.starts_with("SimpleStrategy:"), "must be `NetworkTopologyStrategy:N` or `SimpleStrategy:N`";
     redis_prefix: String = "pc".to_owned(), "POLLCAST_REDIS_PREFIX", "pc",
         "prefix of every Redis key, so several deployments can share one Redis",
         check |v| !v.is_empty() && !v.contains(['{', '}', ' ']), "must be non-empty, without braces or spaces";

@@ -5,13 +5,14 @@
 //! with `POLLCAST_UPDATE_OPENAPI=1` to rewrite the file after an intended change).
 
 use pollcast_api::poll_view::{Embed, PollView};
-use pollcast_api::routes::{api_keys, lifecycle, polls, tokens, votes, webhooks};
+use pollcast_api::routes::{api_keys, audit, lifecycle, polls, tokens, votes, webhooks};
 use pollcast_http::error::Problem;
 use pollcast_results_broadcast::{live, results};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
-    Dedupe, ErrorCode, EventType, FieldError, KindResults, NewPoll, OptionCount, PollKind,
-    PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount, WebhookAttempt,
+    Audit, AuditLine, Dedupe, ErrorCode, EventType, FieldError, KindResults, NewPoll, OptionCount,
+    PollKind, PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount,
+    WebhookAttempt,
 };
 use pollcast_vote_ingest::routes::{voters, votes as cast};
 use pollcast_webhook_dispatcher::routes as deliveries;
@@ -33,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         tokens::issue, tokens::voter_secret,
         polls::create, polls::list, polls::get,
         lifecycle::patch, lifecycle::delete, lifecycle::open, lifecycle::close, lifecycle::reset,
+        audit::audit,
         votes::list, votes::csv,
         webhooks::create, webhooks::list, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret,
@@ -43,7 +45,7 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         Problem, ErrorCode, FieldError, Scope, NewPoll, NewOption, PollView, Embed, PollOption,
         PollKind, PollStatus, ResultsVisibility, Dedupe, OptionCount, KindResults, RunoffRound,
-        ScoreCount, EventType, WebhookAttempt,
+        ScoreCount, EventType, WebhookAttempt, Audit, AuditLine,
     )),
     modifiers(&Conventions),
     tags(

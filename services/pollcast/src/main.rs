@@ -35,6 +35,15 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Recount a poll from its vote log in the store and compare with its live counts, option
+    /// by option. Prints the audit as JSON; exits 0 when consistent, 1 when not (2 on error).
+    /// Reaches the Redis of `--redis-url`, or the one `pollcast serve` runs in the data dir.
+    Audit {
+        /// The poll's id.
+        poll_id: String,
+        #[command(flatten)]
+        opts: Opts,
+    },
 }
 
 #[derive(Subcommand)]
@@ -82,7 +91,23 @@ enum WorkspaceCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Audit { poll_id, opts } = cli.command {
+        let result = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(AnyError::from)
+            .and_then(|rt| rt.block_on(audit(&poll_id, opts)));
+        return match result {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = match cli.command {
+        Command::Audit { .. } => Ok(()),
         Command::Serve { opts } => settings(opts)
             .and_then(|settings| pollcast_runtime::runtime(&settings)?.block_on(serve(settings))),
         Command::Workspace {
@@ -173,12 +198,29 @@ async fn create_workspace(name: &str, opts: Opts) -> Result<(), AnyError> {
     }
     let settings = settings(opts)?;
     // Only the store is needed: no Redis, no server.
-    let store = pollcast_store::SqliteStore::open(&settings.data_dir)?;
-    let (workspace, key) = pollcast_auth::workspaces::create_workspace(&store, name).await?;
+    let store = pollcast_runtime::context::open_store(&settings).await?;
+    let (workspace, key) =
+        pollcast_auth::workspaces::create_workspace(store.as_ref(), name).await?;
     println!("workspace_id: {}", workspace.id);
     println!("api_key:      {}", key.secret);
     println!("(the key is shown once; only its hash is stored)");
     Ok(())
+}
+
+/// `pollcast audit POLL`: whether the poll's live counts are its vote log's.
+async fn audit(poll_id: &str, mut opts: Opts) -> Result<bool, AnyError> {
+    if opts.redis_url.is_none() {
+        // The redis-server `pollcast serve` started for this data directory.
+        let dir = opts.clone().resolve()?.data_dir;
+        opts.redis_url = Some(format!("unix://{}", dir.join("redis/redis.sock").display()));
+    }
+    let settings = settings(opts)?;
+    let context = Context::build(settings, false).await?;
+    let id = pollcast_types::PollId::parse(poll_id).ok_or("not a poll id")?;
+    let poll = context.store.poll(&id).await?.ok_or("no such poll")?;
+    let audit = pollcast_runtime::audit::audit(&context, &poll).await?;
+    println!("{}", serde_json::to_string_pretty(&audit)?);
+    Ok(audit.consistent)
 }
 
 fn read_password() -> Result<String, AnyError> {
@@ -197,7 +239,6 @@ fn read_password() -> Result<String, AnyError> {
 }
 
 async fn user(command: UserCommand) -> Result<(), AnyError> {
-    use pollcast_store::Accounts;
     use pollcast_types::{Account, AccountId, Membership, Role, Timestamp, Workspace, WorkspaceId};
     match command {
         UserCommand::Create {
@@ -208,7 +249,7 @@ async fn user(command: UserCommand) -> Result<(), AnyError> {
             ..
         } => {
             let settings = settings(opts)?;
-            let store = pollcast_store::SqliteStore::open(&settings.data_dir)?;
+            let store = pollcast_runtime::context::open_store(&settings).await?;
             let role = Role::parse(&role).ok_or("--role must be owner, editor or viewer")?;
             let email = email.trim().to_lowercase();
             if !email.contains('@') {
@@ -235,7 +276,7 @@ async fn user(command: UserCommand) -> Result<(), AnyError> {
                         name: format!("{email}'s workspace"),
                         created_at: Timestamp::now(),
                     };
-                    pollcast_store::Store::insert_workspace(&store, &ws).await?;
+                    store.insert_workspace(&ws).await?;
                     ws.id
                 }
             };
@@ -257,7 +298,7 @@ async fn user(command: UserCommand) -> Result<(), AnyError> {
         }
         UserCommand::ResetPassword { email, opts, .. } => {
             let settings = settings(opts)?;
-            let store = pollcast_store::SqliteStore::open(&settings.data_dir)?;
+            let store = pollcast_runtime::context::open_store(&settings).await?;
             let account = store
                 .account_by_email(&email.trim().to_lowercase())
                 .await?

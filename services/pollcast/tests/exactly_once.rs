@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pollcast_testkit::{
-    ChildGuard, TestApp, TestEnv, create_poll, eventually, get_json, option_ids, post_json,
-    simple_poll, vote_log,
+    ChildGuard, TestApp, TestEnv, create_poll, eventually, get_json, get_json_with, option_ids,
+    post_json, simple_poll, vote_log,
 };
 use serde_json::json;
 
@@ -29,6 +29,7 @@ fn spawn_tally_claiming_after(env: &TestEnv, claim_idle_ms: u64) -> ChildGuard {
             .arg("--data-dir")
             .arg(env.data_path())
             .args(["--redis-url", &env.redis.url()])
+            .args(env.store_args())
             .args([
                 "--shards",
                 "4",
@@ -75,6 +76,7 @@ fn start_without_tally(env: &TestEnv) -> TestApp {
 struct Polls {
     ids: Vec<String>,
     options: Vec<Vec<String>>,
+    key: String,
 }
 
 async fn make_polls(app: &TestApp, n: usize) -> Polls {
@@ -86,7 +88,7 @@ async fn make_polls(app: &TestApp, n: usize) -> Polls {
         ids.push(poll["id"].as_str().unwrap().to_owned());
         options.push(option_ids(&poll));
     }
-    Polls { ids, options }
+    Polls { ids, options, key }
 }
 
 /// What the clients were told was accepted: vote ids and counts per (poll, option).
@@ -167,11 +169,31 @@ async fn assert_exact(app: &TestApp, polls: &Polls, accepted: &Accepted) {
         logged, accepted.vote_ids,
         "the vote log holds exactly the accepted votes"
     );
+    // And the poll's owner can check it: the audit recounts the log and finds the live counts.
+    for (p, id) in polls.ids.iter().enumerate() {
+        let (status, audit) =
+            get_json_with(&app.url(&format!("/v1/polls/{id}/audit")), &polls.key).await;
+        assert_eq!(status, 200, "{audit}");
+        assert_eq!(audit["consistent"], true, "poll {p}: {audit}");
+        assert_eq!(audit["log_total"].as_u64(), Some(expected_total(p)));
+        assert_eq!(audit["live_total"].as_u64(), Some(expected_total(p)));
+    }
 }
 
 #[actix_web::test]
 async fn tally_killed_mid_stream_and_restarted_counts_exactly() {
-    let env = TestEnv::new().await;
+    tally_killed_mid_stream(TestEnv::new().await).await;
+}
+
+/// The same on ScyllaDB: every kill lands between the vote log's write and the count's.
+#[actix_web::test]
+async fn tally_killed_mid_stream_counts_exactly_on_scylla() {
+    if let Some(env) = TestEnv::scylla("tally_killed_mid_stream_scylla").await {
+        tally_killed_mid_stream(env).await;
+    }
+}
+
+async fn tally_killed_mid_stream(env: TestEnv) {
     let app = start_without_tally(&env);
     let polls = make_polls(&app, 3).await;
     let accepted = Arc::new(Mutex::new(Accepted::default()));
@@ -196,6 +218,7 @@ async fn tally_killed_mid_stream_and_restarted_counts_exactly() {
     assert_exact(&app, &polls, &accepted).await;
     sigkill(&mut tally);
     app.stop().await;
+    env.finish().await;
 }
 
 #[actix_web::test]
@@ -356,6 +379,78 @@ async fn acknowledged_votes_are_trimmed_and_pending_ones_are_not() {
     sigkill(&mut tally);
     let mut tally = spawn_tally(&env);
     assert_exact(&app, &polls, &all).await;
+    sigkill(&mut tally);
+    app.stop().await;
+}
+
+/// The audit is a check that can fail: a count moved behind the log's back is found, by the
+/// API and by `pollcast audit` (exit 1), and once put right both say consistent (exit 0).
+#[actix_web::test]
+async fn the_audit_finds_a_count_the_vote_log_does_not_hold() {
+    let env = TestEnv::new().await;
+    let app = start_without_tally(&env);
+    let polls = make_polls(&app, 1).await;
+    let accepted = Arc::new(Mutex::new(Accepted::default()));
+    let mut tally = spawn_tally(&env);
+    send_votes(&app, &polls, 60, accepted.clone()).await;
+    let accepted = Arc::try_unwrap(accepted)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert_exact(&app, &polls, &accepted).await;
+
+    let poll = &polls.ids[0];
+    let audit_cli = || {
+        Command::new(env!("CARGO_BIN_EXE_pollcast"))
+            .args(["audit", poll.as_str(), "--data-dir"])
+            .arg(env.data_path())
+            .args(["--redis-url", &env.redis.url()])
+            .args(env.store_args())
+            .output()
+            .unwrap()
+    };
+    let out = audit_cli();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["consistent"], true);
+
+    // One vote too many for the first option, as a double count would leave it.
+    let stored = app
+        .context
+        .store
+        .poll(&pollcast_types::PollId::parse(poll).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let counts = app.context.bus.keys().counts(stored.shard, &stored.id);
+    let field = format!("o:{}", polls.options[0][0]);
+    let mut conn = app.context.bus.conn();
+    let _: i64 = pollcast_bus::redis::AsyncCommands::hincr(&mut conn, &counts, &field, 1)
+        .await
+        .unwrap();
+    let (_, audit) = get_json_with(&app.url(&format!("/v1/polls/{poll}/audit")), &polls.key).await;
+    assert_eq!(audit["consistent"], false, "{audit}");
+    let line = audit["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == polls.options[0][0].as_str())
+        .unwrap();
+    assert_eq!(
+        line["live"].as_u64().unwrap(),
+        line["log"].as_u64().unwrap() + 1
+    );
+    assert_eq!(audit_cli().status.code(), Some(1));
+
+    let _: i64 = pollcast_bus::redis::AsyncCommands::hincr(&mut conn, &counts, &field, -1)
+        .await
+        .unwrap();
+    assert_eq!(audit_cli().status.code(), Some(0));
+    // Another workspace's key sees no such poll.
+    let other = app.admin_key().await;
+    let (status, _) = get_json_with(&app.url(&format!("/v1/polls/{poll}/audit")), &other).await;
+    assert_eq!(status, 404);
     sigkill(&mut tally);
     app.stop().await;
 }

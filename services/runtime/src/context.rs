@@ -5,7 +5,7 @@ use pollcast_bus::{Bus, BusError, EmbeddedRedis, EmbeddedRedisOptions};
 use pollcast_config::Settings;
 use pollcast_http::ReadinessCheck;
 use pollcast_http::client_ip::TrustedProxies;
-use pollcast_store::{SqliteStore, Store, StoreError};
+use pollcast_store::{ScyllaOptions, Store, StoreError};
 
 use crate::ServerSecret;
 
@@ -40,13 +40,25 @@ pub enum StartError {
     RedisUrlRequired,
 }
 
+/// Opens the store `--store` names (SQLite in the data directory by default). Every
+/// subcommand opens its store here, so each takes the same store flags.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StoreError> {
+    let uri = pollcast_store::StoreUri::parse(&settings.store)?;
+    let options = ScyllaOptions {
+        replication: pollcast_store::Replication::parse(&settings.scylla_replication)?,
+        webhook_log_days: settings.webhook_log_days,
+        ..ScyllaOptions::default()
+    };
+    pollcast_store::open(&uri, &settings.data_dir, options).await
+}
+
 impl Context {
     /// Opens the store and connects to Redis, starting an embedded redis-server in the data
     /// directory when no URL is configured and `may_embed_redis` is set.
     pub async fn build(settings: Settings, may_embed_redis: bool) -> Result<Self, StartError> {
         let proxies =
             TrustedProxies::parse(&settings.trusted_proxies).map_err(StartError::Proxies)?;
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&settings.data_dir)?);
+        let store = open_store(&settings).await?;
         let secret = ServerSecret::load_or_create(&settings.data_dir)?;
         let (url, embedded) = match &settings.redis_url {
             Some(url) => (url.expose().to_owned(), None),

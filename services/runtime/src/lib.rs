@@ -3,7 +3,8 @@
 //! their background tasks until stopped.
 
 mod application;
-mod context;
+pub mod audit;
+pub mod context;
 pub mod lifecycle;
 mod poll_cache;
 mod secret;

@@ -49,7 +49,6 @@ pub trait Accounts: Send + Sync {
     async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>>;
     /// Replaces the password and ends every session of the account; false when none.
     async fn set_password(&self, id: &AccountId, password_hash: &str) -> StoreResult<bool>;
-    async fn workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>>;
 
     /// Adds a member or changes their role.
     async fn set_member(&self, membership: &Membership) -> StoreResult<()>;

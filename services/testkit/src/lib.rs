@@ -1,5 +1,6 @@
 //! Test support, used by every crate's integration tests: a private `redis-server` child in a
-//! temp dir, a fresh SQLite store, and the real application on port 0 (zero2prod style).
+//! temp dir, a fresh store (a SQLite file, or a keyspace of its own on the CQL cluster
+//! `SCYLLA_URI` names), and the real application on port 0 (zero2prod style).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod outage;
@@ -11,7 +12,8 @@ use std::time::{Duration, Instant};
 use pollcast_bus::{Bus, EmbeddedRedis, EmbeddedRedisOptions};
 use pollcast_config::Opts;
 use pollcast_runtime::{Application, Context, RunningApp, ServerSecret, Service};
-use pollcast_store::{SqliteStore, Store};
+use pollcast_store::test_support::ScyllaForTest;
+use pollcast_store::{ScyllaStore, SqliteStore, Store};
 use pollcast_types::{PollId, VoteId, VoteRecord};
 use serde_json::{Value, json};
 
@@ -62,13 +64,16 @@ pub fn offline_context(dir: &std::path::Path) -> Context {
     Context::from_parts(settings, store, bus, secret)
 }
 
-/// Everything a test process shares: its Redis, and a data dir for the store and secret.
+/// Everything a test process shares: its Redis, a data dir for the secret (and the SQLite
+/// store), and, for a ScyllaDB test, its keyspace.
 pub struct TestEnv {
     pub redis: TestRedis,
     pub data_dir: tempfile::TempDir,
+    pub scylla: Option<(ScyllaForTest, ScyllaStore)>,
 }
 
 impl TestEnv {
+    /// Over a fresh SQLite store.
     pub async fn new() -> Self {
         Self {
             redis: TestRedis::start().await,
@@ -76,6 +81,45 @@ impl TestEnv {
                 .prefix("pc-data")
                 .tempdir()
                 .unwrap(),
+            scylla: None,
+        }
+    }
+
+    /// Over a keyspace of its own on the CQL cluster `SCYLLA_URI` names; `None` (the test
+    /// returns, having said it skipped) without one, unless CI requires it.
+    pub async fn scylla(test: &str) -> Option<Self> {
+        let cluster = ScyllaForTest::from_env(test)?;
+        let store = cluster.connect().await.expect("connect to SCYLLA_URI");
+        let mut env = Self::new().await;
+        env.scylla = Some((cluster, store));
+        Some(env)
+    }
+
+    /// The store flags every process of this environment takes.
+    pub fn store_args(&self) -> Vec<String> {
+        match &self.scylla {
+            Some((cluster, _)) => vec![
+                "--store".into(),
+                cluster.store_uri(),
+                "--scylla-replication".into(),
+                "SimpleStrategy:1".into(),
+            ],
+            None => Vec::new(),
+        }
+    }
+
+    /// This environment's store, as a process of it opens it.
+    pub fn store(&self) -> Arc<dyn Store> {
+        match &self.scylla {
+            Some((_, store)) => Arc::new(store.clone()),
+            None => Arc::new(SqliteStore::open(self.data_dir.path()).unwrap()),
+        }
+    }
+
+    /// Drops the test's keyspace, if it has one: a test leaves nothing behind.
+    pub async fn finish(self) {
+        if let Some((cluster, store)) = &self.scylla {
+            cluster.drop_keyspace(store).await;
         }
     }
 
@@ -98,6 +142,8 @@ impl TestEnv {
             rate_api_per_key: Some(0),
             rate_auth_failures_per_ip: Some(0),
             live_per_ip: Some(0),
+            store: self.scylla.as_ref().map(|(c, _)| c.store_uri()),
+            scylla_replication: self.scylla.as_ref().map(|_| "SimpleStrategy:1".to_owned()),
             ..Opts::default()
         }
     }
@@ -119,7 +165,10 @@ impl TestEnv {
         wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
     ) -> Context {
         let settings = opts.resolve().unwrap();
-        let store = wrap(Arc::new(SqliteStore::open(&settings.data_dir).unwrap()));
+        let store = wrap(match &self.scylla {
+            Some((_, store)) => Arc::new(store.clone()),
+            None => Arc::new(SqliteStore::open(&settings.data_dir).unwrap()),
+        });
         let bus = Bus::connect(&self.redis.url(), &settings.redis_prefix).unwrap();
         let secret = ServerSecret::load_or_create(&settings.data_dir).unwrap();
         Context::from_parts(settings, store, bus, secret)
@@ -259,14 +308,15 @@ pub async fn voter_token(app: &TestApp) -> String {
     body["voter_token"].as_str().unwrap().to_owned()
 }
 
-/// Every vote in a poll's vote log.
+/// Every vote of a poll's current epoch in its vote log.
 pub async fn vote_log(store: &dyn Store, poll: &str) -> Vec<VoteRecord> {
     let poll = PollId::parse(poll).unwrap();
+    let epoch = store.poll(&poll).await.unwrap().map_or(0, |p| p.epoch);
     let mut out = Vec::new();
     let mut cursor: Option<VoteId> = None;
     loop {
         let page = store
-            .votes_page(&poll, cursor.as_ref(), 1000)
+            .votes_page(&poll, epoch, cursor.as_ref(), 1000)
             .await
             .unwrap();
         if page.is_empty() {

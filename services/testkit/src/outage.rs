@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use pollcast_store::{
-    Accounts, After, AttemptFilter, IdempotentEntry, Join, PollChange, PollEvent, SignedUp, Store,
-    StoreError, StoreResult,
+    Accounts, After, AttemptFilter, Idempotency, IdempotentEntry, Join, PollChange, PollEvent,
+    Polls, SignedUp, Store, StoreError, StoreResult, VoteLog, Webhooks, Workspaces,
 };
 use pollcast_types::{
     Account, AccountId, ApiKeyId, ApiKeyRecord, Invitation, InvitationId, Membership, Poll, PollId,
@@ -53,8 +53,21 @@ impl Store for SwitchableStore {
     async fn ping(&self) -> StoreResult<()> {
         self.up()?.ping().await
     }
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.up()?.meta(key).await
+    }
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.up()?.set_meta(key, value).await
+    }
+}
+
+#[async_trait]
+impl Workspaces for SwitchableStore {
     async fn insert_workspace(&self, w: &Workspace) -> StoreResult<()> {
         self.up()?.insert_workspace(w).await
+    }
+    async fn workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
+        self.up()?.workspace(id).await
     }
     async fn insert_api_key(&self, k: &ApiKeyRecord) -> StoreResult<()> {
         self.up()?.insert_api_key(k).await
@@ -81,6 +94,10 @@ impl Store for SwitchableStore {
     ) -> StoreResult<bool> {
         self.up()?.revoke_api_key(w, id, at).await
     }
+}
+
+#[async_trait]
+impl Polls for SwitchableStore {
     async fn insert_poll(&self, p: &Poll) -> StoreResult<()> {
         self.up()?.insert_poll(p).await
     }
@@ -93,9 +110,6 @@ impl Store for SwitchableStore {
     async fn delete_poll(&self, id: &PollId) -> StoreResult<bool> {
         self.up()?.delete_poll(id).await
     }
-    async fn delete_votes_before_epoch(&self, p: &PollId, epoch: u32) -> StoreResult<u64> {
-        self.up()?.delete_votes_before_epoch(p, epoch).await
-    }
     async fn polls(
         &self,
         w: &WorkspaceId,
@@ -104,16 +118,38 @@ impl Store for SwitchableStore {
     ) -> StoreResult<Vec<Poll>> {
         self.up()?.polls(w, after, limit).await
     }
-    async fn append_votes(&self, v: &[VoteRecord]) -> StoreResult<u64> {
+    async fn change_poll(
+        &self,
+        change: PollChange<'_>,
+        event: pollcast_types::EventType,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.up()?.change_poll(change, event, at).await
+    }
+    async fn poll_events(&self, limit: usize) -> StoreResult<Vec<PollEvent>> {
+        self.up()?.poll_events(limit).await
+    }
+    async fn forget_poll_events(&self, events: &[PollEvent]) -> StoreResult<()> {
+        self.up()?.forget_poll_events(events).await
+    }
+}
+
+#[async_trait]
+impl VoteLog for SwitchableStore {
+    async fn append_votes(&self, v: &[VoteRecord]) -> StoreResult<()> {
         self.up()?.append_votes(v).await
     }
     async fn votes_page(
         &self,
         p: &PollId,
+        epoch: u32,
         after: Option<&VoteId>,
         limit: usize,
     ) -> StoreResult<Vec<VoteRecord>> {
-        self.up()?.votes_page(p, after, limit).await
+        self.up()?.votes_page(p, epoch, after, limit).await
+    }
+    async fn delete_votes_before_epoch(&self, p: &PollId, epoch: u32) -> StoreResult<()> {
+        self.up()?.delete_votes_before_epoch(p, epoch).await
     }
     async fn save_results(&self, s: &ResultsSnapshot) -> StoreResult<()> {
         self.up()?.save_results(s).await
@@ -121,6 +157,10 @@ impl Store for SwitchableStore {
     async fn results(&self, p: &PollId) -> StoreResult<Option<ResultsSnapshot>> {
         self.up()?.results(p).await
     }
+}
+
+#[async_trait]
+impl Idempotency for SwitchableStore {
     async fn reserve_idempotency_key(
         &self,
         w: &WorkspaceId,
@@ -138,20 +178,10 @@ impl Store for SwitchableStore {
     ) -> StoreResult<()> {
         self.up()?.finish_idempotency_key(w, key, response).await
     }
-    async fn change_poll(
-        &self,
-        change: PollChange<'_>,
-        event: pollcast_types::EventType,
-        at: Timestamp,
-    ) -> StoreResult<bool> {
-        self.up()?.change_poll(change, event, at).await
-    }
-    async fn poll_events(&self, after: i64, limit: usize) -> StoreResult<Vec<PollEvent>> {
-        self.up()?.poll_events(after, limit).await
-    }
-    async fn forget_poll_events(&self, through: i64) -> StoreResult<u64> {
-        self.up()?.forget_poll_events(through).await
-    }
+}
+
+#[async_trait]
+impl Webhooks for SwitchableStore {
     async fn insert_webhook(&self, w: &Webhook, max: u64) -> StoreResult<bool> {
         self.up()?.insert_webhook(w, max).await
     }
@@ -187,12 +217,6 @@ impl Store for SwitchableStore {
     async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64> {
         self.up()?.purge_webhook_attempts(before).await
     }
-    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        self.up()?.meta(key).await
-    }
-    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
-        self.up()?.set_meta(key, value).await
-    }
 }
 
 #[async_trait]
@@ -222,9 +246,6 @@ impl Accounts for SwitchableStore {
     }
     async fn set_password(&self, id: &AccountId, hash: &str) -> StoreResult<bool> {
         self.up()?.set_password(id, hash).await
-    }
-    async fn workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
-        self.up()?.workspace(id).await
     }
     async fn set_member(&self, m: &Membership) -> StoreResult<()> {
         self.up()?.set_member(m).await

@@ -2,6 +2,7 @@
 //! stable error codes. Framework-free on purpose, so the store and the wire format can use it.
 
 pub mod account;
+pub mod audit;
 pub mod error_code;
 pub mod hash;
 pub mod ids;
@@ -16,6 +17,7 @@ pub mod webhook;
 pub mod workspace;
 
 pub use account::{Account, AccountId, Invitation, InvitationId, Membership, Role, Session};
+pub use audit::{Audit, AuditLine};
 pub use error_code::{ErrorCode, FieldError};
 pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
 pub use poll::{Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};

@@ -21,8 +21,9 @@ use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::DispatchState;
 use crate::queue::Delivery;
+use crate::{DispatchError, DispatchState};
+use pollcast_store::StoreError;
 
 const BLOCK: Duration = Duration::from_millis(1000);
 const BATCH: usize = 500;
@@ -178,7 +179,7 @@ async fn dispatch(
     conn: &mut MultiplexedConnection,
     streams: &[String],
     batch: Vec<Entry>,
-) -> Result<(), RedisError> {
+) -> Result<(), DispatchError> {
     let mut acks: Vec<Vec<String>> = vec![Vec::new(); streams.len()];
     let mut queued = 0u64;
     for read in batch {
@@ -192,12 +193,12 @@ async fn dispatch(
             continue; // not a vote (or damaged): tally reports it; nothing to send
         };
         let vote = &entry.vote;
-        let Ok(Some(poll)) = state.polls.get(&vote.poll_id).await else {
+        let Some(poll) = state.polls.get(&vote.poll_id).await? else {
             continue; // deleted since
         };
         let wanting = endpoints
             .of(state, &poll.workspace_id)
-            .await
+            .await?
             .iter()
             .filter(|w| w.wants(EventType::VoteCreated, Some(&vote.poll_id)))
             .cloned()
@@ -290,32 +291,24 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The workspace's endpoints. A store error is an error, never "no endpoints": the
+    /// events that asked stay pending and come back.
     pub async fn of(
         &mut self,
         state: &DispatchState,
         workspace: &WorkspaceId,
-    ) -> Arc<Vec<Webhook>> {
+    ) -> Result<Arc<Vec<Webhook>>, StoreError> {
         if let Some((at, list)) = self.cached.get(workspace)
             && at.elapsed() < ENDPOINTS_TTL
         {
-            return list.clone();
+            return Ok(list.clone());
         }
-        let list = match state.context.store.webhooks(workspace, None, 1000).await {
-            Ok(list) => Arc::new(list),
-            // The store is down: the last list known (or none).
-            Err(_) => {
-                return self
-                    .cached
-                    .get(workspace)
-                    .map(|(_, l)| l.clone())
-                    .unwrap_or_default();
-            }
-        };
+        let list = Arc::new(state.context.store.webhooks(workspace, None, 1000).await?);
         if self.cached.len() > 10_000 {
             self.cached.clear();
         }
         self.cached
             .insert(workspace.clone(), (Instant::now(), list.clone()));
-        list
+        Ok(list)
     }
 }

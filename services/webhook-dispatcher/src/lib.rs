@@ -32,6 +32,16 @@ pub use queue::{Delivery, Queue};
 
 /// The retry schedule by default (`--webhook-retry-schedule`): after the first attempt fails,
 /// again after each of these.
+/// Why events could not be turned into deliveries: either way they stay pending and are
+/// read again, never acknowledged unsent.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error("redis: {0}")]
+    Redis(#[from] pollcast_bus::redis::RedisError),
+    #[error("store: {0}")]
+    Store(#[from] pollcast_store::StoreError),
+}
+
 pub const DEFAULT_SCHEDULE: [&str; 7] = ["5s", "5m", "30m", "2h", "5h", "10h", "10h"];
 
 /// `5s`, `5m`, `2h`, `500ms`: a step of the retry schedule.

@@ -10,40 +10,40 @@ use pollcast_store::PollEvent;
 use pollcast_types::Webhook;
 use tokio_util::sync::CancellationToken;
 
-use crate::DispatchState;
 use crate::events::{Endpoints, event_body, owner_view, queue_for};
+use crate::{DispatchError, DispatchState};
 
 const EVERY: Duration = Duration::from_millis(200);
 const BATCH: usize = 500;
 
 pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let mut endpoints = Endpoints::default();
-    let mut after = 0;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
         }
-        let events = match state.context.store.poll_events(after, BATCH).await {
+        // No cursor: what is still in the outbox is what is left to do (a store may add an
+        // event below one already read), and exactly what was queued is forgotten.
+        let events = match state.context.store.poll_events(BATCH).await {
             Ok(events) => events,
             Err(e) => {
                 tracing::debug!(error = %e, "webhooks: the poll outbox cannot be read");
                 continue;
             }
         };
-        let mut done = after;
-        for event in &events {
-            if let Err(e) = queue(&state, &mut endpoints, event).await {
+        let mut done = Vec::with_capacity(events.len());
+        for event in events {
+            if let Err(e) = queue(&state, &mut endpoints, &event).await {
                 tracing::warn!(error = %e, "webhooks: poll events not queued; they come back");
                 break;
             }
-            done = event.seq;
+            done.push(event);
         }
-        if done > after {
-            if let Err(e) = state.context.store.forget_poll_events(done).await {
+        if !done.is_empty() {
+            if let Err(e) = state.context.store.forget_poll_events(&done).await {
                 tracing::debug!(error = %e, "webhooks: queued poll events not forgotten yet");
             }
-            after = done;
             state.wake.notify_one();
         }
     }
@@ -53,11 +53,11 @@ async fn queue(
     state: &DispatchState,
     endpoints: &mut Endpoints,
     event: &PollEvent,
-) -> Result<u64, pollcast_bus::redis::RedisError> {
+) -> Result<u64, DispatchError> {
     let poll = &event.poll;
     let wanting: Vec<Webhook> = endpoints
         .of(state, &poll.workspace_id)
-        .await
+        .await?
         .iter()
         .filter(|w| w.wants(event.event, Some(&poll.id)))
         .cloned()
@@ -69,5 +69,5 @@ async fn queue(
     // event wherever and however often it is read.
     let event_id = format!("evt_{}_{}_{}", event.event.as_str(), poll.id, event.seq);
     let body = event_body(event.event, event.at, owner_view(poll));
-    queue_for(state, &wanting, &event_id, event.event, &body).await
+    Ok(queue_for(state, &wanting, &event_id, event.event, &body).await?)
 }

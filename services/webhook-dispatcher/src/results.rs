@@ -7,11 +7,12 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use pollcast_bus::redis::{AsyncCommands, RedisError, Script};
+use pollcast_bus::redis::{AsyncCommands, Script};
 use pollcast_types::{EventType, Poll, PollId, Timestamp};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use crate::DispatchError;
 use crate::DispatchState;
 use crate::events::{Endpoints, event_body, queue_for};
 
@@ -29,13 +30,13 @@ pub async fn offer(
     endpoints: &mut Endpoints,
     poll_id: &PollId,
     msg: &str,
-) -> Result<u64, RedisError> {
-    let Ok(Some(poll)) = state.polls.get(poll_id).await else {
+) -> Result<u64, DispatchError> {
+    let Some(poll) = state.polls.get(poll_id).await? else {
         return Ok(0);
     };
     if !endpoints
         .of(state, &poll.workspace_id)
-        .await
+        .await?
         .iter()
         .any(|w| w.wants(EventType::ResultsUpdated, Some(&poll.id)))
     {
@@ -72,7 +73,10 @@ pub async fn release(state: Arc<DispatchState>, shutdown: CancellationToken) {
     }
 }
 
-async fn release_due(state: &DispatchState, endpoints: &mut Endpoints) -> Result<(), RedisError> {
+async fn release_due(
+    state: &DispatchState,
+    endpoints: &mut Endpoints,
+) -> Result<(), DispatchError> {
     let keys = state.context.bus.keys();
     let mut conn = state.context.bus.conn();
     let now = Timestamp::now().as_millis();
@@ -83,6 +87,8 @@ async fn release_due(state: &DispatchState, endpoints: &mut Endpoints) -> Result
         let Some(poll_id) = PollId::parse(&raw) else {
             continue;
         };
+        // The poll before the release: a store error leaves the results pending.
+        let poll = state.polls.get(&poll_id).await?;
         let msg: String = RELEASE
             .key(keys.webhook_results_gate(&poll_id))
             .key(keys.webhook_results_pending())
@@ -95,7 +101,7 @@ async fn release_due(state: &DispatchState, endpoints: &mut Endpoints) -> Result
         if msg.is_empty() {
             continue;
         }
-        if let Ok(Some(poll)) = state.polls.get(&poll_id).await {
+        if let Some(poll) = poll {
             queue(state, endpoints, &poll, &msg).await?;
         }
     }
@@ -108,7 +114,7 @@ async fn queue(
     endpoints: &mut Endpoints,
     poll: &Poll,
     msg: &str,
-) -> Result<u64, RedisError> {
+) -> Result<u64, DispatchError> {
     let Ok(frame) = serde_json::from_str::<Value>(msg) else {
         return Ok(0);
     };
@@ -118,7 +124,7 @@ async fn queue(
     let body = event_body(EventType::ResultsUpdated, Timestamp::now(), data);
     let wanting: Vec<_> = endpoints
         .of(state, &poll.workspace_id)
-        .await
+        .await?
         .iter()
         .filter(|w| w.wants(EventType::ResultsUpdated, Some(&poll.id)))
         .cloned()

@@ -1,4 +1,5 @@
 pub mod api_keys;
+pub mod audit;
 pub mod lifecycle;
 pub mod polls;
 pub mod tokens;

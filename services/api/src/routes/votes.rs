@@ -87,7 +87,7 @@ impl Window {
         limit: usize,
     ) -> Result<(Vec<VoteRecord>, bool), pollcast_store::StoreError> {
         let mut page = store
-            .votes_page(&poll.id, self.after.as_ref(), limit)
+            .votes_page(&poll.id, poll.epoch, self.after.as_ref(), limit)
             .await?;
         let full = page.len() == limit;
         if let Some(last) = page.last() {
@@ -98,7 +98,6 @@ impl Window {
             page.retain(|v| v.received_at < until);
         }
         let past_until = page.len() < before;
-        page.retain(|v| v.epoch == poll.epoch);
         Ok((page, !full || past_until))
     }
 }

@@ -7,10 +7,10 @@ use pollcast_types::{
 };
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use crate::accounts::{Accounts, Join, SignedUp};
-use crate::{SqliteStore, StoreError, StoreResult};
+use super::SqliteStore;
+use crate::{Accounts, Join, SignedUp, StoreError, StoreResult};
 
-fn ids<T>(parse: fn(&str) -> Option<T>, s: &str) -> StoreResult<T> {
+pub(crate) fn ids<T>(parse: fn(&str) -> Option<T>, s: &str) -> StoreResult<T> {
     parse(s).ok_or_else(|| StoreError::Corrupt(format!("bad id {s:?}")))
 }
 
@@ -272,28 +272,6 @@ impl Accounts for SqliteStore {
             tx.execute("DELETE FROM sessions WHERE account_id = ?1", [&id])?;
             tx.commit()?;
             Ok(changed)
-        })
-        .await
-    }
-
-    async fn workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
-        let id = id.to_string();
-        self.run(move |c| {
-            c.query_row(
-                "SELECT id, name, created_at FROM workspaces WHERE id = ?1",
-                [id],
-                |r| {
-                    let (id, name, created): (String, String, i64) =
-                        (r.get(0)?, r.get(1)?, r.get(2)?);
-                    Ok(ids(WorkspaceId::parse, &id).map(|id| Workspace {
-                        id,
-                        name,
-                        created_at: Timestamp::from_millis(created),
-                    }))
-                },
-            )
-            .optional()?
-            .transpose()
         })
         .await
     }

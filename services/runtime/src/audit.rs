@@ -1,0 +1,135 @@
+//! Recounting a poll from its vote log and comparing with the live counts: exactness as
+//! something an owner can check (`pollcast audit POLL`, `GET /v1/polls/{id}/audit`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use pollcast_bus::redis::{self, AsyncCommands};
+use pollcast_store::StoreError;
+use pollcast_types::{Audit, AuditLine, Poll, PollKind, VoteId};
+use pollcast_wire::{SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, increments};
+
+use crate::Context;
+
+/// Votes read from the log per page.
+const PAGE: usize = 5_000;
+/// A count that moves while the log is read is read again, this many times at most.
+const ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Redis(#[from] redis::RedisError),
+}
+
+/// Recounts `poll`'s current epoch from the vote log and compares it, field by field, with
+/// the live counts. Votes still on their way (in the log, not yet counted) make the counts
+/// move: the audit then reads again, and reports what it saw last if they never settle.
+pub async fn audit(ctx: &Context, poll: &Poll) -> Result<Audit, AuditError> {
+    let mut last = None;
+    for attempt in 0..ATTEMPTS {
+        let before = live_counts(ctx, poll).await?;
+        let log = recount(ctx, poll).await?;
+        let after = live_counts(ctx, poll).await?;
+        let report = compare(poll, &log, &after);
+        if report.consistent || before == after && attempt > 0 {
+            return Ok(report);
+        }
+        last = Some(report);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Ok(last.unwrap_or_else(|| compare(poll, &BTreeMap::new(), &BTreeMap::new())))
+}
+
+/// The live counts hash, without the fields that are not counts.
+async fn live_counts(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, AuditError> {
+    let hash: HashMap<String, String> = ctx
+        .bus
+        .conn()
+        .hgetall(ctx.bus.keys().counts(poll.shard, &poll.id))
+        .await?;
+    Ok(hash
+        .into_iter()
+        .filter(|(k, _)| k != SEQ_FIELD && k != UPDATED_FIELD)
+        .filter_map(|(k, v)| v.parse::<u64>().ok().map(|n| (k, n)))
+        .filter(|(_, n)| *n > 0)
+        .collect())
+}
+
+/// The counts hash the vote log adds up to, read page by page (memory stays flat).
+async fn recount(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, StoreError> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut cursor: Option<VoteId> = None;
+    loop {
+        let page = ctx
+            .store
+            .votes_page(&poll.id, poll.epoch, cursor.as_ref(), PAGE)
+            .await?;
+        let Some(last) = page.last() else {
+            return Ok(counts);
+        };
+        cursor = Some(last.vote_id.clone());
+        for vote in &page {
+            *counts.entry(TOTAL_FIELD.to_owned()).or_default() += 1;
+            for (field, n) in increments(poll.kind, vote) {
+                *counts.entry(field).or_default() += n.max(0) as u64;
+            }
+        }
+    }
+}
+
+fn compare(poll: &Poll, log: &BTreeMap<String, u64>, live: &BTreeMap<String, u64>) -> Audit {
+    let get = |m: &BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
+    let options = match poll.kind {
+        PollKind::Rating => (1..=poll.rating_scale())
+            .map(|s| {
+                let field = format!("r:{s}");
+                AuditLine {
+                    id: s.to_string(),
+                    log: get(log, &field),
+                    live: get(live, &field),
+                }
+            })
+            .collect(),
+        _ => poll
+            .options
+            .iter()
+            .map(|o| {
+                let field = pollcast_wire::option_field(o.id.as_str());
+                AuditLine {
+                    id: o.id.to_string(),
+                    log: get(log, &field),
+                    live: get(live, &field),
+                }
+            })
+            .collect(),
+    };
+    let ballots_differing = (poll.kind == PollKind::Ranked).then(|| {
+        let keys: std::collections::BTreeSet<&String> = log
+            .keys()
+            .chain(live.keys())
+            .filter(|k| k.starts_with("b:"))
+            .collect();
+        keys.into_iter()
+            .filter(|k| get(log, k) != get(live, k))
+            .count() as u64
+    });
+    Audit {
+        consistent: log == live,
+        log_total: get(log, TOTAL_FIELD),
+        live_total: get(live, TOTAL_FIELD),
+        options,
+        ballots_differing,
+    }
+}
+
+impl From<AuditError> for pollcast_http::ApiError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Store(e) => e.into(),
+            AuditError::Redis(e) => e.into(),
+        }
+    }
+}

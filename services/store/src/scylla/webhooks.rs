@@ -1,0 +1,323 @@
+//! [`Webhooks`] on CQL. The per-workspace limit is a count changed only by compare-and-set;
+//! the delivery log is partitioned by endpoint and hour and expires by TTL.
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use scylla::statement::batch::{Batch, BatchType};
+
+use super::{FOREVER, ScyllaStore, corrupt, id};
+use crate::{After, AttemptFilter, StoreError, StoreResult, Webhooks};
+
+const HOUR_MS: i64 = 3_600_000;
+
+type AttemptRow = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    String,
+    Option<i32>,
+    i64,
+    Option<String>,
+    String,
+    Option<i64>,
+);
+
+fn attempt_from_row(r: AttemptRow) -> StoreResult<WebhookAttempt> {
+    Ok(WebhookAttempt {
+        webhook_id: id(WebhookId::parse, &r.0)?,
+        attempted_at: Timestamp::from_millis(r.1),
+        id: r.2,
+        delivery_id: r.3,
+        event_id: r.4,
+        event: EventType::parse(&r.5).ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+        attempt: r.6.max(0) as u32,
+        status: r.7,
+        http_status: r.8.map(|s| s as u16),
+        latency_ms: r.9.max(0) as u64,
+        error: r.10,
+        response_excerpt: r.11,
+        next_attempt_at: r.12.map(Timestamp::from_millis),
+    })
+}
+
+impl ScyllaStore {
+    /// Moves a workspace's endpoint count by `delta` unless that passes `max`; whether it moved.
+    async fn count_webhooks(&self, ws: &str, delta: i32, max: u64) -> StoreResult<bool> {
+        for _ in 0..32 {
+            let n: Option<(Option<i32>,)> = self
+                .first(
+                    "SELECT n FROM webhooks_by_workspace_count WHERE workspace_id = ?",
+                    (ws,),
+                )
+                .await?;
+            let applied = match n {
+                None => {
+                    if delta > 0 && max == 0 {
+                        return Ok(false);
+                    }
+                    self.lwt(
+                        "INSERT INTO webhooks_by_workspace_count (workspace_id, n) VALUES (?, ?) IF NOT EXISTS",
+                        (ws, delta.max(0)),
+                    )
+                    .await?
+                }
+                Some((n,)) => {
+                    let n = n.unwrap_or(0);
+                    if delta > 0 && (n as i64 + i64::from(delta)) as u64 > max {
+                        return Ok(false);
+                    }
+                    self.lwt(
+                        "UPDATE webhooks_by_workspace_count SET n = ? WHERE workspace_id = ? IF n = ?",
+                        ((n + delta).max(0), ws, n),
+                    )
+                    .await?
+                }
+            };
+            if applied {
+                return Ok(true);
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the webhook count is contended".into(),
+        ))
+    }
+
+    async fn write_webhook(&self, webhook: &Webhook) -> StoreResult<()> {
+        let body = serde_json::to_string(webhook).map_err(corrupt)?;
+        let mut batch = Batch::new(BatchType::Logged);
+        batch.append_statement(
+            self.prepared(
+                "INSERT INTO webhooks (id, workspace_id, created_at, body) VALUES (?, ?, ?, ?)",
+            )
+            .await?,
+        );
+        batch.append_statement(
+            self.prepared(
+                "INSERT INTO webhooks_by_workspace (workspace_id, created_at, id, body) VALUES (?, ?, ?, ?)",
+            )
+            .await?,
+        );
+        let (wid, ws, created) = (
+            webhook.id.as_str(),
+            webhook.workspace_id.as_str(),
+            webhook.created_at.as_millis(),
+        );
+        self.session()
+            .batch(
+                &batch,
+                (
+                    (wid, ws, created, body.as_str()),
+                    (ws, created, wid, body.as_str()),
+                ),
+            )
+            .await
+            .map_err(super::map_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Webhooks for ScyllaStore {
+    async fn insert_webhook(&self, webhook: &Webhook, max_per_workspace: u64) -> StoreResult<bool> {
+        // Counted first: a crash before the rows are written leaves the count one high (a
+        // limit reached one early), never one low.
+        if !self
+            .count_webhooks(webhook.workspace_id.as_str(), 1, max_per_workspace)
+            .await?
+        {
+            return Ok(false);
+        }
+        self.write_webhook(webhook).await?;
+        Ok(true)
+    }
+
+    async fn webhook(&self, wid: &WebhookId) -> StoreResult<Option<Webhook>> {
+        let row: Option<(String,)> = self
+            .first("SELECT body FROM webhooks WHERE id = ?", (wid.as_str(),))
+            .await?;
+        row.map(|(b,)| serde_json::from_str(&b).map_err(corrupt))
+            .transpose()
+    }
+
+    async fn webhooks(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Webhook>> {
+        let limit = limit.clamp(1, 1000) as i32;
+        let bodies: Vec<(String,)> = match after {
+            Some(a) => {
+                self.rows(
+                    "SELECT body FROM webhooks_by_workspace
+                     WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
+                    (workspace.as_str(), a.created_at, &a.id, limit),
+                )
+                .await?
+            }
+            None => {
+                self.rows(
+                    "SELECT body FROM webhooks_by_workspace WHERE workspace_id = ? LIMIT ?",
+                    (workspace.as_str(), limit),
+                )
+                .await?
+            }
+        };
+        bodies
+            .iter()
+            .map(|(b,)| serde_json::from_str(b).map_err(corrupt))
+            .collect()
+    }
+
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool> {
+        if self.webhook(&webhook.id).await?.is_none() {
+            return Ok(false);
+        }
+        // A deletion racing this write wins: it is written with a final timestamp.
+        self.write_webhook(webhook).await?;
+        Ok(true)
+    }
+
+    async fn delete_webhook(&self, wid: &WebhookId) -> StoreResult<bool> {
+        let Some(w) = self.webhook(wid).await? else {
+            return Ok(false);
+        };
+        let mut batch = Batch::new(BatchType::Logged);
+        batch.append_statement(
+            self.prepared("DELETE FROM webhooks USING TIMESTAMP ? WHERE id = ?")
+                .await?,
+        );
+        batch.append_statement(
+            self.prepared(
+                "DELETE FROM webhooks_by_workspace USING TIMESTAMP ?
+                 WHERE workspace_id = ? AND created_at = ? AND id = ?",
+            )
+            .await?,
+        );
+        let ws = w.workspace_id.as_str();
+        self.session()
+            .batch(
+                &batch,
+                (
+                    (FOREVER, wid.as_str()),
+                    (FOREVER, ws, w.created_at.as_millis(), wid.as_str()),
+                ),
+            )
+            .await
+            .map_err(super::map_err)?;
+        self.count_webhooks(ws, -1, u64::MAX).await?;
+        Ok(true)
+    }
+
+    async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()> {
+        let ttl =
+            (self.options().webhook_log_days as i64 * 86_400).clamp(1, i32::MAX as i64) as i32;
+        let mut buckets: Vec<(&str, i64)> = attempts
+            .iter()
+            .map(|a| {
+                (
+                    a.webhook_id.as_str(),
+                    a.attempted_at.as_millis().div_euclid(HOUR_MS),
+                )
+            })
+            .collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        let buckets_ref = &buckets;
+        self.fan_out((0..buckets.len()).collect(), |i: usize| async move {
+            let (wid, bucket) = buckets_ref[i];
+            self.exec(
+                "INSERT INTO webhook_attempts_by_bucket (webhook_id, bucket) VALUES (?, ?) USING TTL ?",
+                (wid, bucket, ttl),
+            )
+            .await
+        })
+        .await?;
+        self.fan_out((0..attempts.len()).collect(), |i: usize| async move {
+            let a = &attempts[i];
+            self.exec(
+                "INSERT INTO webhook_attempts (webhook_id, bucket, attempted_at, id, delivery_id,
+                     event_id, event, attempt, outcome, http_status, latency_ms, error,
+                     response_excerpt, next_attempt_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?",
+                (
+                    a.webhook_id.as_str(),
+                    a.attempted_at.as_millis().div_euclid(HOUR_MS),
+                    a.attempted_at.as_millis(),
+                    a.id.as_str(),
+                    a.delivery_id.as_str(),
+                    a.event_id.as_str(),
+                    a.event.as_str(),
+                    a.attempt as i32,
+                    a.status.as_str(),
+                    a.http_status.map(i32::from),
+                    a.latency_ms.min(i64::MAX as u64) as i64,
+                    a.error.as_deref(),
+                    a.response_excerpt.as_str(),
+                    a.next_attempt_at.map(Timestamp::as_millis),
+                    ttl,
+                ),
+            )
+            .await
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn webhook_attempts(
+        &self,
+        webhook: &WebhookId,
+        filter: &AttemptFilter,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookAttempt>> {
+        let limit = limit.clamp(1, 1000);
+        let (at, after_id) =
+            after.map_or((i64::MAX, String::new()), |a| (a.created_at, a.id.clone()));
+        let since = filter.since.map_or(i64::MIN, Timestamp::as_millis);
+        let buckets: Vec<(i64,)> = self
+            .rows(
+                "SELECT bucket FROM webhook_attempts_by_bucket WHERE webhook_id = ? AND bucket <= ?",
+                (webhook.as_str(), at.div_euclid(HOUR_MS)),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for (bucket,) in buckets {
+            if (bucket + 1) * HOUR_MS <= since || out.len() >= limit {
+                break;
+            }
+            // Rows newest first; filtered here, as the log is an endpoint's own and small
+            // per hour next to what a filter would cost the server.
+            let mut rows = self
+                .row_stream::<AttemptRow>(
+                    "SELECT webhook_id, attempted_at, id, delivery_id, event_id, event, attempt,
+                            outcome, http_status, latency_ms, error, response_excerpt,
+                            next_attempt_at
+                     FROM webhook_attempts
+                     WHERE webhook_id = ? AND bucket = ? AND (attempted_at, id) < (?, ?)",
+                    (webhook.as_str(), bucket, at, after_id.as_str()),
+                )
+                .await?;
+            while let Some(row) = rows.next().await {
+                let a = attempt_from_row(row?)?;
+                if filter.admits(&a) {
+                    out.push(a);
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn purge_webhook_attempts(&self, _before: Timestamp) -> StoreResult<u64> {
+        // Rows expire by their TTL (--webhook-log-days), which the server enforces.
+        Ok(0)
+    }
+}

@@ -1,0 +1,27 @@
+//! The vote log and the count snapshots.
+
+use async_trait::async_trait;
+use pollcast_types::{PollId, ResultsSnapshot, VoteId, VoteRecord};
+
+use crate::StoreResult;
+
+#[async_trait]
+pub trait VoteLog: Send + Sync {
+    /// Appends votes to the vote log. Idempotent: appending a vote again (a redelivered
+    /// batch) leaves the log as it was.
+    async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<()>;
+    /// A poll's votes of one epoch in vote-id (time) order, after the cursor `after`.
+    async fn votes_page(
+        &self,
+        poll: &PollId,
+        epoch: u32,
+        after: Option<&VoteId>,
+        limit: usize,
+    ) -> StoreResult<Vec<VoteRecord>>;
+    /// Drops the votes of epochs before `epoch` (after a reset).
+    async fn delete_votes_before_epoch(&self, poll: &PollId, epoch: u32) -> StoreResult<()>;
+
+    /// Keeps the newest snapshot of a poll's counts; an older `seq` never replaces a newer.
+    async fn save_results(&self, snapshot: &ResultsSnapshot) -> StoreResult<()>;
+    async fn results(&self, poll: &PollId) -> StoreResult<Option<ResultsSnapshot>>;
+}

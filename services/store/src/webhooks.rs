@@ -1,0 +1,55 @@
+//! Webhook endpoints and their delivery log.
+
+use async_trait::async_trait;
+use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+
+use crate::{After, StoreResult};
+
+/// Which attempts of the delivery log to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptFilter {
+    pub status: Option<String>,
+    pub event: Option<String>,
+    /// Only attempts made at or after this.
+    pub since: Option<Timestamp>,
+}
+
+impl AttemptFilter {
+    pub fn admits(&self, a: &WebhookAttempt) -> bool {
+        self.status.as_ref().is_none_or(|s| *s == a.status)
+            && self.event.as_ref().is_none_or(|e| e == a.event.as_str())
+            && self.since.is_none_or(|t| a.attempted_at >= t)
+    }
+}
+
+#[async_trait]
+pub trait Webhooks: Send + Sync {
+    /// Adds an endpoint unless its workspace has `max_per_workspace` already (false).
+    async fn insert_webhook(&self, webhook: &Webhook, max_per_workspace: u64) -> StoreResult<bool>;
+    async fn webhook(&self, id: &WebhookId) -> StoreResult<Option<Webhook>>;
+    /// A workspace's endpoints, newest first, after the cursor.
+    async fn webhooks(
+        &self,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<Webhook>>;
+    /// Replaces a stored endpoint; false when there is none.
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
+    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool>;
+
+    /// Adds attempts to the delivery log (adding one again changes nothing).
+    async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()>;
+    /// An endpoint's attempts, newest first, after the cursor; only those with `status`
+    /// (`succeeded`/`failed`) and `event` when given.
+    async fn webhook_attempts(
+        &self,
+        webhook: &WebhookId,
+        filter: &AttemptFilter,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookAttempt>>;
+    /// Forgets attempts made before `before`; returns how many (a store that expires them by
+    /// itself may say 0).
+    async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64>;
+}
