@@ -32,6 +32,8 @@ struct Proc {
     port: u16,
     dir: PathBuf,
     redis_url: String,
+    /// The store flags of the test's environment (none for SQLite).
+    store_args: Vec<String>,
     child: Option<std::process::Child>,
     starts: u32,
 }
@@ -48,6 +50,7 @@ impl Proc {
             .arg("--data-dir")
             .arg(&self.dir)
             .args(["--redis-url", &self.redis_url])
+            .args(&self.store_args)
             .args([
                 "--claim-idle-ms",
                 "1000",
@@ -254,10 +257,11 @@ async fn total_of(base: &str, poll: &str) -> Option<Value> {
     res.json().await.ok()
 }
 
-fn workspace_key(dir: &Path) -> String {
+fn workspace_key(dir: &Path, store_args: &[String]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pollcast"))
         .args(["workspace", "create", "--name", "chaos", "--data-dir"])
         .arg(dir)
+        .args(store_args)
         .output()
         .unwrap();
     String::from_utf8(out.stdout)
@@ -275,6 +279,22 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(4);
+    chaos(TestEnv::new().await, rounds).await;
+}
+
+/// The same seven processes on the ScyllaDB store: a short round (`CHAOS_ROUNDS` sets it too).
+#[actix_web::test]
+async fn every_accepted_vote_is_counted_once_through_kills_and_pauses_on_scylla() {
+    let rounds: usize = std::env::var("CHAOS_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(2);
+    if let Some(env) = TestEnv::scylla("chaos").await {
+        chaos(env, rounds).await;
+    }
+}
+
+async fn chaos(mut env: TestEnv, rounds: usize) {
     let seed: u64 = std::env::var("CHAOS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -285,9 +305,8 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses() {
         });
     eprintln!("chaos: {rounds} rounds, CHAOS_SEED={seed}");
     let mut rng = Rng(seed);
-    let mut env = TestEnv::new().await;
     let dir = env.data_path();
-    let key = workspace_key(&dir);
+    let key = workspace_key(&dir, &env.store_args());
     let mut procs: Vec<Proc> = [
         ("api", "api"),
         ("ingest-a", "vote-ingest"),
@@ -304,6 +323,7 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses() {
         port: free_port(),
         dir: dir.clone(),
         redis_url: env.redis.url(),
+        store_args: env.store_args(),
         child: None,
         starts: 0,
     })
@@ -515,8 +535,8 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses() {
             lost += (accepted as i64 - counted as i64).max(0);
             doubled += (counted as i64 - accepted as i64).max(0);
         }
-        let store = pollcast_store::SqliteStore::open(&dir).unwrap();
-        let logged: HashSet<String> = vote_log(&store, poll)
+        let store = env.store();
+        let logged: HashSet<String> = vote_log(store.as_ref(), poll)
             .await
             .into_iter()
             .map(|v| v.vote_id.to_string())
@@ -554,4 +574,5 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses() {
     for v in viewers {
         v.abort();
     }
+    env.finish().await;
 }

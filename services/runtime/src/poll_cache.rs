@@ -3,17 +3,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pollcast_http::ApiError;
-use pollcast_store::{Store, StoreError, StoreResult};
+use pollcast_store::{Store, StoreResult};
 use pollcast_types::{ErrorCode, Poll, PollId, PollStatus};
 
 /// A short-lived cache of polls by id, misses included, so a burst of votes on one poll (or a
 /// flood of votes for polls that do not exist) costs one store read per poll per `ttl`.
 /// A poll edit reaches every process within `ttl` plus one store read.
 ///
-/// An expired entry is refreshed by one caller while the others keep using it: without that,
-/// every vote arriving during the refresh read the store too, each on a blocking thread (seen:
-/// 10 to 42 threads under load).
+/// An expired entry is served while one task reads the store again in the background
+/// (stale-while-revalidate): no caller waits on a store read for a poll it has, so a slow or
+/// paused store never holds a vote past its deadline, and a burst of votes during the refresh
+/// does not read the store once each (seen: 10 to 42 blocking threads under load). Only a poll
+/// this process has not read yet waits for the store.
 pub struct PollCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     store: Arc<dyn Store>,
     ttl: Duration,
     entries: Mutex<HashMap<PollId, Entry>>,
@@ -36,47 +42,32 @@ const MAX_ENTRIES: usize = 100_000;
 impl PollCache {
     pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
         Self {
-            store,
-            ttl,
-            entries: Mutex::new(HashMap::new()),
+            inner: Arc::new(Inner {
+                store,
+                ttl,
+                entries: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
-    /// The poll, from the cache while fresh, else from the store. When the store is down, an
-    /// expired entry is served rather than nothing (votes keep flowing into Redis, which
-    /// checks the live state itself; edits cannot happen without the store anyway).
+    /// The poll, from the cache (fresh, or expired while a background read refreshes it),
+    /// else from the store. When the store is down, an expired entry keeps being served
+    /// (votes keep flowing into Redis, which checks the live state itself; edits cannot
+    /// happen without the store anyway).
     pub async fn get(&self, id: &PollId) -> StoreResult<Option<Arc<Poll>>> {
-        let cached = match self.claim(id) {
-            Claim::Use(poll) => return Ok(poll),
-            Claim::Refresh(cached) => cached,
-        };
-        let poll = match self.store.poll(id).await {
-            Ok(poll) => poll.map(Arc::new),
-            Err(e) => {
-                self.release(id);
-                return match (e, cached) {
-                    (StoreError::Unavailable(e), Some(stale)) => {
+        match self.inner.claim(id) {
+            Claim::Use(poll) => Ok(poll),
+            Claim::Refresh(Some(stale)) => {
+                let (inner, id) = (self.inner.clone(), id.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = inner.read(&id).await {
                         tracing::debug!(poll = %id, error = %e, "store down; serving the cached poll");
-                        Ok(stale)
                     }
-                    (e, _) => Err(e),
-                };
+                });
+                Ok(stale)
             }
-        };
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(
-                id.clone(),
-                Entry {
-                    read_at: Instant::now(),
-                    poll: poll.clone(),
-                    refreshing: None,
-                },
-            );
+            Claim::Refresh(None) => self.inner.read(id).await,
         }
-        Ok(poll)
     }
 
     /// The poll a path segment names: `404 poll_not_found` when the id is malformed or
@@ -99,9 +90,36 @@ impl PollCache {
 
     /// Drops a poll from the cache, after this process changed it.
     pub fn invalidate(&self, id: &PollId) {
-        if let Ok(mut entries) = self.entries.lock() {
+        if let Ok(mut entries) = self.inner.entries.lock() {
             entries.remove(id);
         }
+    }
+}
+
+impl Inner {
+    /// Reads the poll from the store into the cache.
+    async fn read(&self, id: &PollId) -> StoreResult<Option<Arc<Poll>>> {
+        let poll = match self.store.poll(id).await {
+            Ok(poll) => poll.map(Arc::new),
+            Err(e) => {
+                self.release(id);
+                return Err(e);
+            }
+        };
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(
+                id.clone(),
+                Entry {
+                    read_at: Instant::now(),
+                    poll: poll.clone(),
+                    refreshing: None,
+                },
+            );
+        }
+        Ok(poll)
     }
 
     /// A fresh entry, or an expired one another caller is refreshing, is used as it is;

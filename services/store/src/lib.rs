@@ -58,6 +58,15 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    /// How long after acknowledging a write the store may still lose it to a crash (`None`:
+    /// an acknowledged write is durable). A single replica with a periodic commitlog, as
+    /// ScyllaDB and Cassandra have by default, acknowledges before it syncs: tally writes the
+    /// votes it acknowledged in Redis once more after this window, and only then lets Redis
+    /// forget them (see docs/scylla.md).
+    fn unsettled_window(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Opens the store a `--store` setting names: SQLite in `data_dir`, or a CQL cluster.

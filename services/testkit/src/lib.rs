@@ -3,6 +3,7 @@
 //! `SCYLLA_URI` names), and the real application on port 0 (zero2prod style).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cql_server;
 pub mod outage;
 
 use std::path::PathBuf;
@@ -88,11 +89,15 @@ impl TestEnv {
     /// Over a keyspace of its own on the CQL cluster `SCYLLA_URI` names; `None` (the test
     /// returns, having said it skipped) without one, unless CI requires it.
     pub async fn scylla(test: &str) -> Option<Self> {
-        let cluster = ScyllaForTest::from_env(test)?;
-        let store = cluster.connect().await.expect("connect to SCYLLA_URI");
+        Some(Self::on_cluster(ScyllaForTest::from_env(test)?).await)
+    }
+
+    /// Over this cluster's keyspace.
+    pub async fn on_cluster(cluster: ScyllaForTest) -> Self {
+        let store = cluster.connect().await.expect("connect to the CQL cluster");
         let mut env = Self::new().await;
         env.scylla = Some((cluster, store));
-        Some(env)
+        env
     }
 
     /// The store flags every process of this environment takes.

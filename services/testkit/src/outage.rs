@@ -59,6 +59,9 @@ impl Store for SwitchableStore {
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
         self.up()?.set_meta(key, value).await
     }
+    fn unsettled_window(&self) -> Option<std::time::Duration> {
+        self.inner.unsettled_window()
+    }
 }
 
 #[async_trait]

@@ -60,11 +60,17 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
         }
         backoff = Duration::from_millis(100);
         let mut last_claim = Instant::now() - Duration::from_secs(60);
+        // This consumer's own unacknowledged entries are read first: at start (a restart of
+        // the same consumer) and after a batch failed.
+        let mut own_pending = true;
+        let mut failing = Duration::ZERO;
         loop {
             if shutdown.is_cancelled() {
                 break 'connect;
             }
-            let batch = if last_claim.elapsed() > Duration::from_secs(10) {
+            let batch = if own_pending {
+                read_own_pending(&state, &mut conn, &streams).await
+            } else if last_claim.elapsed() > Duration::from_secs(10) {
                 last_claim = Instant::now();
                 reclaim(&state, &mut conn, &streams).await
             } else {
@@ -78,11 +84,27 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                 }
             };
             if batch.is_empty() {
+                own_pending = false;
                 continue;
             }
-            if let Err(e) = dispatch(&state, &mut endpoints, &mut conn, &streams, batch).await {
-                tracing::warn!(error = %e, "webhook events: queueing failed; the batch comes back");
-                continue 'connect;
+            match dispatch(&state, &mut endpoints, &mut conn, &streams, batch).await {
+                Ok(()) => failing = Duration::ZERO,
+                Err(e) => {
+                    // The batch stays pending and is read again, after a pause that grows
+                    // while the failure lasts (a store outage is not a reason to spin).
+                    tracing::warn!(error = %e, "webhook events: queueing failed; the batch comes back");
+                    metrics::counter!("webhook_event_batches_failed_total").increment(1);
+                    failing =
+                        (failing * 2).clamp(Duration::from_millis(100), Duration::from_secs(2));
+                    own_pending = true;
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break 'connect,
+                        _ = tokio::time::sleep(failing) => {}
+                    }
+                    if matches!(e, DispatchError::Redis(_)) {
+                        continue 'connect;
+                    }
+                }
             }
         }
     }
@@ -128,6 +150,11 @@ async fn read(
         _ = shutdown.cancelled() => return Ok(Vec::new()),
         r = conn.xread_options(streams, &ids, &opts) => r?,
     };
+    Ok(entries_of(reply, streams))
+}
+
+/// A group read's entries, each with the index of its stream.
+fn entries_of(reply: Option<StreamReadReply>, streams: &[String]) -> Vec<Entry> {
     let mut out = Vec::new();
     for key in reply.map(|r| r.keys).unwrap_or_default() {
         let Some(stream) = streams.iter().position(|s| *s == key.key) else {
@@ -141,7 +168,21 @@ async fn read(
             });
         }
     }
-    Ok(out)
+    out
+}
+
+/// Entries delivered to this consumer and not acknowledged yet, oldest first.
+async fn read_own_pending(
+    state: &DispatchState,
+    conn: &mut MultiplexedConnection,
+    streams: &[String],
+) -> Result<Vec<Entry>, RedisError> {
+    let opts = StreamReadOptions::default()
+        .group(WEBHOOK_GROUP, &state.consumer)
+        .count(BATCH);
+    let ids = vec!["0"; streams.len()];
+    let reply: Option<StreamReadReply> = conn.xread_options(streams, &ids, &opts).await?;
+    Ok(entries_of(reply, streams))
 }
 
 async fn reclaim(

@@ -38,6 +38,10 @@ const MIGRATIONS: &[&str] = &[include_str!("../../../../schema/scylla/0001_init.
 /// How many reads one call may have in flight when it fans out (a page of keys, members).
 const FAN_OUT: usize = 16;
 
+/// How long a replica may hold an acknowledged write before its commitlog is synced:
+/// ScyllaDB's and Cassandra's default periodic sync (10 s), with a margin.
+const COMMITLOG_WINDOW: Duration = Duration::from_secs(15);
+
 /// A write timestamp later than any real one: deleting with it makes a deletion final, so a
 /// write that races it (an edit of a poll being deleted) can never bring the row back.
 /// Safe because ids are never reused.
@@ -72,6 +76,8 @@ struct Inner {
     session: Session,
     options: ScyllaOptions,
     prepared: RwLock<HashMap<&'static str, PreparedStatement>>,
+    /// Some datacenter of the keyspace keeps a single replica (see [`Store::unsettled_window`]).
+    single_replica: bool,
     /// The oldest outbox bucket that may still hold an event (see `polls.rs`).
     events_from: std::sync::atomic::AtomicI64,
 }
@@ -113,11 +119,13 @@ impl ScyllaStore {
             .use_keyspace(keyspace, false)
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot use keyspace: {e}")))?;
+        let single_replica = single_replica(&session, keyspace).await?;
         let store = Self {
             inner: Arc::new(Inner {
                 session,
                 options,
                 prepared: RwLock::new(HashMap::new()),
+                single_replica,
                 events_from: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
         };
@@ -287,6 +295,32 @@ impl ScyllaStore {
     }
 }
 
+/// Whether the keyspace keeps a single replica anywhere, as it was created (which may not be
+/// what `--scylla-replication` says now: an existing keyspace is never altered).
+async fn single_replica(session: &Session, keyspace: &str) -> StoreResult<bool> {
+    let result = session
+        .query_unpaged(
+            "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?",
+            (keyspace,),
+        )
+        .await
+        .map_err(map_err)?;
+    let row = result
+        .into_rows_result()
+        .map_err(corrupt)?
+        .maybe_first_row::<(HashMap<String, String>,)>()
+        .map_err(corrupt)?;
+    let factors: Vec<u32> = row
+        .map(|(m,)| {
+            m.into_iter()
+                .filter(|(k, _)| k != "class")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(factors.is_empty() || factors.contains(&1))
+}
+
 /// The statements of a migration file, comments dropped.
 fn statements(script: &str) -> Vec<String> {
     let text: String = script
@@ -365,5 +399,9 @@ impl Store for ScyllaStore {
         self.exec("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
             .await
             .map(|_| ())
+    }
+
+    fn unsettled_window(&self) -> Option<Duration> {
+        self.inner.single_replica.then_some(COMMITLOG_WINDOW)
     }
 }
