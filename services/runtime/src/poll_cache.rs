@@ -3,18 +3,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pollcast_http::ApiError;
-use pollcast_store::{Store, StoreResult};
+use pollcast_store::{Store, StoreError, StoreResult};
 use pollcast_types::{ErrorCode, Poll, PollId, PollStatus};
 
 /// A short-lived cache of polls by id, misses included, so a burst of votes on one poll (or a
 /// flood of votes for polls that do not exist) costs one store read per poll per `ttl`.
 /// A poll edit reaches every process within `ttl` plus one store read.
 ///
-/// An expired entry is served while one task reads the store again in the background
-/// (stale-while-revalidate): no caller waits on a store read for a poll it has, so a slow or
-/// paused store never holds a vote past its deadline, and a burst of votes during the refresh
-/// does not read the store once each (seen: 10 to 42 blocking threads under load). Only a poll
-/// this process has not read yet waits for the store.
+/// An expired entry is refreshed by one caller while the others keep using it: without that,
+/// every vote arriving during the refresh read the store too, each on a blocking thread (seen:
+/// 10 to 42 threads under load). The refreshing caller waits at most [`REFRESH_WAIT`] for the
+/// store, then goes on with the entry it has while the read finishes in the background: a
+/// slow or paused store never holds a vote past its deadline. Only a poll this process has not
+/// read yet waits for the store.
 pub struct PollCache {
     inner: Arc<Inner>,
 }
@@ -35,6 +36,9 @@ struct Entry {
     /// caller may have been cancelled), so an entry can never stay stale for good.
     refreshing: Option<Instant>,
 }
+
+/// How long a caller holding an expired entry waits for the store's fresh copy.
+const REFRESH_WAIT: Duration = Duration::from_millis(100);
 
 /// Bound on cached entries; past it the cache starts over rather than grow.
 const MAX_ENTRIES: usize = 100_000;
@@ -59,12 +63,17 @@ impl PollCache {
             Claim::Use(poll) => Ok(poll),
             Claim::Refresh(Some(stale)) => {
                 let (inner, id) = (self.inner.clone(), id.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = inner.read(&id).await {
-                        tracing::debug!(poll = %id, error = %e, "store down; serving the cached poll");
+                let read = tokio::spawn(async move { inner.read(&id).await });
+                match tokio::time::timeout(REFRESH_WAIT, read).await {
+                    Ok(Ok(Ok(fresh))) => Ok(fresh),
+                    Ok(Ok(Err(StoreError::Unavailable(e)))) => {
+                        tracing::debug!(error = %e, "store down; serving the cached poll");
+                        Ok(stale)
                     }
-                });
-                Ok(stale)
+                    Ok(Ok(Err(e))) => Err(e),
+                    // Slow (the read goes on and fills the cache), or the task failed.
+                    _ => Ok(stale),
+                }
             }
             Claim::Refresh(None) => self.inner.read(id).await,
         }
