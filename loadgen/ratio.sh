@@ -17,6 +17,8 @@
 #   bash loadgen/ratio.sh                  # 3 rounds of 10 s per setting (about 6 minutes)
 #   ROUNDS=1 SECS=5 bash loadgen/ratio.sh  # a quick look
 #   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/ratio.sh   # another build of pollcast
+#   STORE=scylla bash loadgen/ratio.sh     # the pipeline also with the ScyllaDB store (a CQL
+#                                          # server from ../shared/cql-server on this machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3} SECS=${SECS:-10} FSYNCS=${FSYNCS:-everysec always}
@@ -29,12 +31,20 @@ work=$(mktemp -d /tmp/pollcast-ratio.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+STORES=(sqlite)
+if [ "${STORE:-sqlite}" = scylla ]; then
+  STORES+=(scylla)
+  start_cql "$work/cql"
+  trap 'stop_cql; cleanup' EXIT
+fi
 
-start() { # FSYNC SERVICES → sets dir, pid, key, poll, option
+start() { # FSYNC SERVICES [STORE] → sets dir, pid, key, poll, option
   dir=$(mktemp -d "$work/serve.XXXXXX")
-  key=$(new_workspace "$bin" "$dir")
+  store_flags=()
+  [ "${3:-sqlite}" = scylla ] && scylla_flags
+  key=$(new_workspace "$bin" "$dir" "${store_flags[@]}")
   RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" --redis-fsync "$1" \
-    --services "$2" "${LIMITS_OFF[@]}" >"$dir/serve.log" 2>&1 &
+    --services "$2" "${LIMITS_OFF[@]}" "${store_flags[@]}" >"$dir/serve.log" 2>&1 &
   pid=$!; pids+=("$pid")
   wait_ready "$PORT"
   read -r poll option < <(create_poll "$PORT" "$key")
@@ -76,15 +86,15 @@ ingest() { # FSYNC → 202s per second with nothing counting
 }
 
 
-pipeline() { # FSYNC → accepted votes per second from the first vote to the last one counted,
-  # and the CPU each vote cost pollcast and its redis-server ($cpu)
-  start "$1" api,vote-ingest,tally,results-broadcast
+pipeline() { # FSYNC [STORE] → accepted votes per second from the first vote to the last one
+  # counted, and the CPU each vote cost pollcast and its redis-server ($cpu)
+  start "$1" api,vote-ingest,tally,results-broadcast "${2:-sqlite}"
   local t0 n s rpid p0 r0
   rpid=$(pgrep -f "redis-server.*$dir" | head -1)
   p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
   t0=$(date +%s.%N)
   read -r n s < <(wrk_votes "http://127.0.0.1:$PORT/v1/polls/$poll/votes" "{\"option_ids\": [\"$option\"]}")
-  for _ in $(seq 600); do [ "$(counted)" -ge "$n" ] && break; sleep 0.05; done
+  for _ in $(seq 6000); do [ "$(counted)" -ge "$n" ] && break; sleep 0.05; done
   local t1; t1=$(date +%s.%N)
   # wrk cuts the requests in flight when its time is up: the server may have accepted up to 64
   # votes more than wrk saw answered.
@@ -99,15 +109,25 @@ pipeline() { # FSYNC → accepted votes per second from the first vote to the la
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 summary=()
 for fsync in $FSYNCS; do
-  b=() i=() p=()
+  b=() i=() p=() q=()
   for r in $(seq "$ROUNDS"); do
     bare "$fsync"; b+=("$rate")
     ingest "$fsync"; i+=("$rate")
     pipeline "$fsync"; p+=("$rate")
-    echo "appendfsync $fsync, round $r: bare ${b[-1]}, ingest ${i[-1]}, pipeline ${p[-1]} votes/s ($cpu of CPU a vote)"
+    line="appendfsync $fsync, round $r: bare ${b[-1]}, ingest ${i[-1]}, pipeline ${p[-1]} votes/s ($cpu of CPU a vote)"
+    if [ ${#STORES[@]} -gt 1 ]; then
+      pipeline "$fsync" scylla; q+=("$rate")
+      line+=", pipeline on ScyllaDB ${q[-1]} votes/s ($cpu)"
+    fi
+    echo "$line"
   done
   mb=$(median "${b[@]}") mi=$(median "${i[@]}") mp=$(median "${p[@]}")
-  summary+=("$(python3 -c "print(f'appendfsync $fsync: bare $mb, ingest $mi ({$mi/$mb:.2f}x), pipeline $mp ({$mp/$mb:.2f}x) votes/s (medians of $ROUNDS)')")")
+  line=$(python3 -c "print(f'appendfsync $fsync: bare $mb, ingest $mi ({$mi/$mb:.2f}x), pipeline $mp ({$mp/$mb:.2f}x) votes/s (medians of $ROUNDS)')")
+  if [ ${#q[@]} -gt 0 ]; then
+    mq=$(median "${q[@]}")
+    line+=$(python3 -c "print(f', pipeline on ScyllaDB $mq ({$mq/$mb:.2f}x)')")
+  fi
+  summary+=("$line")
 done
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)) wrk -t1 -c64 -d${SECS}s"
 printf '%s\n' "${summary[@]}"

@@ -4,8 +4,20 @@
 # behind one address would raise them.
 LIMITS_OFF=(--rate-votes-per-ip 0 --rate-votes-per-poll 0 --rate-api-per-key 0 --rate-voters-per-ip 0)
 
-new_workspace() { # BIN DIR → prints the new workspace's admin API key
-  "$1" workspace create --name bench --data-dir "$2" | awk '/^api_key:/ {print $2}'
+new_workspace() { # BIN DIR [STORE FLAGS...] → prints the new workspace's admin API key
+  "$1" workspace create --name bench --data-dir "$2" "${@:3}" | awk '/^api_key:/ {print $2}'
+}
+
+start_cql() { # DIR → sets $cql (host:port) from a CQL server of the bench's own, from
+  # ../shared/cql-server (Apache Cassandra speaking CQL v4; needs Java 17). Stop: stop_cql.
+  cql=$(../shared/cql-server/start "$1" | tail -1)
+  cql_dir=$1
+}
+
+stop_cql() { kill "$(cat "$cql_dir/pid")" 2>/dev/null || true; }
+
+scylla_flags() { # → sets $store_flags: a fresh keyspace on $cql, one replica
+  store_flags=(--store "scylla://$cql/bench_$(date +%s%N)" --scylla-replication SimpleStrategy:1)
 }
 
 wait_ready() { # PORT [TRIES of 0.2 s, default 100]

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use pollcast_types::{EventType, Poll, PollId, Timestamp, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
-use super::{FOREVER, ScyllaStore, corrupt};
+use super::{FOREVER, Listed, ScyllaStore, corrupt};
 use crate::{After, PollChange, PollEvent, Polls, StoreError, StoreResult};
 
 const HOUR_SEQ: i64 = 3_600_000_000 * 256;
@@ -191,28 +191,8 @@ impl Polls for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Poll>> {
-        let limit = limit.clamp(1, 1000) as i32;
-        let bodies: Vec<(String,)> = match after {
-            Some(a) => {
-                self.rows(
-                    "SELECT body FROM polls_by_workspace
-                     WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
-                    (workspace.as_str(), a.created_at, &a.id, limit),
-                )
-                .await?
-            }
-            None => {
-                self.rows(
-                    "SELECT body FROM polls_by_workspace WHERE workspace_id = ? LIMIT ?",
-                    (workspace.as_str(), limit),
-                )
-                .await?
-            }
-        };
-        bodies
-            .iter()
-            .map(|(b,)| serde_json::from_str(b).map_err(corrupt))
-            .collect()
+        self.page_of_bodies(Listed::Polls, workspace, after, limit)
+            .await
     }
 
     async fn change_poll(

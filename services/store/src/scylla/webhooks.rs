@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
-use super::{FOREVER, ScyllaStore, corrupt, id};
+use super::{FOREVER, Listed, ScyllaStore, corrupt, id};
 use crate::{After, AttemptFilter, StoreError, StoreResult, Webhooks};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -150,28 +150,8 @@ impl Webhooks for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Webhook>> {
-        let limit = limit.clamp(1, 1000) as i32;
-        let bodies: Vec<(String,)> = match after {
-            Some(a) => {
-                self.rows(
-                    "SELECT body FROM webhooks_by_workspace
-                     WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
-                    (workspace.as_str(), a.created_at, &a.id, limit),
-                )
-                .await?
-            }
-            None => {
-                self.rows(
-                    "SELECT body FROM webhooks_by_workspace WHERE workspace_id = ? LIMIT ?",
-                    (workspace.as_str(), limit),
-                )
-                .await?
-            }
-        };
-        bodies
-            .iter()
-            .map(|(b,)| serde_json::from_str(b).map_err(corrupt))
-            .collect()
+        self.page_of_bodies(Listed::Webhooks, workspace, after, limit)
+            .await
     }
 
     async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool> {

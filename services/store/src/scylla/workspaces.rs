@@ -119,23 +119,14 @@ impl Workspaces for ScyllaStore {
         limit: usize,
     ) -> StoreResult<Vec<ApiKeyRecord>> {
         let limit = limit.clamp(1, 1000) as i32;
-        let ids: Vec<(String,)> = match after {
-            Some(a) => {
-                self.rows(
-                    "SELECT id FROM api_keys_by_workspace
-                     WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
-                    (workspace.as_str(), a.created_at, &a.id, limit),
-                )
-                .await?
-            }
-            None => {
-                self.rows(
-                    "SELECT id FROM api_keys_by_workspace WHERE workspace_id = ? LIMIT ?",
-                    (workspace.as_str(), limit),
-                )
-                .await?
-            }
-        };
+        let (at, last) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
+        let ids: Vec<(String,)> = self
+            .rows(
+                "SELECT id FROM api_keys_by_workspace
+                 WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
+                (workspace.as_str(), at, last, limit),
+            )
+            .await?;
         let keys = self
             .fan_out(ids, |(kid,)| async move {
                 self.api_key(&id(ApiKeyId::parse, &kid)?).await
