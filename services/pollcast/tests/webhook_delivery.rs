@@ -692,3 +692,53 @@ async fn during_a_rotation_deliveries_verify_with_the_old_and_the_new_secret() {
     assert!(wh.verify(got[0].body.as_bytes(), &headers).is_err());
     handle.stop(false).await;
 }
+
+/// A store outage loses no `vote.created`: the dispatcher cannot read the endpoints while the
+/// store is down, and an endpoint list it read before (here: none yet) is not taken for the
+/// truth, so the events stay pending and each accepted vote is delivered exactly once when
+/// the store returns.
+#[actix_web::test]
+async fn with_the_store_down_every_vote_is_delivered_once_it_returns() {
+    let env = TestEnv::new().await;
+    let switch = Arc::new(std::sync::OnceLock::new());
+    let kept = switch.clone();
+    let mut opts = env.opts();
+    opts.webhook_allow_private = Some(vec!["127.0.0.0/8".into()]);
+    opts.webhook_allow_http = Some(true);
+    let context = env.context_over(opts, move |inner| {
+        let switchable = Arc::new(pollcast_testkit::outage::SwitchableStore::new(inner));
+        let _ = kept.set(switchable.clone());
+        switchable
+    });
+    let switch = switch.get().unwrap().clone();
+    let app = TestEnv::spawn_on(context, pollcast::services);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    // A first vote makes every service know the poll, and the dispatcher learn that its
+    // workspace has no endpoint (yet).
+    vote(&app, &poll, 0).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    endpoint(&app, &key, format!("{base}/ok"), json!(["vote.created"])).await;
+    // Past the 2 s the dispatcher reuses an endpoint list, the next read meets the outage.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    switch.take_down();
+    const N: usize = 200;
+    futures_util::future::join_all((0..N).map(|i| vote(&app, &poll, i % 2))).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    switch.bring_back();
+    let got = receiver.wait_for("/ok", N, Duration::from_secs(60)).await;
+    assert_eq!(
+        got.len(),
+        N,
+        "every vote accepted after the endpoint existed"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = receiver.on("/ok");
+    assert_eq!(got.len(), N, "and none twice");
+    let ids: std::collections::HashSet<&String> =
+        got.iter().map(|r| &r.headers["webhook-id"]).collect();
+    assert_eq!(ids.len(), N);
+    handle.stop(false).await;
+    app.stop().await;
+}
