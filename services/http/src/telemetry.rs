@@ -35,9 +35,11 @@ pub fn prometheus_handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Structured logs to stderr; `RUST_LOG` filters (default `info`).
+/// Structured logs to stderr; `RUST_LOG` filters (default `info`, the ScyllaDB driver `warn`).
 pub fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // The ScyllaDB driver tells every connection's details at info: warnings are its news.
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,scylla=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

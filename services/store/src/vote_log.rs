@@ -10,6 +10,12 @@ pub trait VoteLog: Send + Sync {
     /// Appends votes to the vote log. Idempotent: appending a vote again (a redelivered
     /// batch) leaves the log as it was.
     async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<()>;
+    /// Appends votes again, every write made anew: what tally does when the store may have
+    /// lost writes it acknowledged ([`crate::Store::unsettled_window`]). A store that skips
+    /// writes it believes done must not skip them here.
+    async fn rewrite_votes(&self, votes: &[VoteRecord]) -> StoreResult<()> {
+        self.append_votes(votes).await
+    }
     /// A poll's votes of one epoch in vote-id (time) order, after the cursor `after`.
     async fn votes_page(
         &self,

@@ -106,7 +106,7 @@ async fn settle(
             .filter_map(|e| VoteEntry::from_fields(&entry_fields(&e.map)).ok())
             .map(|e| e.vote)
             .collect();
-        tally.context.store.append_votes(&votes).await?;
+        tally.context.store.rewrite_votes(&votes).await?;
         rewritten += votes.len() as u64;
         from = format!("({last}");
         if reply.ids.len() < REWRITE_BATCH {

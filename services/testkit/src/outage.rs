@@ -142,6 +142,9 @@ impl VoteLog for SwitchableStore {
     async fn append_votes(&self, v: &[VoteRecord]) -> StoreResult<()> {
         self.up()?.append_votes(v).await
     }
+    async fn rewrite_votes(&self, v: &[VoteRecord]) -> StoreResult<()> {
+        self.up()?.rewrite_votes(v).await
+    }
     async fn votes_page(
         &self,
         p: &PollId,

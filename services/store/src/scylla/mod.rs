@@ -80,6 +80,8 @@ struct Inner {
     prepared: RwLock<HashMap<&'static str, PreparedStatement>>,
     /// Some datacenter of the keyspace keeps a single replica (see [`Store::unsettled_window`]).
     single_replica: bool,
+    /// Vote-log partitions whose index entry this process has written (`vote_log.rs`).
+    indexed: std::sync::Mutex<std::collections::HashSet<(String, u32, i64)>>,
     /// The oldest outbox bucket that may still hold an event (see `polls.rs`).
     events_from: std::sync::atomic::AtomicI64,
 }
@@ -128,6 +130,7 @@ impl ScyllaStore {
                 options,
                 prepared: RwLock::new(HashMap::new()),
                 single_replica,
+                indexed: std::sync::Mutex::new(std::collections::HashSet::new()),
                 events_from: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
         };

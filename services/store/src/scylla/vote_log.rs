@@ -33,6 +33,9 @@ pub fn bucket_of(vote: &VoteId) -> i64 {
 
 type VoteRow = (String, Option<String>, Option<i32>, Option<String>, i64);
 
+/// A vote-log partition: poll, epoch, bucket.
+type PartitionKey<'a> = (&'a str, u32, i64);
+
 fn vote_from_row(poll: &PollId, epoch: u32, r: VoteRow) -> StoreResult<VoteRecord> {
     Ok(VoteRecord {
         vote_id: id(VoteId::parse, &r.0)?,
@@ -47,42 +50,9 @@ fn vote_from_row(poll: &PollId, epoch: u32, r: VoteRow) -> StoreResult<VoteRecor
 }
 
 impl ScyllaStore {
-    /// Drops whole partitions of a poll's log: those of epochs before `before`, or all.
-    pub(crate) async fn drop_vote_log(
-        &self,
-        poll: &PollId,
-        before: Option<u32>,
-    ) -> StoreResult<()> {
-        let doomed: Vec<(i64, i32)> = self
-            .rows(
-                "SELECT bucket, epoch FROM votes_by_poll_by_bucket WHERE poll_id = ?",
-                (poll.as_str(),),
-            )
-            .await?
-            .into_iter()
-            .filter(|(_, e)| before.is_none_or(|b| (*e as u32) < b))
-            .collect();
-        self.fan_out(doomed, |(bucket, epoch)| async move {
-            self.exec(
-                "DELETE FROM votes_by_poll WHERE poll_id = ? AND epoch = ? AND bucket = ?",
-                (poll.as_str(), epoch, bucket),
-            )
-            .await?;
-            self.exec(
-                "DELETE FROM votes_by_poll_by_bucket WHERE poll_id = ? AND bucket = ? AND epoch = ?",
-                (poll.as_str(), bucket, epoch),
-            )
-            .await
-        })
-        .await
-        .map(|_| ())
-    }
-}
-
-#[async_trait]
-impl VoteLog for ScyllaStore {
-    async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<()> {
-        let mut partitions: BTreeMap<(&str, u32, i64), Vec<&VoteRecord>> = BTreeMap::new();
+    /// Writes votes with their partitions' index entries (all of them when `rewrite`).
+    async fn write_votes(&self, votes: &[VoteRecord], rewrite: bool) -> StoreResult<()> {
+        let mut partitions: BTreeMap<PartitionKey<'_>, Vec<&VoteRecord>> = BTreeMap::new();
         for v in votes {
             partitions
                 .entry((v.poll_id.as_str(), v.epoch, bucket_of(&v.vote_id)))
@@ -90,8 +60,13 @@ impl VoteLog for ScyllaStore {
                 .push(v);
         }
         // The partition's entry in the index first: a vote is never in a partition the
-        // readers cannot find.
-        let keys: Vec<(&str, u32, i64)> = partitions.keys().copied().collect();
+        // readers cannot find. An entry this process wrote before is not written again, but
+        // for a rewrite (the first write may be what a crash lost).
+        let keys: Vec<PartitionKey<'_>> = partitions
+            .keys()
+            .copied()
+            .filter(|k| rewrite || !self.indexed(k))
+            .collect();
         let keys_ref = &keys;
         self.fan_out((0..keys.len()).collect(), |i: usize| async move {
             let (poll, epoch, bucket) = keys_ref[i];
@@ -102,6 +77,7 @@ impl VoteLog for ScyllaStore {
             .await
         })
         .await?;
+        self.remember_indexed(&keys);
         let insert = self
             .prepared(
                 "INSERT INTO votes_by_poll
@@ -109,7 +85,7 @@ impl VoteLog for ScyllaStore {
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
             )
             .await?;
-        let chunks: Vec<((&str, u32, i64), &[&VoteRecord])> = partitions
+        let chunks: Vec<(PartitionKey<'_>, &[&VoteRecord])> = partitions
             .iter()
             .flat_map(|(k, vs)| vs.chunks(BATCH_ROWS).map(move |c| (*k, c)))
             .collect();
@@ -147,6 +123,152 @@ impl VoteLog for ScyllaStore {
         .map(|_| ())
     }
 
+    /// Whether this process wrote the index entry of this partition.
+    fn indexed(&self, key: &PartitionKey<'_>) -> bool {
+        self.inner
+            .indexed
+            .lock()
+            .is_ok_and(|set| set.contains(&(key.0.to_owned(), key.1, key.2)))
+    }
+
+    fn remember_indexed(&self, keys: &[PartitionKey<'_>]) {
+        if let Ok(mut set) = self.inner.indexed.lock() {
+            // A minute's partitions are written for a minute: a small set, started over
+            // rather than grown.
+            if set.len() > 100_000 {
+                set.clear();
+            }
+            set.extend(keys.iter().map(|k| (k.0.to_owned(), k.1, k.2)));
+        }
+    }
+
+    /// The first `want` votes after `cursor` of these partitions, in vote-id order: a k-way
+    /// merge that reads each partition a chunk at a time (about its share of `want`), so a
+    /// page reads little more than it returns.
+    async fn merge_partitions(
+        &self,
+        poll: &PollId,
+        epoch: u32,
+        buckets: &[i64],
+        cursor: &str,
+        want: usize,
+    ) -> StoreResult<Vec<VoteRecord>> {
+        struct Part {
+            bucket: i64,
+            rows: std::collections::VecDeque<VoteRecord>,
+            after: String,
+            done: bool,
+        }
+        let chunk = (want / buckets.len().max(1) * 3 / 2 + 16).min(5_000);
+        let mut parts: Vec<Part> = buckets
+            .iter()
+            .map(|b| Part {
+                bucket: *b,
+                rows: Default::default(),
+                after: cursor.to_owned(),
+                done: false,
+            })
+            .collect();
+        let mut out = Vec::with_capacity(want.min(10_000));
+        while out.len() < want {
+            // Every partition with nothing buffered and more to read is read first (at once):
+            // its next vote may be the smallest.
+            let empty: Vec<usize> = (0..parts.len())
+                .filter(|&i| parts[i].rows.is_empty() && !parts[i].done)
+                .collect();
+            let parts_ref = &parts;
+            let fetched = self
+                .fan_out(empty.clone(), |i: usize| async move {
+                    let p = &parts_ref[i];
+                    self.rows::<VoteRow>(
+                        "SELECT vote_id, option_ids, rating, voter, received_at FROM votes_by_poll
+                         WHERE poll_id = ? AND epoch = ? AND bucket = ? AND vote_id > ? LIMIT ?",
+                        (
+                            poll.as_str(),
+                            epoch as i32,
+                            p.bucket,
+                            p.after.as_str(),
+                            chunk as i32,
+                        ),
+                    )
+                    .await
+                })
+                .await?;
+            for (i, rows) in empty.into_iter().zip(fetched) {
+                let part = &mut parts[i];
+                part.done = rows.len() < chunk;
+                for row in rows {
+                    part.rows.push_back(vote_from_row(poll, epoch, row)?);
+                }
+                if let Some(last) = part.rows.back() {
+                    part.after = last.vote_id.to_string();
+                }
+            }
+            // Take the smallest heads while every partition that may have more has some.
+            loop {
+                if out.len() >= want || parts.iter().any(|p| p.rows.is_empty() && !p.done) {
+                    break;
+                }
+                let Some(next) = parts
+                    .iter_mut()
+                    .filter(|p| !p.rows.is_empty())
+                    .min_by(|a, b| a.rows[0].vote_id.cmp(&b.rows[0].vote_id))
+                else {
+                    return Ok(out);
+                };
+                if let Some(v) = next.rows.pop_front() {
+                    out.push(v);
+                }
+            }
+            if parts.iter().all(|p| p.rows.is_empty() && p.done) {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Drops whole partitions of a poll's log: those of epochs before `before`, or all.
+    pub(crate) async fn drop_vote_log(
+        &self,
+        poll: &PollId,
+        before: Option<u32>,
+    ) -> StoreResult<()> {
+        let doomed: Vec<(i64, i32)> = self
+            .rows(
+                "SELECT bucket, epoch FROM votes_by_poll_by_bucket WHERE poll_id = ?",
+                (poll.as_str(),),
+            )
+            .await?
+            .into_iter()
+            .filter(|(_, e)| before.is_none_or(|b| (*e as u32) < b))
+            .collect();
+        self.fan_out(doomed, |(bucket, epoch)| async move {
+            self.exec(
+                "DELETE FROM votes_by_poll WHERE poll_id = ? AND epoch = ? AND bucket = ?",
+                (poll.as_str(), epoch, bucket),
+            )
+            .await?;
+            self.exec(
+                "DELETE FROM votes_by_poll_by_bucket WHERE poll_id = ? AND bucket = ? AND epoch = ?",
+                (poll.as_str(), bucket, epoch),
+            )
+            .await
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+#[async_trait]
+impl VoteLog for ScyllaStore {
+    async fn append_votes(&self, votes: &[VoteRecord]) -> StoreResult<()> {
+        self.write_votes(votes, false).await
+    }
+
+    async fn rewrite_votes(&self, votes: &[VoteRecord]) -> StoreResult<()> {
+        self.write_votes(votes, true).await
+    }
+
     async fn votes_page(
         &self,
         poll: &PollId,
@@ -160,9 +282,9 @@ impl VoteLog for ScyllaStore {
             None => (i64::MIN, String::new()),
         };
         // Partitions are read from the index a chunk at a time, whole minutes only, then
-        // queried in groups of whole minutes up to SLOTS partitions: every vote of a later
-        // group is after every vote of an earlier one, so each group's first `want` rows per
-        // partition, merged, are the log's next rows.
+        // merged in groups of whole minutes up to SLOTS partitions: every vote of a later
+        // group is after every vote of an earlier one, so the groups' merges, one after the
+        // other, are the log in order.
         let mut out: Vec<VoteRecord> = Vec::with_capacity(limit.min(1024));
         let mut from = from;
         let chunk = (limit as i64 + SLOTS).min(5_000);
@@ -208,21 +330,10 @@ impl VoteLog for ScyllaStore {
                 if out.len() >= limit {
                     break;
                 }
-                let want = (limit - out.len()) as i32;
-                let rows: Vec<VoteRow> = self
-                    .rows(
-                        "SELECT vote_id, option_ids, rating, voter, received_at FROM votes_by_poll
-                         WHERE poll_id = ? AND epoch = ? AND bucket IN ? AND vote_id > ?
-                         PER PARTITION LIMIT ?",
-                        (poll.as_str(), epoch as i32, group, cursor.as_str(), want),
-                    )
+                let want = limit - out.len();
+                let rows = self
+                    .merge_partitions(poll, epoch, &group, &cursor, want)
                     .await?;
-                let mut rows = rows
-                    .into_iter()
-                    .map(|r| vote_from_row(poll, epoch, r))
-                    .collect::<StoreResult<Vec<_>>>()?;
-                rows.sort_by(|a, b| a.vote_id.cmp(&b.vote_id));
-                rows.truncate(want as usize);
                 if let Some(last) = rows.last() {
                     cursor = last.vote_id.to_string();
                 }
