@@ -294,7 +294,12 @@ async fn every_accepted_vote_is_counted_once_through_kills_and_pauses_on_scylla(
     }
 }
 
+/// One chaos run at a time: the runs pick their processes' ports with `free_port`, which two
+/// runs at once could pick twice (one process then never listens), and each wants the cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn chaos(mut env: TestEnv, rounds: usize) {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let seed: u64 = std::env::var("CHAOS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -331,21 +336,31 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
     for p in &mut procs {
         p.start();
     }
-    for p in &procs {
+    for p in &mut procs {
         let url = format!("{}/readyz", p.base());
-        eventually(
-            Duration::from_secs(30),
-            &format!("{} ready", p.name),
-            || async {
-                let ok = client()
-                    .get(&url)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                ok.then_some(())
-            },
-        )
-        .await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = client()
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ok {
+                break;
+            }
+            // A process that exited, or never got ready, says why in its log.
+            let exited = p
+                .child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+            if exited || std::time::Instant::now() > deadline {
+                let log =
+                    std::fs::read_to_string(p.dir.join(format!("{}-{}.log", p.name, p.starts)))
+                        .unwrap_or_default();
+                panic!("{} not ready (exited: {exited}); its log:\n{log}", p.name);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
     let api = procs[0].base();
     let ingests: Vec<String> = procs[1..3].iter().map(Proc::base).collect();
