@@ -10,48 +10,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use pollcast_testkit::cql_server::CqlServer;
+use pollcast_testkit::webhook_receiver::start_receiver;
 use pollcast_testkit::{
     TestEnv, create_poll, eventually, get_json, get_json_with, option_ids, post_json, simple_poll,
     vote_log,
 };
 use serde_json::{Value, json};
-
-/// A webhook receiver on loopback: every delivery's `webhook-id` and vote id.
-#[derive(Clone, Default)]
-struct Receiver(Arc<Mutex<Vec<(String, String)>>>);
-
-async fn receive(state: web::Data<Receiver>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let id = req
-        .headers()
-        .get("webhook-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let body: Value = serde_json::from_slice(&body).unwrap_or_default();
-    let vote = body["data"]["vote_id"].as_str().unwrap_or("").to_owned();
-    state.0.lock().unwrap().push((id, vote));
-    HttpResponse::NoContent().finish()
-}
-
-async fn start_receiver() -> (Receiver, String, actix_web::dev::ServerHandle) {
-    let receiver = Receiver::default();
-    let data = web::Data::new(receiver.clone());
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .default_service(web::to(receive))
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let port = server.addrs()[0].port();
-    let server = server.run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (receiver, format!("http://127.0.0.1:{port}/hook"), handle)
-}
 
 #[derive(Default)]
 struct Ledger {
@@ -70,7 +35,8 @@ async fn votes_pass_a_paused_and_a_killed_cql_server_exactly_once() {
     opts.webhook_allow_private = Some(vec!["127.0.0.0/8".into()]);
     opts.webhook_allow_http = Some(true);
     let app = env.spawn_app(opts, pollcast::services);
-    let (receiver, hook, handle) = start_receiver().await;
+    let (receiver, base, handle) = start_receiver().await;
+    let hook = format!("{base}/hook");
     let key = app.admin_key().await;
     let (status, body) = post_json(
         &app.url("/v1/webhooks"),
@@ -206,13 +172,24 @@ async fn votes_pass_a_paused_and_a_killed_cql_server_exactly_once() {
     assert_eq!(audit["log_total"].as_u64(), Some(n));
 
     // Delivered: one vote.created per accepted vote, by webhook-id.
+    // Each delivery as (webhook-id, vote id).
+    let delivered = || -> Vec<(String, String)> {
+        receiver
+            .on("/hook")
+            .iter()
+            .map(|r| {
+                let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
+                let vote = body["data"]["vote_id"].as_str().unwrap_or("").to_owned();
+                (r.headers["webhook-id"].clone(), vote)
+            })
+            .collect()
+    };
     eventually(Duration::from_secs(120), "every vote delivered", || async {
-        let got = receiver.0.lock().unwrap();
-        let votes: HashSet<&String> = got.iter().map(|(_, v)| v).collect();
+        let votes: HashSet<String> = delivered().into_iter().map(|(_, v)| v).collect();
         (votes.len() as u64 == n).then_some(())
     })
     .await;
-    let got = receiver.0.lock().unwrap().clone();
+    let got = delivered();
     let by_id: HashMap<&String, HashSet<&String>> =
         got.iter().fold(HashMap::new(), |mut m, (id, vote)| {
             m.entry(id).or_default().insert(vote);
@@ -220,8 +197,8 @@ async fn votes_pass_a_paused_and_a_killed_cql_server_exactly_once() {
         });
     assert_eq!(by_id.len() as u64, n, "one webhook-id per accepted vote");
     assert!(by_id.values().all(|v| v.len() == 1));
-    let delivered: HashSet<String> = got.iter().map(|(_, v)| v.clone()).collect();
-    assert_eq!(delivered, ledger.accepted);
+    let votes: HashSet<String> = got.iter().map(|(_, v)| v.clone()).collect();
+    assert_eq!(votes, ledger.accepted);
     handle.stop(false).await;
     app.stop().await;
     drop(cql);

@@ -28,19 +28,20 @@ pub enum AuditError {
 /// the live counts. Votes still on their way (in the log, not yet counted) make the counts
 /// move: the audit then reads again, and reports what it saw last if they never settle.
 pub async fn audit(ctx: &Context, poll: &Poll) -> Result<Audit, AuditError> {
-    let mut last = None;
-    for attempt in 0..ATTEMPTS {
+    let mut attempt = 1;
+    loop {
         let before = live_counts(ctx, poll).await?;
         let log = recount(ctx, poll).await?;
         let after = live_counts(ctx, poll).await?;
         let report = compare(poll, &log, &after);
-        if report.consistent || before == after && attempt > 0 {
+        // Counts that stayed still through a second look have settled: what differs is real.
+        let settled = before == after && attempt > 1;
+        if report.consistent || settled || attempt == ATTEMPTS {
             return Ok(report);
         }
-        last = Some(report);
+        attempt += 1;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    Ok(last.unwrap_or_else(|| compare(poll, &BTreeMap::new(), &BTreeMap::new())))
 }
 
 /// The live counts hash, without the fields that are not counts.

@@ -5,6 +5,7 @@
 
 pub mod cql_server;
 pub mod outage;
+pub mod webhook_receiver;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -37,52 +37,32 @@ fn new_seq(at: Timestamp) -> i64 {
     micros * 256 + i64::from(r[0])
 }
 
+/// An outbox row's values: bucket, seq, event, at, the poll as JSON.
+type EventRow<'a> = (i64, i64, &'static str, i64, &'a str);
+
 impl ScyllaStore {
-    /// The statements that write a poll's rows, for a batch.
-    async fn poll_upsert(&self, batch: &mut Batch, poll: &Poll) -> StoreResult<(String, String)> {
-        batch.append_statement(
-            self.prepared(
-                "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?, ?, ?, ?)",
-            )
-            .await?,
-        );
-        batch.append_statement(
-            self.prepared(
-                "INSERT INTO polls_by_workspace (workspace_id, created_at, id, body) VALUES (?, ?, ?, ?)",
-            )
-            .await?,
-        );
-        let body = serde_json::to_string(poll).map_err(corrupt)?;
-        Ok((body, poll.id.to_string()))
-    }
-
-    async fn poll_delete(&self, batch: &mut Batch) -> StoreResult<()> {
-        batch.append_statement(
-            self.prepared("DELETE FROM polls USING TIMESTAMP ? WHERE id = ?")
-                .await?,
-        );
-        batch.append_statement(
-            self.prepared(
-                "DELETE FROM polls_by_workspace USING TIMESTAMP ?
-                 WHERE workspace_id = ? AND created_at = ? AND id = ?",
-            )
-            .await?,
-        );
-        batch.append_statement(
-            self.prepared("DELETE FROM results_snapshots USING TIMESTAMP ? WHERE poll_id = ?")
-                .await?,
-        );
-        Ok(())
-    }
-
-    async fn event_insert(&self, batch: &mut Batch) -> StoreResult<()> {
+    /// Adds a change's outbox row to `batch`; the values it takes.
+    async fn add_event<'a>(
+        &self,
+        batch: &mut Batch,
+        event: EventType,
+        at: Timestamp,
+        poll_json: &'a str,
+    ) -> StoreResult<EventRow<'a>> {
         batch.append_statement(
             self.prepared(
                 "INSERT INTO poll_events (bucket, seq, event, at, poll) VALUES (?, ?, ?, ?, ?)",
             )
             .await?,
         );
-        Ok(())
+        let seq = new_seq(at);
+        Ok((
+            bucket_of(seq),
+            seq,
+            event.as_str(),
+            at.as_millis(),
+            poll_json,
+        ))
     }
 
     async fn exists(&self, poll: &PollId) -> StoreResult<bool> {
@@ -99,21 +79,29 @@ impl ScyllaStore {
         event: Option<(EventType, Timestamp)>,
     ) -> StoreResult<()> {
         let mut batch = Batch::new(BatchType::Logged);
-        let (body, pid) = self.poll_upsert(&mut batch, poll).await?;
-        let (ws, created) = (poll.workspace_id.as_str(), poll.created_at.as_millis());
-        let row = (pid.as_str(), ws, created, body.as_str());
-        let by_ws = (ws, created, pid.as_str(), body.as_str());
+        batch.append_statement(
+            self.prepared(
+                "INSERT INTO polls (id, workspace_id, created_at, body) VALUES (?, ?, ?, ?)",
+            )
+            .await?,
+        );
+        batch.append_statement(
+            self.prepared(
+                "INSERT INTO polls_by_workspace (workspace_id, created_at, id, body) VALUES (?, ?, ?, ?)",
+            )
+            .await?,
+        );
+        let body = serde_json::to_string(poll).map_err(corrupt)?;
+        let (pid, ws, created) = (
+            poll.id.as_str(),
+            poll.workspace_id.as_str(),
+            poll.created_at.as_millis(),
+        );
+        let row = (pid, ws, created, body.as_str());
+        let by_ws = (ws, created, pid, body.as_str());
         match event {
             Some((event, at)) => {
-                self.event_insert(&mut batch).await?;
-                let seq = new_seq(at);
-                let ev = (
-                    bucket_of(seq),
-                    seq,
-                    event.as_str(),
-                    at.as_millis(),
-                    body.as_str(),
-                );
+                let ev = self.add_event(&mut batch, event, at, &body).await?;
                 self.session().batch(&batch, (row, by_ws, ev)).await
             }
             None => self.session().batch(&batch, (row, by_ws)).await,
@@ -130,7 +118,21 @@ impl ScyllaStore {
         event: Option<(EventType, Timestamp)>,
     ) -> StoreResult<()> {
         let mut batch = Batch::new(BatchType::Logged);
-        self.poll_delete(&mut batch).await?;
+        batch.append_statement(
+            self.prepared("DELETE FROM polls USING TIMESTAMP ? WHERE id = ?")
+                .await?,
+        );
+        batch.append_statement(
+            self.prepared(
+                "DELETE FROM polls_by_workspace USING TIMESTAMP ?
+                 WHERE workspace_id = ? AND created_at = ? AND id = ?",
+            )
+            .await?,
+        );
+        batch.append_statement(
+            self.prepared("DELETE FROM results_snapshots USING TIMESTAMP ? WHERE poll_id = ?")
+                .await?,
+        );
         let pid = poll.id.as_str();
         let row = (FOREVER, pid);
         let by_ws = (
@@ -142,10 +144,8 @@ impl ScyllaStore {
         let snap = (FOREVER, pid);
         match event {
             Some((event, at)) => {
-                self.event_insert(&mut batch).await?;
                 let body = serde_json::to_string(poll).map_err(corrupt)?;
-                let seq = new_seq(at);
-                let ev = (bucket_of(seq), seq, event.as_str(), at.as_millis(), body);
+                let ev = self.add_event(&mut batch, event, at, &body).await?;
                 self.session().batch(&batch, (row, by_ws, snap, ev)).await
             }
             None => self.session().batch(&batch, (row, by_ws, snap)).await,
