@@ -20,32 +20,42 @@ impl std::fmt::Debug for ServerSecret {
 }
 
 impl ServerSecret {
+    /// Several processes may start at once on one data directory (`pollcast serve --services
+    /// …` per service): the key is written whole to a private temporary file and then linked
+    /// into place, so a reader never sees a half-written key and exactly one writer wins.
     pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("secret.key");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        match opts.open(&path) {
-            Ok(mut file) => {
-                let mut key = [0u8; 32];
-                pollcast_types::ids::fill_random(&mut key);
+        if !path.exists() {
+            let mut key = [0u8; 32];
+            pollcast_types::ids::fill_random(&mut key);
+            let mut nonce = [0u8; 8];
+            pollcast_types::ids::fill_random(&mut nonce);
+            let tmp = dir.join(format!(".secret.key.{}", hex(&nonce)));
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let written = opts.open(&tmp).and_then(|mut file| {
                 file.write_all(hex(&key).as_bytes())?;
-                file.sync_all()?;
-                Self::from_key(&key)
+                file.sync_all()
+            });
+            let linked = written.and_then(|()| std::fs::hard_link(&tmp, &path));
+            // The temporary name is ours alone; it goes whether or not we won the race.
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => return Self::from_key(&key),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let key = parse_hex(std::fs::read_to_string(&path)?.trim()).ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("{} is not 64 hex digits", path.display()),
-                    )
-                })?;
-                Self::from_key(&key)
-            }
-            Err(e) => Err(e),
         }
+        let key = parse_hex(std::fs::read_to_string(&path)?.trim()).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not 64 hex digits", path.display()),
+            )
+        })?;
+        Self::from_key(&key)
     }
 
     fn from_key(key: &[u8; 32]) -> std::io::Result<Self> {
@@ -206,6 +216,33 @@ mod tests {
         assert!(!a.verify("t", &[b"y"], &tag[..16]));
         assert!(!a.verify("t", &[b"x"], &tag[..4]));
         assert_eq!(format!("{a:?}"), "ServerSecret(..)");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The chaos test starts several processes on one fresh data directory at once; one of
+    /// them once read the key file while another was still writing it, and refused to start.
+    #[test]
+    fn processes_starting_at_once_all_get_the_one_whole_key() {
+        let dir = tempdir("secret-race");
+        for _ in 0..20 {
+            let _ = std::fs::remove_dir_all(&dir);
+            let loaded: Vec<ServerSecret> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| s.spawn(|| ServerSecret::load_or_create(&dir)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap().unwrap())
+                    .collect()
+            });
+            let first = loaded[0].mac("t", &[b"x"]);
+            assert!(loaded.iter().all(|k| k.mac("t", &[b"x"]) == first));
+            let names: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["secret.key"], "no temporary file left behind");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
