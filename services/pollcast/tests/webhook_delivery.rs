@@ -600,6 +600,120 @@ async fn during_a_rotation_deliveries_verify_with_the_old_and_the_new_secret() {
     handle.stop(false).await;
 }
 
+/// A `410` disables the endpoint by writing its state alone: an edit made while the
+/// delivery was in flight (a new description, a rotated secret) stays.
+#[actix_web::test]
+async fn a_410_disables_without_undoing_an_edit_made_meanwhile() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (id, _) = endpoint(
+        &app,
+        &key,
+        format!("{base}/gone-slow"),
+        json!(["vote.created"]),
+    )
+    .await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    vote(&app, &poll, 0).await;
+    // The delivery is in flight (the receiver answers in 1.5 s): edit the endpoint now.
+    assert_eq!(
+        receiver
+            .wait_for("/gone-slow", 1, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
+    let (status, edited) = pollcast_testkit::send_json(
+        "PATCH",
+        &app.url(&format!("/v1/webhooks/{id}")),
+        Some(&key),
+        &json!({"description": "edited while in flight"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    let (status, rotated) = post_json(
+        &app.url(&format!("/v1/webhooks/{id}/rotate-secret")),
+        Some(&key),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{rotated}");
+    let stored = pollcast_testkit::eventually(Duration::from_secs(10), "disabled", || async {
+        let (_, w) =
+            pollcast_testkit::get_json_with(&app.url(&format!("/v1/webhooks/{id}")), &key).await;
+        (w["state"] == "disabled").then_some(w)
+    })
+    .await;
+    assert!(stored["disabled_reason"].as_str().unwrap().contains("410"));
+    assert_eq!(stored["description"], "edited while in flight", "{stored}");
+    let webhook = app
+        .context
+        .store
+        .webhook(&pollcast_types::WebhookId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let signing = pollcast_runtime::webhook_secret::signing(
+        &app.context.secret,
+        &webhook,
+        pollcast_types::Timestamp::now(),
+    )
+    .unwrap();
+    assert_eq!(
+        signing[0],
+        rotated["secret"].as_str().unwrap(),
+        "the rotation stays"
+    );
+    handle.stop(false).await;
+}
+
+/// An endpoint whose signing secret this server cannot open (its `secret.key` replaced) gets
+/// nothing unsigned: the attempt fails as `secret` and nothing reaches the receiver.
+#[actix_web::test]
+async fn a_secret_that_cannot_be_opened_sends_nothing_unsigned() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (id, _) = endpoint(&app, &key, format!("{base}/ok"), json!(["vote.created"])).await;
+    // Sealed with another server's key, as after `secret.key` was replaced.
+    let other_dir = env.data_path().join("other-key");
+    let other = pollcast_runtime::ServerSecret::load_or_create(&other_dir).unwrap();
+    let wid = pollcast_types::WebhookId::parse(&id).unwrap();
+    let mut webhook = app.context.store.webhook(&wid).await.unwrap().unwrap();
+    webhook.secret_sealed = other
+        .seal(
+            pollcast_runtime::webhook_secret::PURPOSE,
+            pollcast_runtime::webhook_secret::new().as_bytes(),
+        )
+        .unwrap();
+    assert!(app.context.store.update_webhook(&webhook).await.unwrap());
+
+    let (status, tested) = post_json(
+        &app.url(&format!("/v1/webhooks/{id}/test")),
+        Some(&key),
+        &json!({"event": "poll.closed"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{tested}");
+    assert_eq!(tested["delivered"], false);
+    assert_eq!(tested["error"], "secret");
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    vote(&app, &poll, 0).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(receiver.on("/ok").is_empty(), "nothing went out unsigned");
+    let metrics = pollcast_testkit::get_text(&app.url("/metrics")).await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("webhook_failures_total{class=\"secret\"}")),
+        "{metrics}"
+    );
+    handle.stop(false).await;
+}
+
 /// A store outage loses no `vote.created`: the dispatcher cannot read the endpoints while the
 /// store is down, and an endpoint list it read before (here: none yet) is not taken for the
 /// truth, so the events stay pending and each accepted vote is delivered exactly once when

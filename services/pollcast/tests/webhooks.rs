@@ -160,7 +160,8 @@ async fn an_endpoint_is_created_with_a_secret_shown_once_and_stored_sealed() {
         &app.context.secret,
         &stored,
         pollcast_types::Timestamp::now(),
-    );
+    )
+    .unwrap();
     assert_eq!(signing, vec![new_secret.to_owned(), secret.clone()]);
 
     let (status, _) = call(&app, "DELETE", &format!("/v1/webhooks/{id}"), &key, None).await;

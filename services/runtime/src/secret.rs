@@ -90,6 +90,11 @@ impl ServerSecret {
     }
 }
 
+/// A secret could not be sealed.
+#[derive(Debug, thiserror::Error)]
+#[error("a secret could not be sealed")]
+pub struct SealError;
+
 /// Secrets pollcast must be able to read back (webhook signing secrets) are kept sealed:
 /// ChaCha20-Poly1305 under a key derived from the server's, with a random nonce, as
 /// `v1.<base64 of nonce + ciphertext>`. A store leaked without `secret.key` reveals none.
@@ -101,8 +106,9 @@ impl ServerSecret {
     }
 
     /// Seals `plain` for `purpose` (bound into the ciphertext: a sealed value cannot be
-    /// opened as another kind of thing).
-    pub fn seal(&self, purpose: &str, plain: &[u8]) -> String {
+    /// opened as another kind of thing). Fails only if the cipher refuses the message (longer
+    /// than it can seal); never yields an empty or partial value.
+    pub fn seal(&self, purpose: &str, plain: &[u8]) -> Result<String, SealError> {
         use base64::Engine;
         use chacha20poly1305::aead::{Aead, Payload};
         let mut nonce = [0u8; 12];
@@ -116,13 +122,13 @@ impl ServerSecret {
                     aad: purpose.as_bytes(),
                 },
             )
-            .unwrap_or_default();
+            .map_err(|_| SealError)?;
         let mut out = nonce.to_vec();
         out.extend(sealed);
-        format!(
+        Ok(format!(
             "v1.{}",
             base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
-        )
+        ))
     }
 
     /// What [`Self::seal`] sealed, if it was sealed by this key for this purpose.
@@ -176,11 +182,11 @@ mod tests {
         let dir = tempdir("seal");
         let a = ServerSecret::load_or_create(&dir).unwrap();
         let other = ServerSecret::load_or_create(&tempdir("seal-other")).unwrap();
-        let sealed = a.seal("webhook", b"whsec_abc");
+        let sealed = a.seal("webhook", b"whsec_abc").unwrap();
         assert!(!sealed.contains("whsec") && sealed.starts_with("v1."));
         assert_ne!(
             sealed,
-            a.seal("webhook", b"whsec_abc"),
+            a.seal("webhook", b"whsec_abc").unwrap(),
             "a fresh nonce each time"
         );
         assert_eq!(

@@ -2,6 +2,7 @@
 //! [`ServerSecret::seal`]), opened only to sign a delivery.
 
 use crate::ServerSecret;
+use crate::secret::SealError;
 use pollcast_types::{Timestamp, Webhook};
 
 /// What a sealed webhook secret is, so it cannot be opened as anything else.
@@ -22,18 +23,36 @@ pub fn new() -> String {
     )
 }
 
+/// A new signing secret and its sealed form (what the store keeps).
+pub fn new_sealed(secret: &ServerSecret) -> Result<(String, String), SealError> {
+    let plain = new();
+    let sealed = secret.seal(PURPOSE, plain.as_bytes())?;
+    Ok((plain, sealed))
+}
+
+/// A secret in force that this server's key cannot open: `secret.key` was replaced, or the
+/// store restored without it. Nothing may be sent unsigned, so the delivery fails.
+#[derive(Debug, thiserror::Error)]
+#[error("a webhook signing secret cannot be opened with this server's secret.key")]
+pub struct Unopenable;
+
 /// The secrets that sign a delivery now, newest first (two during a rotation's overlap).
-pub fn signing(secret: &ServerSecret, webhook: &Webhook, now: Timestamp) -> Vec<String> {
+pub fn signing(
+    secret: &ServerSecret,
+    webhook: &Webhook,
+    now: Timestamp,
+) -> Result<Vec<String>, Unopenable> {
     let open = |sealed: &str| {
         secret
             .open(PURPOSE, sealed)
             .and_then(|b| String::from_utf8(b).ok())
+            .ok_or(Unopenable)
     };
-    let mut out: Vec<String> = open(&webhook.secret_sealed).into_iter().collect();
+    let mut out = vec![open(&webhook.secret_sealed)?];
     if let (Some(prev), Some(until)) = (&webhook.previous_secret_sealed, webhook.previous_until)
         && now < until
     {
-        out.extend(open(prev));
+        out.push(open(prev)?);
     }
-    out
+    Ok(out)
 }

@@ -22,6 +22,17 @@ impl AttemptFilter {
     }
 }
 
+/// What pollcast learns about an endpoint by delivering to it. Written alone, never as the
+/// whole endpoint: an edit made meanwhile (a rotated secret, a new URL) is never written
+/// back over by the dispatcher's cached copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookHealth {
+    /// Since when every attempt has failed; `None` after a success.
+    Failing(Option<Timestamp>),
+    /// pollcast stopped delivering, and why (a `410 Gone`, failing for 5 days).
+    Disabled(String),
+}
+
 #[async_trait]
 pub trait Webhooks: Send + Sync {
     /// Adds an endpoint unless its workspace has `max_per_workspace` already (false).
@@ -36,6 +47,13 @@ pub trait Webhooks: Send + Sync {
     ) -> StoreResult<Vec<Webhook>>;
     /// Replaces a stored endpoint; false when there is none.
     async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
+    /// Changes only `health` of a stored endpoint (`webhook` names it); false when there is
+    /// none.
+    async fn set_webhook_health(
+        &self,
+        webhook: &Webhook,
+        health: &WebhookHealth,
+    ) -> StoreResult<bool>;
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool>;
 
     /// Adds attempts to the delivery log (adding one again changes nothing).

@@ -457,7 +457,7 @@ async fn run_suite(store: &dyn Store) {
 }
 
 async fn webhooks(store: &dyn Store, ws: &Workspace) {
-    use pollcast_store::AttemptFilter;
+    use pollcast_store::{AttemptFilter, WebhookHealth};
     use pollcast_types::{EventType, Webhook, WebhookAttempt, WebhookId};
     let hook = |i: i64| Webhook {
         id: WebhookId::generate(),
@@ -500,7 +500,47 @@ async fn webhooks(store: &dyn Store, ws: &Workspace) {
     edited.url = "https://example.com/edited".into();
     assert!(store.update_webhook(&edited).await.unwrap());
     assert_eq!(store.webhook(&a.id).await.unwrap(), Some(edited.clone()));
+    // Health is written alone: the dispatcher's copy from before the edit (`a`) names the
+    // endpoint, and the edit stays.
+    let failing = Timestamp::from_millis(1_700_000_000_000);
+    assert!(
+        store
+            .set_webhook_health(&a, &WebhookHealth::Failing(Some(failing)))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_webhook_health(&a, &WebhookHealth::Disabled("410 Gone".into()))
+            .await
+            .unwrap()
+    );
+    let mut expected = edited.clone();
+    expected.failing_since = Some(failing);
+    expected.disabled_reason = Some("410 Gone".into());
+    assert_eq!(store.webhook(&a.id).await.unwrap(), Some(expected.clone()));
+    let listed = store.webhooks(&ws.id, None, 10).await.unwrap();
+    assert!(listed.contains(&expected), "the listing agrees");
+    assert!(
+        store
+            .set_webhook_health(&a, &WebhookHealth::Failing(None))
+            .await
+            .unwrap()
+    );
+    expected.failing_since = None;
+    assert_eq!(store.webhook(&a.id).await.unwrap(), Some(expected));
+    // An edit (the owner re-enabling) writes health too.
+    assert!(store.update_webhook(&edited).await.unwrap());
+    assert_eq!(store.webhook(&a.id).await.unwrap(), Some(edited.clone()));
     assert!(store.delete_webhook(&b.id).await.unwrap());
+    assert!(
+        !store
+            .set_webhook_health(&b, &WebhookHealth::Disabled("gone".into()))
+            .await
+            .unwrap(),
+        "no health for a deleted endpoint"
+    );
+    assert_eq!(store.webhook(&b.id).await.unwrap(), None);
     assert!(!store.delete_webhook(&b.id).await.unwrap());
     assert!(
         !store.update_webhook(&b).await.unwrap(),

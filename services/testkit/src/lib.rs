@@ -260,7 +260,17 @@ pub fn client() -> awc::Client {
 
 /// POST JSON; returns (status, parsed body or Null).
 pub async fn post_json(url: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
-    let mut req = client().post(url);
+    send_json("POST", url, bearer, body).await
+}
+
+/// Sends JSON with `method`; returns (status, parsed body or Null).
+pub async fn send_json(
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let mut req = client().request(method.parse().unwrap(), url);
     if let Some(key) = bearer {
         req = req.bearer_auth(key);
     }
@@ -271,6 +281,13 @@ pub async fn post_json(url: &str, bearer: Option<&str>, body: &Value) -> (u16, V
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// GET a text body (`/metrics`, a page).
+pub async fn get_text(url: &str) -> String {
+    let mut res = client().get(url).send().await.unwrap();
+    let bytes = res.body().limit(16 * 1024 * 1024).await.unwrap();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 pub async fn get_json(url: &str) -> (u16, Value) {

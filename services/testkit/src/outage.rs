@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use pollcast_store::{
     Accounts, After, AttemptFilter, Idempotency, IdempotentEntry, Join, PollChange, PollEvent,
-    Polls, SignedUp, Store, StoreError, StoreResult, VoteLog, Webhooks, Workspaces,
+    Polls, SignedUp, Store, StoreError, StoreResult, VoteLog, WebhookHealth, Webhooks, Workspaces,
 };
 use pollcast_types::{
     Account, AccountId, ApiKeyId, ApiKeyRecord, Invitation, InvitationId, Membership, Poll, PollId,
@@ -204,6 +204,9 @@ impl Webhooks for SwitchableStore {
     }
     async fn update_webhook(&self, w: &Webhook) -> StoreResult<bool> {
         self.up()?.update_webhook(w).await
+    }
+    async fn set_webhook_health(&self, w: &Webhook, h: &WebhookHealth) -> StoreResult<bool> {
+        self.up()?.set_webhook_health(w, h).await
     }
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
         self.up()?.delete_webhook(id).await

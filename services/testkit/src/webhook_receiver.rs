@@ -45,8 +45,8 @@ impl Receiver {
     }
 }
 
-/// `/ok` answers 204; `/flaky` 500 twice per webhook-id, then 200; `/gone` 410; `/dead`
-/// never answers.
+/// `/ok` answers 204; `/flaky` 500 twice per webhook-id, then 200; `/gone` 410; `/gone-slow`
+/// 410 after 1.5 s (time for an edit meanwhile); `/dead` never answers.
 async fn receive(state: web::Data<Receiver>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let path = req.path().to_owned();
     let headers = req
@@ -75,6 +75,10 @@ async fn receive(state: web::Data<Receiver>, req: HttpRequest, body: web::Bytes)
             HttpResponse::NoContent().finish()
         }
         "/gone" => HttpResponse::Gone().body("we moved"),
+        "/gone-slow" => {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            HttpResponse::Gone().body("we moved")
+        }
         "/dead" => {
             tokio::time::sleep(Duration::from_secs(120)).await;
             HttpResponse::Ok().finish()

@@ -25,7 +25,8 @@ pub struct Outcome {
     /// The receiver's HTTP status, if it answered.
     pub status: Option<u16>,
     pub latency_ms: u64,
-    /// Why it failed: `timeout`, `dns`, `connect`, `tls`, `forbidden_target` or `http_status`.
+    /// Why it failed: `timeout`, `dns`, `connect`, `tls`, `forbidden_target`, `http_status`,
+    /// or `secret` (its signing secret cannot be opened: nothing was sent).
     pub error: Option<&'static str>,
     /// The first [`EXCERPT`] bytes of the answer's body (lossy UTF-8).
     pub excerpt: String,
@@ -38,7 +39,7 @@ impl Outcome {
         self.error.is_none()
     }
 
-    fn failed(error: &'static str, started: Instant) -> Self {
+    pub(crate) fn failed(error: &'static str, started: Instant) -> Self {
         Outcome {
             status: None,
             latency_ms: started.elapsed().as_millis() as u64,

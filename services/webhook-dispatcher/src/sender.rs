@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pollcast_http::outbound::TargetPolicy;
+use pollcast_store::WebhookHealth;
 use pollcast_types::{DISABLE_FAILING_AFTER_MS, Timestamp, Webhook, WebhookAttempt, WebhookId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -199,7 +200,8 @@ async fn attempt(
         Next::RetryAt(at) => state.queue.retry(&delivery, at).await,
         Next::Failed => state.queue.finish(&delivery, "failed").await,
         Next::Gone => {
-            disable(state, &webhook, "the receiver answered 410 Gone").await;
+            let gone = WebhookHealth::Disabled("the receiver answered 410 Gone".to_owned());
+            set_health(state, &webhook, &gone).await;
             state.queue.finish(&delivery, "failed").await
         }
     };
@@ -214,7 +216,16 @@ async fn attempt(
 pub async fn send(state: &DispatchState, webhook: &Webhook, delivery: &Delivery) -> Outcome {
     let now = Timestamp::now();
     let timestamp = now.as_millis() / 1000;
-    let secrets = pollcast_runtime::webhook_secret::signing(&state.context.secret, webhook, now);
+    let secrets =
+        match pollcast_runtime::webhook_secret::signing(&state.context.secret, webhook, now) {
+            Ok(secrets) => secrets,
+            Err(e) => {
+                // Never sent unsigned: the attempt fails (class `secret`, retried on schedule)
+                // until the operator restores the `secret.key` the endpoint was made with.
+                tracing::error!(webhook = %webhook.id, error = %e, "webhooks: not sent");
+                return Outcome::failed("secret", std::time::Instant::now());
+            }
+        };
     let headers = [
         ("content-type", "application/json".to_owned()),
         ("user-agent", "pollcast-webhooks/1".to_owned()),
@@ -241,30 +252,18 @@ fn policy(state: &DispatchState) -> TargetPolicy {
 }
 
 /// Keeps an endpoint's `failing_since` (written only when it starts or stops failing), and
-/// disables an endpoint whose every attempt has failed for 5 days.
+/// disables an endpoint whose every attempt has failed for 5 days. Only the health is
+/// written: an edit made since `webhook` was read stays.
 async fn track_failing(state: &DispatchState, webhook: &Webhook, succeeded: bool, now: i64) {
-    let mut changed = webhook.clone();
-    match (succeeded, webhook.failing_since) {
-        (true, Some(_)) => changed.failing_since = None,
-        (false, None) => changed.failing_since = Some(Timestamp::from_millis(now)),
+    let health = match (succeeded, webhook.failing_since) {
+        (true, Some(_)) => WebhookHealth::Failing(None),
+        (false, None) => WebhookHealth::Failing(Some(Timestamp::from_millis(now))),
         (false, Some(since)) if now - since.as_millis() >= DISABLE_FAILING_AFTER_MS => {
-            changed.disabled_reason = Some("every delivery attempt failed for 5 days".to_owned());
+            WebhookHealth::Disabled("every delivery attempt failed for 5 days".to_owned())
         }
         _ => return,
-    }
-    // The endpoint as stored now (an edit may have come since it was read).
-    let Ok(Some(mut current)) = state.context.store.webhook(&webhook.id).await else {
-        return;
     };
-    current.failing_since = changed.failing_since;
-    if changed.disabled_reason.is_some() {
-        current.disabled_reason = changed.disabled_reason;
-        tracing::info!(webhook = %webhook.id, "webhook endpoint disabled: failing for 5 days");
-    }
-    if let Err(e) = state.context.store.update_webhook(&current).await {
-        tracing::debug!(webhook = %webhook.id, error = %e, "failing state not saved");
-    }
-    state.forget_endpoint(&webhook.id);
+    set_health(state, webhook, &health).await;
 }
 
 /// Writes the delivery log: attempts arrive one by one and are written in batches, one
@@ -315,15 +314,24 @@ pub async fn purge_log(state: Arc<DispatchState>, shutdown: CancellationToken) {
     }
 }
 
-async fn disable(state: &DispatchState, webhook: &Webhook, why: &str) {
-    let mut disabled = webhook.clone();
-    disabled.disabled_reason = Some(why.to_owned());
-    disabled.updated_at = Timestamp::now();
+/// Writes what delivering to an endpoint taught (see [`WebhookHealth`]), and forgets the
+/// cached copy so the next delivery reads it.
+async fn set_health(state: &DispatchState, webhook: &Webhook, health: &WebhookHealth) {
     state.forget_endpoint(&webhook.id);
-    if let Err(e) = state.context.store.update_webhook(&disabled).await {
-        tracing::warn!(webhook = %webhook.id, error = %e, "webhooks: could not disable an endpoint");
-    } else {
-        tracing::info!(webhook = %webhook.id, reason = why, "webhook endpoint disabled");
+    match state
+        .context
+        .store
+        .set_webhook_health(webhook, health)
+        .await
+    {
+        Ok(_) => {
+            if let WebhookHealth::Disabled(reason) = health {
+                tracing::info!(webhook = %webhook.id, reason, "webhook endpoint disabled");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(webhook = %webhook.id, error = %e, "webhooks: an endpoint's health was not saved")
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::ApiError;
 use pollcast_http::outbound::{TargetError, TargetPolicy};
 use pollcast_http::pagination::{self, Page, PageQuery, after_cursor};
-use pollcast_runtime::webhook_secret::{self, PURPOSE, ROTATION_OVERLAP_MS};
+use pollcast_runtime::webhook_secret::{self, ROTATION_OVERLAP_MS};
 use pollcast_types::{
     ErrorCode, EventType, FieldError, MAX_WEBHOOKS_PER_WORKSPACE, PollId, Scope, Timestamp,
     Webhook, WebhookId,
@@ -178,7 +178,8 @@ pub async fn create_webhook(
     new: NewWebhook,
 ) -> Result<(Webhook, String), ApiError> {
     let url = check_url(&policy(context), &new.url).await?;
-    let secret = webhook_secret::new();
+    let (secret, sealed) =
+        webhook_secret::new_sealed(&context.secret).map_err(ApiError::internal)?;
     let now = Timestamp::now();
     let webhook = Webhook {
         id: WebhookId::generate(),
@@ -189,7 +190,7 @@ pub async fn create_webhook(
         description: new.description.trim().to_owned(),
         enabled: new.enabled,
         disabled_reason: None,
-        secret_sealed: context.secret.seal(PURPOSE, secret.as_bytes()),
+        secret_sealed: sealed,
         previous_secret_sealed: None,
         previous_until: None,
         failing_since: None,
@@ -346,12 +347,10 @@ pub async fn rotate_secret(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut webhook = owned(&state, &caller, &path).await?;
-    let secret = webhook_secret::new();
+    let (secret, sealed) =
+        webhook_secret::new_sealed(&state.context.secret).map_err(ApiError::internal)?;
     let now = Timestamp::now();
-    webhook.previous_secret_sealed = Some(std::mem::replace(
-        &mut webhook.secret_sealed,
-        state.context.secret.seal(PURPOSE, secret.as_bytes()),
-    ));
+    webhook.previous_secret_sealed = Some(std::mem::replace(&mut webhook.secret_sealed, sealed));
     webhook.previous_until = Some(Timestamp::from_millis(
         now.as_millis() + ROTATION_OVERLAP_MS,
     ));

@@ -31,9 +31,7 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::statement::{Consistency, SerialConsistency};
 use tokio::sync::RwLock;
 
-use pollcast_types::WorkspaceId;
-
-use crate::{After, Replication, Store, StoreError, StoreResult};
+use crate::{Replication, Store, StoreError, StoreResult};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../../../schema/scylla/0001_init.cql")];
 
@@ -282,34 +280,6 @@ impl ScyllaStore {
         applied.ok_or_else(|| StoreError::Corrupt("an LWT without [applied]".into()))
     }
 
-    /// A page of a workspace's items from `table`, newest first, after the cursor.
-    pub(crate) async fn page_of_bodies<T: serde::de::DeserializeOwned>(
-        &self,
-        table: Listed,
-        workspace: &WorkspaceId,
-        after: Option<&After>,
-        limit: usize,
-    ) -> StoreResult<Vec<T>> {
-        // No cursor is a position after every item: one statement per table.
-        let (at, id) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
-        let cql = match table {
-            Listed::Polls => {
-                "SELECT body FROM polls_by_workspace
-                 WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?"
-            }
-            Listed::Webhooks => {
-                "SELECT body FROM webhooks_by_workspace
-                 WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?"
-            }
-        };
-        let limit = limit.clamp(1, 1000) as i32;
-        let bodies: Vec<(String,)> = self.rows(cql, (workspace.as_str(), at, id, limit)).await?;
-        bodies
-            .iter()
-            .map(|(b,)| serde_json::from_str(b).map_err(corrupt))
-            .collect()
-    }
-
     /// Runs `f` over `items` with at most [`FAN_OUT`] in flight; results in `items`' order.
     pub(crate) async fn fan_out<I, T, F, Fut>(&self, items: Vec<I>, f: F) -> StoreResult<Vec<T>>
     where
@@ -352,13 +322,6 @@ async fn single_replica(session: &Session, keyspace: &str) -> StoreResult<bool> 
         })
         .unwrap_or_default();
     Ok(factors.is_empty() || factors.contains(&1))
-}
-
-/// The tables that list a workspace's items newest first, with their bodies.
-#[derive(Clone, Copy)]
-pub(crate) enum Listed {
-    Polls,
-    Webhooks,
 }
 
 /// The statements of a migration file, comments dropped.

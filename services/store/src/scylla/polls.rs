@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use pollcast_types::{EventType, Poll, PollId, Timestamp, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
-use super::{FOREVER, Listed, ScyllaStore, corrupt};
+use super::{FOREVER, ScyllaStore, corrupt};
 use crate::{After, PollChange, PollEvent, Polls, StoreError, StoreResult};
 
 const HOUR_SEQ: i64 = 3_600_000_000 * 256;
@@ -191,8 +191,20 @@ impl Polls for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Poll>> {
-        self.page_of_bodies(Listed::Polls, workspace, after, limit)
-            .await
+        // No cursor is a position after every poll.
+        let (at, id) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
+        let limit = limit.clamp(1, 1000) as i32;
+        let bodies: Vec<(String,)> = self
+            .rows(
+                "SELECT body FROM polls_by_workspace
+                 WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
+                (workspace.as_str(), at, id, limit),
+            )
+            .await?;
+        bodies
+            .iter()
+            .map(|(b,)| serde_json::from_str(b).map_err(corrupt))
+            .collect()
     }
 
     async fn change_poll(

@@ -6,8 +6,8 @@ use futures_util::StreamExt;
 use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
-use super::{FOREVER, Listed, ScyllaStore, corrupt, id};
-use crate::{After, AttemptFilter, StoreError, StoreResult, Webhooks};
+use super::{FOREVER, ScyllaStore, corrupt, id};
+use crate::{After, AttemptFilter, StoreError, StoreResult, WebhookHealth, Webhooks};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -92,13 +92,15 @@ impl ScyllaStore {
         let mut batch = Batch::new(BatchType::Logged);
         batch.append_statement(
             self.prepared(
-                "INSERT INTO webhooks (id, workspace_id, created_at, body) VALUES (?, ?, ?, ?)",
+                "INSERT INTO webhooks (id, workspace_id, created_at, body, failing_since, disabled_reason)
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
             .await?,
         );
         batch.append_statement(
             self.prepared(
-                "INSERT INTO webhooks_by_workspace (workspace_id, created_at, id, body) VALUES (?, ?, ?, ?)",
+                "INSERT INTO webhooks_by_workspace (workspace_id, created_at, id, body, failing_since, disabled_reason)
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
             .await?,
         );
@@ -107,18 +109,59 @@ impl ScyllaStore {
             webhook.workspace_id.as_str(),
             webhook.created_at.as_millis(),
         );
+        let failing = webhook.failing_since.map(Timestamp::as_millis);
+        let disabled = webhook.disabled_reason.as_deref();
         self.session()
             .batch(
                 &batch,
                 (
-                    (wid, ws, created, body.as_str()),
-                    (ws, created, wid, body.as_str()),
+                    (wid, ws, created, body.as_str(), failing, disabled),
+                    (ws, created, wid, body.as_str(), failing, disabled),
                 ),
             )
             .await
             .map_err(super::map_err)?;
         Ok(())
     }
+}
+
+impl ScyllaStore {
+    /// Writes one health cell of an endpoint in both of its tables (`cql`: the `webhooks`
+    /// update, then the `webhooks_by_workspace` one). A deletion racing this write wins: its
+    /// timestamp is final.
+    async fn set_health_cell<V>(
+        &self,
+        webhook: &Webhook,
+        cql: [&'static str; 2],
+        value: V,
+    ) -> StoreResult<()>
+    where
+        V: scylla::serialize::value::SerializeValue + Copy,
+    {
+        let mut batch = Batch::new(BatchType::Logged);
+        batch.append_statement(self.prepared(cql[0]).await?);
+        batch.append_statement(self.prepared(cql[1]).await?);
+        let (wid, ws, created) = (
+            webhook.id.as_str(),
+            webhook.workspace_id.as_str(),
+            webhook.created_at.as_millis(),
+        );
+        self.session()
+            .batch(&batch, ((value, wid), (value, ws, created, wid)))
+            .await
+            .map_err(super::map_err)?;
+        Ok(())
+    }
+}
+
+/// A stored endpoint: its body, with the health cells written since (see the schema).
+fn from_row(
+    (body, failing, disabled): (String, Option<i64>, Option<String>),
+) -> StoreResult<Webhook> {
+    let mut webhook: Webhook = serde_json::from_str(&body).map_err(corrupt)?;
+    webhook.failing_since = failing.map(Timestamp::from_millis);
+    webhook.disabled_reason = disabled;
+    Ok(webhook)
 }
 
 #[async_trait]
@@ -137,11 +180,13 @@ impl Webhooks for ScyllaStore {
     }
 
     async fn webhook(&self, wid: &WebhookId) -> StoreResult<Option<Webhook>> {
-        let row: Option<(String,)> = self
-            .first("SELECT body FROM webhooks WHERE id = ?", (wid.as_str(),))
-            .await?;
-        row.map(|(b,)| serde_json::from_str(&b).map_err(corrupt))
-            .transpose()
+        self.first(
+            "SELECT body, failing_since, disabled_reason FROM webhooks WHERE id = ?",
+            (wid.as_str(),),
+        )
+        .await?
+        .map(from_row)
+        .transpose()
     }
 
     async fn webhooks(
@@ -150,8 +195,18 @@ impl Webhooks for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Webhook>> {
-        self.page_of_bodies(Listed::Webhooks, workspace, after, limit)
-            .await
+        // No cursor is a position after every endpoint.
+        let (at, after_id) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
+        let limit = limit.clamp(1, 1000) as i32;
+        self.rows(
+            "SELECT body, failing_since, disabled_reason FROM webhooks_by_workspace
+             WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
+            (workspace.as_str(), at, after_id, limit),
+        )
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
     }
 
     async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool> {
@@ -160,6 +215,36 @@ impl Webhooks for ScyllaStore {
         }
         // A deletion racing this write wins: it is written with a final timestamp.
         self.write_webhook(webhook).await?;
+        Ok(true)
+    }
+
+    async fn set_webhook_health(
+        &self,
+        webhook: &Webhook,
+        health: &WebhookHealth,
+    ) -> StoreResult<bool> {
+        if self.webhook(&webhook.id).await?.is_none() {
+            return Ok(false);
+        }
+        match health {
+            WebhookHealth::Failing(since) => {
+                let cql = [
+                    "UPDATE webhooks SET failing_since = ? WHERE id = ?",
+                    "UPDATE webhooks_by_workspace SET failing_since = ?
+                     WHERE workspace_id = ? AND created_at = ? AND id = ?",
+                ];
+                self.set_health_cell(webhook, cql, since.map(Timestamp::as_millis))
+                    .await?
+            }
+            WebhookHealth::Disabled(why) => {
+                let cql = [
+                    "UPDATE webhooks SET disabled_reason = ? WHERE id = ?",
+                    "UPDATE webhooks_by_workspace SET disabled_reason = ?
+                     WHERE workspace_id = ? AND created_at = ? AND id = ?",
+                ];
+                self.set_health_cell(webhook, cql, why.as_str()).await?
+            }
+        }
         Ok(true)
     }
 

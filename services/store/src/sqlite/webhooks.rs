@@ -5,7 +5,7 @@ use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId}
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, Table, corrupt};
-use crate::{After, AttemptFilter, StoreError, StoreResult, Webhooks};
+use crate::{After, AttemptFilter, StoreError, StoreResult, WebhookHealth, Webhooks};
 
 #[async_trait]
 impl Webhooks for SqliteStore {
@@ -72,6 +72,39 @@ impl Webhooks for SqliteStore {
                 "UPDATE webhooks SET body = ?1 WHERE id = ?2",
                 params![body, id],
             )? == 1)
+        })
+        .await
+    }
+
+    async fn set_webhook_health(
+        &self,
+        webhook: &Webhook,
+        health: &WebhookHealth,
+    ) -> StoreResult<bool> {
+        let (id, health) = (webhook.id.to_string(), health.clone());
+        self.run(move |c| {
+            // Read and written in one write transaction: no edit can land in between.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM webhooks WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(body) = body else {
+                return Ok(false);
+            };
+            let mut stored: Webhook = serde_json::from_str(&body).map_err(corrupt)?;
+            match health {
+                WebhookHealth::Failing(since) => stored.failing_since = since,
+                WebhookHealth::Disabled(why) => stored.disabled_reason = Some(why),
+            }
+            let body = serde_json::to_string(&stored).map_err(corrupt)?;
+            tx.execute(
+                "UPDATE webhooks SET body = ?1 WHERE id = ?2",
+                params![body, id],
+            )?;
+            tx.commit()?;
+            Ok(true)
         })
         .await
     }
