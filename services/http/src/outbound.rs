@@ -69,7 +69,7 @@ impl TargetPolicy {
 
     /// Whether a request may go to `ip`.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        is_public(ip) || self.allow.iter().any(|net| net.contains(&canonical(ip)))
+        permitted(ip, &|ip| self.allow.iter().any(|net| net.contains(&ip)))
     }
 
     /// The addresses `url` leads to, all of them permitted; connect to one of these (not to
@@ -103,30 +103,54 @@ impl TargetPolicy {
     }
 }
 
-/// IPv4 carried in IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) as the IPv4 it is.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return IpAddr::V4(v4);
-            }
-            let s = v6.segments();
-            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                let [a, b] = s[6].to_be_bytes();
-                let [c, d] = s[7].to_be_bytes();
-                return IpAddr::V4(Ipv4Addr::new(a, b, c, d));
-            }
-            ip
-        }
-        IpAddr::V4(_) => ip,
+/// The IPv4 addresses an IPv6 address carries and leads to: mapped `::ffff:a.b.c.d` and NAT64
+/// `64:ff9b::a.b.c.d` (the IPv4 it is), 6to4 `2002:aabb:ccdd::/48` (its relay's IPv4) and
+/// Teredo `2001:0::/32` (its server's IPv4, and its client's, stored inverted). Empty for any
+/// other address.
+fn embedded_v4(v6: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    if let Some(mapped) = v6.to_ipv4_mapped() {
+        vec![mapped]
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        vec![v4(s[6], s[7])]
+    } else if s[0] == 0x2002 {
+        vec![v4(s[1], s[2])]
+    } else if s[0] == 0x2001 && s[1] == 0 {
+        vec![v4(s[2], s[3]), v4(!s[6], !s[7])]
+    } else {
+        Vec::new()
     }
 }
 
-/// Whether `ip` is an ordinary public unicast address.
+/// Whether `ip` is an ordinary public unicast address; an IPv6 address that carries IPv4
+/// addresses is public only if each of them is.
 pub fn is_public(ip: IpAddr) -> bool {
-    match canonical(ip) {
+    permitted(ip, &|_| false)
+}
+
+/// Whether `ip` is public or `allowed`; an IPv6 address that carries IPv4 addresses is
+/// permitted when it is allowed itself or each IPv4 it carries is public or allowed.
+fn permitted(ip: IpAddr, allowed: &dyn Fn(IpAddr) -> bool) -> bool {
+    if allowed(ip) {
+        return true;
+    }
+    match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => is_public_v6(v6),
+        IpAddr::V6(v6) => {
+            let carried = embedded_v4(v6);
+            if carried.is_empty() {
+                is_public_v6(v6)
+            } else {
+                carried
+                    .into_iter()
+                    .all(|v4| is_public_v4(v4) || allowed(IpAddr::V4(v4)))
+            }
+        }
     }
 }
 
@@ -156,6 +180,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
         || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard-only 100::/64
+        // Local-use NAT64 (RFC 8215): where the IPv4 sits depends on the operator's prefix
+        // length, so what it leads to cannot be told; never public.
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
         || s[..5] == [0, 0, 0, 0, 0]) // IPv4-compatible and other ::/80 forms
 }
 
@@ -193,6 +220,16 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "2001:db8::1",
             "::127.0.0.1",
+            // 6to4 of 127.0.0.1, 10.0.0.1, 169.254.169.254
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "2002:a9fe:a9fe::1",
+            // Teredo: server 8.8.8.8, client 127.0.0.1 (inverted); server 10.0.0.1
+            "2001:0:808:808::80ff:fffe",
+            "2001:0:a00:1::f7f7:f7f7",
+            // Local-use NAT64, whatever it carries
+            "64:ff9b:1::808:808",
+            "64:ff9b:1:7f00:1::",
         ] {
             assert!(!is_public(ip(bad)), "{bad}");
         }
@@ -202,6 +239,10 @@ mod tests {
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
             "100.128.0.1",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+            // Teredo: server 8.8.8.8, client 1.1.1.1 (inverted)
+            "2001:0:808:808::fefe:fefe",
         ] {
             assert!(is_public(ip(good)), "{good}");
         }
@@ -232,6 +273,7 @@ mod tests {
         assert!(lax.parse("http://127.0.0.1:9/").is_ok());
         assert!(lax.permits(ip("127.0.0.1")) && !lax.permits(ip("10.0.0.1")));
         assert!(lax.permits(ip("::ffff:127.0.0.1")));
+        assert!(lax.permits(ip("2002:7f00:1::")) && !lax.permits(ip("2002:a00:1::")));
     }
 
     #[tokio::test]
