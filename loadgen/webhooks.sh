@@ -29,7 +29,7 @@ $lg baseline-server --listen "127.0.0.1:$RECEIVER_PORT" --workers 1 >/dev/null 2
 pids+=("$!")
 key=$(new_workspace "$bin" "$work")
 RUST_LOG=warn "$bin" serve --data-dir "$work" --listen "127.0.0.1:$PORT" "${LIMITS_OFF[@]}" \
-  --webhook-allow-private 127.0.0.0/8 --webhook-allow-http true >"$work/serve.log" 2>&1 &
+  --webhook-allow-private 127.0.0.0/8 --webhook-allow-http >"$work/serve.log" 2>&1 &
 pid=$!; pids+=("$pid")
 wait_ready "$PORT"
 rpid=$(pgrep -f "redis-server.*$work" | head -1)

@@ -155,6 +155,7 @@ settings! {
     webhook_allow_private: Vec<String> = Vec::new(), "POLLCAST_WEBHOOK_ALLOW_PRIVATE", "none",
         "comma list of CIDRs webhook targets may resolve into although private, loopback or link-local (e.g. `10.0.0.0/8`); everything else non-public is refused",
         check |v| v.iter().all(|c| c.parse::<ipnet::IpNet>().is_ok() || c.parse::<std::net::IpAddr>().is_ok()), "each entry must be an address or a CIDR";
+    #[arg(num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     webhook_allow_http: bool = false, "POLLCAST_WEBHOOK_ALLOW_HTTP", "false",
         "also allow `http://` webhook URLs (default: `https://` only)";
     webhook_results_interval_secs: u32 = 10, "POLLCAST_WEBHOOK_RESULTS_INTERVAL_SECS", "10",
@@ -185,6 +186,7 @@ settings! {
         check |v| (1..=100).contains(v), "must be 1..=100";
     shed_backlog: u64 = 1_000_000, "POLLCAST_SHED_BACKLOG", "1000000",
         "vote-ingest answers `503` while tally has more than this many votes left to count; `0` is off";
+    #[arg(num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     open_signup: bool = false, "POLLCAST_OPEN_SIGNUP", "false",
         "anyone may sign up to the console (each gets a new workspace); otherwise only the first person, then by invitation";
     signin_failures_per_minute: u32 = 5, "POLLCAST_SIGNIN_FAILURES_PER_MINUTE", "5",
@@ -327,6 +329,31 @@ mod tests {
         assert_eq!(s.public_url, "https://polls.example");
         assert_eq!(s.claim_idle_ms, 30_000);
         assert_eq!(s.services.len(), 7);
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        opts: Opts,
+        rest: Vec<String>,
+    }
+
+    fn parse(args: &[&str]) -> Opts {
+        use clap::Parser;
+        Cli::try_parse_from(std::iter::once("pollcast").chain(args.iter().copied()))
+            .unwrap()
+            .opts
+    }
+
+    #[test]
+    fn boolean_settings_are_switches() {
+        let on = parse(&["--webhook-allow-http", "--open-signup", "POLL"]);
+        assert_eq!(on.webhook_allow_http, Some(true));
+        assert_eq!(on.open_signup, Some(true));
+        let off = parse(&["--webhook-allow-http=false", "--open-signup=true"]);
+        assert_eq!(off.webhook_allow_http, Some(false));
+        assert_eq!(off.open_signup, Some(true));
+        assert_eq!(parse(&[]).webhook_allow_http, None);
     }
 
     #[test]

@@ -410,7 +410,6 @@ fn dispatcher(env: &TestEnv, app: &TestApp, log: &str) -> std::process::Child {
             "--webhook-allow-private",
             "127.0.0.0/8",
             "--webhook-allow-http",
-            "true",
         ])
         .args(["--webhook-retry-schedule", "300ms,300ms,300ms,300ms"])
         .stdin(std::process::Stdio::null())
