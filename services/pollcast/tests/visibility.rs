@@ -36,6 +36,16 @@ async fn status_of(url: &str, bearer: Option<&str>) -> (u16, String) {
 
 /// GET as an owner (`bearer`) and/or a voter (`Voter-Token` header).
 async fn status_as(url: &str, bearer: Option<&str>, voter: Option<&str>) -> (u16, String) {
+    let (status, code, _) = answer_as(url, bearer, voter).await;
+    (status, code)
+}
+
+/// The status, problem code and caching headers (`Cache-Control`, `Vary`) of a GET.
+async fn answer_as(
+    url: &str,
+    bearer: Option<&str>,
+    voter: Option<&str>,
+) -> (u16, String, (String, String)) {
     let mut req = pollcast_testkit::client().get(url);
     if let Some(b) = bearer {
         req = req.bearer_auth(b);
@@ -44,11 +54,28 @@ async fn status_as(url: &str, bearer: Option<&str>, voter: Option<&str>) -> (u16
         req = req.insert_header(("Voter-Token", v));
     }
     let mut res = req.send().await.unwrap();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let cache = (header("cache-control"), header("vary"));
     let body: serde_json::Value = res.json().await.unwrap_or_default();
     (
         res.status().as_u16(),
         body["code"].as_str().unwrap_or("").to_owned(),
+        cache,
     )
+}
+
+/// Results shown because of who asked are `private` and vary by the credentials.
+fn assert_private(cache: &(String, String)) {
+    assert!(cache.0.starts_with("private"), "{cache:?}");
+    for credential in ["Authorization", "Cookie", "Voter-Token"] {
+        assert!(cache.1.contains(credential), "{cache:?}");
+    }
 }
 
 #[actix_web::test]
@@ -104,7 +131,12 @@ async fn after_vote_shows_results_to_voters_and_owners_only() {
     )
     .await;
     assert_eq!(status, 202);
-    assert_eq!(status_as(&results_url, None, Some(&voter)).await.0, 200);
+    let (status, _, cache) = answer_as(&results_url, None, Some(&voter)).await;
+    assert_eq!(status, 200);
+    assert_private(&cache);
+    let (status, _, cache) = answer_as(&results_url, Some(&key), None).await;
+    assert_eq!(status, 200);
+    assert_private(&cache);
     // Admitted: the socket sends the results (counted or not yet, the vote is the voter's).
     let first = watch_as(&live_url, &voter).await.unwrap();
     assert_eq!(
@@ -178,7 +210,14 @@ async fn after_close_and_owner_only_hold_until_they_should_not() {
         403,
         "owner_only stays private"
     );
-    assert_eq!(status_of(&url(&owner_only), Some(&key)).await.0, 200);
+    let (status, _, cache) = answer_as(&url(&owner_only), Some(&key), None).await;
+    assert_eq!(status, 200);
+    assert_private(&cache);
+    // Once anyone may see them, a shared cache may keep them, whoever asked.
+    for bearer in [None, Some(key.as_str())] {
+        let (status, _, (cache, _)) = answer_as(&url(&after_close), bearer, None).await;
+        assert_eq!((status, cache.as_str()), (200, "public, max-age=1"));
+    }
 
     // after_vote cannot be combined with dedupe none: nobody would ever count as having voted.
     let (status, body) = post_json(&app.url("/v1/polls"), Some(&key), &mk("after_vote")).await;

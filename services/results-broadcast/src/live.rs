@@ -126,7 +126,7 @@ async fn hello(
     .flatten();
     let viewer = Viewer::new(poll, &caller, token, ip);
     let admitted = match visibility::check(state, poll, &viewer).await {
-        Ok(()) => subscribe(state, poll).await.ok(),
+        Ok(_) => subscribe(state, poll).await.ok(),
         Err(_) => None,
     };
     if admitted.is_none() {

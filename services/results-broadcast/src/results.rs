@@ -1,3 +1,4 @@
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_http::{ApiError, etag};
 use pollcast_types::{KindResults, PollStatus, Timestamp};
@@ -5,7 +6,7 @@ use serde::Serialize;
 
 use crate::BroadcastState;
 use crate::counts::{Current, current};
-use crate::visibility::{self, Viewer, ViewerHeaders};
+use crate::visibility::{self, Seen, Viewer, ViewerHeaders};
 use pollcast_auth::MaybeCaller;
 
 /// A poll's results.
@@ -56,7 +57,7 @@ pub async fn results(
     let poll = state.polls.find_public(&path).await?;
     let ip = state.context.proxies.client_ip(&req);
     let viewer = Viewer::new(&poll, &caller, visibility::voter_token_of(&req), ip);
-    visibility::check(&state, &poll, &viewer).await?;
+    let seen = visibility::check(&state, &poll, &viewer).await?;
     let Current {
         snapshot,
         status,
@@ -68,8 +69,20 @@ pub async fn results(
         status.as_str(),
         if stale { "-stale" } else { "" }
     );
-    const CACHE: &str = "public, max-age=1";
-    if let Some(not_modified) = etag::not_modified(&req, &etag, CACHE) {
+    // Results shown because of who asked never go to a shared cache.
+    let (cache, vary) = match seen {
+        Seen::ByAnyone => ("public, max-age=1", None),
+        Seen::ByThisViewer => (
+            "private, max-age=1",
+            Some("Authorization, Cookie, Voter-Token"),
+        ),
+    };
+    if let Some(mut not_modified) = etag::not_modified(&req, &etag, cache) {
+        if let Some(vary) = vary {
+            not_modified
+                .headers_mut()
+                .insert(header::VARY, header::HeaderValue::from_static(vary));
+        }
         return Ok(not_modified);
     }
     let total = snapshot.total_votes;
@@ -87,7 +100,11 @@ pub async fn results(
             }
         })
         .collect();
-    Ok(etag::ok(&etag, CACHE).json(ResultsBody {
+    let mut ok = etag::ok(&etag, cache);
+    if let Some(vary) = vary {
+        ok.insert_header((header::VARY, vary));
+    }
+    Ok(ok.json(ResultsBody {
         poll_id: poll.id.as_str(),
         status,
         seq: snapshot.seq,

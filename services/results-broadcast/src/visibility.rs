@@ -67,19 +67,30 @@ impl Viewer {
     }
 }
 
-pub async fn check(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Result<(), ApiError> {
-    if viewer.owner {
-        return Ok(());
-    }
+/// Who may be shown what a viewer was shown: decides how long and where it may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Anyone may see these results now (a shared cache may keep them).
+    ByAnyone,
+    /// Shown because of who asked (an owner's key or session, a voter's token or address):
+    /// no shared cache may keep them.
+    ByThisViewer,
+}
+
+pub async fn check(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Result<Seen, ApiError> {
     let closed = poll.status_at(Timestamp::now()) == PollStatus::Closed;
-    let visible = match poll.results_visibility {
+    let public = match poll.results_visibility {
         ResultsVisibility::Always => true,
-        ResultsVisibility::AfterClose => closed,
+        ResultsVisibility::AfterClose | ResultsVisibility::AfterVote => closed,
         ResultsVisibility::OwnerOnly => false,
-        ResultsVisibility::AfterVote => closed || has_voted(state, poll, viewer).await?,
     };
-    if visible {
-        Ok(())
+    if public {
+        Ok(Seen::ByAnyone)
+    } else if viewer.owner
+        || (poll.results_visibility == ResultsVisibility::AfterVote
+            && has_voted(state, poll, viewer).await?)
+    {
+        Ok(Seen::ByThisViewer)
     } else {
         Err(ErrorCode::ResultsHidden.into())
     }
