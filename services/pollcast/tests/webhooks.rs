@@ -32,7 +32,7 @@ fn allow_loopback(env: &TestEnv) -> TestApp {
 }
 
 #[actix_web::test]
-async fn private_targets_are_refused_by_default_even_behind_a_public_looking_name() {
+async fn private_targets_are_refused_by_default_as_addresses_names_or_ipv4_in_ipv6() {
     let env = TestEnv::new().await;
     let app = env.spawn_app(env.opts(), pollcast::services);
     let key = app.admin_key().await;
@@ -43,6 +43,9 @@ async fn private_targets_are_refused_by_default_even_behind_a_public_looking_nam
         "https://169.254.169.254/latest/meta-data/",
         "https://10.0.0.5/hook",
         "https://[::ffff:192.168.1.1]/hook",
+        // 6to4 and Teredo carrying loopback and private IPv4 addresses
+        "https://[2002:7f00:1::1]/hook",
+        "https://[2001:0:a00:1::f7f7:f7f7]/hook",
         "http://example.com/hook",
         "https://user:pass@example.com/hook",
         "file:///etc/passwd",
