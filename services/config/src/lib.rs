@@ -190,7 +190,7 @@ settings! {
     open_signup: bool = false, "POLLCAST_OPEN_SIGNUP", "false",
         "anyone may sign up to the console (each gets a new workspace); otherwise only the first person, then by invitation";
     signin_failures_per_minute: u32 = 5, "POLLCAST_SIGNIN_FAILURES_PER_MINUTE", "5",
-        "failed console sign-ins per minute per account and (four times that) per client address before sign-in is refused for a while; `0` is off";
+        "failed console sign-ins per minute per account and client address before that address is refused for the account (four times that per address for any accounts; an account failing four times that from anywhere is slowed, never refused); `0` is off";
     session_days: u32 = 14, "POLLCAST_SESSION_DAYS", "14",
         "days a console session lasts",
         check |v| (1..=365).contains(v), "must be 1..=365";

@@ -12,6 +12,7 @@ use crate::chrome::{self, Chrome, PageError};
 use crate::form::Form;
 use crate::member::{Visit, attempt};
 use crate::{ConsoleState, password};
+use pollcast_http::rate_limit::FailureThrottle;
 
 type Page = Result<HttpResponse, PageError>;
 
@@ -124,8 +125,8 @@ fn address(state: &ConsoleState, req: &HttpRequest) -> String {
 }
 
 /// Checks the email and password of a new account and hashes the password; `None` (with the
-/// errors on the page) when they do not do. Every try counts against the address's sign-in
-/// budget: a password hash costs real CPU, and a flood of sign-ups must not buy it freely.
+/// errors on the page) when they do not do. Every try counts against the address's sign-up
+/// budget (a password hash costs real CPU), never against its sign-in budget.
 async fn check_new_account(
     state: &ConsoleState,
     req: &HttpRequest,
@@ -133,7 +134,7 @@ async fn check_new_account(
     form: &Form,
     page: &mut AccountPage,
 ) -> Option<Account> {
-    if let Some(throttle) = &state.signin_by_address {
+    if let Some(throttle) = &state.signup_by_address {
         let address = address(state, req);
         if throttle.admit(&address).is_err() {
             page.error = Some(visit.t().get("signin-throttled"));
@@ -148,7 +149,7 @@ async fn check_new_account(
     if page.email_error.is_some() || page.password_error.is_some() {
         return None;
     }
-    let Some(password_hash) = password::hash(raw_password).await else {
+    let Ok(password_hash) = password::hash(raw_password).await else {
         page.error = Some(visit.t().get("console-busy"));
         return None;
     };
@@ -225,40 +226,11 @@ pub async fn signin(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
     let address = address(&state, &req);
     let mut page = AccountPage::new(&visit, "signin", "/console/signin".into());
     page.email = form.get("email").to_owned();
-    // Refused unread while the account or the address has failed too often: a guesser gets
-    // nothing, and the answer is the same whether the account exists or not.
-    let throttles = [
-        (&state.signin_by_email, email.as_str()),
-        (&state.signin_by_address, address.as_str()),
-    ];
-    let throttled = throttles
-        .iter()
-        .any(|(throttle, key)| throttle.as_ref().is_some_and(|t| t.admit(key).is_err()));
-    if throttled {
-        page.error = Some(visit.t().get("signin-throttled"));
-        let mut res = chrome::page(&visit, StatusCode::TOO_MANY_REQUESTS, &page);
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
-        return Ok(res);
-    }
-    let store = &state.context.store;
-    let account = store.account_by_email(&email).await?;
-    let matches = password::verify(
-        form.raw("password"),
-        account.as_ref().map(|a| a.password_hash.clone()),
-    )
-    .await;
-    let membership = match (matches, account) {
-        (true, Some(account)) => store.memberships_of(&account.id).await?.into_iter().next(),
-        _ => None,
+    let account = match check_password(&state, &email, &address, form.raw("password")).await? {
+        Checked::Right(account) => account,
+        refused => return Ok(refused.page(&visit, page, "signin-failed")),
     };
-    let Some(membership) = membership else {
-        for (throttle, key) in throttles {
-            if let Some(t) = throttle {
-                t.failed(key);
-            }
-        }
-        tracing::info!("console sign-in failed");
+    let Some(membership) = first_membership(&state, &account).await? else {
         page.error = Some(visit.t().get("signin-failed"));
         return Ok(chrome::page(&visit, StatusCode::UNAUTHORIZED, &page));
     };
@@ -324,26 +296,108 @@ pub async fn join(
     if outcome != SignedUp::EmailTaken {
         return finish_sign_up(&state, &visit, page, outcome).await;
     }
-    // Someone with an account joins with it: their password, not a new one.
-    let existing = store.account_by_email(&draft.email).await?;
-    let matches = password::verify(
-        form.raw("password"),
-        existing.as_ref().map(|a| a.password_hash.clone()),
-    )
-    .await;
-    match existing.filter(|_| matches) {
-        Some(account) => match store
+    // Someone with an account joins with it: their password, not a new one (checked and
+    // throttled as a sign-in is).
+    let address = address(&state, &req);
+    match check_password(&state, &draft.email, &address, form.raw("password")).await? {
+        Checked::Right(account) => match store
             .accept_invitation(&token_hash, &account, Timestamp::now())
             .await?
         {
             Some(membership) => start_session(&state, &visit, None, &membership).await,
             None => Ok(visit.refusal(StatusCode::NOT_FOUND, "invitation-invalid")),
         },
-        None => {
-            page.error = Some(visit.t().get("join-existing-failed"));
-            Ok(chrome::page(&visit, StatusCode::UNAUTHORIZED, &page))
+        refused => Ok(refused.page(&visit, page, "join-existing-failed")),
+    }
+}
+
+/// How a password check went.
+enum Checked {
+    Right(Account),
+    /// Wrong password, or no such account: the same answer either way.
+    Wrong,
+    /// Refused unread: this address failed too often (for this account, or for many).
+    Throttled,
+    /// Every core is hashing passwords: try again shortly.
+    Busy,
+}
+
+impl Checked {
+    /// The form again, saying why the check did not let the person in (`wrong`: the message
+    /// for a wrong password).
+    fn page(&self, visit: &Visit, mut page: AccountPage, wrong: &'static str) -> HttpResponse {
+        let (status, message) = match self {
+            Checked::Throttled => (StatusCode::TOO_MANY_REQUESTS, "signin-throttled"),
+            Checked::Busy => (StatusCode::SERVICE_UNAVAILABLE, "console-busy"),
+            Checked::Right(_) | Checked::Wrong => (StatusCode::UNAUTHORIZED, wrong),
+        };
+        page.error = Some(visit.t().get(message));
+        let mut res = chrome::page(visit, status, &page);
+        if status != StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        }
+        res
+    }
+}
+
+/// How long each sign-in to an account under a distributed guessing attack is held.
+const SLOWED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Checks `email`'s password from `address`. An address that keeps failing for an account,
+/// or for many, is refused unread, and the answer is the same whether the account exists or
+/// not. An account failing from many addresses is only slowed: its owner, from an address
+/// that has not been failing, still gets in.
+async fn check_password(
+    state: &ConsoleState,
+    email: &str,
+    address: &str,
+    password: String,
+) -> Result<Checked, PageError> {
+    let pair = format!("{email}\x1f{address}");
+    let blocked = |throttle: &Option<FailureThrottle>, key: &str| {
+        throttle.as_ref().is_some_and(|t| t.admit(key).is_err())
+    };
+    if blocked(&state.signin_by_pair, &pair) || blocked(&state.signin_by_address, address) {
+        return Ok(Checked::Throttled);
+    }
+    if blocked(&state.signin_by_account, email) {
+        tokio::time::sleep(SLOWED).await;
+    }
+    let account = state.context.store.account_by_email(email).await?;
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    match (password::verify(password, stored).await, account) {
+        (Err(password::Busy), _) => Ok(Checked::Busy),
+        (Ok(true), Some(account)) => Ok(Checked::Right(account)),
+        _ => {
+            let failed = [
+                (&state.signin_by_pair, pair.as_str()),
+                (&state.signin_by_address, address),
+                (&state.signin_by_account, email),
+            ];
+            for (throttle, key) in failed {
+                if let Some(t) = throttle {
+                    t.failed(key);
+                }
+            }
+            tracing::info!("console sign-in failed");
+            Ok(Checked::Wrong)
         }
     }
+}
+
+/// The workspace an account signs in to (its first membership).
+async fn first_membership(
+    state: &ConsoleState,
+    account: &Account,
+) -> Result<Option<Membership>, PageError> {
+    Ok(state
+        .context
+        .store
+        .memberships_of(&account.id)
+        .await?
+        .into_iter()
+        .next())
 }
 
 pub struct WorkspaceRow {

@@ -37,9 +37,17 @@ pub use password::{
 pub struct ConsoleState {
     pub context: Context,
     pub polls: PollCache,
-    /// Failed sign-ins per account (by email) and per client address.
-    pub signin_by_email: Option<FailureThrottle>,
+    /// Failed sign-ins per (account, client address): past it, that address is refused for
+    /// that account.
+    pub signin_by_pair: Option<FailureThrottle>,
+    /// Failed sign-ins per client address, whatever the account: past it, refused.
     pub signin_by_address: Option<FailureThrottle>,
+    /// Failed sign-ins per account, from anywhere: past it, every sign-in to it is slowed,
+    /// none refused (a stranger who knows an owner's email cannot lock the owner out).
+    pub signin_by_account: Option<FailureThrottle>,
+    /// Sign-ups and invitation joins per client address (each costs a password hash); a
+    /// budget of their own, so a team joining from behind one NAT keeps its sign-ins.
+    pub signup_by_address: Option<FailureThrottle>,
     /// The webhook dispatcher of this process, if it runs one (test and replay buttons).
     pub dispatcher: Option<web::Data<DispatchState>>,
 }
@@ -56,8 +64,10 @@ impl Console {
             state: web::Data::new(ConsoleState {
                 context: context.clone(),
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
-                signin_by_email: FailureThrottle::per_minute(per_minute),
+                signin_by_pair: FailureThrottle::per_minute(per_minute),
                 signin_by_address: FailureThrottle::per_minute(per_minute.saturating_mul(4)),
+                signin_by_account: FailureThrottle::per_minute(per_minute.saturating_mul(4)),
+                signup_by_address: FailureThrottle::per_minute(per_minute.saturating_mul(12)),
                 dispatcher,
             }),
         }

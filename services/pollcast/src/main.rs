@@ -261,7 +261,7 @@ async fn user(command: UserCommand) -> Result<(), AnyError> {
                 email: email.clone(),
                 password_hash: pollcast_console::hash_password(password)
                     .await
-                    .ok_or("could not hash the password")?,
+                    .map_err(|_| "could not hash the password")?,
                 created_at: Timestamp::now(),
             };
             let workspace_id = match workspace {
@@ -305,7 +305,7 @@ async fn user(command: UserCommand) -> Result<(), AnyError> {
                 .ok_or("no account with this email")?;
             let hash = pollcast_console::hash_password(read_password()?)
                 .await
-                .ok_or("could not hash the password")?;
+                .map_err(|_| "could not hash the password")?;
             store.set_password(&account.id, &hash).await?;
             println!("password set; the account's sessions are ended");
             Ok(())

@@ -15,6 +15,8 @@ struct Browser<'a> {
     client: awc::Client,
     cookies: HashMap<String, String>,
     csrf: String,
+    /// The client address a trusted proxy says this browser has (`X-Forwarded-For`).
+    from: Option<String>,
 }
 
 struct Answer {
@@ -32,7 +34,20 @@ impl<'a> Browser<'a> {
             client: awc::Client::builder().disable_redirects().finish(),
             cookies: HashMap::new(),
             csrf: String::new(),
+            from: None,
         }
+    }
+
+    /// A browser at `address`, as a trusted proxy in front reports it.
+    fn at(app: &'a TestApp, address: &str) -> Self {
+        Browser {
+            from: Some(address.to_owned()),
+            ..Browser::new(app)
+        }
+    }
+
+    fn forwarded(&self) -> (&'static str, String) {
+        ("X-Forwarded-For", self.from.clone().unwrap_or_default())
     }
 
     fn cookie_header(&self) -> String {
@@ -88,6 +103,7 @@ impl<'a> Browser<'a> {
             .client
             .get(self.app.url(path))
             .insert_header(("Cookie", self.cookie_header()))
+            .insert_header(self.forwarded())
             .send()
             .await
             .unwrap();
@@ -117,7 +133,8 @@ impl<'a> Browser<'a> {
         let mut req = self
             .client
             .post(self.app.url(path))
-            .insert_header(("Cookie", self.cookie_header()));
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header(self.forwarded());
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
         }
@@ -533,8 +550,9 @@ async fn sign_in_is_throttled_and_never_says_whether_an_account_exists() {
             .body
             .contains("The email or the password is not right.")
     );
-    // Five failures a minute per account (the default); the next one blocks it, and sign-in
-    // is then refused unread, the right password included.
+    // Five failures a minute per account from one address (the default); the next one
+    // blocks that address for that account, and its sign-ins are refused unread, the right
+    // password included.
     for _ in 0..5 {
         guesser.sign_in("owner@example.com", "still not it").await;
     }
@@ -551,6 +569,57 @@ async fn sign_in_is_throttled_and_never_says_whether_an_account_exists() {
     let mut owner = Browser::new(&app);
     let fine = owner.sign_in("someone@example.com", PASSWORD).await;
     assert_eq!(fine.status, 401);
+    app.stop().await;
+}
+
+/// Strangers who know an owner's email, failing from many addresses, slow the owner's
+/// sign-in but never refuse it; sign-ups and invitation joins from one address (a team behind
+/// a NAT) never spend that address's sign-in budget.
+#[actix_web::test]
+async fn no_stranger_can_lock_an_owner_out_and_sign_ups_keep_the_sign_in_budget() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.trusted_proxies = Some(vec!["127.0.0.1".into(), "::1".into()]);
+    // Budgets a minute: 2 failures per account and address, 8 per address, 8 per account.
+    opts.signin_failures_per_minute = Some(2);
+    let app = env.spawn_app(opts, pollcast::services);
+    let mut owner = Browser::at(&app, "198.51.100.7");
+    assert_eq!(owner.sign_up("owner@example.com", PASSWORD).await.status, 303);
+    // Twelve wrong passwords from four addresses: past the account's budget of 8.
+    for attacker in 0..4 {
+        let mut guesser = Browser::at(&app, &format!("203.0.113.{attacker}"));
+        for _ in 0..3 {
+            let wrong = guesser.sign_in("owner@example.com", "a wrong guess").await;
+            assert_eq!(wrong.status, 401);
+        }
+        assert_eq!(
+            guesser.sign_in("owner@example.com", PASSWORD).await.status,
+            429,
+            "each guessing address is refused for the account"
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut owner = Browser::at(&app, "198.51.100.7");
+    let signed_in = owner.sign_in("owner@example.com", PASSWORD).await;
+    assert_eq!(signed_in.status, 303, "the owner gets in: {}", signed_in.body);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "slowed while under attack"
+    );
+
+    // Ten sign-ups from one address (past its sign-in budget of 8), then its people still
+    // sign in.
+    let mut team = Browser::at(&app, "192.0.2.50");
+    for n in 0..10 {
+        let answer = team.sign_up(&format!("member{n}@example.com"), PASSWORD).await;
+        assert_ne!(answer.status, 429, "sign-up {n}");
+    }
+    for n in 0..3 {
+        let mut member = Browser::at(&app, "192.0.2.50");
+        let answer = member.sign_in(&format!("member{n}@example.com"), "wrong one").await;
+        assert_eq!(answer.status, 401, "a sign-in, not throttled by the sign-ups");
+    }
+    app.stop().await;
 }
 
 /// `pollcast user create|reset-password`, the operators' way in (there is no mail server).
