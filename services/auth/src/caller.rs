@@ -142,9 +142,15 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<Authenticator>, ApiError> {
 fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>>>> {
     let token = bearer(req);
     let state = state_of(req);
-    // Without an Authorization header, a console session may read (see `sessions`).
-    let session_read = (token.is_none() && matches!(*req.method(), Method::GET | Method::HEAD))
-        .then(|| req.clone());
+    // Without an Authorization header, a console session may read (see `sessions`), from a
+    // page of this site only: a WebSocket is not bound by CORS, and a page on a sibling
+    // subdomain gets the owner's cookie sent along.
+    let from_own_origin = state
+        .as_ref()
+        .is_ok_and(|s| pollcast_http::origin::from_own_origin(req, &s.context.settings.public_url));
+    let session_read =
+        (token.is_none() && matches!(*req.method(), Method::GET | Method::HEAD) && from_own_origin)
+            .then(|| req.clone());
     let address = state
         .as_ref()
         .ok()

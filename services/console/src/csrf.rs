@@ -28,28 +28,3 @@ pub fn token_is_valid(secret: &ServerSecret, seed: &str, session: &str, sent: &s
     pollcast_runtime::unhex(sent)
         .is_some_and(|tag| secret.verify(PURPOSE, &[seed.as_bytes(), session.as_bytes()], &tag))
 }
-
-/// Whether the request says it came from this site: `Sec-Fetch-Site` when the browser sends
-/// it, else `Origin` against the host the request was sent to (or the public URL's); a
-/// request with neither is checked by its token alone.
-pub fn same_site(req: &HttpRequest, public_url: &str) -> bool {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site") {
-        return matches!(site, "same-origin" | "none");
-    }
-    let Some(origin) = header("origin") else {
-        return true;
-    };
-    let Some(from) = host_of(origin) else {
-        return false;
-    };
-    header("host") == Some(from) || host_of(public_url.trim_end_matches('/')) == Some(from)
-}
-
-/// `host[:port]` of an origin.
-fn host_of(origin: &str) -> Option<&str> {
-    origin
-        .split_once("://")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
-        .filter(|h| !h.is_empty())
-}

@@ -111,7 +111,7 @@ impl Visit {
             new_seed,
             secret: state.context.secret.clone(),
             secure: public_url.starts_with("https://"),
-            same_site: csrf::same_site(req, public_url),
+            same_site: pollcast_http::origin::from_own_origin(req, public_url),
         })
     }
 

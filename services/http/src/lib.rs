@@ -10,6 +10,7 @@ pub mod idempotency_key;
 pub mod limits;
 pub mod observe;
 pub mod ops;
+pub mod origin;
 pub mod outbound;
 pub mod pagination;
 pub mod rate_limit;

@@ -99,14 +99,19 @@ impl<'a> Browser<'a> {
     }
 
     async fn get(&mut self, path: &str) -> Answer {
-        let res = self
+        self.get_with(path, &[]).await
+    }
+
+    async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut req = self
             .client
             .get(self.app.url(path))
             .insert_header(("Cookie", self.cookie_header()))
-            .insert_header(self.forwarded())
-            .send()
-            .await
-            .unwrap();
+            .insert_header(self.forwarded());
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let res = req.send().await.unwrap();
         self.read(res).await
     }
 
@@ -584,7 +589,10 @@ async fn no_stranger_can_lock_an_owner_out_and_sign_ups_keep_the_sign_in_budget(
     opts.signin_failures_per_minute = Some(2);
     let app = env.spawn_app(opts, pollcast::services);
     let mut owner = Browser::at(&app, "198.51.100.7");
-    assert_eq!(owner.sign_up("owner@example.com", PASSWORD).await.status, 303);
+    assert_eq!(
+        owner.sign_up("owner@example.com", PASSWORD).await.status,
+        303
+    );
     // Twelve wrong passwords from four addresses: past the account's budget of 8.
     for attacker in 0..4 {
         let mut guesser = Browser::at(&app, &format!("203.0.113.{attacker}"));
@@ -601,7 +609,11 @@ async fn no_stranger_can_lock_an_owner_out_and_sign_ups_keep_the_sign_in_budget(
     let started = std::time::Instant::now();
     let mut owner = Browser::at(&app, "198.51.100.7");
     let signed_in = owner.sign_in("owner@example.com", PASSWORD).await;
-    assert_eq!(signed_in.status, 303, "the owner gets in: {}", signed_in.body);
+    assert_eq!(
+        signed_in.status, 303,
+        "the owner gets in: {}",
+        signed_in.body
+    );
     assert!(
         started.elapsed() >= std::time::Duration::from_secs(2),
         "slowed while under attack"
@@ -611,14 +623,89 @@ async fn no_stranger_can_lock_an_owner_out_and_sign_ups_keep_the_sign_in_budget(
     // sign in.
     let mut team = Browser::at(&app, "192.0.2.50");
     for n in 0..10 {
-        let answer = team.sign_up(&format!("member{n}@example.com"), PASSWORD).await;
+        let answer = team
+            .sign_up(&format!("member{n}@example.com"), PASSWORD)
+            .await;
         assert_ne!(answer.status, 429, "sign-up {n}");
     }
     for n in 0..3 {
         let mut member = Browser::at(&app, "192.0.2.50");
-        let answer = member.sign_in(&format!("member{n}@example.com"), "wrong one").await;
-        assert_eq!(answer.status, 401, "a sign-in, not throttled by the sign-ups");
+        let answer = member
+            .sign_in(&format!("member{n}@example.com"), "wrong one")
+            .await;
+        assert_eq!(
+            answer.status, 401,
+            "a sign-in, not throttled by the sign-ups"
+        );
     }
+    app.stop().await;
+}
+
+/// An owner's session reads hidden results through the API only from a page of this site: a
+/// page on a sibling subdomain gets the cookie sent along (SameSite=Lax), and a WebSocket is
+/// not bound by CORS, so the request's origin decides.
+#[actix_web::test]
+async fn a_console_session_reads_the_api_only_from_its_own_origin() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let mut owner = Browser::new(&app);
+    assert_eq!(owner.sign_up("owner@example.com", PASSWORD).await.status, 303);
+    let mut fields = ranked_poll("Hidden?");
+    for f in &mut fields {
+        if f.0 == "results_visibility" {
+            f.1 = "owner_only";
+        }
+    }
+    let created = owner.create_poll(&fields).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let id = poll_id_of(&created.location);
+    let results = format!("/v1/polls/{id}/results");
+    let own = app.url("");
+    let own = own.trim_end_matches('/');
+    assert_eq!(owner.get(&results).await.status, 200, "no Origin: a navigation");
+    assert_eq!(owner.get_with(&results, &[("Origin", own)]).await.status, 200);
+    for headers in [
+        vec![("Origin", "https://evil.example.com")],
+        vec![("Sec-Fetch-Site", "same-site"), ("Origin", "https://sibling.example.com")],
+        vec![("Sec-Fetch-Site", "cross-site")],
+    ] {
+        let refused = owner.get_with(&results, &headers).await;
+        assert_eq!(refused.status, 403, "{headers:?}: {}", refused.body);
+        assert!(refused.body.contains("results_hidden"));
+    }
+    // The live socket likewise: from another origin it is closed as hidden.
+    let live = app.ws_url(&format!("/v1/polls/{id}/live"));
+    let ws = |origin: String| {
+        let cookie = owner.cookie_header();
+        let live = live.clone();
+        async move {
+            use futures_util::StreamExt;
+            let connected = pollcast_testkit::client()
+                .ws(live)
+                .origin(origin)
+                .header("Cookie", cookie)
+                .connect()
+                .await;
+            let Ok((_, mut socket)) = connected else {
+                return "refused".to_owned();
+            };
+            match tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+                .await
+                .unwrap()
+            {
+                Some(Ok(awc::ws::Frame::Text(t))) => {
+                    let v: serde_json::Value = serde_json::from_slice(&t).unwrap();
+                    v["type"].as_str().unwrap_or("").to_owned()
+                }
+                Some(Ok(awc::ws::Frame::Close(reason))) => {
+                    reason.and_then(|r| r.description).unwrap_or_default()
+                }
+                other => format!("{other:?}"),
+            }
+        }
+    };
+    assert_eq!(ws(own.to_owned()).await, "results");
+    assert_ne!(ws("https://sibling.example.com".into()).await, "results");
     app.stop().await;
 }
 
