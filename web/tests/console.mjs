@@ -29,6 +29,25 @@ async function scan(page, label) {
   for (const v of result.violations) violations.push(`${label}: ${v.id} (${v.nodes.length}) ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")}`);
   scans++;
 }
+// The share of a rendered element's pixels in the page's accent colour (what fills a result
+// bar), read back from a screenshot on a blank page (no CSP there to refuse the data: image).
+async function filledShare(page, locator) {
+  const accent = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--accent").trim());
+  const png = (await locator.screenshot()).toString("base64");
+  const blank = await browser.newPage();
+  const share = await blank.evaluate(async ([b64, hex]) => {
+    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const img = new Image(); img.src = "data:image/png;base64," + b64; await img.decode();
+    const c = document.createElement("canvas"); c.width = img.width; c.height = img.height;
+    const g = c.getContext("2d"); g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let filled = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - want[0]) + Math.abs(d[i + 1] - want[1]) + Math.abs(d[i + 2] - want[2]) < 60) filled++;
+    return filled / (d.length / 4);
+  }, [png, accent]);
+  await blank.close();
+  return share;
+}
 async function shot(page, name) { await page.screenshot({ path: `${SHOTS}/console-${name}.png`, fullPage: true }); }
 
 try {
@@ -44,7 +63,12 @@ try {
   // 1. Sign up: the fields are labelled "Email" and "Password".
   await page.goto(`${BASE}/console`);
   ok(page.url().endsWith("/console/signin"), "the console sends a stranger to sign in");
+  // A fresh install: sign-up needs the one-time setup link pollcast printed at start.
   await page.goto(`${BASE}/console/signup`);
+  ok((await page.locator("main").textContent()).includes("setup link"), "without the setup link, no first account");
+  await scan(page, "signup (not set up)");
+  await page.goto(process.env.SETUP_URL);
+  ok(page.url() === `${BASE}/console/signup`, "the setup link leads to the sign-up form, its token out of the address bar");
   await scan(page, "signup");
   await shot(page, "signup");
   await page.getByLabel("Email").fill("owner@example.com");
@@ -75,6 +99,14 @@ try {
   ok((await page.locator("h1").textContent()) === "Which day for the launch party?", "the poll's page");
   const labels = await page.locator(".result .label").allTextContents();
   ok(labels.join(",") === "Thursday,Friday,Sunday,Saturday", `the options in the order given (${labels})`);
+  // Before the first vote a result bar is empty, in light and in dark.
+  const emptyLight = await filledShare(page, page.locator(".result progress").first());
+  const darkOwner = await browser.newContext({ colorScheme: "dark", storageState: await owner.storageState() });
+  const darkPage = await darkOwner.newPage();
+  await darkPage.goto(page.url());
+  const emptyDark = await filledShare(darkPage, darkPage.locator(".result progress").first());
+  await darkOwner.close();
+  ok(emptyLight < 0.1 && emptyDark < 0.1, `before the first vote a result bar looks empty (filled: ${(emptyLight * 100).toFixed(0)}% light, ${(emptyDark * 100).toFixed(0)}% dark)`);
 
   // A form with errors comes back with them, next to the fields.
   await page.goto(`${BASE}/console/polls/new`);
@@ -120,6 +152,8 @@ try {
   await page.locator('[data-total][data-count="1"]').waitFor({ timeout: 5000 });
   ok((await page.locator("[data-total]").textContent()) === "1 vote", "one vote, in words");
   ok(true, "the console's live results moved to 1 vote without a reload");
+  const fullBar = await filledShare(page, page.locator(".result progress").first());
+  ok(fullBar > 0.6, `the bar of the one vote's first choice is full (filled: ${(fullBar * 100).toFixed(0)}%)`);
   await page.waitForFunction(() => document.querySelector("#chart").getAttribute("data-sum") === "1", null, { timeout: 5000 });
   ok(true, "the votes-over-time chart moved to 1");
   await shot(page, "poll-live");

@@ -13,6 +13,7 @@ use crate::form::Form;
 use crate::member::{Visit, attempt};
 use crate::{ConsoleState, password};
 use pollcast_http::rate_limit::FailureThrottle;
+use pollcast_runtime::console_setup as setup;
 
 type Page = Result<HttpResponse, PageError>;
 
@@ -40,8 +41,8 @@ struct AccountPage {
     error: Option<String>,
     email_error: Option<String>,
     password_error: Option<String>,
-    /// Sign-up is closed: the page says so instead of showing the form.
-    closed: bool,
+    /// Sign-up is closed, and why: the page says so instead of showing the form.
+    closed: Option<String>,
 }
 
 impl AccountPage {
@@ -55,7 +56,7 @@ impl AccountPage {
             error: None,
             email_error: None,
             password_error: None,
-            closed: false,
+            closed: None,
         }
     }
 }
@@ -73,15 +74,57 @@ fn email_problem(email: &str) -> Option<&'static str> {
     (!ok).then_some("email-invalid")
 }
 
-async fn signup_open(state: &ConsoleState) -> Result<bool, PageError> {
-    Ok(state.context.settings.open_signup || !state.context.store.has_accounts().await?)
+/// Why sign-up is closed to this visitor, if it is (a message id): by invitation only, or a
+/// fresh install whose first account needs the setup link.
+async fn signup_closed(
+    state: &ConsoleState,
+    req: &HttpRequest,
+) -> Result<Option<&'static str>, PageError> {
+    let context = &state.context;
+    if context.settings.open_signup {
+        return Ok(None);
+    }
+    if context.store.has_accounts().await? {
+        return Ok(Some("signup-closed"));
+    }
+    Ok((!setup::carried(&context.secret, req)).then_some("signup-needs-setup"))
 }
 
 pub async fn signup_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {
     let visit = Visit::of(&state, &req).await?;
     let mut page = AccountPage::new(&visit, "signup", "/console/signup".into());
-    page.closed = !signup_open(&state).await?;
+    page.closed = signup_closed(&state, &req).await?.map(|m| visit.t().get(m));
     Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+/// `/console/setup?token=…`: the link printed at first start. A valid token goes into a
+/// cookie and the browser on to the sign-up form, so the token leaves the address bar (and
+/// the history) at once.
+pub async fn setup_link(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    query: web::Query<SetupQuery>,
+) -> Page {
+    let visit = Visit::of(&state, &req).await?;
+    if !setup::needed(&state.context).await? {
+        return Ok(chrome::redirect("/console/signin"));
+    }
+    if !setup::is_valid(&state.context.secret, &query.token) {
+        return Ok(visit.refusal(StatusCode::NOT_FOUND, "setup-invalid"));
+    }
+    let mut res = chrome::redirect("/console/signup");
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        header::HeaderValue::from_str(&visit.setup_cookie(&query.token))
+            .map_err(pollcast_http::ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+#[derive(serde::Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
 }
 
 pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web::Bytes) -> Page {
@@ -89,6 +132,10 @@ pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
     let mut page = AccountPage::new(&visit, "signup", "/console/signup".into());
     page.email = form.get("email").to_owned();
     page.workspace = form.get("workspace").to_owned();
+    if let Some(closed) = signup_closed(&state, &req).await? {
+        page.closed = Some(visit.t().get(closed));
+        return Ok(chrome::page(&visit, StatusCode::FORBIDDEN, &page));
+    }
     let Some(draft) = check_new_account(&state, &req, &visit, &form, &mut page).await else {
         return Ok(chrome::page(
             &visit,
@@ -111,6 +158,10 @@ pub async fn signup(state: web::Data<ConsoleState>, req: HttpRequest, body: web:
         Join::First(&workspace)
     };
     let outcome = state.context.store.sign_up(&draft, join).await?;
+    if matches!(outcome, SignedUp::Member(_)) && !state.context.settings.open_signup {
+        // The install is set up: the link is dead, its file goes.
+        setup::forget(&state.context.settings.data_dir);
+    }
     finish_sign_up(&state, &visit, page, outcome).await
 }
 
@@ -178,7 +229,7 @@ async fn finish_sign_up(
             Ok(chrome::page(visit, StatusCode::CONFLICT, &page))
         }
         SignedUp::Closed => {
-            page.closed = true;
+            page.closed = Some(visit.t().get("signup-closed"));
             Ok(chrome::page(visit, StatusCode::FORBIDDEN, &page))
         }
         SignedUp::InvitationInvalid => {

@@ -93,6 +93,7 @@ impl Service for Console {
                 .route("", web::get().to(a::home))
                 .route("/signup", web::get().to(a::signup_form))
                 .route("/signup", web::post().to(a::signup))
+                .route("/setup", web::get().to(a::setup_link))
                 .route("/signin", web::get().to(a::signin_form))
                 .route("/signin", web::post().to(a::signin))
                 .route("/signout", web::post().to(a::signout))

@@ -195,6 +195,15 @@ impl Visit {
         )
     }
 
+    /// The cookie that carries the setup token from the setup link to the sign-up form.
+    pub fn setup_cookie(&self, token: &str) -> String {
+        format!(
+            "{}={token}; Path=/console; Max-Age=3600; HttpOnly; SameSite=Strict{}",
+            pollcast_runtime::console_setup::COOKIE,
+            self.secure_flag()
+        )
+    }
+
     /// The cookie that signs it out.
     pub fn clear_session_cookie(&self) -> String {
         format!(

@@ -149,13 +149,23 @@ async fn serve(settings: Settings) -> Result<(), AnyError> {
     };
     let services = pollcast::services(&context);
     let app = Application::build(&context, services)?;
-    print_banner(&context, app.port(), demo.as_ref());
+    let setup_link = if context.settings.runs("console") {
+        pollcast_runtime::console_setup::announce(&context).await?
+    } else {
+        None
+    };
+    print_banner(&context, app.port(), demo.as_ref(), setup_link.as_deref());
     let stopped = app.run_until_stopped().await;
     context.stop_embedded_redis().await;
     Ok(stopped?)
 }
 
-fn print_banner(context: &Context, port: u16, demo: Option<&pollcast::demo::Demo>) {
+fn print_banner(
+    context: &Context,
+    port: u16,
+    demo: Option<&pollcast::demo::Demo>,
+    setup_link: Option<&str>,
+) {
     let s = &context.settings;
     let base = &s.public_url;
     println!(
@@ -164,7 +174,12 @@ fn print_banner(context: &Context, port: u16, demo: Option<&pollcast::demo::Demo
     );
     println!("  health:   {base}/readyz   metrics: {base}/metrics");
     if s.runs("console") {
-        println!("  console:  {base}/console  (on a fresh install, the first sign-up owns it)");
+        println!("  console:  {base}/console");
+    }
+    if let Some(link) = setup_link {
+        // Printed, never put in the structured logs: whoever opens it first owns the install.
+        println!("  set up the console (one-time link; also in the data dir's setup-token):");
+        println!("    {link}");
     }
     if let Some(demo) = demo {
         let id = &demo.poll_id;

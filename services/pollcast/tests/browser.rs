@@ -63,6 +63,10 @@ async fn run(script: &'static str) {
         PathBuf::from,
     );
     let base = app.base.clone();
+    let setup = format!(
+        "{base}/console/setup?token={}",
+        pollcast_runtime::console_setup::token(&app.context.secret)
+    );
     let dir = web_tests();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -70,6 +74,7 @@ async fn run(script: &'static str) {
             .current_dir(dir)
             .env("BASE", base)
             .env("API_KEY", key)
+            .env("SETUP_URL", setup)
             .env("SHOTS", &shots)
             .output()
             .unwrap()

@@ -148,6 +148,9 @@ impl<'a> Browser<'a> {
     }
 
     async fn sign_up(&mut self, email: &str, password: &str) -> Answer {
+        // A fresh install's first account needs the setup link; later it only redirects.
+        let token = pollcast_runtime::console_setup::token(&self.app.context.secret);
+        self.get(&format!("/console/setup?token={token}")).await;
         self.get("/console/signup").await;
         self.post(
             "/console/signup",
@@ -641,6 +644,76 @@ async fn no_stranger_can_lock_an_owner_out_and_sign_ups_keep_the_sign_in_budget(
     app.stop().await;
 }
 
+/// A fresh install belongs to whoever holds its setup link, not to whoever finds it first.
+#[actix_web::test]
+async fn the_first_account_needs_the_setup_link_which_dies_with_its_use() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let link = pollcast_runtime::console_setup::announce(&app.context)
+        .await
+        .unwrap()
+        .expect("a fresh install needs setting up");
+    let file = env.data_path().join("setup-token");
+    let token = std::fs::read_to_string(&file).unwrap();
+    assert!(link.ends_with(&format!("/console/setup?token={}", token.trim())));
+
+    // A stranger who found the install cannot take it.
+    let mut stranger = Browser::new(&app);
+    let form = stranger.get("/console/signup").await;
+    assert!(form.body.contains("setup link"), "{}", form.body);
+    assert!(!form.body.contains("name=\"password\""));
+    // The sign-in page's form token, so the refusal is about the setup, not the form.
+    assert_eq!(stranger.get("/console/signin").await.status, 200);
+    let taken = stranger
+        .post(
+            "/console/signup",
+            &[("email", "thief@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(taken.status, 403, "{}", taken.body);
+    let guessed = stranger
+        .get("/console/setup?token=00000000000000000000000000000000")
+        .await;
+    assert_eq!(guessed.status, 404);
+    assert!(guessed.set_cookies.is_empty());
+
+    // The operator opens the link: the token moves to a cookie, the form opens.
+    let mut operator = Browser::new(&app);
+    let opened = operator
+        .get(&format!("/console/setup?token={}", token.trim()))
+        .await;
+    assert_eq!(
+        (opened.status, opened.location.as_str()),
+        (303, "/console/signup")
+    );
+    assert!(opened.set_cookies[0].starts_with("pollcast_setup="));
+    assert!(opened.set_cookies[0].contains("HttpOnly"));
+    let form = operator.get("/console/signup").await;
+    assert!(form.body.contains("name=\"password\""));
+    let created = operator
+        .post(
+            "/console/signup",
+            &[("email", "owner@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert!(!file.exists(), "the setup-token file goes once used");
+    assert_eq!(
+        pollcast_runtime::console_setup::announce(&app.context)
+            .await
+            .unwrap(),
+        None
+    );
+    // Dead: the link now leads to sign-in, and a second first account is refused.
+    let later = Browser::new(&app)
+        .get(&format!("/console/setup?token={}", token.trim()))
+        .await;
+    assert_eq!(later.location, "/console/signin");
+    let again = operator.sign_up("second@example.com", PASSWORD).await;
+    assert_eq!(again.status, 403);
+    app.stop().await;
+}
+
 /// An owner's session reads hidden results through the API only from a page of this site: a
 /// page on a sibling subdomain gets the cookie sent along (SameSite=Lax), and a WebSocket is
 /// not bound by CORS, so the request's origin decides.
@@ -649,7 +722,10 @@ async fn a_console_session_reads_the_api_only_from_its_own_origin() {
     let env = TestEnv::new().await;
     let app = env.spawn_app(env.opts(), pollcast::services);
     let mut owner = Browser::new(&app);
-    assert_eq!(owner.sign_up("owner@example.com", PASSWORD).await.status, 303);
+    assert_eq!(
+        owner.sign_up("owner@example.com", PASSWORD).await.status,
+        303
+    );
     let mut fields = ranked_poll("Hidden?");
     for f in &mut fields {
         if f.0 == "results_visibility" {
@@ -662,11 +738,21 @@ async fn a_console_session_reads_the_api_only_from_its_own_origin() {
     let results = format!("/v1/polls/{id}/results");
     let own = app.url("");
     let own = own.trim_end_matches('/');
-    assert_eq!(owner.get(&results).await.status, 200, "no Origin: a navigation");
-    assert_eq!(owner.get_with(&results, &[("Origin", own)]).await.status, 200);
+    assert_eq!(
+        owner.get(&results).await.status,
+        200,
+        "no Origin: a navigation"
+    );
+    assert_eq!(
+        owner.get_with(&results, &[("Origin", own)]).await.status,
+        200
+    );
     for headers in [
         vec![("Origin", "https://evil.example.com")],
-        vec![("Sec-Fetch-Site", "same-site"), ("Origin", "https://sibling.example.com")],
+        vec![
+            ("Sec-Fetch-Site", "same-site"),
+            ("Origin", "https://sibling.example.com"),
+        ],
         vec![("Sec-Fetch-Site", "cross-site")],
     ] {
         let refused = owner.get_with(&results, &headers).await;

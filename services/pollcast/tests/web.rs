@@ -51,6 +51,32 @@ async fn the_front_door_and_embed_js_are_served_with_their_caching() {
     assert_eq!(status, 200);
     assert!(header(&headers, "content-type").starts_with("text/html"));
     assert!(body.contains("lang=\"fr\"") && body.contains("/embed/v1.js"));
+    // A fresh install says how to set it up, and the page is not kept while it is fresh.
+    let (_, headers, body) = get(&app, "/", &[]).await;
+    assert!(body.contains("setup-token"), "{body}");
+    assert!(!body.contains("/console/signin"));
+    assert_eq!(header(&headers, "cache-control"), "no-cache");
+    let account = pollcast_types::Account {
+        id: pollcast_types::AccountId::generate(),
+        email: "owner@example.com".into(),
+        password_hash: "not used here".into(),
+        created_at: pollcast_types::Timestamp::now(),
+    };
+    let workspace = pollcast_types::Workspace {
+        id: pollcast_types::WorkspaceId::generate(),
+        name: "w".into(),
+        created_at: pollcast_types::Timestamp::now(),
+    };
+    app.context
+        .store
+        .sign_up(&account, pollcast_store::Join::First(&workspace))
+        .await
+        .unwrap();
+    // Set up: the way into the console.
+    let (_, headers, body) = get(&app, "/", &[]).await;
+    assert!(body.contains("/console/polls/new") && body.contains("/console/signin"));
+    assert!(!body.contains("setup-token"));
+    assert_eq!(header(&headers, "cache-control"), "public, max-age=300");
     // Its links lead somewhere on this server.
     let (status, headers, doc) = get(&app, "/docs/embedding.md", &[]).await;
     assert_eq!(status, 200);

@@ -4,6 +4,7 @@
 
 mod application;
 pub mod audit;
+pub mod console_setup;
 pub mod context;
 pub mod lifecycle;
 mod poll_cache;

@@ -62,21 +62,37 @@ async fn page(
 struct Front<'a> {
     t: Text,
     base: &'a str,
+    /// Whether this process serves the console (then the page leads to it).
+    console: bool,
+    /// A fresh install whose first account needs the setup link: the page says how.
+    setup_needed: bool,
 }
 
-/// `/`: what this server is, with links to the docs and the API reference.
+/// `/`: what this server is, the way into the console, and links to the docs and the API
+/// reference.
 pub async fn front(state: web::Data<WebState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let view = ViewQuery::from_request(&req).view(&req, false);
-    let base = &state.context.settings.public_url;
+    let context = &state.context;
+    let base = &context.settings.public_url;
+    let console = context.settings.runs("console");
+    let setup_needed = console && pollcast_runtime::console_setup::needed(context).await?;
     let html = Front {
         t: view.lang.text(),
         base,
+        console,
+        setup_needed,
     }
     .render()
     .map_err(ApiError::internal)?;
     let mut res = HttpResponse::Ok();
     headers::page_headers(&mut res, &headers::csp(base, Some(&[])));
-    res.insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+    // Until the install is set up the page changes with it: not kept.
+    let cache = if setup_needed {
+        "no-cache"
+    } else {
+        "public, max-age=300"
+    };
+    res.insert_header((header::CACHE_CONTROL, cache))
         .insert_header(("Vary", "Accept-Language"));
     Ok(res.body(html))
 }
