@@ -83,7 +83,7 @@ pub async fn form_vote(
     match accept(&state, &path, &req, ballot, Some(idempotency)).await {
         Ok(taken) => {
             if let Some(entry) = &taken.entry {
-                state.counted.wait(poll.shard, entry).await;
+                state.counted.wait(poll.shard, &poll.id, entry).await;
             }
             let secure = if base.starts_with("https://") {
                 "; Secure"
