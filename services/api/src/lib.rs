@@ -1,6 +1,7 @@
 //! api: what integrators and site owners talk to: workspaces and API keys, poll management
 //! and the hosted poll page. Votes and live results are other services' routes.
 
+mod expiry;
 mod idempotency;
 mod page;
 pub mod poll_view;
@@ -107,9 +108,12 @@ impl Service for Api {
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-        vec![tokio::spawn(scheduler::run(
-            self.state.clone().into_inner(),
-            shutdown,
-        ))]
+        vec![
+            tokio::spawn(scheduler::run(
+                self.state.clone().into_inner(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(expiry::run(self.state.clone().into_inner(), shutdown)),
+        ]
     }
 }

@@ -497,9 +497,6 @@ pub async fn qr_svg(
         .body(svg))
 }
 
-/// Most minutes the chart shows (a day).
-const TIMELINE_MINUTES: i64 = 1440;
-
 /// Votes counted per minute, from the poll's first counted minute (at most a day back) to
 /// now: `{"start": <Unix ms>, "votes": [n, ...]}`, one entry a minute.
 pub async fn timeline(
@@ -517,7 +514,7 @@ pub async fn timeline(
         .copied()
         .min()
         .unwrap_or(now)
-        .max(now - TIMELINE_MINUTES + 1)
+        .max(now - pollcast_wire::TIMELINE_MINUTES + 1)
         .min(now - 9);
     let votes: Vec<u64> = (first..=now)
         .map(|m| counted.get(&m).copied().unwrap_or(0))

@@ -28,6 +28,9 @@ pub trait Idempotency: Send + Sync {
         request_hash: &str,
         at: Timestamp,
     ) -> StoreResult<Option<IdempotentEntry>>;
+    /// Forgets keys taken before `before`; how many (a store that expires them by itself
+    /// may say 0).
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64>;
     /// Records the response to a reserved key (`status` > 0), or frees it (`None`).
     async fn finish_idempotency_key(
         &self,

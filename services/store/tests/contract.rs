@@ -861,6 +861,39 @@ async fn sqlite_store_meets_the_contract() {
     assert_eq!(store.meta("demo").await.unwrap().as_deref(), Some("b"));
 }
 
+/// Idempotency keys are kept a day and then forgotten (CQL expires them by TTL; SQLite must
+/// delete them, or the table grows by every creating request forever).
+#[tokio::test]
+async fn sqlite_forgets_idempotency_keys_older_than_a_day() {
+    use pollcast_store::{IDEMPOTENCY_KEEP_MILLIS, Idempotency};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let ws = WorkspaceId::generate();
+    let now = Timestamp::now().as_millis();
+    let old = Timestamp::from_millis(now - IDEMPOTENCY_KEEP_MILLIS - 1000);
+    let fresh = Timestamp::from_millis(now);
+    for (key, at) in [("old", old), ("fresh", fresh)] {
+        assert!(
+            store
+                .reserve_idempotency_key(&ws, key, "h", at)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    let cutoff = Timestamp::from_millis(now - IDEMPOTENCY_KEEP_MILLIS);
+    assert_eq!(store.purge_idempotency_keys(cutoff).await.unwrap(), 1);
+    assert_eq!(store.purge_idempotency_keys(cutoff).await.unwrap(), 0);
+    assert!(
+        store
+            .reserve_idempotency_key(&ws, "fresh", "h", fresh)
+            .await
+            .unwrap()
+            .is_some(),
+        "the fresh key stays"
+    );
+}
+
 #[tokio::test]
 async fn scylla_store_meets_the_contract() {
     let Some(cluster) = ScyllaForTest::from_env("scylla_store_meets_the_contract") else {

@@ -36,6 +36,16 @@ const CQL_ONLY_COLUMNS: &[(&str, &str, &str)] = &[
         "bucket",
         "the hour, so the outbox is not one partition",
     ),
+    (
+        "webhooks",
+        "failing_since",
+        "health in cells of its own, written alone (SQLite rewrites the body in a transaction)",
+    ),
+    (
+        "webhooks",
+        "disabled_reason",
+        "health in cells of its own, written alone (SQLite rewrites the body in a transaction)",
+    ),
 ];
 /// CQL tables that are neither a twin nor an access path.
 const CQL_ONLY_TABLES: &[(&str, &str)] = &[(

@@ -14,13 +14,17 @@
 --              KEYS[k+2] its timeline (votes counted per Unix minute)
 -- ARGV[1]      the consumer group
 -- ARGV[2]      now, in Unix milliseconds
--- ARGV[3..]    per group: counts-key index k (0: acknowledge only), epoch, n, then n
+-- ARGV[3]      minutes a timeline keeps, ARGV[4] the most fields it may hold before the
+--              minutes older than that are forgotten (pollcast_wire::TIMELINE_MINUTES)
+-- ARGV[5..]    per group: counts-key index k (0: acknowledge only), epoch, n, then n
 --              (field, amount) pairs: what counting one vote adds to the counts hash besides
 --              total and seq (per poll kind, see pollcast_wire::increments); then c, and the
 --              c entry ids
 -- Returns the number of votes counted.
 local group = ARGV[1]
 local now = ARGV[2]
+local keep_minutes = tonumber(ARGV[3])
+local max_fields = tonumber(ARGV[4])
 local epoch = {}
 -- What the batch adds, per counts key index: written once per poll at the end, still inside
 -- this one atomic step.
@@ -29,7 +33,7 @@ local order = {}
 local counted = 0
 -- XACK takes the ids as arguments: at most this many at a time (Lua's stack is bounded).
 local CHUNK = 1000
-local i = 3
+local i = 5
 while i <= #ARGV do
   local k = tonumber(ARGV[i])
   local vote_epoch = ARGV[i + 1]
@@ -70,6 +74,17 @@ for _, k in ipairs(order) do
   redis.call('HINCRBY', counts, 'total', add.total)
   redis.call('HINCRBY', counts, 'seq', add.total)
   redis.call('HSET', counts, 'at', now)
-  redis.call('HINCRBY', KEYS[k + 2], math.floor(tonumber(now) / 60000), add.total)
+  local timeline = KEYS[k + 2]
+  local minute = math.floor(tonumber(now) / 60000)
+  -- A new minute (the field was just made) on a full timeline: forget what the chart no
+  -- longer shows. At most once a minute per poll, so the timeline stays bounded.
+  if redis.call('HINCRBY', timeline, minute, add.total) == add.total
+      and redis.call('HLEN', timeline) > max_fields then
+    for _, m in ipairs(redis.call('HKEYS', timeline)) do
+      if tonumber(m) <= minute - keep_minutes then
+        redis.call('HDEL', timeline, m)
+      end
+    end
+  end
 end
 return counted

@@ -5,7 +5,7 @@ use std::time::Duration;
 use pollcast_bus::redis::Script;
 use pollcast_runtime::Context;
 use pollcast_types::{PollId, Timestamp, VoteRecord};
-use pollcast_wire::{TALLY_GROUP, VoteEntry, increments};
+use pollcast_wire::{TALLY_GROUP, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, VoteEntry, increments};
 use tokio_util::sync::CancellationToken;
 
 use crate::DirtyPolls;
@@ -115,7 +115,9 @@ impl Committer {
         }
         invocation
             .arg(TALLY_GROUP)
-            .arg(Timestamp::now().as_millis());
+            .arg(Timestamp::now().as_millis())
+            .arg(TIMELINE_MINUTES)
+            .arg(TIMELINE_MAX_FIELDS);
         // Votes that count the same (same poll, epoch and increments: in a hot poll, one
         // group per option) go as one group, acknowledged by one XACK.
         type Counting = (usize, u32, Vec<(String, i64)>);

@@ -13,7 +13,9 @@ use pollcast_tally::DirtyPolls;
 use pollcast_tally::commit::{Committer, Delivered};
 use pollcast_testkit::{TestEnv, vote_log};
 use pollcast_types::{NewPoll, Timestamp, VoteId, VoteRecord, WorkspaceId};
-use pollcast_wire::{TALLY_GROUP, VoteEntry, snapshot_from_counts};
+use pollcast_wire::{
+    TALLY_GROUP, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, VoteEntry, snapshot_from_counts,
+};
 use tokio_util::sync::CancellationToken;
 
 #[actix_web::test]
@@ -91,6 +93,15 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
         .unwrap();
     assert_eq!(claimed.claimed.len(), 100);
 
+    // A timeline already full of minutes older than the chart shows (a poll counting for
+    // days): counting in a new minute forgets them, so it never grows past its bound.
+    let timeline = ctx.bus.keys().timeline(1, &poll.id);
+    let minute = Timestamp::now().as_millis() / 60_000;
+    let old: Vec<(i64, u64)> = (0..TIMELINE_MAX_FIELDS)
+        .map(|m| (minute - 3 * TIMELINE_MINUTES - m, 1))
+        .collect();
+    let _: () = conn.hset_multiple(&timeline, &old).await.unwrap();
+
     let committer = Committer::new(ctx.clone());
     let dirty = DirtyPolls::default();
     let never = CancellationToken::new();
@@ -121,4 +132,11 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
         100
     );
     assert_eq!(dirty.take(), vec![(1, poll.id.clone())]);
+    let kept: HashMap<i64, u64> = conn.hgetall(&timeline).await.unwrap();
+    assert_eq!(
+        kept.values().sum::<u64>(),
+        100,
+        "only this minute's votes remain"
+    );
+    assert!(kept.keys().all(|m| *m > minute - TIMELINE_MINUTES));
 }

@@ -176,6 +176,9 @@ impl Idempotency for SwitchableStore {
     ) -> StoreResult<Option<IdempotentEntry>> {
         self.up()?.reserve_idempotency_key(w, key, hash, at).await
     }
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {
+        self.up()?.purge_idempotency_keys(before).await
+    }
     async fn finish_idempotency_key(
         &self,
         w: &WorkspaceId,

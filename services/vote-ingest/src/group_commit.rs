@@ -17,6 +17,9 @@ const IN_FLIGHT: usize = 4;
 /// Most votes in one script call: bounds how long one call holds Redis (well under a
 /// millisecond) and the size of its argument list.
 const MAX_GROUP: usize = 128;
+/// Most votes waiting for a group. Past it (Redis stalled, or far slower than arrivals) a
+/// vote is refused at once as unavailable (`503`, retry) instead of queueing in memory.
+const QUEUE: usize = 8192;
 
 /// One vote's part of a script call: its four keys and its arguments, in the script's order.
 pub struct Prepared {
@@ -33,13 +36,13 @@ struct Queued {
 /// The queue votes wait in; a task started with it sends them.
 #[derive(Clone)]
 pub struct GroupCommit {
-    queue: mpsc::UnboundedSender<Queued>,
+    queue: mpsc::Sender<Queued>,
 }
 
 impl GroupCommit {
     /// Starts the committer on the current Tokio runtime; it stops when the last handle goes.
     pub fn start(bus: Bus, script: Script) -> Self {
-        let (queue, rx) = mpsc::unbounded_channel();
+        let (queue, rx) = mpsc::channel(QUEUE);
         tokio::spawn(run(bus, Arc::new(script), rx));
         Self { queue }
     }
@@ -48,10 +51,18 @@ impl GroupCommit {
     pub async fn submit(&self, vote: Prepared) -> Result<String, RedisError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Queued { vote, reply })
-            .map_err(|_| stopped())?;
+            .try_send(Queued { vote, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => full(),
+                mpsc::error::TrySendError::Closed(_) => stopped(),
+            })?;
         answer.await.map_err(|_| stopped())?
     }
+}
+
+fn full() -> RedisError {
+    metrics::counter!("vote_queue_full_total").increment(1);
+    RedisError::from((pollcast_bus::redis::ErrorKind::Io, "the vote queue is full"))
 }
 
 fn stopped() -> RedisError {
@@ -61,7 +72,7 @@ fn stopped() -> RedisError {
     ))
 }
 
-async fn run(bus: Bus, script: Arc<Script>, mut rx: mpsc::UnboundedReceiver<Queued>) {
+async fn run(bus: Bus, script: Arc<Script>, mut rx: mpsc::Receiver<Queued>) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut arrived = Vec::with_capacity(MAX_GROUP);
     loop {
@@ -137,5 +148,69 @@ async fn commit(bus: &Bus, script: &Script, shard: u32, group: Vec<Queued>) {
                 let _ = queued.reply.send(Err(e.clone()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Redis that accepts connections and never answers: every group stays in flight.
+    async fn silent_redis() -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("redis://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        (url, task)
+    }
+
+    fn vote(n: usize) -> Prepared {
+        Prepared {
+            shard: 0,
+            keys: std::array::from_fn(|k| format!("k{n}.{k}")),
+            args: vec![n.to_string()],
+        }
+    }
+
+    /// With Redis stalled, the queue holds at most [`QUEUE`] votes beyond those in flight;
+    /// the rest are refused at once as unavailable, never kept in memory.
+    #[tokio::test]
+    async fn a_stalled_redis_fills_a_bounded_queue_then_refuses_at_once() {
+        let (url, server) = silent_redis().await;
+        let committer = GroupCommit::start(
+            Bus::connect(&url, "test").unwrap(),
+            Script::new("return ''"),
+        );
+        let extra = 100;
+        let total = QUEUE + IN_FLIGHT * MAX_GROUP + extra;
+        let mut pending = tokio::task::JoinSet::new();
+        for n in 0..total {
+            let committer = committer.clone();
+            pending.spawn(async move { committer.submit(vote(n)).await });
+            if n % 1024 == 0 {
+                // Let the committer take groups into flight as they arrive.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+        let mut refused = 0;
+        while let Ok(Some(done)) =
+            tokio::time::timeout(std::time::Duration::from_secs(2), pending.join_next()).await
+        {
+            let err = done.unwrap().unwrap_err();
+            assert!(pollcast_bus::is_unavailable(&err), "{err}");
+            assert!(err.to_string().contains("full"), "{err}");
+            refused += 1;
+        }
+        assert!(
+            (extra..=extra + MAX_GROUP).contains(&refused),
+            "{refused} refused of {total}"
+        );
+        assert!(pending.len() >= QUEUE, "the rest wait: {}", pending.len());
+        pending.abort_all();
+        server.abort();
     }
 }

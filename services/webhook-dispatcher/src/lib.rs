@@ -59,6 +59,9 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     })
 }
 
+/// Attempts waiting to be written to the delivery log, at most (a few batches).
+const LOG_QUEUE: usize = 4096;
+
 pub struct DispatchState {
     pub context: Context,
     pub polls: PollCache,
@@ -70,11 +73,10 @@ pub struct DispatchState {
     pub schedule: Vec<Duration>,
     /// Keep-alive connections to receivers.
     pub connections: http_send::Pool,
-    /// Attempts on their way to the delivery log (see `sender::write_log`).
-    pub log: tokio::sync::mpsc::UnboundedSender<pollcast_types::WebhookAttempt>,
-    log_rx: std::sync::Mutex<
-        Option<tokio::sync::mpsc::UnboundedReceiver<pollcast_types::WebhookAttempt>>,
-    >,
+    /// Attempts on their way to the delivery log (see `sender::write_log`): at most
+    /// [`LOG_QUEUE`]; past it, senders wait for the store to catch up.
+    pub log: tokio::sync::mpsc::Sender<pollcast_types::WebhookAttempt>,
+    log_rx: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<pollcast_types::WebhookAttempt>>>,
     /// Endpoints as last read, for [`ENDPOINT_TTL`]: a delivery needs its endpoint's URL, state
     /// and secrets, and reading the store for each cost more than sending it.
     endpoints: std::sync::Mutex<std::collections::HashMap<WebhookId, (Instant, Option<Webhook>)>>,
@@ -133,7 +135,7 @@ impl WebhookDispatcher {
             .iter()
             .filter_map(|s| parse_duration(s))
             .collect();
-        let (log, log_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (log, log_rx) = tokio::sync::mpsc::channel(LOG_QUEUE);
         Self {
             auth: web::Data::new(Authenticator::new(context)),
             state: web::Data::new(DispatchState {

@@ -191,7 +191,7 @@ async fn attempt(
             _ => None,
         },
     };
-    if state.log.send(attempt_log).is_err() {
+    if state.log.send(attempt_log).await.is_err() {
         tracing::warn!(delivery = %delivery.id, "webhooks: an attempt was not logged");
     }
     track_failing(state, &webhook, outcome.succeeded(), now).await;
@@ -271,7 +271,7 @@ async fn track_failing(state: &DispatchState, webhook: &Webhook, succeeded: bool
 /// has arrived and ends.
 pub async fn write_log(
     state: Arc<DispatchState>,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<WebhookAttempt>,
+    mut rx: tokio::sync::mpsc::Receiver<WebhookAttempt>,
     shutdown: CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(256);

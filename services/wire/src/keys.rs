@@ -31,7 +31,8 @@ impl Keys {
     }
 
     /// Votes counted per minute (`<Unix minute>` → n), kept by tally in the step that counts
-    /// them: the console's votes-over-time chart, without reading the vote log.
+    /// them: the console's votes-over-time chart, without reading the vote log. Holds the
+    /// last [`TIMELINE_MINUTES`] minutes (and at most [`TIMELINE_MAX_FIELDS`] fields).
     pub fn timeline(&self, shard: u32, poll: &PollId) -> String {
         format!("{}:{{s{shard}}}:minutes:{poll}", self.prefix)
     }
@@ -149,3 +150,10 @@ mod tests {
         assert_eq!(shard_for(&poll, 0), 0);
     }
 }
+
+/// How many minutes back a poll's timeline (and the console's chart) reaches: a day.
+pub const TIMELINE_MINUTES: i64 = 1440;
+
+/// Past this many fields, counting a vote in a new minute forgets the minutes older than
+/// [`TIMELINE_MINUTES`], so a poll's timeline never grows past it.
+pub const TIMELINE_MAX_FIELDS: i64 = TIMELINE_MINUTES + 60;

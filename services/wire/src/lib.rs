@@ -10,7 +10,7 @@ mod vote_entry;
 pub use counts::{
     SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, increments, option_field, snapshot_from_counts,
 };
-pub use keys::{Keys, shard_for};
+pub use keys::{Keys, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, shard_for};
 pub use results_entry::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, StatusMessage};
 pub use vote_entry::{DecodeError, VoteEntry};
 

@@ -54,6 +54,17 @@ impl Idempotency for SqliteStore {
         .await
     }
 
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> StoreResult<u64> {
+        let before = before.as_millis();
+        self.run(move |c| {
+            Ok(c.execute(
+                "DELETE FROM idempotency_keys WHERE created_at < ?1",
+                [before],
+            )? as u64)
+        })
+        .await
+    }
+
     async fn finish_idempotency_key(
         &self,
         workspace: &WorkspaceId,
