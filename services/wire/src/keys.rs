@@ -125,6 +125,13 @@ pub fn shard_for(poll: &PollId, shards: u32) -> u32 {
     hash % shards.max(1)
 }
 
+/// How many minutes back a poll's timeline (and the console's chart) reaches: a day.
+pub const TIMELINE_MINUTES: i64 = 1440;
+
+/// Past this many fields, counting a vote in a new minute forgets the minutes older than
+/// [`TIMELINE_MINUTES`], so a poll's timeline never grows past it.
+pub const TIMELINE_MAX_FIELDS: i64 = TIMELINE_MINUTES + 60;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,10 +157,3 @@ mod tests {
         assert_eq!(shard_for(&poll, 0), 0);
     }
 }
-
-/// How many minutes back a poll's timeline (and the console's chart) reaches: a day.
-pub const TIMELINE_MINUTES: i64 = 1440;
-
-/// Past this many fields, counting a vote in a new minute forgets the minutes older than
-/// [`TIMELINE_MINUTES`], so a poll's timeline never grows past it.
-pub const TIMELINE_MAX_FIELDS: i64 = TIMELINE_MINUTES + 60;
