@@ -101,6 +101,72 @@ async fn every_accepted_vote_is_one_signed_vote_created_delivery() {
     for r in &got {
         verify(&secret, r);
     }
+    // Delivered, so nothing of them is left in Redis: the store's log has them.
+    let left = webhook_keys(&env, &app).await;
+    assert!(
+        left.is_empty(),
+        "{} webhook keys left: {:?}",
+        left.len(),
+        &left[..left.len().min(5)]
+    );
+    handle.stop(false).await;
+}
+
+/// Every webhook queue key of this app in Redis.
+async fn webhook_keys(env: &TestEnv, app: &TestApp) -> Vec<String> {
+    let client = pollcast_bus::redis::Client::open(env.redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let prefix = &app.context.settings.redis_prefix;
+    let mut found = Vec::new();
+    for pattern in ["whd:", "whdue:", "whready"] {
+        let keys: Vec<String> = pollcast_bus::redis::cmd("KEYS")
+            .arg(format!("{prefix}:*{pattern}*"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        found.extend(keys);
+    }
+    found
+}
+
+/// A busy endpoint's backlog never stands in front of another endpoint's deliveries: each
+/// waits in its own endpoint's set, and each endpoint takes only the room it has.
+#[actix_web::test]
+async fn an_endpoint_with_a_backlog_delays_no_other() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let busy = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let quiet = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let only = |poll: &Value| json!([poll["id"]]);
+    for (path, poll) in [("/dead", &busy), ("/ok", &quiet)] {
+        let (status, body) = post_json(
+            &app.url("/v1/webhooks"),
+            Some(&key),
+            &json!({"url": format!("{base}{path}"), "events": ["vote.created"], "poll_ids": only(poll)}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // 4,000 deliveries to a receiver that never answers: 16 hang, the rest wait.
+    const BACKLOG: usize = 4000;
+    for chunk in 0..BACKLOG / 500 {
+        futures_util::future::join_all((0..500).map(|i| vote(&app, &busy, (chunk + i) % 2))).await;
+    }
+    receiver
+        .wait_for("/dead", 16, Duration::from_secs(10))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let voted = Instant::now();
+    vote(&app, &quiet, 0).await;
+    let got = receiver.wait_for("/ok", 1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    let waited = got[0].at.duration_since(voted);
+    assert!(
+        waited < Duration::from_millis(500),
+        "the quiet endpoint waited {waited:?} behind the busy one"
+    );
     handle.stop(false).await;
 }
 

@@ -31,7 +31,7 @@ pub use scylla::{ScyllaOptions, ScyllaStore};
 pub use sqlite::SqliteStore;
 pub use uri::{Replication, StoreUri};
 pub use vote_log::VoteLog;
-pub use webhooks::{AttemptFilter, WebhookHealth, Webhooks};
+pub use webhooks::{AttemptFilter, KeptDelivery, WebhookHealth, Webhooks};
 pub use workspaces::Workspaces;
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery log.
 
 use async_trait::async_trait;
-use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 
 use crate::{After, StoreResult};
 
@@ -31,6 +31,20 @@ pub enum WebhookHealth {
     Failing(Option<Timestamp>),
     /// pollcast stopped delivering, and why (a `410 Gone`, failing for 5 days).
     Disabled(String),
+}
+
+/// A delivery as the log keeps it for replays: what was sent, without its attempts. Kept as
+/// long as the attempts (`--webhook-log-days`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptDelivery {
+    pub webhook_id: WebhookId,
+    /// Also its `webhook-id`.
+    pub delivery_id: String,
+    pub event_id: String,
+    pub event: EventType,
+    /// The JSON body, exactly as signed.
+    pub body: String,
+    pub created_at: Timestamp,
 }
 
 #[async_trait]
@@ -67,7 +81,15 @@ pub trait Webhooks: Send + Sync {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<WebhookAttempt>>;
-    /// Forgets attempts made before `before`; returns how many (a store that expires them by
-    /// itself may say 0).
+    /// Keeps deliveries for replays (keeping the same one again is harmless).
+    async fn keep_webhook_deliveries(&self, deliveries: &[KeptDelivery]) -> StoreResult<()>;
+    /// A kept delivery of `webhook`.
+    async fn kept_webhook_delivery(
+        &self,
+        webhook: &WebhookId,
+        delivery_id: &str,
+    ) -> StoreResult<Option<KeptDelivery>>;
+    /// Forgets attempts made and deliveries kept before `before`; returns how many attempts
+    /// (a store that expires them by itself may say 0).
     async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64>;
 }

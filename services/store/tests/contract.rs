@@ -457,7 +457,7 @@ async fn run_suite(store: &dyn Store) {
 }
 
 async fn webhooks(store: &dyn Store, ws: &Workspace) {
-    use pollcast_store::{AttemptFilter, WebhookHealth};
+    use pollcast_store::{AttemptFilter, KeptDelivery, WebhookHealth};
     use pollcast_types::{EventType, Webhook, WebhookAttempt, WebhookId};
     let hook = |i: i64| Webhook {
         id: WebhookId::generate(),
@@ -548,6 +548,35 @@ async fn webhooks(store: &dyn Store, ws: &Workspace) {
     );
     assert_eq!(store.webhook(&b.id).await.unwrap(), None);
     assert!(store.insert_webhook(&c, 2).await.unwrap(), "room again");
+
+    // Deliveries kept for replays: by endpoint and id; keeping one again (a delivery's body
+    // never changes) is harmless.
+    let kept = KeptDelivery {
+        webhook_id: a.id.clone(),
+        delivery_id: "msg_kept".into(),
+        event_id: "evt_kept".into(),
+        event: EventType::VoteCreated,
+        body: r#"{"type":"vote.created"}"#.into(),
+        created_at: Timestamp::from_millis(1_700_000_000_000),
+    };
+    store
+        .keep_webhook_deliveries(std::slice::from_ref(&kept))
+        .await
+        .unwrap();
+    store
+        .keep_webhook_deliveries(std::slice::from_ref(&kept))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.kept_webhook_delivery(&a.id, "msg_kept").await.unwrap(),
+        Some(kept.clone())
+    );
+    assert_eq!(
+        store.kept_webhook_delivery(&c.id, "msg_kept").await.unwrap(),
+        None,
+        "another endpoint's"
+    );
+    store.keep_webhook_deliveries(&[]).await.unwrap();
 
     // The delivery log: newest first, filtered, paged, idempotent.
     let now = Timestamp::now().as_millis();

@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use pollcast_store::{
-    Accounts, After, AttemptFilter, Idempotency, IdempotentEntry, Join, PollChange, PollEvent,
-    Polls, SignedUp, Store, StoreError, StoreResult, VoteLog, WebhookHealth, Webhooks, Workspaces,
+    Accounts, After, AttemptFilter, Idempotency, IdempotentEntry, Join, KeptDelivery, PollChange,
+    PollEvent, Polls, SignedUp, Store, StoreError, StoreResult, VoteLog, WebhookHealth, Webhooks,
+    Workspaces,
 };
 use pollcast_types::{
     Account, AccountId, ApiKeyId, ApiKeyRecord, Invitation, InvitationId, Membership, Poll, PollId,
@@ -213,6 +214,16 @@ impl Webhooks for SwitchableStore {
     }
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
         self.up()?.delete_webhook(id).await
+    }
+    async fn keep_webhook_deliveries(&self, d: &[KeptDelivery]) -> StoreResult<()> {
+        self.up()?.keep_webhook_deliveries(d).await
+    }
+    async fn kept_webhook_delivery(
+        &self,
+        w: &WebhookId,
+        id: &str,
+    ) -> StoreResult<Option<KeptDelivery>> {
+        self.up()?.kept_webhook_delivery(w, id).await
     }
     async fn insert_webhook_attempts(&self, a: &[WebhookAttempt]) -> StoreResult<()> {
         self.up()?.insert_webhook_attempts(a).await

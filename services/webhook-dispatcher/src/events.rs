@@ -21,7 +21,7 @@ use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::queue::Delivery;
+use crate::queue::{Delivery, Queued};
 use crate::{DispatchError, DispatchState};
 use pollcast_store::StoreError;
 
@@ -87,7 +87,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                 own_pending = false;
                 continue;
             }
-            match dispatch(&state, &mut endpoints, &mut conn, &streams, batch).await {
+            match dispatch(&state, &mut endpoints, &streams, batch).await {
                 Ok(()) => failing = Duration::ZERO,
                 Err(e) => {
                     // The batch stays pending and is read again, after a pause that grows
@@ -213,64 +213,41 @@ async fn reclaim(
     Ok(out)
 }
 
-/// Queues the deliveries of a batch's events, then acknowledges the batch.
+/// Queues the deliveries of a batch's events, each stream's in the step that acknowledges
+/// its entries (see `queue.rs`).
 async fn dispatch(
     state: &DispatchState,
     endpoints: &mut Endpoints,
-    conn: &mut MultiplexedConnection,
     streams: &[String],
     batch: Vec<Entry>,
 ) -> Result<(), DispatchError> {
-    let mut acks: Vec<Vec<String>> = vec![Vec::new(); streams.len()];
+    let shards = state.context.settings.shards.max(1);
+    let mut per_stream: Vec<Vec<Queued>> = (0..streams.len()).map(|_| Vec::new()).collect();
     let mut queued = 0u64;
     for read in batch {
-        acks[read.stream].push(read.id.clone());
-        if let Some(results) = ResultsEntry::from_fields(&read.fields) {
+        let shard = read.stream as u32 % shards;
+        let deliveries = if let Some(results) = ResultsEntry::from_fields(&read.fields) {
+            // Gated per poll, queued by the gate (see `results.rs`); the entry is only
+            // acknowledged here.
             queued +=
                 crate::results::offer(state, endpoints, &results.poll_id, &results.msg).await?;
-            continue;
-        }
-        let Ok(entry) = VoteEntry::from_fields(&read.fields) else {
-            continue; // not a vote (or damaged): tally reports it; nothing to send
+            Vec::new()
+        } else {
+            vote_created(state, endpoints, shard, &read.fields).await?
         };
-        let vote = &entry.vote;
-        let Some(poll) = state.polls.get(&vote.poll_id).await? else {
-            continue; // deleted since
-        };
-        let wanting = endpoints
-            .of(state, &poll.workspace_id)
-            .await?
-            .iter()
-            .filter(|w| w.wants(EventType::VoteCreated, Some(&vote.poll_id)))
-            .cloned()
-            .collect::<Vec<_>>();
-        if wanting.is_empty() {
-            continue;
-        }
-        let mut data = json!({
-            "vote_id": vote.vote_id.as_str(),
-            "poll_id": vote.poll_id.as_str(),
-            "voter": vote.voter,
-            "received_at": vote.received_at,
+        per_stream[read.stream].push(Queued {
+            entry: Some(read.id),
+            deliveries,
         });
-        match vote.rating {
-            Some(r) => data["rating"] = json!(r),
-            None => {
-                data["option_ids"] = json!(
-                    vote.option_ids
-                        .iter()
-                        .map(|o| o.as_str())
-                        .collect::<Vec<_>>()
-                )
-            }
-        }
-        let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
-        let body = event_body(EventType::VoteCreated, vote.received_at, data);
-        queued += queue_for(state, &wanting, &event_id, EventType::VoteCreated, &body).await?;
     }
-    for (stream, ids) in acks.iter().enumerate() {
-        if !ids.is_empty() {
-            let _: u64 = conn.xack(&streams[stream], WEBHOOK_GROUP, ids).await?;
+    let now = Timestamp::now().as_millis();
+    for (stream, events) in per_stream.iter().enumerate() {
+        if !events.is_empty() {
+            let ack = Some((streams[stream].as_str(), WEBHOOK_GROUP));
+            queued += state
+                .queue
+                .enqueue(stream as u32 % shards, ack, events, now)
+                .await?;
         }
     }
     if queued > 0 {
@@ -280,34 +257,101 @@ async fn dispatch(
     Ok(())
 }
 
-/// Queues `event`'s delivery to each of `webhooks` (once each, however often it is asked);
-/// returns how many were new.
-pub async fn queue_for(
+/// The `vote.created` deliveries of a votes-stream entry (none for what is not a vote, a
+/// deleted poll, or a poll no endpoint listens to).
+async fn vote_created(
     state: &DispatchState,
+    endpoints: &mut Endpoints,
+    shard: u32,
+    fields: &HashMap<String, String>,
+) -> Result<Vec<Delivery>, DispatchError> {
+    let Ok(entry) = VoteEntry::from_fields(fields) else {
+        return Ok(Vec::new()); // not a vote (or damaged): tally reports it; nothing to send
+    };
+    let vote = &entry.vote;
+    let Some(poll) = state.polls.get(&vote.poll_id).await? else {
+        return Ok(Vec::new()); // deleted since
+    };
+    let wanting = endpoints
+        .of(state, &poll.workspace_id)
+        .await?
+        .iter()
+        .filter(|w| w.wants(EventType::VoteCreated, Some(&vote.poll_id)))
+        .cloned()
+        .collect::<Vec<_>>();
+    if wanting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut data = json!({
+        "vote_id": vote.vote_id.as_str(),
+        "poll_id": vote.poll_id.as_str(),
+        "voter": vote.voter,
+        "received_at": vote.received_at,
+    });
+    match vote.rating {
+        Some(r) => data["rating"] = json!(r),
+        None => {
+            data["option_ids"] = json!(
+                vote.option_ids
+                    .iter()
+                    .map(|o| o.as_str())
+                    .collect::<Vec<_>>()
+            )
+        }
+    }
+    let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
+    let body = event_body(EventType::VoteCreated, vote.received_at, data);
+    Ok(deliveries_of(
+        shard,
+        &wanting,
+        &event_id,
+        EventType::VoteCreated,
+        &body,
+    ))
+}
+
+/// `event`'s delivery to each of `webhooks`, queued in `shard`.
+pub fn deliveries_of(
+    shard: u32,
     webhooks: &[Webhook],
     event_id: &str,
     event: EventType,
     body: &str,
-) -> Result<u64, RedisError> {
-    let mut queued = 0;
-    for webhook in webhooks {
-        let delivery = Delivery {
+) -> Vec<Delivery> {
+    webhooks
+        .iter()
+        .map(|webhook| Delivery {
             id: Delivery::id_for(event_id, &webhook.id),
+            shard,
             webhook_id: webhook.id.clone(),
             event_id: event_id.to_owned(),
             event,
             body: body.to_owned(),
             attempts: 0,
-        };
-        if state
-            .queue
-            .enqueue(&delivery, Timestamp::now().as_millis())
-            .await?
-        {
-            queued += 1;
-        }
-    }
-    Ok(queued)
+        })
+        .collect()
+}
+
+/// Queues `event`'s delivery to each of `webhooks` in `shard`, now (once each while it
+/// waits, however often it is asked); returns how many were new. For events read from
+/// elsewhere than a stream (the outbox, the results gate).
+pub async fn queue_for(
+    state: &DispatchState,
+    shard: u32,
+    webhooks: &[Webhook],
+    event_id: &str,
+    event: EventType,
+    body: &str,
+) -> Result<u64, RedisError> {
+    let deliveries = deliveries_of(shard, webhooks, event_id, event, body);
+    let event = Queued {
+        entry: None,
+        deliveries,
+    };
+    state
+        .queue
+        .enqueue(shard, None, &[event], Timestamp::now().as_millis())
+        .await
 }
 
 /// A poll as its owner sees it in the API, without what is internal (its shard, its epoch).

@@ -75,8 +75,8 @@ pub struct DispatchState {
     pub connections: http_send::Pool,
     /// Attempts on their way to the delivery log (see `sender::write_log`): at most
     /// [`LOG_QUEUE`]; past it, senders wait for the store to catch up.
-    pub log: tokio::sync::mpsc::Sender<pollcast_types::WebhookAttempt>,
-    log_rx: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<pollcast_types::WebhookAttempt>>>,
+    pub log: tokio::sync::mpsc::Sender<sender::LogEntry>,
+    log_rx: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<sender::LogEntry>>>,
     /// Endpoints as last read, for [`ENDPOINT_TTL`]: a delivery needs its endpoint's URL, state
     /// and secrets, and reading the store for each cost more than sending it.
     endpoints: std::sync::Mutex<std::collections::HashMap<WebhookId, (Instant, Option<Webhook>)>>,

@@ -69,5 +69,5 @@ async fn queue(
     // event wherever and however often it is read.
     let event_id = format!("evt_{}_{}_{}", event.event.as_str(), poll.id, event.seq);
     let body = event_body(event.event, event.at, owner_view(poll));
-    Ok(queue_for(state, &wanting, &event_id, event.event, &body).await?)
+    Ok(queue_for(state, poll.shard, &wanting, &event_id, event.event, &body).await?)
 }

@@ -1,7 +1,15 @@
-//! The deliveries waiting to be sent, in Redis: a sorted set of delivery ids by due time and
-//! a hash per delivery. Queuing is idempotent (a delivery's id comes from its event and
-//! endpoint), claiming leases a delivery so two dispatchers never send it at once, and a
-//! finished delivery is kept for [`KEEP_FINISHED`] so a redelivered event cannot queue it again.
+//! The deliveries waiting to be sent, in Redis, and nothing else. Per shard: a sorted set of
+//! the endpoints that have deliveries waiting (scored by when the earliest is due), per
+//! endpoint a sorted set of its deliveries by due time, and a hash per delivery (endpoint,
+//! event, body, attempts). A delivery that ends is deleted at once: what happened to it is in
+//! the store's delivery log, with its body for replays, for `--webhook-log-days`.
+//!
+//! Events are queued in the step that acknowledges them in the dispatcher's consumer group
+//! (`enqueue.lua`), so an event's deliveries are queued exactly once and nothing has to
+//! remember finished deliveries. Claiming takes several endpoints' due deliveries with their
+//! hashes in one step (`claim.lua`), each endpoint only as many as it has room for, so a busy
+//! endpoint's deliveries simply wait in its own set: nothing is put back, and no endpoint's
+//! backlog stands in front of another's.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -14,17 +22,18 @@ use pollcast_types::{EventType, WebhookId};
 /// How long a claimed delivery is held before another dispatcher may take it: longer than a
 /// delivery can take (15 s), so only a dispatcher that died lets it go, and soon.
 pub const LEASE: Duration = Duration::from_secs(20);
-const KEEP_FINISHED: Duration = Duration::from_secs(7 * 24 * 3600);
 
 static ENQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("enqueue.lua")));
 static CLAIM: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("claim.lua")));
-static REQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("requeue.lua")));
+static FINISH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("finish.lua")));
 
 /// One delivery: an event for an endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
     /// Also its `webhook-id`: the same on every attempt and replay.
     pub id: String,
+    /// The shard whose keys hold it (its event's, so it is queued with the event's ack).
+    pub shard: u32,
     pub webhook_id: WebhookId,
     pub event_id: String,
     pub event: EventType,
@@ -42,17 +51,13 @@ impl Delivery {
         let digest = sha2::Sha256::digest(format!("{event_id}\x1f{webhook}").as_bytes());
         format!("msg_{}", pollcast_runtime::hex(&digest[..12]))
     }
+}
 
-    fn from_fields(id: String, mut f: HashMap<String, String>) -> Option<Delivery> {
-        Some(Delivery {
-            id,
-            webhook_id: WebhookId::parse(&f.remove("webhook")?)?,
-            event_id: f.remove("event_id")?,
-            event: EventType::parse(&f.remove("event")?)?,
-            body: f.remove("body")?,
-            attempts: f.get("attempts")?.parse().ok()?,
-        })
-    }
+/// An event to queue: where it was read (its stream entry, acknowledged as it is queued), and
+/// its deliveries (none: only acknowledged).
+pub struct Queued {
+    pub entry: Option<String>,
+    pub deliveries: Vec<Delivery>,
 }
 
 #[derive(Clone)]
@@ -65,124 +70,176 @@ impl Queue {
         Self { bus }
     }
 
-    /// Queues `delivery` to go at `due_ms`, unless it exists already. True if queued.
-    pub async fn enqueue(&self, delivery: &Delivery, due_ms: i64) -> Result<bool, RedisError> {
+    /// Queues `events`' deliveries (in `shard`) to go at `due_ms`, each once; with `ack`
+    /// (stream, group), acknowledges each event's entry in the same step, and queues nothing
+    /// for an entry already acknowledged. Returns how many deliveries were queued.
+    pub async fn enqueue(
+        &self,
+        shard: u32,
+        ack: Option<(&str, &str)>,
+        events: &[Queued],
+        due_ms: i64,
+    ) -> Result<u64, RedisError> {
         let keys = self.bus.keys();
-        let queued: i64 = ENQUEUE
-            .key(keys.webhook_queue())
-            .key(keys.webhook_delivery(&delivery.id))
-            .arg(&delivery.id)
-            .arg(due_ms)
-            .arg("webhook")
-            .arg(delivery.webhook_id.as_str())
-            .arg("event_id")
-            .arg(&delivery.event_id)
-            .arg("event")
-            .arg(delivery.event.as_str())
-            .arg("body")
-            .arg(&delivery.body)
-            .arg("attempts")
-            .arg(delivery.attempts)
-            .arg("state")
-            .arg("pending")
-            .invoke_async(&mut self.bus.conn())
-            .await?;
-        Ok(queued == 1)
-    }
-
-    /// Claims up to `max` deliveries due by `now_ms` (see [`LEASE`]).
-    pub async fn claim(&self, now_ms: i64, max: usize) -> Result<Vec<Delivery>, RedisError> {
-        let keys = self.bus.keys();
-        let mut conn = self.bus.conn();
-        let ids: Vec<String> = CLAIM
-            .key(keys.webhook_queue())
-            .arg(now_ms)
-            .arg(LEASE.as_millis() as u64)
-            .arg(max)
-            .invoke_async(&mut conn)
-            .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let fields: HashMap<String, String> = conn.hgetall(keys.webhook_delivery(&id)).await?;
-            match Delivery::from_fields(id.clone(), fields) {
-                Some(d) => out.push(d),
-                None => {
-                    // Its hash is gone or damaged: nothing to send.
-                    let _: () = conn.zrem(keys.webhook_queue(), &id).await?;
-                }
+        let ready = keys.webhook_ready(shard);
+        let mut invocation = ENQUEUE.prepare_invoke();
+        invocation
+            .key(ack.map_or(ready.as_str(), |(stream, _)| stream))
+            .key(&ready)
+            .arg(ack.map_or("", |(_, group)| group))
+            .arg(due_ms);
+        for event in events {
+            invocation
+                .arg(event.entry.as_deref().unwrap_or(""))
+                .arg(event.deliveries.len());
+            for d in &event.deliveries {
+                invocation
+                    .key(keys.webhook_due(shard, d.webhook_id.as_str()))
+                    .key(keys.webhook_delivery(shard, &d.id))
+                    .arg(&d.id)
+                    .arg(d.webhook_id.as_str())
+                    .arg(&d.event_id)
+                    .arg(d.event.as_str())
+                    .arg(&d.body);
             }
         }
-        Ok(out)
+        invocation.invoke_async(&mut self.bus.conn()).await
     }
 
-    /// The delivery ended (`state`: `succeeded` or `failed`): out of the queue, kept a week.
-    pub async fn finish(&self, delivery: &Delivery, state: &str) -> Result<(), RedisError> {
-        let keys = self.bus.keys();
-        let hash = keys.webhook_delivery(&delivery.id);
-        pollcast_bus::redis::pipe()
-            .atomic()
-            .zrem(keys.webhook_queue(), &delivery.id)
-            .ignore()
-            .hset_multiple(
-                &hash,
-                &[
-                    ("state", state),
-                    ("attempts", &delivery.attempts.to_string()),
-                ],
+    /// Endpoints of `shard` with deliveries due by `now_ms`, earliest first, at most `limit`.
+    pub async fn ready(
+        &self,
+        shard: u32,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<WebhookId>, RedisError> {
+        let ids: Vec<String> = self
+            .bus
+            .conn()
+            .zrangebyscore_limit(
+                self.bus.keys().webhook_ready(shard),
+                "-inf",
+                now_ms,
+                0,
+                limit as isize,
             )
-            .ignore()
-            .pexpire(&hash, KEEP_FINISHED.as_millis() as i64)
-            .ignore()
-            .query_async::<()>(&mut self.bus.conn())
+            .await?;
+        Ok(ids.iter().filter_map(|id| WebhookId::parse(id)).collect())
+    }
+
+    /// Claims, in one step, up to `room` due deliveries of each endpoint of `wants` in
+    /// `shard` (see [`LEASE`]).
+    pub async fn claim(
+        &self,
+        shard: u32,
+        now_ms: i64,
+        wants: &[(WebhookId, usize)],
+    ) -> Result<Vec<Delivery>, RedisError> {
+        if wants.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = self.bus.keys();
+        let mut invocation = CLAIM.prepare_invoke();
+        invocation
+            .key(keys.webhook_ready(shard))
+            .arg(now_ms)
+            .arg(LEASE.as_millis() as u64)
+            .arg(keys.webhook_delivery_prefix(shard));
+        for (webhook, room) in wants {
+            invocation
+                .key(keys.webhook_due(shard, webhook.as_str()))
+                .arg(webhook.as_str())
+                .arg(*room);
+        }
+        let flat: Vec<String> = invocation.invoke_async(&mut self.bus.conn()).await?;
+        Ok(flat
+            .chunks_exact(6)
+            .filter_map(|f| {
+                Some(Delivery {
+                    webhook_id: WebhookId::parse(&f[0])?,
+                    id: f[1].clone(),
+                    shard,
+                    event_id: f[2].clone(),
+                    event: EventType::parse(&f[3])?,
+                    body: f[4].clone(),
+                    attempts: f[5].parse().ok()?,
+                })
+            })
+            .collect())
+    }
+
+    /// The delivery ended (succeeded, or failed for good): out of Redis.
+    pub async fn finish(&self, delivery: &Delivery) -> Result<(), RedisError> {
+        let keys = self.bus.keys();
+        let webhook = delivery.webhook_id.as_str();
+        FINISH
+            .key(keys.webhook_ready(delivery.shard))
+            .key(keys.webhook_due(delivery.shard, webhook))
+            .key(keys.webhook_delivery(delivery.shard, &delivery.id))
+            .arg(&delivery.id)
+            .arg(webhook)
+            .invoke_async::<i64>(&mut self.bus.conn())
             .await
+            .map(|_| ())
     }
 
     /// The delivery goes again at `due_ms`.
     pub async fn retry(&self, delivery: &Delivery, due_ms: i64) -> Result<(), RedisError> {
         let keys = self.bus.keys();
+        let webhook = delivery.webhook_id.as_str();
         pollcast_bus::redis::pipe()
             .atomic()
             .hset(
-                keys.webhook_delivery(&delivery.id),
+                keys.webhook_delivery(delivery.shard, &delivery.id),
                 "attempts",
                 delivery.attempts,
             )
             .ignore()
-            .zadd(keys.webhook_queue(), &delivery.id, due_ms)
+            .zadd(
+                keys.webhook_due(delivery.shard, webhook),
+                &delivery.id,
+                due_ms,
+            )
+            .ignore()
+            .cmd("ZADD")
+            .arg(keys.webhook_ready(delivery.shard))
+            .arg("LT")
+            .arg(due_ms)
+            .arg(webhook)
             .ignore()
             .query_async::<()>(&mut self.bus.conn())
             .await
     }
 
-    /// The endpoint a kept delivery is for (`None`: no such delivery is kept).
-    pub async fn endpoint_of(&self, delivery_id: &str) -> Result<Option<WebhookId>, RedisError> {
-        let webhook: Option<String> = self
-            .bus
-            .conn()
-            .hget(self.bus.keys().webhook_delivery(delivery_id), "webhook")
-            .await?;
-        Ok(webhook.as_deref().and_then(WebhookId::parse))
-    }
-
-    /// Queues a kept delivery again, due now (a replay). False if it is no longer kept.
-    pub async fn requeue(&self, delivery_id: &str, now_ms: i64) -> Result<bool, RedisError> {
-        let keys = self.bus.keys();
-        let queued: i64 = REQUEUE
-            .key(keys.webhook_queue())
-            .key(keys.webhook_delivery(delivery_id))
-            .arg(delivery_id)
-            .arg(now_ms)
-            .invoke_async(&mut self.bus.conn())
-            .await?;
-        Ok(queued == 1)
-    }
-
-    /// How many deliveries wait, and since when the oldest is due (ms), for the metrics.
-    pub async fn depth(&self) -> Result<(u64, Option<i64>), RedisError> {
+    /// How many deliveries wait, and since when the oldest endpoint's are due (ms), for the
+    /// metrics.
+    pub async fn depth(&self, shards: u32) -> Result<(u64, Option<i64>), RedisError> {
         let keys = self.bus.keys();
         let mut conn = self.bus.conn();
-        let n: u64 = conn.zcard(keys.webhook_queue()).await?;
-        let oldest: Vec<(String, f64)> = conn.zrange_withscores(keys.webhook_queue(), 0, 0).await?;
-        Ok((n, oldest.first().map(|(_, s)| *s as i64)))
+        let (mut n, mut oldest) = (0u64, None::<i64>);
+        for shard in 0..shards {
+            let ready: Vec<(String, f64)> = conn
+                .zrange_withscores(keys.webhook_ready(shard), 0, 999)
+                .await?;
+            if let Some((_, due)) = ready.first() {
+                oldest = Some(oldest.map_or(*due as i64, |o| o.min(*due as i64)));
+            }
+            let mut pipe = pollcast_bus::redis::pipe();
+            for (webhook, _) in &ready {
+                pipe.zcard(keys.webhook_due(shard, webhook));
+            }
+            let counts: Vec<u64> = pipe.query_async(&mut conn).await?;
+            n += counts.iter().sum::<u64>();
+        }
+        Ok((n, oldest))
     }
+}
+
+/// Deliveries grouped by shard, for [`Queue::enqueue`].
+pub fn by_shard(deliveries: Vec<Delivery>) -> HashMap<u32, Vec<Delivery>> {
+    let mut out: HashMap<u32, Vec<Delivery>> = HashMap::new();
+    for d in deliveries {
+        out.entry(d.shard).or_default().push(d);
+    }
+    out
 }

@@ -129,7 +129,15 @@ async fn queue(
         .filter(|w| w.wants(EventType::ResultsUpdated, Some(&poll.id)))
         .cloned()
         .collect();
-    let queued = queue_for(state, &wanting, &event_id, EventType::ResultsUpdated, &body).await?;
+    let queued = queue_for(
+        state,
+        poll.shard,
+        &wanting,
+        &event_id,
+        EventType::ResultsUpdated,
+        &body,
+    )
+    .await?;
     if queued > 0 {
         state.wake.notify_one();
     }

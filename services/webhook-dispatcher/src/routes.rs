@@ -13,7 +13,7 @@ use pollcast_types::{ErrorCode, EventType, FieldError, Timestamp, Webhook, Webho
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::queue::Delivery;
+use crate::queue::{Delivery, Queued};
 use crate::{DispatchState, events, sender};
 
 async fn owned(state: &DispatchState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
@@ -122,20 +122,54 @@ pub async fn replay(
     webhook: &Webhook,
     delivery_id: &str,
 ) -> Result<(), ApiError> {
-    // Only a delivery of this endpoint: the kept delivery names it.
-    let ours = state.queue.endpoint_of(delivery_id).await? == Some(webhook.id.clone());
-    if !ours
-        || !state
-            .queue
-            .requeue(delivery_id, Timestamp::now().as_millis())
-            .await?
-    {
-        return Err(ApiError::new(ErrorCode::NotFound).with_detail(
-            "no such delivery of this endpoint is kept (deliveries are kept 7 days)".to_owned(),
-        ));
+    if !requeue(state, webhook, delivery_id).await? {
+        return Err(ApiError::new(ErrorCode::NotFound).with_detail(format!(
+            "no such delivery of this endpoint is kept (deliveries are kept {} days)",
+            state.context.settings.webhook_log_days
+        )));
     }
     state.wake.notify_one();
     Ok(())
+}
+
+/// Queues a delivery the store keeps for `webhook` again (its `webhook-id` and body as
+/// first sent); false when none is kept. Replays wait in shard 0 (no event's ack to join).
+async fn requeue(
+    state: &DispatchState,
+    webhook: &Webhook,
+    delivery_id: &str,
+) -> Result<bool, ApiError> {
+    let Some(kept) = state
+        .context
+        .store
+        .kept_webhook_delivery(&webhook.id, delivery_id)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let delivery = Delivery {
+        id: kept.delivery_id,
+        shard: 0,
+        webhook_id: kept.webhook_id,
+        event_id: kept.event_id,
+        event: kept.event,
+        body: kept.body,
+        attempts: 0,
+    };
+    let event = Queued {
+        entry: None,
+        deliveries: vec![delivery],
+    };
+    state
+        .queue
+        .enqueue(
+            event.deliveries[0].shard,
+            None,
+            &[event],
+            Timestamp::now().as_millis(),
+        )
+        .await?;
+    Ok(true)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -180,10 +214,9 @@ pub async fn replay_many(
         .into_iter()
         .map(|a| a.delivery_id)
         .collect();
-    let now = Timestamp::now().as_millis();
     let mut replayed = Vec::new();
     for id in failed {
-        if state.queue.requeue(&id, now).await? {
+        if requeue(&state, &webhook, &id).await? {
             replayed.push(id);
         }
     }
@@ -233,6 +266,7 @@ pub async fn send_test(state: &DispatchState, webhook: &Webhook, event: EventTyp
     let event_id = format!("evt_test_{}", pollcast_types::ids::random_token(16));
     let delivery = Delivery {
         id: Delivery::id_for(&event_id, &webhook.id),
+        shard: 0, // sent here, never queued
         webhook_id: webhook.id.clone(),
         event_id,
         event,

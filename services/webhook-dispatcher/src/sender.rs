@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pollcast_http::outbound::TargetPolicy;
-use pollcast_store::WebhookHealth;
+use pollcast_store::{KeptDelivery, WebhookHealth};
 use pollcast_types::{DISABLE_FAILING_AFTER_MS, Timestamp, Webhook, WebhookAttempt, WebhookId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -25,74 +25,105 @@ const PER_ENDPOINT: usize = 16;
 /// Deliveries in flight in all.
 const IN_FLIGHT: usize = 64;
 /// How often the queue is looked at when nothing wakes the sender.
-const POLL: Duration = Duration::from_millis(250);
-/// A delivery whose endpoint is busy goes back for this long (no attempt counted).
-const BUSY_DELAY_MS: i64 = 500;
+const POLL: Duration = Duration::from_millis(100);
+/// Endpoints with due deliveries looked at per shard and round.
+const READY_SCAN: usize = 256;
 
 pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let all = Arc::new(Semaphore::new(IN_FLIGHT));
     let per_endpoint: Arc<Mutex<HashMap<WebhookId, Arc<Semaphore>>>> = Arc::default();
+    let shards = state.context.settings.shards;
+    let mut last_depth = std::time::Instant::now() - Duration::from_secs(60);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = state.wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
-        report_depth(&state).await;
-        loop {
-            let free = all.available_permits();
-            if free == 0 {
-                break;
-            }
-            let claimed = match state
-                .queue
-                .claim(Timestamp::now().as_millis(), free.min(32))
-                .await
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhooks: cannot claim deliveries");
+        if last_depth.elapsed() >= Duration::from_secs(1) {
+            last_depth = std::time::Instant::now();
+            report_depth(&state).await;
+        }
+        // Round after round while something was claimed: each endpoint takes only the room
+        // it has, so a busy one leaves its deliveries waiting and the others go on.
+        let mut claimed_any = true;
+        while claimed_any {
+            claimed_any = false;
+            for shard in 0..shards {
+                let free = all.available_permits();
+                if free == 0 {
                     break;
                 }
-            };
-            if claimed.is_empty() {
-                break;
-            }
-            for delivery in claimed {
-                let endpoint_slots = per_endpoint
-                    .lock()
-                    .map(|mut m| {
-                        if m.len() > 10_000 {
-                            m.retain(|_, s| s.available_permits() < PER_ENDPOINT);
-                        }
-                        m.entry(delivery.webhook_id.clone())
-                            .or_insert_with(|| Arc::new(Semaphore::new(PER_ENDPOINT)))
-                            .clone()
-                    })
-                    .ok();
-                let slot = endpoint_slots.and_then(|s| s.try_acquire_owned().ok());
-                let Some(slot) = slot else {
-                    // Its endpoint is busy: back in the queue, no attempt spent.
-                    let _ = state
-                        .queue
-                        .retry(&delivery, Timestamp::now().as_millis() + BUSY_DELAY_MS)
-                        .await;
-                    continue;
+                let now = Timestamp::now().as_millis();
+                let ready = match state.queue.ready(shard, now, READY_SCAN).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhooks: cannot read the queue");
+                        break;
+                    }
                 };
-                let Ok(permit) = all.clone().acquire_owned().await else {
-                    return;
+                let mut budget = free;
+                let mut wants = Vec::new();
+                for webhook in ready {
+                    if budget == 0 {
+                        break;
+                    }
+                    let room = endpoint_slots(&per_endpoint, &webhook)
+                        .available_permits()
+                        .min(budget);
+                    if room > 0 {
+                        budget -= room;
+                        wants.push((webhook, room));
+                    }
+                }
+                let claimed = match state.queue.claim(shard, now, &wants).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhooks: cannot claim deliveries");
+                        break;
+                    }
                 };
-                let state = state.clone();
-                tokio::spawn(async move {
-                    attempt(&state, delivery, (slot, permit)).await;
-                });
+                claimed_any |= !claimed.is_empty();
+                for delivery in claimed {
+                    let endpoint = endpoint_slots(&per_endpoint, &delivery.webhook_id);
+                    let (Ok(slot), Ok(permit)) = (
+                        endpoint.try_acquire_owned(),
+                        all.clone().try_acquire_owned(),
+                    ) else {
+                        // Never more than the room asked for; should it happen, the lease
+                        // brings it back.
+                        continue;
+                    };
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        attempt(&state, delivery, (slot, permit)).await;
+                        // Its room is free again: claim the next at once, not at the tick.
+                        state.wake.notify_one();
+                    });
+                }
             }
         }
     }
 }
 
+/// An endpoint's in-flight slots in this process.
+fn endpoint_slots(
+    per_endpoint: &Mutex<HashMap<WebhookId, Arc<Semaphore>>>,
+    webhook: &WebhookId,
+) -> Arc<Semaphore> {
+    let Ok(mut map) = per_endpoint.lock() else {
+        return Arc::new(Semaphore::new(PER_ENDPOINT));
+    };
+    if map.len() > 10_000 {
+        map.retain(|_, s| s.available_permits() < PER_ENDPOINT);
+    }
+    map.entry(webhook.clone())
+        .or_insert_with(|| Arc::new(Semaphore::new(PER_ENDPOINT)))
+        .clone()
+}
+
 async fn report_depth(state: &DispatchState) {
-    if let Ok((depth, oldest)) = state.queue.depth().await {
+    if let Ok((depth, oldest)) = state.queue.depth(state.context.settings.shards).await {
         metrics::gauge!("webhook_queue_depth").set(depth as f64);
         let now = Timestamp::now().as_millis();
         let age = oldest.map_or(0, |due| (now - due).max(0));
@@ -144,7 +175,7 @@ async fn attempt(
         Ok(Some(w)) => w,
         Ok(None) => {
             // The endpoint was deleted: nothing more goes to it.
-            let _ = state.queue.finish(&delivery, "failed").await;
+            let _ = state.queue.finish(&delivery).await;
             return;
         }
         Err(_) => {
@@ -156,7 +187,7 @@ async fn attempt(
         }
     };
     if webhook.state() != "active" {
-        let _ = state.queue.finish(&delivery, "failed").await;
+        let _ = state.queue.finish(&delivery).await;
         return;
     }
     let outcome = send(state, &webhook, &delivery).await;
@@ -191,18 +222,27 @@ async fn attempt(
             _ => None,
         },
     };
-    if state.log.send(attempt_log).await.is_err() {
+    // The first attempt keeps the delivery itself for replays, with the log's retention.
+    let kept = (delivery.attempts == 1).then(|| KeptDelivery {
+        webhook_id: delivery.webhook_id.clone(),
+        delivery_id: delivery.id.clone(),
+        event_id: delivery.event_id.clone(),
+        event: delivery.event,
+        body: delivery.body.clone(),
+        created_at: Timestamp::from_millis(now),
+    });
+    if state.log.send((attempt_log, kept)).await.is_err() {
         tracing::warn!(delivery = %delivery.id, "webhooks: an attempt was not logged");
     }
     track_failing(state, &webhook, outcome.succeeded(), now).await;
     let result = match step {
-        Next::Succeeded => state.queue.finish(&delivery, "succeeded").await,
+        Next::Succeeded => state.queue.finish(&delivery).await,
         Next::RetryAt(at) => state.queue.retry(&delivery, at).await,
-        Next::Failed => state.queue.finish(&delivery, "failed").await,
+        Next::Failed => state.queue.finish(&delivery).await,
         Next::Gone => {
             let gone = WebhookHealth::Disabled("the receiver answered 410 Gone".to_owned());
             set_health(state, &webhook, &gone).await;
-            state.queue.finish(&delivery, "failed").await
+            state.queue.finish(&delivery).await
         }
     };
     if let Err(e) = result {
@@ -271,7 +311,7 @@ async fn track_failing(state: &DispatchState, webhook: &Webhook, succeeded: bool
 /// has arrived and ends.
 pub async fn write_log(
     state: Arc<DispatchState>,
-    mut rx: tokio::sync::mpsc::Receiver<WebhookAttempt>,
+    mut rx: tokio::sync::mpsc::Receiver<LogEntry>,
     shutdown: CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(256);
@@ -279,23 +319,32 @@ pub async fn write_log(
         let stopping = tokio::select! {
             n = rx.recv_many(&mut batch, 256) => n == 0,
             _ = shutdown.cancelled() => {
-                while let Ok(attempt) = rx.try_recv() {
-                    batch.push(attempt);
+                while let Ok(entry) = rx.try_recv() {
+                    batch.push(entry);
                 }
                 true
             }
         };
         if !batch.is_empty() {
-            if let Err(e) = state.context.store.insert_webhook_attempts(&batch).await {
-                tracing::warn!(attempts = batch.len(), error = %e, "webhooks: attempts were not logged");
+            let (attempts, kept): (Vec<WebhookAttempt>, Vec<Option<KeptDelivery>>) =
+                batch.drain(..).unzip();
+            let kept: Vec<KeptDelivery> = kept.into_iter().flatten().collect();
+            let store = &state.context.store;
+            if let Err(e) = store.keep_webhook_deliveries(&kept).await {
+                tracing::warn!(deliveries = kept.len(), error = %e, "webhooks: deliveries were not kept for replays");
             }
-            batch.clear();
+            if let Err(e) = store.insert_webhook_attempts(&attempts).await {
+                tracing::warn!(attempts = attempts.len(), error = %e, "webhooks: attempts were not logged");
+            }
         }
         if stopping {
             return;
         }
     }
 }
+
+/// An attempt on its way to the delivery log, with its delivery on the first attempt.
+pub type LogEntry = (WebhookAttempt, Option<KeptDelivery>);
 
 /// Forgets delivery-log entries older than `--webhook-log-days`, hourly.
 pub async fn purge_log(state: Arc<DispatchState>, shutdown: CancellationToken) {

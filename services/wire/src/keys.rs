@@ -80,16 +80,27 @@ impl Keys {
         format!("{}:{{s{shard}}}:viewers:{poll}", self.prefix)
     }
 
-    /// Webhook deliveries waiting to be sent, scored by when (Unix ms); a claimed one is pushed
-    /// a lease ahead, so two dispatchers never send it at once.
-    pub fn webhook_queue(&self) -> String {
-        format!("{}:whq", self.prefix)
+    /// The endpoints with webhook deliveries waiting in shard `shard`, scored by when the
+    /// earliest is due (Unix ms).
+    pub fn webhook_ready(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:whready", self.prefix)
     }
 
-    /// One webhook delivery: its endpoint, event, body and attempts so far; kept a while after
-    /// it ends, so a redelivered event does not queue it again.
-    pub fn webhook_delivery(&self, delivery: &str) -> String {
-        format!("{}:whd:{delivery}", self.prefix)
+    /// An endpoint's deliveries waiting in shard `shard`, scored by when each is due; a
+    /// claimed one is pushed a lease ahead, so two dispatchers never send it at once.
+    pub fn webhook_due(&self, shard: u32, webhook: &str) -> String {
+        format!("{}:{{s{shard}}}:whdue:{webhook}", self.prefix)
+    }
+
+    /// The prefix of [`Self::webhook_delivery`]'s keys (the claim script reads hashes by it).
+    pub fn webhook_delivery_prefix(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:whd:", self.prefix)
+    }
+
+    /// One waiting webhook delivery: its endpoint, event, body and attempts so far. Deleted
+    /// when it ends (the store's delivery log keeps what happened, and the body for replays).
+    pub fn webhook_delivery(&self, shard: u32, delivery: &str) -> String {
+        format!("{}{delivery}", self.webhook_delivery_prefix(shard))
     }
 
     /// Closed while a poll's `results.updated` may not go again (holds the last one sent).

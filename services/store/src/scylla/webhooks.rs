@@ -7,7 +7,7 @@ use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, W
 use scylla::statement::batch::{Batch, BatchType};
 
 use super::{FOREVER, ScyllaStore, corrupt, id};
-use crate::{After, AttemptFilter, StoreError, StoreResult, WebhookHealth, Webhooks};
+use crate::{After, AttemptFilter, KeptDelivery, StoreError, StoreResult, WebhookHealth, Webhooks};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -277,6 +277,56 @@ impl Webhooks for ScyllaStore {
             .map_err(super::map_err)?;
         self.count_webhooks(ws, -1, u64::MAX).await?;
         Ok(true)
+    }
+
+    async fn keep_webhook_deliveries(&self, deliveries: &[KeptDelivery]) -> StoreResult<()> {
+        let ttl =
+            (self.options().webhook_log_days as i64 * 86_400).clamp(1, i32::MAX as i64) as i32;
+        self.fan_out((0..deliveries.len()).collect(), |i: usize| async move {
+            let d = &deliveries[i];
+            self.exec(
+                "INSERT INTO webhook_deliveries (webhook_id, delivery_id, event_id, event, body, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?) USING TTL ?",
+                (
+                    d.webhook_id.as_str(),
+                    d.delivery_id.as_str(),
+                    d.event_id.as_str(),
+                    d.event.as_str(),
+                    d.body.as_str(),
+                    d.created_at.as_millis(),
+                    ttl,
+                ),
+            )
+            .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn kept_webhook_delivery(
+        &self,
+        webhook: &WebhookId,
+        delivery_id: &str,
+    ) -> StoreResult<Option<KeptDelivery>> {
+        let row: Option<(String, String, String, i64)> = self
+            .first(
+                "SELECT event_id, event, body, created_at FROM webhook_deliveries
+                 WHERE webhook_id = ? AND delivery_id = ?",
+                (webhook.as_str(), delivery_id),
+            )
+            .await?;
+        row.map(|(event_id, event, body, at)| {
+            Ok(KeptDelivery {
+                webhook_id: webhook.clone(),
+                delivery_id: delivery_id.to_owned(),
+                event_id,
+                event: EventType::parse(&event)
+                    .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                body,
+                created_at: Timestamp::from_millis(at),
+            })
+        })
+        .transpose()
     }
 
     async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()> {

@@ -1,11 +1,11 @@
 //! [`Webhooks`] on SQLite.
 
 use async_trait::async_trait;
-use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, Table, corrupt};
-use crate::{After, AttemptFilter, StoreError, StoreResult, WebhookHealth, Webhooks};
+use crate::{After, AttemptFilter, KeptDelivery, StoreError, StoreResult, WebhookHealth, Webhooks};
 
 #[async_trait]
 impl Webhooks for SqliteStore {
@@ -219,9 +219,74 @@ impl Webhooks for SqliteStore {
             .collect()
     }
 
+    async fn keep_webhook_deliveries(&self, deliveries: &[KeptDelivery]) -> StoreResult<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let deliveries = deliveries.to_vec();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO webhook_deliveries
+                         (webhook_id, delivery_id, event_id, event, body, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for d in &deliveries {
+                    stmt.execute(params![
+                        d.webhook_id.as_str(),
+                        d.delivery_id,
+                        d.event_id,
+                        d.event.as_str(),
+                        d.body,
+                        d.created_at.as_millis(),
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn kept_webhook_delivery(
+        &self,
+        webhook: &WebhookId,
+        delivery_id: &str,
+    ) -> StoreResult<Option<KeptDelivery>> {
+        let (wid, did) = (webhook.to_string(), delivery_id.to_owned());
+        let row: Option<(String, String, String, i64)> = self
+            .run(move |c| {
+                Ok(c.query_row(
+                    "SELECT event_id, event, body, created_at FROM webhook_deliveries
+                     WHERE webhook_id = ?1 AND delivery_id = ?2",
+                    [&wid, &did],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?)
+            })
+            .await?;
+        row.map(|(event_id, event, body, at)| {
+            Ok(KeptDelivery {
+                webhook_id: webhook.clone(),
+                delivery_id: delivery_id.to_owned(),
+                event_id,
+                event: EventType::parse(&event)
+                    .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                body,
+                created_at: Timestamp::from_millis(at),
+            })
+        })
+        .transpose()
+    }
+
     async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64> {
         let before = before.as_millis();
         self.run(move |c| {
+            c.execute(
+                "DELETE FROM webhook_deliveries WHERE created_at < ?1",
+                [before],
+            )?;
             Ok(c.execute(
                 "DELETE FROM webhook_attempts WHERE attempted_at < ?1",
                 [before],
