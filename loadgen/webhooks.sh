@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# What webhooks cost and how fast they go (issue 12). `pollcast serve` (every service, the
-# webhook dispatcher included) with a fast local receiver (`loadgen baseline-server`: answers
-# 202 to anything, no Redis):
+# Webhooks through a spike: do deliveries keep up, in bounded memory, and does a busy endpoint
+# slow another? `pollcast serve` as shipped (every service), a fast local receiver that
+# measures (`loadgen webhook-receiver`: answers 204 at once and records, per endpoint, how
+# long after the vote was accepted each `vote.created` arrived), two workspaces:
 #
-#   1. the added cost per vote of producing events: `loadgen steady --rate 5000` for $SECS s
-#      without an endpoint, then with one endpoint subscribed to `vote.created`; the CPU
-#      pollcast and its redis-server spent per vote in each, from loadgen's setup to its last
-#      count (so it includes what runs whatever the votes: compare the two, not with
-#      ratio.sh), and how long after the last vote the last delivery came;
-#   2. deliveries per second: $BURST votes cast as fast as the closed loop goes (64 in flight),
-#      then the time from the first vote until the receiver's last `vote.created`, from the
-#      dispatcher's own counter (`webhook_attempts_total{outcome="succeeded"}`).
+#   A  one endpoint (`/a`) on `vote.created`; `loadgen steady` at $RATE votes/s for $SECS s;
+#   B  one endpoint (`/b`) on `vote.created`; a trickle of $TRICKLE votes/s: first alone
+#      (its latency with nothing else going on), then beside A's run.
 #
-#   bash loadgen/webhooks.sh                     # SECS=20 BURST=30000, about 2 minutes
+# Reports per endpoint the deliveries and the p50/p99/max from vote accepted to delivery;
+# how long after A's last vote its last delivery came; Redis `used_memory` before, at the
+# end of the votes, and once every delivery is done (flat: the queue holds only what waits).
+#
+#   bash loadgen/webhooks.sh                      # RATE=10000 SECS=60, about 3 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS=${SECS:-20} BURST=${BURST:-30000} PORT=${PORT:-18480} RECEIVER_PORT=${RECEIVER_PORT:-18499}
+RATE=${RATE:-10000} SECS=${SECS:-60} TRICKLE=${TRICKLE:-20} ALONE_SECS=${ALONE_SECS:-20}
+PORT=${PORT:-18480} RECEIVER_PORT=${RECEIVER_PORT:-18499}
 source loadgen/serve.sh
 cargo build --release -q -p pollcast -p loadgen
 bin=${POLLCAST_BIN:-./target/release/pollcast} lg=./target/release/loadgen
@@ -25,54 +26,62 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-$lg baseline-server --listen "127.0.0.1:$RECEIVER_PORT" --workers 1 >/dev/null 2>&1 &
+$lg webhook-receiver --listen "127.0.0.1:$RECEIVER_PORT" --workers 1 >/dev/null 2>&1 &
 pids+=("$!")
-key=$(new_workspace "$bin" "$work")
+key_a=$(new_workspace "$bin" "$work")
+key_b=$(new_workspace "$bin" "$work")
 RUST_LOG=warn "$bin" serve --data-dir "$work" --listen "127.0.0.1:$PORT" "${LIMITS_OFF[@]}" \
   --webhook-allow-private 127.0.0.0/8 --webhook-allow-http >"$work/serve.log" 2>&1 &
 pid=$!; pids+=("$pid")
 wait_ready "$PORT"
-rpid=$(pgrep -f "redis-server.*$work" | head -1)
-hz=$(getconf CLK_TCK)
-delivered() {
-  curl -fs "http://127.0.0.1:$PORT/metrics" |
-    awk '/^webhook_attempts_total\{outcome="succeeded"\}/ {print $2; f=1} END {if (!f) print 0}'
+redis_sock="$work/redis/redis.sock"
+used_memory() { redis-cli -s "$redis_sock" info memory | awk -F: '/^used_memory:/ {printf "%.1f MB", $2 / 1048576}'; }
+queued() { # deliveries waiting, from the dispatcher's own gauge
+  curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^webhook_queue_depth / {print $2; f=1} END {if (!f) print 0}'
 }
-
-steady() { # LABEL → CPU per vote of pollcast and redis over a steady run
-  local p0 r0 out
-  p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
-  out=$($lg steady --base "http://127.0.0.1:$PORT" --api-key "$key" --server-pid "$pid" \
-    --rate 5000 --duration-secs "$SECS" --viewers 0 --polls 4 --dedupe none --out-dir "$work" 2>&1)
-  local n; n=$(echo "$out" | awk '/votes accepted/ {print $2}'); last_n=$n
-  echo "$1: $(echo "$out" | grep -E 'votes accepted|HTTP' | tr -s ' ' | paste -sd ';')"
-  python3 -c "print(f'$1: {($(cpu_ticks "$pid") - $p0) / $hz / $n * 1e6:.1f} us pollcast + {($(cpu_ticks "$rpid") - $r0) / $hz / $n * 1e6:.1f} us redis of CPU a vote')"
-}
-
-echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): 5,000 votes/s for $SECS s"
-steady "no endpoint"
-curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer $key" \
-  -H 'Content-Type: application/json' \
-  -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/hook\", \"events\": [\"vote.created\"]}" >/dev/null
-sleep 3 # the dispatcher's endpoint cache
-d0=$(delivered)
-steady "one endpoint, vote.created"
-want=$(python3 -c "print(int($d0) + $last_n)")
-t=0
-while [ "$(python3 -c "print(int($(delivered)))")" -lt "$want" ] && [ $t -lt 600 ]; do sleep 0.1; t=$((t + 1)); done
-echo "one endpoint, vote.created: $(python3 -c "print(int($(delivered)) - int($d0))") of $last_n delivered; the last $(python3 -c "print($t / 10)") s after the last vote"
-
-echo "== deliveries per second: $BURST votes, closed loop"
-read -r poll option < <(create_poll "$PORT" "$key")
-d0=$(delivered)
-t0=$(date +%s.%N)
-$lg ceiling --url "http://127.0.0.1:$PORT/v1/polls/$poll/votes" \
-  --body "{\"option_ids\": [\"$option\"]}" --requests "$BURST" --concurrency 64 >/dev/null
-t1=$(date +%s.%N)
-want=$(python3 -c "print(int($d0) + $BURST)")
-for _ in $(seq 1200); do
-  [ "$(python3 -c "print(int($(delivered)))")" -ge "$want" ] && break; sleep 0.05
+for w in a b; do
+  key_var="key_$w"
+  curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer ${!key_var}" \
+    -H 'Content-Type: application/json' \
+    -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/$w\", \"events\": [\"vote.created\"]}" >/dev/null
 done
-t2=$(date +%s.%N)
-got=$(python3 -c "print(int($(delivered)) - int($d0))")
-python3 -c "print(f'votes: {$BURST / ($t1 - $t0):.0f}/s; deliveries: {$got} of {$BURST} in {$t2 - $t0:.1f} s from the first vote = {$got / ($t2 - $t0):.0f}/s (the last {$t2 - $t1:.1f} s after the last vote)')"
+sleep 3 # the dispatcher's endpoint cache
+stats() { curl -fs "http://127.0.0.1:$RECEIVER_PORT/stats"; }
+report() { # LABEL PATH
+  stats | python3 -c "
+import json, sys
+s = json.load(sys.stdin).get('$2', {})
+print(f\"$1: {s.get('count', 0)} delivered; vote to delivery p50 {s.get('p50_ms', '-')} ms, p99 {s.get('p99_ms', '-')} ms, max {s.get('max_ms', '-')} ms\")"
+}
+trickle() { # SECONDS → B's votes at $TRICKLE/s
+  $lg steady --base "http://127.0.0.1:$PORT" --api-key "$key_b" --rate "$TRICKLE" \
+    --duration-secs "$1" --viewers 0 --polls 1 --dedupe none --out-dir "$work/b" >/dev/null 2>&1
+}
+
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): webhooks, $RATE votes/s for $SECS s"
+echo "redis used_memory at start: $(used_memory)"
+trickle "$ALONE_SECS"
+sleep 2
+report "B alone, $TRICKLE votes/s for $ALONE_SECS s" /b
+curl -fs -X POST "http://127.0.0.1:$RECEIVER_PORT/reset" >/dev/null
+
+trickle "$((SECS + 5))" &
+tpid=$!; pids+=("$tpid")
+out=$($lg steady --base "http://127.0.0.1:$PORT" --api-key "$key_a" --rate "$RATE" \
+  --duration-secs "$SECS" --viewers 0 --polls 4 --dedupe none --out-dir "$work/a" 2>&1)
+echo "A: $(echo "$out" | grep -E 'votes accepted|HTTP' | tr -s ' ' | paste -sd ';')"
+accepted=$(echo "$out" | awk '/votes accepted/ {print $2}')
+echo "redis used_memory at the end of the votes: $(used_memory); deliveries waiting: $(queued)"
+t=0
+while :; do
+  got=$(stats | python3 -c "import json, sys; print(json.load(sys.stdin).get('/a', {}).get('count', 0))")
+  [ "$got" -ge "$accepted" ] && break
+  [ $t -ge 6000 ] && break
+  sleep 0.1; t=$((t + 1))
+done
+wait "$tpid" 2>/dev/null || true
+echo "A's last delivery $(python3 -c "print($t / 10)") s after its last vote ($got of $accepted)"
+report "A, $RATE votes/s" /a
+report "B, $TRICKLE votes/s beside A" /b
+sleep 3
+echo "redis used_memory once delivered: $(used_memory); deliveries waiting: $(queued)"

@@ -61,6 +61,16 @@ pub enum Scenario {
         #[arg(long)]
         redis: Option<String>,
     },
+    /// A fast webhook receiver that measures: answers 204 at once, and records per path how
+    /// long after the vote was accepted each `vote.created` arrived (`GET /stats`).
+    WebhookReceiver {
+        /// Address to listen on (loopback).
+        #[arg(long, default_value = "127.0.0.1:18499")]
+        listen: String,
+        /// Worker threads.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+    },
     /// Closed loop: POSTs a vote-sized body --requests times to --url with --concurrency in
     /// flight and reports requests/s and latency (for pollcast or the baseline server alike).
     Ceiling {

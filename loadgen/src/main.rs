@@ -10,6 +10,7 @@ mod sender;
 mod stats;
 mod target;
 mod viewers;
+mod webhook_receiver;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -99,6 +100,9 @@ async fn dispatch(scenario: Scenario) -> Result<(), AnyError> {
             redis,
         } => {
             return baseline::serve(&listen, workers, redis.as_deref()).await;
+        }
+        Scenario::WebhookReceiver { listen, workers } => {
+            return webhook_receiver::serve(&listen, workers).await;
         }
         Scenario::Ceiling {
             url,

@@ -568,11 +568,17 @@ async fn webhooks(store: &dyn Store, ws: &Workspace) {
         .await
         .unwrap();
     assert_eq!(
-        store.kept_webhook_delivery(&a.id, "msg_kept").await.unwrap(),
+        store
+            .kept_webhook_delivery(&a.id, "msg_kept")
+            .await
+            .unwrap(),
         Some(kept.clone())
     );
     assert_eq!(
-        store.kept_webhook_delivery(&c.id, "msg_kept").await.unwrap(),
+        store
+            .kept_webhook_delivery(&c.id, "msg_kept")
+            .await
+            .unwrap(),
         None,
         "another endpoint's"
     );

@@ -221,9 +221,10 @@ impl Queue {
             let ready: Vec<(String, f64)> = conn
                 .zrange_withscores(keys.webhook_ready(shard), 0, 999)
                 .await?;
-            if let Some((_, due)) = ready.first() {
-                oldest = Some(oldest.map_or(*due as i64, |o| o.min(*due as i64)));
-            }
+            let Some((_, due)) = ready.first() else {
+                continue;
+            };
+            oldest = Some(oldest.map_or(*due as i64, |o| o.min(*due as i64)));
             let mut pipe = pollcast_bus::redis::pipe();
             for (webhook, _) in &ready {
                 pipe.zcard(keys.webhook_due(shard, webhook));
