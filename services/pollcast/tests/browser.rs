@@ -34,11 +34,7 @@ fn missing() -> Option<String> {
 /// Runs `web/tests/{script}` against a fresh pollcast; panics with its output if it fails.
 async fn run(script: &'static str) {
     if let Some(why) = missing() {
-        assert!(
-            std::env::var("POLLCAST_REQUIRE_BROWSER").as_deref() != Ok("1"),
-            "browser tests required but cannot run: {why}"
-        );
-        eprintln!("skipping the browser tests: {why}");
+        pollcast_store::test_support::gate::skip("BROWSER", script, &why);
         return;
     }
     let env = TestEnv::new().await;

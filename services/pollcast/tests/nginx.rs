@@ -1,7 +1,7 @@
 //! `deploy/nginx/` in front of a split deployment, with a real nginx: votes go to
 //! vote-ingest, the vote log to the api, WebSocket and SSE to results-broadcast, and pollcast
 //! sees each client's own address through X-Forwarded-For. Needs `nginx` on PATH (`.ci/run`
-//! installs it); without it the test says it was skipped, unless POLLCAST_REQUIRE_NGINX is set.
+//! installs it); without it the test says SKIPPED in the runner's output, unless POLLCAST_REQUIRE_NGINX=1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::IpAddr;
@@ -124,11 +124,11 @@ async fn vote_from(ip: &str, url: &str, option: &str) -> u16 {
 #[actix_web::test]
 async fn behind_nginx_every_route_reaches_its_service_and_clients_keep_their_addresses() {
     let Some(nginx) = nginx_binary() else {
-        assert!(
-            std::env::var_os("POLLCAST_REQUIRE_NGINX").is_none(),
-            "nginx is required here but not installed"
+        pollcast_store::test_support::gate::skip(
+            "NGINX",
+            "behind_nginx_every_route_reaches_its_service_and_clients_keep_their_addresses",
+            "nginx is not installed (apt-get install -y nginx-light)",
         );
-        eprintln!("skipped: nginx is not installed");
         return;
     };
     let env = TestEnv::new().await;

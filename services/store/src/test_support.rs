@@ -1,8 +1,39 @@
 //! For tests of any crate that want a ScyllaDB store: the cluster named by `SCYLLA_URI`
 //! (`host:port[,host:port...]`), a keyspace of their own. Without `SCYLLA_URI` they are
-//! skipped with a message, unless `POLLCAST_REQUIRE_SCYLLA=1` (CI), where that is a failure.
+//! skipped visibly (see [`gate`]), unless `POLLCAST_REQUIRE_SCYLLA=1` (CI), where that is a
+//! failure.
 
 use crate::{Replication, ScyllaOptions, ScyllaStore, StoreError};
+
+/// Tests that need something this machine may not have (a CQL server, nginx, a browser):
+/// one way to ask whether it is required, and one way to say a test was skipped.
+pub mod gate {
+    use std::io::Write;
+
+    /// Whether `POLLCAST_REQUIRE_<NAME>=1` makes the missing thing a failure (CI sets every
+    /// one). Every gate reads its variable this one way.
+    pub fn required(name: &str) -> bool {
+        std::env::var(format!("POLLCAST_REQUIRE_{name}")).is_ok_and(|v| v == "1")
+    }
+
+    /// Skips `test` because of `why`, or fails it when the gate `name` is required. The line
+    /// goes to the runner's own standard error, past the test's captured output, so
+    /// `cargo test` shows which test did not run and why, between its `ok` lines.
+    pub fn skip(name: &str, test: &str, why: &str) {
+        assert!(
+            !required(name),
+            "{test}: POLLCAST_REQUIRE_{name}=1, but {why}"
+        );
+        let line =
+            format!("SKIPPED {test}: {why} (POLLCAST_REQUIRE_{name}=1 makes it a failure)\n");
+        match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
+            Ok(mut stderr) => {
+                let _ = stderr.write_all(line.as_bytes());
+            }
+            Err(_) => eprint!("{line}"),
+        }
+    }
+}
 
 /// A CQL cluster for one test: its nodes and a fresh keyspace.
 #[derive(Debug, Clone)]
@@ -16,15 +47,10 @@ impl ScyllaForTest {
     /// test should return) after saying it was skipped.
     pub fn from_env(test: &str) -> Option<Self> {
         let Ok(raw) = std::env::var("SCYLLA_URI") else {
-            if std::env::var("POLLCAST_REQUIRE_SCYLLA").is_ok_and(|v| v == "1") {
-                // A required server that is missing is a failure, never a skip.
-                #[allow(clippy::panic)]
-                {
-                    panic!("{test}: POLLCAST_REQUIRE_SCYLLA=1 but SCYLLA_URI is not set");
-                }
-            }
-            eprintln!(
-                "SKIPPED {test}: SCYLLA_URI is not set (see docs/scylla.md to run it against a CQL server)"
+            gate::skip(
+                "SCYLLA",
+                test,
+                "SCYLLA_URI is not set (docs/scylla.md: run it against a CQL server)",
             );
             return None;
         };

@@ -1,11 +1,11 @@
 //! A CQL server of a test's own (`../shared/cql-server`, Apache Cassandra speaking CQL v4),
 //! for fault tests that pause or kill it: the shared one of `SCYLLA_URI` must stay up for the
-//! other tests. Skipped with a message where it cannot run, unless `POLLCAST_REQUIRE_SCYLLA=1`.
+//! other tests. Skipped visibly where it cannot run, unless `POLLCAST_REQUIRE_SCYLLA=1`.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use pollcast_store::test_support::ScyllaForTest;
+use pollcast_store::test_support::{ScyllaForTest, gate};
 
 /// A running CQL server in a temp dir; killed on drop.
 pub struct CqlServer {
@@ -26,18 +26,10 @@ impl CqlServer {
     /// Starts one (about 5 to 30 s), or says why the test is skipped.
     pub fn start(test: &str) -> Option<Self> {
         let start = Self::script();
-        let required = std::env::var("POLLCAST_REQUIRE_SCYLLA").is_ok_and(|v| v == "1");
         let java = Command::new("java").arg("-version").output().is_ok();
         if !start.exists() || !java {
-            assert!(
-                !required,
-                "{test}: POLLCAST_REQUIRE_SCYLLA=1 but {} or java is missing",
-                start.display()
-            );
-            eprintln!(
-                "SKIPPED {test}: needs {} and java (see docs/scylla.md)",
-                start.display()
-            );
+            let why = format!("needs {} and java (docs/scylla.md)", start.display());
+            gate::skip("SCYLLA", test, &why);
             return None;
         }
         let dir = tempfile::Builder::new().prefix("pc-cql").tempdir().unwrap();
