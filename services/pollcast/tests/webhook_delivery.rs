@@ -149,8 +149,8 @@ async fn an_endpoint_with_a_backlog_delays_no_other() {
         .await;
         assert_eq!(status, 201, "{body}");
     }
-    // 4,000 deliveries to a receiver that never answers: 64 hang, the rest wait.
-    const BACKLOG: usize = 4000;
+    // 6,000 deliveries to a receiver that never answers: 64 hang, the rest wait.
+    const BACKLOG: usize = 6000;
     for chunk in 0..BACKLOG / 500 {
         futures_util::future::join_all((0..500).map(|i| vote(&app, &busy, (chunk + i) % 2))).await;
     }
@@ -164,7 +164,7 @@ async fn an_endpoint_with_a_backlog_delays_no_other() {
     assert_eq!(got.len(), 1);
     let waited = got[0].at.duration_since(voted);
     assert!(
-        waited < Duration::from_millis(500),
+        waited < Duration::from_secs(1),
         "the quiet endpoint waited {waited:?} behind the busy one"
     );
     handle.stop(false).await;
