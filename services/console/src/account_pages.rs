@@ -82,12 +82,12 @@ async fn signup_closed(
 ) -> Result<Option<&'static str>, PageError> {
     let context = &state.context;
     if context.settings.open_signup {
-        return Ok(None);
+        Ok(None)
+    } else if setup::needed(context).await? {
+        Ok((!setup::carried(&context.secret, req)).then_some("signup-needs-setup"))
+    } else {
+        Ok(Some("signup-closed"))
     }
-    if context.store.has_accounts().await? {
-        return Ok(Some("signup-closed"));
-    }
-    Ok((!setup::carried(&context.secret, req)).then_some("signup-needs-setup"))
 }
 
 pub async fn signup_form(state: web::Data<ConsoleState>, req: HttpRequest) -> Page {

@@ -713,19 +713,7 @@ async fn a_410_disables_without_undoing_an_edit_made_meanwhile() {
     .await;
     assert!(stored["disabled_reason"].as_str().unwrap().contains("410"));
     assert_eq!(stored["description"], "edited while in flight", "{stored}");
-    let webhook = app
-        .context
-        .store
-        .webhook(&pollcast_types::WebhookId::parse(&id).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let signing = pollcast_runtime::webhook_secret::signing(
-        &app.context.secret,
-        &webhook,
-        pollcast_types::Timestamp::now(),
-    )
-    .unwrap();
+    let signing = pollcast_testkit::signing_secrets(&app, &id).await;
     assert_eq!(
         signing[0],
         rotated["secret"].as_str().unwrap(),

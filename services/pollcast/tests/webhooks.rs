@@ -152,19 +152,7 @@ async fn an_endpoint_is_created_with_a_secret_shown_once_and_stored_sealed() {
     assert!(new_secret.starts_with("whsec_") && new_secret != secret);
     assert_not_stored(&app.context.settings.data_dir, new_secret);
     // Both sign during the overlap, newest first.
-    let stored = app
-        .context
-        .store
-        .webhook(&pollcast_types::WebhookId::parse(&id).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let signing = pollcast_runtime::webhook_secret::signing(
-        &app.context.secret,
-        &stored,
-        pollcast_types::Timestamp::now(),
-    )
-    .unwrap();
+    let signing = pollcast_testkit::signing_secrets(&app, &id).await;
     assert_eq!(signing, vec![new_secret.to_owned(), secret.clone()]);
 
     let (status, _) = call(&app, "DELETE", &format!("/v1/webhooks/{id}"), &key, None).await;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 
-use crate::{After, StoreResult};
+use crate::{After, StoreError, StoreResult};
 
 /// Which attempts of the delivery log to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,6 +45,31 @@ pub struct KeptDelivery {
     /// The JSON body, exactly as signed.
     pub body: String,
     pub created_at: Timestamp,
+}
+
+/// A kept delivery as both backends store it: event id, event type, body, created (ms).
+pub(crate) type KeptRow = (String, String, String, i64);
+
+impl KeptDelivery {
+    pub(crate) fn from_row(
+        webhook: &WebhookId,
+        delivery_id: &str,
+        (event_id, event, body, at): KeptRow,
+    ) -> StoreResult<Self> {
+        Ok(Self {
+            webhook_id: webhook.clone(),
+            delivery_id: delivery_id.to_owned(),
+            event_id,
+            event: event_type(&event)?,
+            body,
+            created_at: Timestamp::from_millis(at),
+        })
+    }
+}
+
+/// A stored event type; anything else is a damaged row.
+pub(crate) fn event_type(stored: &str) -> StoreResult<EventType> {
+    EventType::parse(stored).ok_or_else(|| StoreError::Corrupt("an event type".into()))
 }
 
 #[async_trait]

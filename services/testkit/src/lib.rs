@@ -394,3 +394,16 @@ pub async fn get_json_with(url: &str, bearer: &str) -> (u16, Value) {
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
+
+/// The signing secrets a webhook endpoint's deliveries carry now, newest first, as the
+/// dispatcher opens them from the store.
+pub async fn signing_secrets(app: &TestApp, webhook_id: &str) -> Vec<String> {
+    let id = pollcast_types::WebhookId::parse(webhook_id).unwrap();
+    let webhook = app.context.store.webhook(&id).await.unwrap().unwrap();
+    pollcast_runtime::webhook_secret::signing(
+        &app.context.secret,
+        &webhook,
+        pollcast_types::Timestamp::now(),
+    )
+    .unwrap()
+}

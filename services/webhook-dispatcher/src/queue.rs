@@ -11,7 +11,6 @@
 //! endpoint's deliveries simply wait in its own set: nothing is put back, and no endpoint's
 //! backlog stands in front of another's.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -234,13 +233,4 @@ impl Queue {
         }
         Ok((n, oldest))
     }
-}
-
-/// Deliveries grouped by shard, for [`Queue::enqueue`].
-pub fn by_shard(deliveries: Vec<Delivery>) -> HashMap<u32, Vec<Delivery>> {
-    let mut out: HashMap<u32, Vec<Delivery>> = HashMap::new();
-    for d in deliveries {
-        out.entry(d.shard).or_default().push(d);
-    }
-    out
 }

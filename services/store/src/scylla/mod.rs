@@ -31,7 +31,9 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::statement::{Consistency, SerialConsistency};
 use tokio::sync::RwLock;
 
-use crate::{Replication, Store, StoreError, StoreResult};
+use pollcast_types::WorkspaceId;
+
+use crate::{After, Replication, Store, StoreError, StoreResult};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../../../schema/scylla/0001_init.cql")];
 
@@ -217,6 +219,29 @@ impl ScyllaStore {
         R: for<'f, 'm> DeserializeRow<'f, 'm> + Send + 'static,
     {
         self.row_stream(cql, values).await?.try_collect().await
+    }
+
+    /// A page of a workspace's rows from one of the newest-first tables (`*_by_workspace`):
+    /// `cql` selects `WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?`. No cursor
+    /// is a position after every row.
+    pub(crate) async fn newest_first<R>(
+        &self,
+        cql: &'static str,
+        workspace: &WorkspaceId,
+        after: Option<&After>,
+        limit: usize,
+    ) -> StoreResult<Vec<R>>
+    where
+        R: for<'f, 'm> DeserializeRow<'f, 'm> + Send + 'static,
+    {
+        let (at, id) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
+        let limit = limit.clamp(1, 1000) as i32;
+        self.rows(cql, (workspace.as_str(), at, id, limit)).await
+    }
+
+    /// The TTL of the delivery log's rows: `--webhook-log-days`, in seconds.
+    pub(crate) fn webhook_log_ttl(&self) -> i32 {
+        (self.options().webhook_log_days as i64 * 86_400).clamp(1, i32::MAX as i64) as i32
     }
 
     /// The rows `cql` selects as a stream, fetched a page at a time as it is read.

@@ -14,7 +14,8 @@ use pollcast_types::{EventType, Poll, PollId, Timestamp, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
 use super::{FOREVER, ScyllaStore, corrupt};
-use crate::{After, PollChange, PollEvent, Polls, StoreError, StoreResult};
+use crate::webhooks::event_type;
+use crate::{After, PollChange, PollEvent, Polls, StoreResult};
 
 const HOUR_SEQ: i64 = 3_600_000_000 * 256;
 /// How long after its hour a bucket may still receive an event (a lagging clock, a late batch).
@@ -191,14 +192,13 @@ impl Polls for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Poll>> {
-        // No cursor is a position after every poll.
-        let (at, id) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
-        let limit = limit.clamp(1, 1000) as i32;
         let bodies: Vec<(String,)> = self
-            .rows(
+            .newest_first(
                 "SELECT body FROM polls_by_workspace
                  WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
-                (workspace.as_str(), at, id, limit),
+                workspace,
+                after,
+                limit,
             )
             .await?;
         bodies
@@ -257,8 +257,7 @@ impl Polls for ScyllaStore {
             for (seq, event, at, poll) in rows {
                 out.push(PollEvent {
                     seq,
-                    event: EventType::parse(&event)
-                        .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                    event: event_type(&event)?,
                     at: Timestamp::from_millis(at),
                     poll: serde_json::from_str(&poll).map_err(corrupt)?,
                 });

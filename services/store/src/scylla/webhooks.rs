@@ -3,10 +3,11 @@
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
 use super::{FOREVER, ScyllaStore, corrupt, id};
+use crate::webhooks::{KeptRow, event_type};
 use crate::{After, AttemptFilter, KeptDelivery, StoreError, StoreResult, WebhookHealth, Webhooks};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -34,7 +35,7 @@ fn attempt_from_row(r: AttemptRow) -> StoreResult<WebhookAttempt> {
         id: r.2,
         delivery_id: r.3,
         event_id: r.4,
-        event: EventType::parse(&r.5).ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+        event: event_type(&r.5)?,
         attempt: r.6.max(0) as u32,
         status: r.7,
         http_status: r.8.map(|s| s as u16),
@@ -195,13 +196,12 @@ impl Webhooks for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<Webhook>> {
-        // No cursor is a position after every endpoint.
-        let (at, after_id) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
-        let limit = limit.clamp(1, 1000) as i32;
-        self.rows(
+        self.newest_first(
             "SELECT body, failing_since, disabled_reason FROM webhooks_by_workspace
              WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
-            (workspace.as_str(), at, after_id, limit),
+            workspace,
+            after,
+            limit,
         )
         .await?
         .into_iter()
@@ -280,8 +280,7 @@ impl Webhooks for ScyllaStore {
     }
 
     async fn keep_webhook_deliveries(&self, deliveries: &[KeptDelivery]) -> StoreResult<()> {
-        let ttl =
-            (self.options().webhook_log_days as i64 * 86_400).clamp(1, i32::MAX as i64) as i32;
+        let ttl = self.webhook_log_ttl();
         self.fan_out((0..deliveries.len()).collect(), |i: usize| async move {
             let d = &deliveries[i];
             self.exec(
@@ -308,30 +307,19 @@ impl Webhooks for ScyllaStore {
         webhook: &WebhookId,
         delivery_id: &str,
     ) -> StoreResult<Option<KeptDelivery>> {
-        let row: Option<(String, String, String, i64)> = self
+        let row: Option<KeptRow> = self
             .first(
                 "SELECT event_id, event, body, created_at FROM webhook_deliveries
                  WHERE webhook_id = ? AND delivery_id = ?",
                 (webhook.as_str(), delivery_id),
             )
             .await?;
-        row.map(|(event_id, event, body, at)| {
-            Ok(KeptDelivery {
-                webhook_id: webhook.clone(),
-                delivery_id: delivery_id.to_owned(),
-                event_id,
-                event: EventType::parse(&event)
-                    .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
-                body,
-                created_at: Timestamp::from_millis(at),
-            })
-        })
-        .transpose()
+        row.map(|row| KeptDelivery::from_row(webhook, delivery_id, row))
+            .transpose()
     }
 
     async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()> {
-        let ttl =
-            (self.options().webhook_log_days as i64 * 86_400).clamp(1, i32::MAX as i64) as i32;
+        let ttl = self.webhook_log_ttl();
         let mut buckets: Vec<(&str, i64)> = attempts
             .iter()
             .map(|a| {

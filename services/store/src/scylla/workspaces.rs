@@ -118,13 +118,13 @@ impl Workspaces for ScyllaStore {
         after: Option<&After>,
         limit: usize,
     ) -> StoreResult<Vec<ApiKeyRecord>> {
-        let limit = limit.clamp(1, 1000) as i32;
-        let (at, last) = after.map_or((i64::MAX, ""), |a| (a.created_at, a.id.as_str()));
         let ids: Vec<(String,)> = self
-            .rows(
+            .newest_first(
                 "SELECT id FROM api_keys_by_workspace
                  WHERE workspace_id = ? AND (created_at, id) < (?, ?) LIMIT ?",
-                (workspace.as_str(), at, last, limit),
+                workspace,
+                after,
+                limit,
             )
             .await?;
         let keys = self

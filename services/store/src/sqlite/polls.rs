@@ -5,7 +5,8 @@ use pollcast_types::{EventType, Poll, PollId, Timestamp, WorkspaceId};
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, Table, corrupt};
-use crate::{After, PollChange, PollEvent, Polls, StoreError, StoreResult};
+use crate::webhooks::event_type;
+use crate::{After, PollChange, PollEvent, Polls, StoreResult};
 
 /// A poll's row, new (`insert`), replaced (`update`: false when there is none) or gone with
 /// its vote log and snapshot (`delete`: false when there was none); one statement set each,
@@ -149,8 +150,7 @@ impl Polls for SqliteStore {
             .map(|(seq, event, at, poll)| {
                 Ok(PollEvent {
                     seq,
-                    event: EventType::parse(&event)
-                        .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                    event: event_type(&event)?,
                     at: Timestamp::from_millis(at),
                     poll: serde_json::from_str(&poll).map_err(corrupt)?,
                 })

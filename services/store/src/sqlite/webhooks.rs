@@ -1,10 +1,11 @@
 //! [`Webhooks`] on SQLite.
 
 use async_trait::async_trait;
-use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, Table, corrupt};
+use crate::webhooks::{KeptRow, event_type};
 use crate::{After, AttemptFilter, KeptDelivery, StoreError, StoreResult, WebhookHealth, Webhooks};
 
 #[async_trait]
@@ -204,8 +205,7 @@ impl Webhooks for SqliteStore {
                         .ok_or_else(|| StoreError::Corrupt("a webhook id".into()))?,
                     delivery_id: r.2,
                     event_id: r.3,
-                    event: pollcast_types::EventType::parse(&r.4)
-                        .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
+                    event: event_type(&r.4)?,
                     attempt: r.5,
                     status: r.6,
                     http_status: r.7,
@@ -255,7 +255,7 @@ impl Webhooks for SqliteStore {
         delivery_id: &str,
     ) -> StoreResult<Option<KeptDelivery>> {
         let (wid, did) = (webhook.to_string(), delivery_id.to_owned());
-        let row: Option<(String, String, String, i64)> = self
+        let row: Option<KeptRow> = self
             .run(move |c| {
                 Ok(c.query_row(
                     "SELECT event_id, event, body, created_at FROM webhook_deliveries
@@ -266,18 +266,8 @@ impl Webhooks for SqliteStore {
                 .optional()?)
             })
             .await?;
-        row.map(|(event_id, event, body, at)| {
-            Ok(KeptDelivery {
-                webhook_id: webhook.clone(),
-                delivery_id: delivery_id.to_owned(),
-                event_id,
-                event: EventType::parse(&event)
-                    .ok_or_else(|| StoreError::Corrupt("an event type".into()))?,
-                body,
-                created_at: Timestamp::from_millis(at),
-            })
-        })
-        .transpose()
+        row.map(|row| KeptDelivery::from_row(webhook, delivery_id, row))
+            .transpose()
     }
 
     async fn purge_webhook_attempts(&self, before: Timestamp) -> StoreResult<u64> {
