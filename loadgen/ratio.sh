@@ -3,26 +3,31 @@
 # actix-web handler that parses the vote and does one XADD: `loadgen baseline-server --redis`),
 # measured in the same run, with the same client (wrk, 1 thread, 64 connections, one vote body),
 # on the same redis-server (pollcast's own, so both have the same persistence settings), once
-# with `appendfsync everysec` and once with `always`. Rounds alternate bare and pollcast so
-# drift on a noisy machine hits both. Per-address and per-poll vote limits are off (one client
+# with `appendfsync everysec` and once with `always`. Rounds alternate the sides so drift on a
+# noisy machine hits all of them. Per-address and per-poll vote limits are off (one client
 # is one address); de-duplication, the vote log, metrics and AOF stay on.
 #
-# Three figures per setting:
+# Figures per setting, first what users run:
 #   bare       the bare endpoint's votes/s
-#   ingest     `pollcast serve --services api,vote-ingest`: 202s/s, nothing counts
-#   pipeline   `pollcast serve` (every service): votes answered 202 / seconds from the first
-#              vote until tally has counted as many (so a tally that falls behind lowers it),
-#              and the CPU time pollcast and its redis-server spent per vote meanwhile
+#   serve      `pollcast serve` as shipped (every service): votes answered 202 / seconds from
+#              the first vote until tally has counted as many (so a tally that falls behind
+#              lowers it), and the CPU time pollcast and its redis-server spent per vote
+#   hooked     the same with one `vote.created` endpoint on a fast local receiver (`loadgen
+#              webhook-receiver`); the run fails unless every vote is delivered, and the
+#              seconds until the last delivery are reported beside it
+#   pipeline   `--services api,vote-ingest,tally,results-broadcast` the same way (no webhook
+#              dispatcher, web or console)
+#   ingest     `--services api,vote-ingest`: 202s/s, nothing counts
 #
-#   bash loadgen/ratio.sh                  # 3 rounds of 10 s per setting (about 6 minutes)
+#   bash loadgen/ratio.sh                  # 3 rounds of 10 s per setting (about 10 minutes)
 #   ROUNDS=1 SECS=5 bash loadgen/ratio.sh  # a quick look
 #   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/ratio.sh   # another build of pollcast
-#   STORE=scylla bash loadgen/ratio.sh     # the pipeline also with the ScyllaDB store (a CQL
+#   STORE=scylla bash loadgen/ratio.sh     # `serve` also with the ScyllaDB store (a CQL
 #                                          # server from ../shared/cql-server on this machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3} SECS=${SECS:-10} FSYNCS=${FSYNCS:-everysec always}
-PORT=${PORT:-18280} BARE_PORT=${BARE_PORT:-18299}
+PORT=${PORT:-18280} BARE_PORT=${BARE_PORT:-18299} RECEIVER_PORT=${RECEIVER_PORT:-18298}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
 source loadgen/serve.sh
 cargo build --release -q -p pollcast -p loadgen
@@ -38,13 +43,16 @@ if [ "${STORE:-sqlite}" = scylla ]; then
   trap 'stop_cql; cleanup' EXIT
 fi
 
-start() { # FSYNC SERVICES [STORE] → sets dir, pid, key, poll, option
+start() { # FSYNC SERVICES [STORE] → sets dir, pid, key, poll, option ("" SERVICES: all of them)
   dir=$(mktemp -d "$work/serve.XXXXXX")
   store_flags=()
   [ "${3:-sqlite}" = scylla ] && scylla_flags
   key=$(new_workspace "$bin" "$dir" "${store_flags[@]}")
+  local services=()
+  [ -n "$2" ] && services=(--services "$2")
   RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" --redis-fsync "$1" \
-    --services "$2" "${LIMITS_OFF[@]}" "${store_flags[@]}" >"$dir/serve.log" 2>&1 &
+    "${services[@]}" "${LIMITS_OFF[@]}" "${store_flags[@]}" \
+    --webhook-allow-private 127.0.0.0/8 --webhook-allow-http >"$dir/serve.log" 2>&1 &
   pid=$!; pids+=("$pid")
   wait_ready "$PORT"
   read -r poll option < <(create_poll "$PORT" "$key")
@@ -86,10 +94,22 @@ ingest() { # FSYNC → 202s per second with nothing counting
 }
 
 
-pipeline() { # FSYNC [STORE] → accepted votes per second from the first vote to the last one
-  # counted, and the CPU each vote cost pollcast and its redis-server ($cpu)
-  start "$1" api,vote-ingest,tally,results-broadcast "${2:-sqlite}"
-  local t0 n s rpid p0 r0
+delivered() { # → how many vote.created the receiver has had
+  curl -fs "http://127.0.0.1:$RECEIVER_PORT/stats" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get("/votes", {}).get("count", 0))'
+}
+
+counts() { # SERVICES [STORE] [hooked] → sets $rate: accepted votes per second from the first
+  # vote to the last one counted, $cpu: the CPU each vote cost pollcast and its redis-server,
+  # and with `hooked`, $delivered_in: seconds from the first vote to the last delivery
+  start "$fsync" "$1" "${2:-sqlite}"
+  local hooked=${3:-} t0 n s rpid p0 r0
+  if [ -n "$hooked" ]; then
+    curl -fs -X POST "http://127.0.0.1:$RECEIVER_PORT/reset" >/dev/null
+    curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer $key" \
+      -H 'Content-Type: application/json' \
+      -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/votes\", \"events\": [\"vote.created\"]}" >/dev/null
+  fi
   rpid=$(pgrep -f "redis-server.*$dir" | head -1)
   p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
   t0=$(date +%s.%N)
@@ -99,7 +119,13 @@ pipeline() { # FSYNC [STORE] → accepted votes per second from the first vote t
   # wrk cuts the requests in flight when its time is up: the server may have accepted up to 64
   # votes more than wrk saw answered.
   local c; c=$(counted)
-  [ "$c" -ge "$n" ] && [ "$c" -le $((n + 64)) ] || { echo "pipeline: counted $c, $n answered 202" >&2; exit 1; }
+  [ "$c" -ge "$n" ] && [ "$c" -le $((n + 64)) ] || { echo "counts: counted $c, $n answered 202" >&2; exit 1; }
+  if [ -n "$hooked" ]; then
+    for _ in $(seq 12000); do [ "$(delivered)" -ge "$c" ] && break; sleep 0.05; done
+    local d; d=$(delivered)
+    [ "$d" -eq "$c" ] || { echo "hooked: $d delivered, $c counted" >&2; exit 1; }
+    delivered_in=$(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')")
+  fi
   local hz; hz=$(getconf CLK_TCK)
   cpu=$(python3 -c "print(f'{($(cpu_ticks "$pid") - $p0) / $hz / $c * 1e6:.0f} us pollcast + {($(cpu_ticks "$rpid") - $r0) / $hz / $c * 1e6:.0f} us redis')")
   stop
@@ -107,27 +133,29 @@ pipeline() { # FSYNC [STORE] → accepted votes per second from the first vote t
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+ratio() { python3 -c "print(f'{$1} ({$1/$2:.2f}x)')"; }
+$lg webhook-receiver --listen "127.0.0.1:$RECEIVER_PORT" --workers 1 >/dev/null 2>&1 &
+pids+=("$!")
 summary=()
 for fsync in $FSYNCS; do
-  b=() i=() p=() q=()
+  b=() v=() h=() p=() i=() q=()
   for r in $(seq "$ROUNDS"); do
     bare "$fsync"; b+=("$rate")
-    ingest "$fsync"; i+=("$rate")
-    pipeline "$fsync"; p+=("$rate")
-    line="appendfsync $fsync, round $r: bare ${b[-1]}, ingest ${i[-1]}, pipeline ${p[-1]} votes/s ($cpu of CPU a vote)"
+    counts ""; v+=("$rate"); line="appendfsync $fsync, round $r: bare ${b[-1]}, serve ${v[-1]} ($cpu a vote)"
+    counts "" sqlite hooked; h+=("$rate"); line+=", hooked ${h[-1]} (delivered in ${delivered_in} s; $cpu)"
+    counts api,vote-ingest,tally,results-broadcast; p+=("$rate"); line+=", pipeline ${p[-1]} ($cpu)"
+    ingest "$fsync"; i+=("$rate"); line+=", ingest ${i[-1]} votes/s"
     if [ ${#STORES[@]} -gt 1 ]; then
-      pipeline "$fsync" scylla; q+=("$rate")
-      line+=", pipeline on ScyllaDB ${q[-1]} votes/s ($cpu)"
+      counts "" scylla; q+=("$rate")
+      line+=", serve on ScyllaDB ${q[-1]} votes/s ($cpu)"
     fi
     echo "$line"
   done
-  mb=$(median "${b[@]}") mi=$(median "${i[@]}") mp=$(median "${p[@]}")
-  line=$(python3 -c "print(f'appendfsync $fsync: bare $mb, ingest $mi ({$mi/$mb:.2f}x), pipeline $mp ({$mp/$mb:.2f}x) votes/s (medians of $ROUNDS)')")
-  if [ ${#q[@]} -gt 0 ]; then
-    mq=$(median "${q[@]}")
-    line+=$(python3 -c "print(f', pipeline on ScyllaDB $mq ({$mq/$mb:.2f}x)')")
-  fi
-  summary+=("$line")
+  mb=$(median "${b[@]}")
+  line="appendfsync $fsync: bare $mb, serve $(ratio "$(median "${v[@]}")" "$mb"), hooked $(ratio "$(median "${h[@]}")" "$mb")"
+  line+=", pipeline $(ratio "$(median "${p[@]}")" "$mb"), ingest $(ratio "$(median "${i[@]}")" "$mb")"
+  [ ${#q[@]} -gt 0 ] && line+=", serve on ScyllaDB $(ratio "$(median "${q[@]}")" "$mb")"
+  summary+=("$line votes/s (medians of $ROUNDS)")
 done
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)) wrk -t1 -c64 -d${SECS}s"
 printf '%s\n' "${summary[@]}"

@@ -6,6 +6,7 @@ mod connection;
 mod embedded;
 mod fields;
 
+pub mod endpoint_changes;
 pub mod group_read;
 pub use connection::{Bus, is_unavailable};
 pub use embedded::{EmbeddedRedis, EmbeddedRedisOptions};

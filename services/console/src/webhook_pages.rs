@@ -6,7 +6,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use pollcast_api::routes::webhooks::{NewWebhook, PatchWebhook, create_webhook, edit_webhook};
+use pollcast_api::routes::webhooks::{
+    NewWebhook, PatchWebhook, create_webhook, delete_webhook, edit_webhook,
+};
 use pollcast_store::AttemptFilter;
 use pollcast_types::{ErrorCode, EventType, Scope, Webhook, WebhookAttempt};
 use pollcast_webhook_dispatcher::routes::{TestResult, replay as replay_delivery, send_test};
@@ -229,7 +231,7 @@ pub async fn delete(
     let Posted { visit, .. } =
         attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let webhook = attempt!(owned(&state, &visit, &path).await?);
-    state.context.store.delete_webhook(&webhook.id).await?;
+    delete_webhook(&state.context, &webhook).await?;
     Ok(chrome::redirect("/console/webhooks"))
 }
 

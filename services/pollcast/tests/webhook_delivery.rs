@@ -789,10 +789,10 @@ async fn with_the_store_down_every_vote_is_delivered_once_it_returns() {
     let (receiver, base, handle) = start_receiver().await;
     let key = app.admin_key().await;
     let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
-    // A first vote makes every service know the poll, and the dispatcher learn that its
-    // workspace has no endpoint (yet).
+    // A first vote makes every service know the poll, and the dispatcher pass it (nobody
+    // wants votes yet).
     vote(&app, &poll, 0).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    votes_passed(&env, &app).await;
     endpoint(&app, &key, format!("{base}/ok"), json!(["vote.created"])).await;
     // Past the 2 s the dispatcher reuses an endpoint list, the next read meets the outage.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
@@ -815,4 +815,128 @@ async fn with_the_store_down_every_vote_is_delivered_once_it_returns() {
     assert_eq!(ids.len(), N);
     handle.stop(false).await;
     app.stop().await;
+}
+
+/// Waits until the dispatcher's group has passed every vote in every votes stream (read and
+/// acknowledged, or skipped) and returns each shard's interest flag (`on`).
+async fn votes_passed(env: &TestEnv, app: &TestApp) -> Vec<Option<String>> {
+    use pollcast_bus::redis::AsyncCommands;
+    use pollcast_bus::redis::streams::{StreamInfoGroupsReply, StreamInfoStreamReply};
+    let client = pollcast_bus::redis::Client::open(env.redis.url()).unwrap();
+    let conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys = app.context.bus.keys().clone();
+    let shards = app.context.settings.shards;
+    pollcast_testkit::eventually(
+        Duration::from_secs(20),
+        "the webhook group past every vote",
+        || {
+            let (mut conn, keys) = (conn.clone(), keys.clone());
+            async move {
+                let mut flags = Vec::new();
+                for shard in 0..shards {
+                    let stream = keys.votes_stream(shard);
+                    let info: StreamInfoStreamReply = conn.xinfo_stream(&stream).await.ok()?;
+                    let groups: StreamInfoGroupsReply = conn.xinfo_groups(&stream).await.ok()?;
+                    let group = groups.groups.iter().find(|g| g.name == "webhooks")?;
+                    if group.pending > 0 || group.last_delivered_id != info.last_generated_id {
+                        return None;
+                    }
+                    let on: Option<String> = conn
+                        .hget(keys.webhook_vote_interest(shard), "on")
+                        .await
+                        .ok()?;
+                    flags.push(on);
+                }
+                Some(flags)
+            }
+        },
+    )
+    .await
+}
+
+/// With no endpoint wanting `vote.created`, the dispatcher does not read the votes: its group
+/// is moved past them. An endpoint created while votes stream in then receives every vote
+/// sent after its creation was answered, once each.
+#[actix_web::test]
+async fn votes_nobody_wants_are_skipped_and_a_new_endpoint_misses_none_after_it_exists() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    // An endpoint for other events does not make the votes wanted.
+    endpoint(&app, &key, format!("{base}/polls"), json!(["poll.closed"])).await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    for i in 0..40 {
+        vote(&app, &poll, i % 2).await;
+    }
+    let flags = votes_passed(&env, &app).await;
+    assert!(
+        flags.iter().all(|f| f.as_deref() == Some("0")),
+        "every shard's votes skipped: {flags:?}"
+    );
+
+    // Votes keep coming while the endpoint is created.
+    let id = poll["id"].as_str().unwrap().to_owned();
+    let sent = Arc::new(std::sync::Mutex::new(Vec::<(Instant, String)>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let voter = {
+        let (url, sent, stop) = (
+            app.url(&format!("/v1/polls/{id}/votes")),
+            sent.clone(),
+            stop.clone(),
+        );
+        let option = option_ids(&poll)[0].clone();
+        actix_web::rt::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let at = Instant::now();
+                let (status, body) = post_json(&url, None, &json!({"option_ids": [option]})).await;
+                assert_eq!(status, 202, "{body}");
+                let vote = body["vote_id"].as_str().unwrap().to_owned();
+                sent.lock().unwrap().push((at, vote));
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    endpoint(&app, &key, format!("{base}/votes"), json!(["vote.created"])).await;
+    let created = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    voter.await.unwrap();
+
+    let after: Vec<String> = sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(at, _)| *at > created)
+        .map(|(_, v)| v.clone())
+        .collect();
+    assert!(
+        after.len() > 20,
+        "only {} votes after the endpoint",
+        after.len()
+    );
+    let flags = votes_passed(&env, &app).await;
+    assert!(flags.iter().all(|f| f.as_deref() == Some("1")), "{flags:?}");
+    receiver
+        .wait_for("/votes", after.len(), Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = receiver.on("/votes");
+    let delivered: HashMap<String, usize> = got.iter().fold(HashMap::new(), |mut seen, r| {
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        *seen
+            .entry(body["data"]["vote_id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+        seen
+    });
+    for vote in &after {
+        assert_eq!(
+            delivered.get(vote),
+            Some(&1),
+            "vote {vote} sent after the endpoint existed"
+        );
+    }
+    assert!(delivered.values().all(|&n| n == 1), "none twice");
+    assert!(receiver.on("/polls").is_empty());
+    handle.stop(false).await;
 }

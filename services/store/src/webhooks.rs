@@ -94,6 +94,9 @@ pub trait Webhooks: Send + Sync {
         health: &WebhookHealth,
     ) -> StoreResult<bool>;
     async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool>;
+    /// Whether any active endpoint of any workspace wants `event` (of some poll): the
+    /// webhook dispatcher reads the votes streams only while one wants `vote.created`.
+    async fn any_webhook_wants(&self, event: EventType) -> StoreResult<bool>;
 
     /// Adds attempts to the delivery log (adding one again changes nothing).
     async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()>;

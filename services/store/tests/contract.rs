@@ -476,8 +476,18 @@ async fn webhooks(store: &dyn Store, ws: &Workspace) {
         updated_at: Timestamp::from_millis(1_700_000_000_000 + i),
     };
     let (a, b, c) = (hook(1), hook(2), hook(3));
+    let wants_votes = || store.any_webhook_wants(EventType::VoteCreated);
+    assert!(!wants_votes().await.unwrap(), "nobody yet");
     assert!(store.insert_webhook(&a, 2).await.unwrap());
     assert!(store.insert_webhook(&b, 2).await.unwrap());
+    assert!(wants_votes().await.unwrap());
+    assert!(
+        !store
+            .any_webhook_wants(EventType::PollClosed)
+            .await
+            .unwrap(),
+        "an event nobody asked for"
+    );
     assert!(
         !store.insert_webhook(&c, 2).await.unwrap(),
         "the limit holds"
@@ -547,7 +557,18 @@ async fn webhooks(store: &dyn Store, ws: &Workspace) {
         "deleted stays deleted"
     );
     assert_eq!(store.webhook(&b.id).await.unwrap(), None);
+    assert!(
+        store
+            .set_webhook_health(&a, &WebhookHealth::Disabled("410 Gone".into()))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !wants_votes().await.unwrap(),
+        "a disabled endpoint wants nothing"
+    );
     assert!(store.insert_webhook(&c, 2).await.unwrap(), "room again");
+    assert!(wants_votes().await.unwrap());
 
     // Deliveries kept for replays: by endpoint and id; keeping one again (a delivery's body
     // never changes) is harmless.

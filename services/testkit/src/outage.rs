@@ -206,6 +206,9 @@ impl Webhooks for SwitchableStore {
     ) -> StoreResult<Vec<Webhook>> {
         self.up()?.webhooks(w, after, limit).await
     }
+    async fn any_webhook_wants(&self, event: pollcast_types::EventType) -> StoreResult<bool> {
+        self.up()?.any_webhook_wants(event).await
+    }
     async fn update_webhook(&self, w: &Webhook) -> StoreResult<bool> {
         self.up()?.update_webhook(w).await
     }

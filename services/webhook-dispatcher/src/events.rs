@@ -4,11 +4,16 @@
 //! Poll changes come from the store's outbox (`outbox.rs`). Each event becomes one delivery per
 //! endpoint that wants it, queued before the event is acknowledged: a dispatcher that dies
 //! in between reads the event again, and the queue takes each delivery once.
+//!
+//! While no endpoint wants `vote.created`, a shard's votes are not read at all: the group
+//! moves past them (`pollcast_bus::endpoint_changes` says why that misses none an endpoint
+//! may want). [`Votes`] keeps which shards are read.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pollcast_bus::endpoint_changes;
 use pollcast_bus::entry_fields;
 use pollcast_bus::group_read::{self, Entry};
 use pollcast_bus::redis::aio::MultiplexedConnection;
@@ -29,8 +34,14 @@ const BLOCK: Duration = Duration::from_millis(1000);
 const BATCH: usize = 500;
 /// Entries another dispatcher held this long unacknowledged are taken over (it died).
 const CLAIM_IDLE_MS: usize = 30_000;
-/// How long a workspace's endpoint list is reused before it is read again.
+/// How long a workspace's endpoint list is reused before it is read again (a change made
+/// through pollcast is seen at once: see [`Endpoints::follow`]).
 const ENDPOINTS_TTL: Duration = Duration::from_secs(2);
+/// How often a shard whose votes nobody wants is moved past them (the delay before the first
+/// votes of a new `vote.created` endpoint are read; trimming waits on it too).
+const SKIP_EVERY: Duration = Duration::from_millis(500);
+/// How often the store is asked whether any endpoint still wants votes.
+const INTEREST_EVERY: Duration = Duration::from_secs(30);
 
 pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
     let keys = state.context.bus.keys();
@@ -64,9 +75,14 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
         // the same consumer) and after a batch failed.
         let mut own_pending = true;
         let mut failing = Duration::ZERO;
+        let mut votes = Votes::new(shards);
         loop {
             if shutdown.is_cancelled() {
                 break 'connect;
+            }
+            if let Err(e) = votes.follow(&state, &mut conn).await {
+                tracing::warn!(error = %e, "webhook events: cannot tell whether votes are wanted; reconnecting");
+                continue 'connect;
             }
             let batch = if own_pending {
                 read_own_pending(&state, &mut conn, &streams).await
@@ -74,7 +90,14 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                 last_claim = Instant::now();
                 reclaim(&state, &mut conn, &streams).await
             } else {
-                read(&state, &mut conn, &streams, &shutdown).await
+                read(
+                    &state,
+                    &mut conn,
+                    &streams,
+                    &votes.read_streams(),
+                    &shutdown,
+                )
+                .await
             };
             let batch = match batch {
                 Ok(b) => b,
@@ -129,28 +152,133 @@ async fn ensure_groups(
     Ok(())
 }
 
+/// New entries of the streams numbered `which` (indexes into `streams`, which the entries
+/// keep).
 async fn read(
     state: &DispatchState,
     conn: &mut MultiplexedConnection,
     streams: &[String],
+    which: &[usize],
     shutdown: &CancellationToken,
 ) -> Result<Vec<Entry>, RedisError> {
+    let read: Vec<String> = which.iter().map(|&i| streams[i].clone()).collect();
+    let renumber = |mut entries: Vec<Entry>| {
+        for e in &mut entries {
+            e.stream = which[e.stream];
+        }
+        entries
+    };
     // What waits, as one string; the blocking read only when nothing does.
-    let waiting =
-        group_read::read_new(conn, streams, WEBHOOK_GROUP, &state.consumer, BATCH).await?;
+    let waiting = group_read::read_new(conn, &read, WEBHOOK_GROUP, &state.consumer, BATCH).await?;
     if !waiting.is_empty() {
-        return Ok(waiting);
+        return Ok(renumber(waiting));
     }
     let opts = StreamReadOptions::default()
         .group(WEBHOOK_GROUP, &state.consumer)
         .count(BATCH)
         .block(BLOCK.as_millis() as usize);
-    let ids = vec![">"; streams.len()];
+    let ids = vec![">"; read.len()];
     let reply: Option<StreamReadReply> = tokio::select! {
         _ = shutdown.cancelled() => return Ok(Vec::new()),
-        r = conn.xread_options(streams, &ids, &opts) => r?,
+        r = conn.xread_options(&read, &ids, &opts) => r?,
     };
-    Ok(entries_of(reply, streams))
+    Ok(renumber(entries_of(reply, &read)))
+}
+
+/// Which shards' votes the dispatcher reads: those whose interest flag is on. The results
+/// streams (after the votes streams in the list) are always read.
+struct Votes {
+    read: Vec<bool>,
+    skipped_at: Option<Instant>,
+    checked_at: Option<Instant>,
+}
+
+impl Votes {
+    fn new(shards: u32) -> Self {
+        Self {
+            read: vec![true; shards as usize],
+            skipped_at: None,
+            checked_at: None,
+        }
+    }
+
+    /// The indexes of the streams to read.
+    fn read_streams(&self) -> Vec<usize> {
+        let shards = self.read.len();
+        (0..shards)
+            .filter(|&s| self.read[s])
+            .chain(shards..2 * shards)
+            .collect()
+    }
+
+    /// Every [`INTEREST_EVERY`]: turns the flags off when the store has no endpoint that
+    /// wants votes (or on again when it has one and a flag is off); every [`SKIP_EVERY`]:
+    /// moves past the votes of the shards whose flag is off, and learns which are on. A
+    /// Redis error is the caller's; a store that cannot answer leaves the flags as they are.
+    async fn follow(
+        &mut self,
+        state: &DispatchState,
+        conn: &mut MultiplexedConnection,
+    ) -> Result<(), RedisError> {
+        let keys = state.context.bus.keys();
+        let shards = self.read.len() as u32;
+        if self
+            .checked_at
+            .is_none_or(|t| t.elapsed() >= INTEREST_EVERY)
+        {
+            self.checked_at = Some(Instant::now());
+            self.skipped_at = None;
+            // The stamps first, then the store: a flag announced after its stamp was read
+            // stays on (`endpoint_changes`).
+            let mut stamps = Vec::new();
+            for shard in 0..shards {
+                if let Some(stamp) =
+                    endpoint_changes::clearable(conn, keys, shard, endpoint_changes::LEASE).await?
+                {
+                    stamps.push((shard, stamp));
+                }
+            }
+            match state
+                .context
+                .store
+                .any_webhook_wants(EventType::VoteCreated)
+                .await
+            {
+                Ok(true) if self.read.iter().any(|r| !r) => {
+                    endpoint_changes::announce(conn, keys, shards).await?;
+                }
+                Ok(true) => {}
+                Ok(false) => {
+                    for (shard, stamp) in stamps {
+                        endpoint_changes::clear(conn, keys, shard, &stamp).await?;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook events: the store cannot say whether votes are wanted; the flags stay as they are");
+                }
+            }
+        }
+        if self.skipped_at.is_none_or(|t| t.elapsed() >= SKIP_EVERY) {
+            for shard in 0..shards {
+                let read = endpoint_changes::skip(conn, keys, shard, WEBHOOK_GROUP).await?;
+                if read != self.read[shard as usize] {
+                    tracing::info!(
+                        shard,
+                        read,
+                        "webhook events: votes {}",
+                        if read {
+                            "read"
+                        } else {
+                            "skipped: no endpoint wants vote.created"
+                        }
+                    );
+                }
+                self.read[shard as usize] = read;
+            }
+            self.skipped_at = Some(Instant::now());
+        }
+        Ok(())
+    }
 }
 
 /// A group read's entries, each with the index of its stream.
@@ -222,6 +350,7 @@ async fn dispatch(
     batch: Vec<Entry>,
 ) -> Result<(), DispatchError> {
     let shards = state.context.settings.shards.max(1);
+    endpoints.follow(state).await?;
     let mut per_stream: Vec<Vec<Queued>> = (0..streams.len()).map(|_| Vec::new()).collect();
     let mut queued = 0u64;
     for read in batch {
@@ -369,13 +498,28 @@ pub fn event_body(event: EventType, at: Timestamp, data: serde_json::Value) -> S
     json!({"type": event.as_str(), "timestamp": at, "data": data}).to_string()
 }
 
-/// Each workspace's endpoints, read at most every [`ENDPOINTS_TTL`].
+/// Each workspace's endpoints, read at most every [`ENDPOINTS_TTL`], and again after any
+/// change made through pollcast.
 #[derive(Default)]
 pub struct Endpoints {
     cached: HashMap<WorkspaceId, (Instant, Arc<Vec<Webhook>>)>,
+    generation: i64,
 }
 
 impl Endpoints {
+    /// Forgets every list if an endpoint changed since they were read. Called before the
+    /// events of a batch are looked at: an event accepted after an endpoint's creation was
+    /// answered is read after its generation moved, so it finds the new endpoint.
+    pub async fn follow(&mut self, state: &DispatchState) -> Result<(), RedisError> {
+        let mut conn = state.context.bus.conn();
+        let now = endpoint_changes::generation(&mut conn, state.context.bus.keys()).await?;
+        if now != self.generation {
+            self.cached.clear();
+            self.generation = now;
+        }
+        Ok(())
+    }
+
     /// The workspace's endpoints. A store error is an error, never "no endpoints": the
     /// events that asked stay pending and come back.
     pub async fn of(

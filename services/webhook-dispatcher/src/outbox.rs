@@ -32,6 +32,13 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                 continue;
             }
         };
+        if events.is_empty() {
+            continue;
+        }
+        if let Err(e) = endpoints.follow(&state).await {
+            tracing::debug!(error = %e, "webhooks: endpoint changes cannot be read");
+            continue;
+        }
         let mut done = Vec::with_capacity(events.len());
         for event in events {
             if let Err(e) = queue(&state, &mut endpoints, &event).await {

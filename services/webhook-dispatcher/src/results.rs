@@ -83,6 +83,9 @@ async fn release_due(
     let due: Vec<String> = conn
         .zrangebyscore_limit(keys.webhook_results_due(), "-inf", now, 0, 100)
         .await?;
+    if !due.is_empty() {
+        endpoints.follow(state).await?;
+    }
     for raw in due {
         let Some(poll_id) = PollId::parse(&raw) else {
             continue;

@@ -103,6 +103,19 @@ impl Keys {
         format!("{}{delivery}", self.webhook_delivery_prefix(shard))
     }
 
+    /// Whether the webhook dispatcher must read shard `shard`'s votes: `on` (`1`, or `0` once
+    /// the dispatcher found no endpoint wanting `vote.created`) and `since` (Redis time, ms,
+    /// when an endpoint that wants them was last being stored). See `pollcast_bus::vote_interest`.
+    pub fn webhook_vote_interest(&self, shard: u32) -> String {
+        format!("{}:{{s{shard}}}:whvotes", self.prefix)
+    }
+
+    /// Bumped after every change to any webhook endpoint: the dispatcher's cached endpoint
+    /// lists are read again when it moves.
+    pub fn webhook_generation(&self) -> String {
+        format!("{}:whgen", self.prefix)
+    }
+
     /// Closed while a poll's `results.updated` may not go again (holds the last one sent).
     pub fn webhook_results_gate(&self, poll: &PollId) -> String {
         format!("{}:whr:{poll}", self.prefix)

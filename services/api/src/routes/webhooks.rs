@@ -4,6 +4,7 @@
 //! Targets are checked against SSRF here and again at every delivery.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use pollcast_bus::endpoint_changes;
 use pollcast_http::ApiError;
 use pollcast_http::outbound::{TargetError, TargetPolicy};
 use pollcast_http::pagination::{self, Page, PageQuery, after_cursor};
@@ -201,14 +202,52 @@ pub async fn create_webhook(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if !context
-        .store
-        .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
-        .await?
-    {
+    let inserted = told(context, &webhook, async {
+        Ok(context
+            .store
+            .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
+            .await?)
+    })
+    .await?;
+    if !inserted {
         return Err(ErrorCode::WebhookLimitReached.into());
     }
     Ok((webhook, secret))
+}
+
+/// Stores an endpoint change (`write`) with the webhook dispatcher told around it (see
+/// `pollcast_bus::endpoint_changes`): before, that votes may be wanted, when `webhook` wants
+/// them; after, that the endpoint lists changed. Without the first, a dispatcher that found
+/// no such endpoint could skip the votes of one just created.
+async fn told<T>(
+    context: &pollcast_runtime::Context,
+    webhook: &Webhook,
+    write: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let keys = context.bus.keys();
+    let mut conn = context.bus.conn();
+    if webhook.wants(EventType::VoteCreated, None) {
+        endpoint_changes::announce(&mut conn, keys, context.settings.shards).await?;
+    }
+    let out = write.await?;
+    // Stored: a failure here only delays what the dispatcher's cache shows (it rereads
+    // every few seconds anyway), so it is not the caller's error.
+    if let Err(e) = endpoint_changes::changed(&mut conn, keys).await {
+        tracing::warn!(error = %e, "the endpoint change could not be announced");
+    }
+    Ok(out)
+}
+
+/// Deletes an endpoint: what `DELETE /v1/webhooks/{id}` and the console's button both do.
+pub async fn delete_webhook(
+    context: &pollcast_runtime::Context,
+    webhook: &Webhook,
+) -> Result<(), ApiError> {
+    told(context, webhook, async {
+        Ok(context.store.delete_webhook(&webhook.id).await?)
+    })
+    .await?;
+    Ok(())
 }
 
 /// Applies an edit to an endpoint (re-enabling clears why it was disabled): what
@@ -242,7 +281,11 @@ pub async fn edit_webhook(
         return Err(ApiError::validation(errors));
     }
     webhook.updated_at = Timestamp::now();
-    if !context.store.update_webhook(&webhook).await? {
+    if !told(context, &webhook, async {
+        Ok(context.store.update_webhook(&webhook).await?)
+    })
+    .await?
+    {
         return Err(ErrorCode::WebhookNotFound.into());
     }
     Ok(webhook)
@@ -329,7 +372,7 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let webhook = owned(&state, &caller, &path).await?;
-    state.context.store.delete_webhook(&webhook.id).await?;
+    delete_webhook(&state.context, &webhook).await?;
     tracing::info!(webhook = %webhook.id, workspace = %caller.workspace_id, "webhook deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -355,7 +398,11 @@ pub async fn rotate_secret(
         now.as_millis() + ROTATION_OVERLAP_MS,
     ));
     webhook.updated_at = now;
-    if !state.context.store.update_webhook(&webhook).await? {
+    if !told(&state.context, &webhook, async {
+        Ok(state.context.store.update_webhook(&webhook).await?)
+    })
+    .await?
+    {
         return Err(ErrorCode::WebhookNotFound.into());
     }
     tracing::info!(webhook = %webhook.id, "webhook secret rotated");

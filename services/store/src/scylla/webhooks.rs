@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use scylla::statement::batch::{Batch, BatchType};
 
 use super::{FOREVER, ScyllaStore, corrupt, id};
@@ -246,6 +246,23 @@ impl Webhooks for ScyllaStore {
             }
         }
         Ok(true)
+    }
+
+    async fn any_webhook_wants(&self, event: EventType) -> StoreResult<bool> {
+        // A scan of every endpoint, a page at a time, stopping at the first that wants it:
+        // the dispatcher asks every half minute, and endpoints are few.
+        let mut rows = self
+            .row_stream::<(String, Option<i64>, Option<String>)>(
+                "SELECT body, failing_since, disabled_reason FROM webhooks",
+                (),
+            )
+            .await?;
+        while let Some(row) = rows.next().await {
+            if from_row(row?)?.wants(event, None) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     async fn delete_webhook(&self, wid: &WebhookId) -> StoreResult<bool> {

@@ -1,7 +1,7 @@
 //! [`Webhooks`] on SQLite.
 
 use async_trait::async_trait;
-use pollcast_types::{Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
+use pollcast_types::{EventType, Timestamp, Webhook, WebhookAttempt, WebhookId, WorkspaceId};
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, Table, corrupt};
@@ -114,6 +114,23 @@ impl Webhooks for SqliteStore {
         let id = id.to_string();
         self.run(move |c| Ok(c.execute("DELETE FROM webhooks WHERE id = ?1", [id])? == 1))
             .await
+    }
+
+    async fn any_webhook_wants(&self, event: EventType) -> StoreResult<bool> {
+        self.run(move |c| {
+            // The event's name in the body narrows the rows; the endpoint itself decides.
+            let mut stmt = c.prepare("SELECT body FROM webhooks WHERE body LIKE ?1")?;
+            let mut rows = stmt.query([format!("%\"{}\"%", event.as_str())])?;
+            while let Some(row) = rows.next()? {
+                let body: String = row.get(0)?;
+                let webhook: Webhook = serde_json::from_str(&body).map_err(corrupt)?;
+                if webhook.wants(event, None) {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+        .await
     }
 
     async fn insert_webhook_attempts(&self, attempts: &[WebhookAttempt]) -> StoreResult<()> {
