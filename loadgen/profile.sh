@@ -12,6 +12,10 @@
 #   bash loadgen/profile.sh             # N1=2000 N2=6000, about 2 minutes
 #   OUT=dir bash loadgen/profile.sh     # keep the callgrind files in dir
 #   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/profile.sh   # another build of pollcast
+#   HOOKED=1 bash loadgen/profile.sh    # with one `vote.created` endpoint (a `loadgen
+#                                       # webhook-receiver`, not profiled): each run also waits
+#                                       # until every vote was delivered, so the difference is
+#                                       # what a vote and its delivery cost
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N1=${N1:-2000} N2=${N2:-6000} PORT=${PORT:-18381}
@@ -21,6 +25,16 @@ cargo build --release -q -p pollcast -p loadgen
 bin=${POLLCAST_BIN:-$PWD/target/release/pollcast} lg=$PWD/target/release/loadgen
 OUT=${OUT:-$(mktemp -d /tmp/pollcast-profile.XXXXXX)}
 mkdir -p "$OUT"
+HOOKED=${HOOKED:-} RECEIVER_PORT=${RECEIVER_PORT:-18398}
+if [ -n "$HOOKED" ]; then
+  "$lg" webhook-receiver --listen "127.0.0.1:$RECEIVER_PORT" --workers 1 >/dev/null 2>&1 &
+  receiver=$!
+  trap 'kill $receiver 2>/dev/null || true' EXIT
+fi
+delivered() {
+  curl -fs "http://127.0.0.1:$RECEIVER_PORT/stats" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get("/votes", {}).get("count", 0))'
+}
 
 run() { # VOTES → $OUT/VOTES.cg-<thread>
   local n=$1 dir key pid poll option c=0
@@ -28,10 +42,16 @@ run() { # VOTES → $OUT/VOTES.cg-<thread>
   key=$(new_workspace "$bin" "$dir")
   RUST_LOG=warn valgrind --tool=callgrind --separate-threads=yes \
     --callgrind-out-file="$OUT/$n.cg" "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" \
-    "${LIMITS_OFF[@]}" >"$dir/serve.log" 2>&1 &
+    "${LIMITS_OFF[@]}" --webhook-allow-private 127.0.0.0/8 --webhook-allow-http >"$dir/serve.log" 2>&1 &
   pid=$!
   wait_ready "$PORT" 600
   read -r poll option < <(create_poll "$PORT" "$key")
+  if [ -n "$HOOKED" ]; then
+    curl -fs -X POST "http://127.0.0.1:$RECEIVER_PORT/reset" >/dev/null
+    curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer $key" \
+      -H 'Content-Type: application/json' \
+      -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/votes\", \"events\": [\"vote.created\"]}" >/dev/null
+  fi
   "$lg" ceiling --url "http://127.0.0.1:$PORT/v1/polls/$poll/votes" \
     --body "{\"option_ids\": [\"$option\"]}" --requests "$n" --concurrency 16 >/dev/null
   for _ in $(seq 600); do
@@ -40,21 +60,25 @@ run() { # VOTES → $OUT/VOTES.cg-<thread>
     [ "$c" -ge "$n" ] && break; sleep 0.2
   done
   [ "$c" -eq "$n" ] || { echo "counted $c of $n" >&2; exit 1; }
+  if [ -n "$HOOKED" ]; then
+    for _ in $(seq 600); do [ "$(delivered)" -ge "$n" ] && break; sleep 0.2; done
+    [ "$(delivered)" -eq "$n" ] || { echo "delivered $(delivered) of $n" >&2; exit 1; }
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
 
 run "$N1"
 run "$N2"
-echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): instructions per vote, ($N2 - $N1 votes) / $((N2 - N1))"
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): instructions per vote${HOOKED:+ and its vote.created delivery}, ($N2 - $N1 votes) / $((N2 - N1))"
 python3 - "$OUT" "$N1" "$N2" <<'PY'
 import glob, re, sys
 out, n1, n2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def group(text):
     # Tokio's workers also run on its blocking pool's threads: test for them first.
-    if 'multi_thread::worker::run' in text: return 'Tokio workers: group commit, tally, publisher, fan-out, Redis replies'
+    if 'multi_thread::worker::run' in text: return 'Tokio workers: group commit, tally, publisher, fan-out, webhook dispatcher, Redis replies'
     if 'actix_server::worker' in text: return 'HTTP workers: HTTP, JSON, checks, the vote handler'
-    if 'blocking::pool' in text: return 'blocking pool: the SQLite vote log'
+    if 'blocking::pool' in text: return 'blocking pool: SQLite (the vote log, the webhook log)'
     return 'other threads'
 def load(n):
     totals = {}

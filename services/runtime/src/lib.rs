@@ -7,6 +7,7 @@ pub mod audit;
 pub mod console_setup;
 pub mod context;
 pub mod lifecycle;
+pub mod low_priority;
 mod poll_cache;
 mod secret;
 mod standalone;

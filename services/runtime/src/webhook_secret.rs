@@ -42,12 +42,15 @@ pub fn signing(
     webhook: &Webhook,
     now: Timestamp,
 ) -> Result<Vec<String>, Unopenable> {
-    let open = |sealed: &str| {
-        secret
-            .open(PURPOSE, sealed)
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or(Unopenable)
-    };
+    signing_with(webhook, now, |sealed| open(secret, sealed))
+}
+
+/// [`signing`], each sealed secret opened by `open` (a sender keeps what it opened).
+pub fn signing_with(
+    webhook: &Webhook,
+    now: Timestamp,
+    mut open: impl FnMut(&str) -> Result<String, Unopenable>,
+) -> Result<Vec<String>, Unopenable> {
     let mut out = vec![open(&webhook.secret_sealed)?];
     if let (Some(prev), Some(until)) = (&webhook.previous_secret_sealed, webhook.previous_until)
         && now < until
@@ -55,4 +58,12 @@ pub fn signing(
         out.push(open(prev)?);
     }
     Ok(out)
+}
+
+/// A sealed signing secret, opened.
+pub fn open(secret: &ServerSecret, sealed: &str) -> Result<String, Unopenable> {
+    secret
+        .open(PURPOSE, sealed)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or(Unopenable)
 }

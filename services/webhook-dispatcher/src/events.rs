@@ -23,7 +23,7 @@ use pollcast_bus::redis::streams::{
 use pollcast_bus::redis::{AsyncCommands, RedisError};
 use pollcast_types::{EventType, Poll, Timestamp, Webhook, WorkspaceId};
 use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
-use serde_json::json;
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::queue::{Delivery, Queued};
@@ -411,23 +411,17 @@ async fn vote_created(
     if wanting.is_empty() {
         return Ok(Vec::new());
     }
-    let mut data = json!({
-        "vote_id": vote.vote_id.as_str(),
-        "poll_id": vote.poll_id.as_str(),
-        "voter": vote.voter,
-        "received_at": vote.received_at,
-    });
-    match vote.rating {
-        Some(r) => data["rating"] = json!(r),
-        None => {
-            data["option_ids"] = json!(
-                vote.option_ids
-                    .iter()
-                    .map(|o| o.as_str())
-                    .collect::<Vec<_>>()
-            )
-        }
-    }
+    let data = VoteCreated {
+        vote_id: vote.vote_id.as_str(),
+        poll_id: vote.poll_id.as_str(),
+        voter: vote.voter.as_deref(),
+        received_at: vote.received_at,
+        option_ids: vote
+            .rating
+            .is_none()
+            .then(|| vote.option_ids.iter().map(|o| o.as_str()).collect()),
+        rating: vote.rating,
+    };
     let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
     let body = event_body(EventType::VoteCreated, vote.received_at, data);
     Ok(deliveries_of(
@@ -494,8 +488,34 @@ pub fn owner_view(poll: &Poll) -> serde_json::Value {
 }
 
 /// The body every delivery of an event carries: `{"type", "timestamp", "data"}`.
-pub fn event_body(event: EventType, at: Timestamp, data: serde_json::Value) -> String {
-    json!({"type": event.as_str(), "timestamp": at, "data": data}).to_string()
+pub fn event_body(event: EventType, at: Timestamp, data: impl Serialize) -> String {
+    #[derive(Serialize)]
+    struct Body<'a, T> {
+        r#type: &'a str,
+        timestamp: Timestamp,
+        data: T,
+    }
+    // Written straight from the values (building a JSON tree first cost a tenth of a
+    // delivery); nothing here can fail to serialise.
+    serde_json::to_string(&Body {
+        r#type: event.as_str(),
+        timestamp: at,
+        data,
+    })
+    .unwrap_or_default()
+}
+
+/// What a `vote.created` event says: `option_ids` for a choice, `rating` for a score.
+#[derive(Serialize)]
+struct VoteCreated<'a> {
+    vote_id: &'a str,
+    poll_id: &'a str,
+    voter: Option<&'a str>,
+    received_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    option_ids: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rating: Option<u8>,
 }
 
 /// Each workspace's endpoints, read at most every [`ENDPOINTS_TTL`], and again after any

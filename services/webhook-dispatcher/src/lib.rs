@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 use pollcast_auth::Authenticator;
 use pollcast_http::routes::{Access, Register, RouteSink};
-use pollcast_runtime::{Context, PollCache, Service};
+use pollcast_runtime::{Context, PollCache, Service, low_priority, webhook_secret};
 use pollcast_types::{Webhook, WebhookId};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -80,6 +80,8 @@ pub struct DispatchState {
     /// Endpoints as last read, for [`ENDPOINT_TTL`]: a delivery needs its endpoint's URL, state
     /// and secrets, and reading the store for each cost more than sending it.
     endpoints: std::sync::Mutex<std::collections::HashMap<WebhookId, (Instant, Option<Webhook>)>>,
+    /// Signing secrets opened, by their sealed form (see [`Self::signing_secrets`]).
+    opened: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// How long an endpoint read is used for deliveries: an edit (a new URL, disabling) reaches
@@ -103,6 +105,30 @@ impl DispatchState {
             cached.insert(id.clone(), (Instant::now(), webhook.clone()));
         }
         Ok(webhook)
+    }
+
+    /// The secrets that sign `webhook`'s deliveries now, each opened once per process
+    /// (opening costs a key derivation and a decryption; a delivery, one HMAC).
+    pub fn signing_secrets(
+        &self,
+        webhook: &Webhook,
+        now: pollcast_types::Timestamp,
+    ) -> Result<Vec<String>, webhook_secret::Unopenable> {
+        webhook_secret::signing_with(webhook, now, |sealed| {
+            if let Ok(opened) = self.opened.lock()
+                && let Some(plain) = opened.get(sealed)
+            {
+                return Ok(plain.clone());
+            }
+            let plain = webhook_secret::open(&self.context.secret, sealed)?;
+            if let Ok(mut opened) = self.opened.lock() {
+                if opened.len() > 10_000 {
+                    opened.clear();
+                }
+                opened.insert(sealed.to_owned(), plain.clone());
+            }
+            Ok(plain)
+        })
     }
 
     /// Forgets the cached read of an endpoint this process has just changed.
@@ -149,6 +175,7 @@ impl WebhookDispatcher {
                 log,
                 log_rx: std::sync::Mutex::new(Some(log_rx)),
                 endpoints: std::sync::Mutex::default(),
+                opened: std::sync::Mutex::default(),
             }),
         }
     }
@@ -186,13 +213,21 @@ impl Service for WebhookDispatcher {
                 shutdown.clone(),
             )));
         }
-        tasks.extend([
-            tokio::spawn(events::run(state.clone(), shutdown.clone())),
-            tokio::spawn(sender::run(state.clone(), shutdown.clone())),
-            tokio::spawn(results::release(state.clone(), shutdown.clone())),
-            tokio::spawn(outbox::run(state.clone(), shutdown.clone())),
-            tokio::spawn(sender::purge_log(state, shutdown)),
-        ]);
+        tasks.push(tokio::spawn(sender::purge_log(
+            state.clone(),
+            shutdown.clone(),
+        )));
+        // Reading events and delivering them yield the CPU to votes (see
+        // `pollcast_runtime::low_priority`); the log writer above holds SQLite's write lock, so
+        // it stays at normal priority.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let delivering: Vec<low_priority::Task> = vec![
+            Box::pin(events::run(state.clone(), shutdown.clone())),
+            Box::pin(sender::run(state.clone(), shutdown.clone())),
+            Box::pin(results::release(state.clone(), shutdown.clone())),
+            Box::pin(outbox::run(state, shutdown)),
+        ];
+        tasks.push(low_priority::spawn("webhooks", threads, delivering));
         tasks
     }
 }

@@ -167,16 +167,24 @@ impl Queue {
             .collect())
     }
 
-    /// The delivery ended (succeeded, or failed for good): out of Redis.
-    pub async fn finish(&self, delivery: &Delivery) -> Result<(), RedisError> {
+    /// Deliveries of `shard` that ended (succeeded, or failed for good): out of Redis, in
+    /// one step.
+    pub async fn finish(&self, shard: u32, ended: &[&Delivery]) -> Result<(), RedisError> {
+        if ended.is_empty() {
+            return Ok(());
+        }
         let keys = self.bus.keys();
-        let webhook = delivery.webhook_id.as_str();
-        FINISH
-            .key(keys.webhook_ready(delivery.shard))
-            .key(keys.webhook_due(delivery.shard, webhook))
-            .key(keys.webhook_delivery(delivery.shard, &delivery.id))
-            .arg(&delivery.id)
-            .arg(webhook)
+        let mut invocation = FINISH.prepare_invoke();
+        invocation.key(keys.webhook_ready(shard));
+        for delivery in ended {
+            let webhook = delivery.webhook_id.as_str();
+            invocation
+                .key(keys.webhook_due(shard, webhook))
+                .key(keys.webhook_delivery(shard, &delivery.id))
+                .arg(&delivery.id)
+                .arg(webhook);
+        }
+        invocation
             .invoke_async::<i64>(&mut self.bus.conn())
             .await
             .map(|_| ())

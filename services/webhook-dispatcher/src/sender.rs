@@ -27,10 +27,16 @@ const PER_ENDPOINT: usize = 64;
 const IN_FLIGHT: usize = 256;
 /// How often the queue is looked at when nothing wakes the sender.
 const POLL: Duration = Duration::from_millis(100);
+/// How long a wake waits for more to wake it (deliveries ending, events queued), so one
+/// claim takes many: claiming after each delivery ended cost Redis more than the rest of
+/// the delivery (docs/benchmarks.md).
+const GATHER: Duration = Duration::from_millis(5);
 /// Endpoints with due deliveries looked at per shard and round.
 const READY_SCAN: usize = 256;
 
 pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
+    let (ended, ended_rx) = tokio::sync::mpsc::channel(IN_FLIGHT * 4);
+    tokio::spawn(finish_ended(state.clone(), ended_rx));
     let all = Arc::new(Semaphore::new(IN_FLIGHT));
     let per_endpoint: Arc<Mutex<HashMap<WebhookId, Arc<Semaphore>>>> = Arc::default();
     let shards = state.context.settings.shards;
@@ -41,15 +47,20 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
             _ = state.wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(GATHER) => {}
+        }
         if last_depth.elapsed() >= Duration::from_secs(1) {
             last_depth = std::time::Instant::now();
             report_depth(&state).await;
         }
-        // Round after round while something was claimed: each endpoint takes only the room
-        // it has, so a busy one leaves its deliveries waiting and the others go on.
-        let mut claimed_any = true;
-        while claimed_any {
-            claimed_any = false;
+        // Round after round while a round took all the room it asked for (more may wait):
+        // each endpoint takes only the room it has, so a busy one leaves its deliveries
+        // waiting and the others go on.
+        let mut filled = true;
+        while filled {
+            filled = false;
             for shard in 0..shards {
                 let free = all.available_permits();
                 if free == 0 {
@@ -77,6 +88,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                         wants.push((webhook, room));
                     }
                 }
+                let asked: usize = wants.iter().map(|(_, room)| room).sum();
                 let claimed = match state.queue.claim(shard, now, &wants).await {
                     Ok(c) => c,
                     Err(e) => {
@@ -84,7 +96,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                         break;
                     }
                 };
-                claimed_any |= !claimed.is_empty();
+                filled |= asked > 0 && claimed.len() == asked;
                 for delivery in claimed {
                     let endpoint = endpoint_slots(&per_endpoint, &delivery.webhook_id);
                     let (Ok(slot), Ok(permit)) = (
@@ -95,15 +107,35 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                         // brings it back.
                         continue;
                     };
-                    let state = state.clone();
+                    let (state, ended) = (state.clone(), ended.clone());
                     tokio::spawn(async move {
-                        attempt(&state, delivery, (slot, permit)).await;
+                        attempt(&state, delivery, (slot, permit), &ended).await;
                         // Its room is free again: claim the next at once, not at the tick.
                         state.wake.notify_one();
                     });
                 }
             }
         }
+    }
+}
+
+/// Takes the deliveries that ended out of the queue, as many at once as ended meanwhile (a
+/// script call each was a tenth of a delivery's cost). One that is lost here, in a crash, is
+/// sent again when its lease ends, as if its answer had not been recorded.
+async fn finish_ended(state: Arc<DispatchState>, mut ended: tokio::sync::mpsc::Receiver<Delivery>) {
+    let mut batch = Vec::with_capacity(512);
+    while ended.recv_many(&mut batch, 512).await > 0 {
+        let mut shards: Vec<u32> = batch.iter().map(|d| d.shard).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        for shard in shards {
+            let of_shard: Vec<&Delivery> = batch.iter().filter(|d| d.shard == shard).collect();
+            if let Err(e) = state.queue.finish(shard, &of_shard).await {
+                // Their leases run out and they are sent again: twice rather than lost.
+                tracing::warn!(deliveries = of_shard.len(), error = %e, "webhooks: could not record that deliveries ended");
+            }
+        }
+        batch.clear();
     }
 }
 
@@ -171,12 +203,13 @@ async fn attempt(
     state: &DispatchState,
     mut delivery: Delivery,
     _slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    ended: &tokio::sync::mpsc::Sender<Delivery>,
 ) {
     let webhook = match state.endpoint(&delivery.webhook_id).await {
         Ok(Some(w)) => w,
         Ok(None) => {
             // The endpoint was deleted: nothing more goes to it.
-            let _ = state.queue.finish(&delivery).await;
+            let _ = ended.send(delivery).await;
             return;
         }
         Err(_) => {
@@ -188,7 +221,7 @@ async fn attempt(
         }
     };
     if webhook.state() != "active" {
-        let _ = state.queue.finish(&delivery).await;
+        let _ = ended.send(delivery).await;
         return;
     }
     let outcome = send(state, &webhook, &delivery).await;
@@ -236,37 +269,39 @@ async fn attempt(
         tracing::warn!(delivery = %delivery.id, "webhooks: an attempt was not logged");
     }
     track_failing(state, &webhook, outcome.succeeded(), now).await;
-    let result = match step {
-        Next::Succeeded => state.queue.finish(&delivery).await,
-        Next::RetryAt(at) => state.queue.retry(&delivery, at).await,
-        Next::Failed => state.queue.finish(&delivery).await,
+    tracing::debug!(delivery = %delivery.id, webhook = %webhook.id, attempt = delivery.attempts, status = ?outcome.status, error = ?outcome.error, "webhook attempt");
+    match step {
+        Next::RetryAt(at) => {
+            if let Err(e) = state.queue.retry(&delivery, at).await {
+                // The lease runs out and the delivery is claimed again: sent twice rather
+                // than lost.
+                tracing::warn!(delivery = %delivery.id, error = %e, "webhooks: could not record an attempt");
+            }
+        }
         Next::Gone => {
             let gone = WebhookHealth::Disabled("the receiver answered 410 Gone".to_owned());
             set_health(state, &webhook, &gone).await;
-            state.queue.finish(&delivery).await
+            let _ = ended.send(delivery).await;
         }
-    };
-    if let Err(e) = result {
-        // The lease runs out and the delivery is claimed again: sent twice rather than lost.
-        tracing::warn!(delivery = %delivery.id, error = %e, "webhooks: could not record an attempt");
+        Next::Succeeded | Next::Failed => {
+            let _ = ended.send(delivery).await;
+        }
     }
-    tracing::debug!(delivery = %delivery.id, webhook = %webhook.id, attempt = delivery.attempts, status = ?outcome.status, error = ?outcome.error, "webhook attempt");
 }
 
 /// Signs and posts one delivery (also what `POST /v1/webhooks/{id}/test` does).
 pub async fn send(state: &DispatchState, webhook: &Webhook, delivery: &Delivery) -> Outcome {
     let now = Timestamp::now();
     let timestamp = now.as_millis() / 1000;
-    let secrets =
-        match pollcast_runtime::webhook_secret::signing(&state.context.secret, webhook, now) {
-            Ok(secrets) => secrets,
-            Err(e) => {
-                // Never sent unsigned: the attempt fails (class `secret`, retried on schedule)
-                // until the operator restores the `secret.key` the endpoint was made with.
-                tracing::error!(webhook = %webhook.id, error = %e, "webhooks: not sent");
-                return Outcome::failed("secret", std::time::Instant::now());
-            }
-        };
+    let secrets = match state.signing_secrets(webhook, now) {
+        Ok(secrets) => secrets,
+        Err(e) => {
+            // Never sent unsigned: the attempt fails (class `secret`, retried on schedule)
+            // until the operator restores the `secret.key` the endpoint was made with.
+            tracing::error!(webhook = %webhook.id, error = %e, "webhooks: not sent");
+            return Outcome::failed("secret", std::time::Instant::now());
+        }
+    };
     let headers = [
         ("content-type", "application/json".to_owned()),
         ("user-agent", "pollcast-webhooks/1".to_owned()),
