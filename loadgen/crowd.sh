@@ -4,7 +4,8 @@
 # workplace), so the crowd is split over $INSTANCES results-broadcast processes (how pollcast
 # scales out anyway: any number of them read the same Redis), each with a loadgen of its own.
 # It prints every instance's RSS before and with its viewers, and the sums. See
-# docs/benchmarks.md.
+# docs/benchmarks.md. Each instance admits `--live-per-ip` (1,000) viewers per client address,
+# so each loadgen spreads its viewers over 24 loopback addresses.
 #
 #   bash loadgen/crowd.sh                        # 50,000 viewers over 3 instances
 #   VIEWERS=9000 INSTANCES=2 bash loadgen/crowd.sh
@@ -40,7 +41,7 @@ per=$(( (VIEWERS + INSTANCES - 1) / INSTANCES ))
 lgs=()
 for k in $(seq "$INSTANCES"); do
   $lg viewers --base "http://127.0.0.1:$PORT" --live-base "http://127.0.0.1:$((PORT + k))" \
-    --api-key "$key" --viewers "$per" --source-addrs 16 --hold-secs "$HOLD_SECS" \
+    --api-key "$key" --viewers "$per" --source-addrs 24 --hold-secs "$HOLD_SECS" \
     --server-pid "${pids[$((k - 1))]}" --out-dir "$OUT/instance-$k" >"$OUT/instance-$k.log" 2>&1 &
   lgs+=($!)
 done

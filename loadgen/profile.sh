@@ -12,6 +12,7 @@
 #   bash loadgen/profile.sh             # N1=2000 N2=6000, about 2 minutes
 #   OUT=dir bash loadgen/profile.sh     # keep the callgrind files in dir
 #   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/profile.sh   # another build of pollcast
+#   SERVICES=api,vote-ingest,tally,results-broadcast bash loadgen/profile.sh   # some services
 #   HOOKED=1 bash loadgen/profile.sh    # with one `vote.created` endpoint (a `loadgen
 #                                       # webhook-receiver`, not profiled): each run also waits
 #                                       # until every vote was delivered, so the difference is
@@ -42,7 +43,7 @@ run() { # VOTES → $OUT/VOTES.cg-<thread>
   key=$(new_workspace "$bin" "$dir")
   RUST_LOG=warn valgrind --tool=callgrind --separate-threads=yes \
     --callgrind-out-file="$OUT/$n.cg" "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" \
-    "${LIMITS_OFF[@]}" --webhook-allow-private 127.0.0.0/8 --webhook-allow-http >"$dir/serve.log" 2>&1 &
+    ${SERVICES:+--services "$SERVICES"} "${LIMITS_OFF[@]}" --webhook-allow-private 127.0.0.0/8 --webhook-allow-http >"$dir/serve.log" 2>&1 &
   pid=$!
   wait_ready "$PORT" 600
   read -r poll option < <(create_poll "$PORT" "$key")
@@ -70,7 +71,7 @@ run() { # VOTES → $OUT/VOTES.cg-<thread>
 
 run "$N1"
 run "$N2"
-echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): instructions per vote${HOOKED:+ and its vote.created delivery}, ($N2 - $N1 votes) / $((N2 - N1))"
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)): instructions per vote${HOOKED:+ and its vote.created delivery}${SERVICES:+ (--services $SERVICES)}, ($N2 - $N1 votes) / $((N2 - N1))"
 python3 - "$OUT" "$N1" "$N2" <<'PY'
 import glob, re, sys
 out, n1, n2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

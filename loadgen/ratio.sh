@@ -22,11 +22,14 @@
 #   bash loadgen/ratio.sh                  # 3 rounds of 10 s per setting (about 10 minutes)
 #   ROUNDS=1 SECS=5 bash loadgen/ratio.sh  # a quick look
 #   POLLCAST_BIN=/tmp/old/pollcast bash loadgen/ratio.sh   # another build of pollcast
-#   STORE=scylla bash loadgen/ratio.sh     # `serve` also with the ScyllaDB store (a CQL
+#   BEFORE=/tmp/old/pollcast bash loadgen/ratio.sh # also `serve` of that build, in each round
+#   MEASURES="serve" bash loadgen/ratio.sh         # only some of the figures (bare always)
+#   STORE=scylla bash loadgen/ratio.sh     # the pipeline also with the ScyllaDB store (a CQL
 #                                          # server from ../shared/cql-server on this machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3} SECS=${SECS:-10} FSYNCS=${FSYNCS:-everysec always}
+MEASURES=${MEASURES:-serve hooked pipeline ingest}
 PORT=${PORT:-18280} BARE_PORT=${BARE_PORT:-18299} RECEIVER_PORT=${RECEIVER_PORT:-18298}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
 source loadgen/serve.sh
@@ -137,24 +140,37 @@ ratio() { python3 -c "print(f'{$1} ({$1/$2:.2f}x)')"; }
 $lg webhook-receiver --listen "127.0.0.1:$RECEIVER_PORT" --workers 1 >/dev/null 2>&1 &
 pids+=("$!")
 summary=()
+wants() { [[ " $MEASURES " == *" $1 "* ]]; }
 for fsync in $FSYNCS; do
-  b=() v=() h=() p=() i=() q=()
+  b=() v=() o=() h=() p=() i=() q=()
   for r in $(seq "$ROUNDS"); do
-    bare "$fsync"; b+=("$rate")
-    counts ""; v+=("$rate"); line="appendfsync $fsync, round $r: bare ${b[-1]}, serve ${v[-1]} ($cpu a vote)"
-    counts "" sqlite hooked; h+=("$rate"); line+=", hooked ${h[-1]} (delivered in ${delivered_in} s; $cpu)"
-    counts api,vote-ingest,tally,results-broadcast; p+=("$rate"); line+=", pipeline ${p[-1]} ($cpu)"
-    ingest "$fsync"; i+=("$rate"); line+=", ingest ${i[-1]} votes/s"
-    if [ ${#STORES[@]} -gt 1 ]; then
-      counts "" scylla; q+=("$rate")
-      line+=", serve on ScyllaDB ${q[-1]} votes/s ($cpu)"
+    bare "$fsync"; b+=("$rate"); line="appendfsync $fsync, round $r: bare ${b[-1]}"
+    if wants serve; then counts ""; v+=("$rate"); line+=", serve ${v[-1]} ($cpu a vote)"; fi
+    if [ -n "${BEFORE:-}" ]; then
+      ours=$bin bin=$BEFORE
+      counts ""; o+=("$rate"); line+=", serve of $BEFORE ${o[-1]} ($cpu)"
+      bin=$ours
     fi
-    echo "$line"
+    if wants hooked; then
+      counts "" sqlite hooked; h+=("$rate"); line+=", hooked ${h[-1]} (delivered in ${delivered_in} s; $cpu)"
+    fi
+    if wants pipeline; then
+      counts api,vote-ingest,tally,results-broadcast; p+=("$rate"); line+=", pipeline ${p[-1]} ($cpu)"
+    fi
+    if wants ingest; then ingest "$fsync"; i+=("$rate"); line+=", ingest ${i[-1]}"; fi
+    if [ ${#STORES[@]} -gt 1 ]; then
+      counts api,vote-ingest,tally,results-broadcast scylla; q+=("$rate")
+      line+=", pipeline on ScyllaDB ${q[-1]} ($cpu)"
+    fi
+    echo "$line votes/s"
   done
   mb=$(median "${b[@]}")
-  line="appendfsync $fsync: bare $mb, serve $(ratio "$(median "${v[@]}")" "$mb"), hooked $(ratio "$(median "${h[@]}")" "$mb")"
-  line+=", pipeline $(ratio "$(median "${p[@]}")" "$mb"), ingest $(ratio "$(median "${i[@]}")" "$mb")"
-  [ ${#q[@]} -gt 0 ] && line+=", serve on ScyllaDB $(ratio "$(median "${q[@]}")" "$mb")"
+  line="appendfsync $fsync: bare $mb"
+  for m in "serve:v" "serve of ${BEFORE:-}:o" "hooked:h" "pipeline:p" "ingest:i" "pipeline on ScyllaDB:q"; do
+    declare -n got=${m##*:}
+    [ ${#got[@]} -gt 0 ] && line+=", ${m%:*} $(ratio "$(median "${got[@]}")" "$mb")"
+    unset -n got
+  done
   summary+=("$line votes/s (medians of $ROUNDS)")
 done
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) $bin ($(git rev-parse --short HEAD)) wrk -t1 -c64 -d${SECS}s"
