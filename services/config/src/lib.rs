@@ -143,7 +143,7 @@ settings! {
         check |v| (1..=1024).contains(v), "must be 1..=1024";
     background_threads: usize = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
         "POLLCAST_BACKGROUND_THREADS", "half the cores, at least 1",
-        "threads for tally, group commit, the publisher and the fan-out (beside the HTTP workers)",
+        "threads for tally, group commit, the publisher and the fan-out (beside the HTTP workers; the webhook dispatcher has as many threads as cores of its own, at nice 10)",
         check |v| (1..=1024).contains(v), "must be 1..=1024";
     redis_fsync: String = "everysec".to_owned(), "POLLCAST_REDIS_FSYNC", "everysec",
         "`appendfsync` of the embedded redis-server: `everysec` or `always`",
