@@ -37,9 +37,10 @@ const CLAIM_IDLE_MS: usize = 30_000;
 /// How long a workspace's endpoint list is reused before it is read again (a change made
 /// through pollcast is seen at once: see [`Endpoints::follow`]).
 const ENDPOINTS_TTL: Duration = Duration::from_secs(2);
-/// How often a shard whose votes nobody wants is moved past them (the delay before the first
-/// votes of a new `vote.created` endpoint are read; trimming waits on it too).
-const SKIP_EVERY: Duration = Duration::from_millis(500);
+/// How often a shard whose votes nobody wants is moved past them, and so how long the first
+/// votes of a new `vote.created` endpoint may wait to be read (the blocking read waits no
+/// longer than this while a shard is skipped). A script per shard each time: cheap.
+const SKIP_EVERY: Duration = Duration::from_millis(100);
 /// How often the store is asked whether any endpoint still wants votes.
 const INTEREST_EVERY: Duration = Duration::from_secs(30);
 
@@ -95,6 +96,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                     &mut conn,
                     &streams,
                     &votes.read_streams(),
+                    votes.block(),
                     &shutdown,
                 )
                 .await
@@ -159,6 +161,7 @@ async fn read(
     conn: &mut MultiplexedConnection,
     streams: &[String],
     which: &[usize],
+    block: Duration,
     shutdown: &CancellationToken,
 ) -> Result<Vec<Entry>, RedisError> {
     let read: Vec<String> = which.iter().map(|&i| streams[i].clone()).collect();
@@ -176,7 +179,7 @@ async fn read(
     let opts = StreamReadOptions::default()
         .group(WEBHOOK_GROUP, &state.consumer)
         .count(BATCH)
-        .block(BLOCK.as_millis() as usize);
+        .block(block.as_millis() as usize);
     let ids = vec![">"; read.len()];
     let reply: Option<StreamReadReply> = tokio::select! {
         _ = shutdown.cancelled() => return Ok(Vec::new()),
@@ -199,6 +202,16 @@ impl Votes {
             read: vec![true; shards as usize],
             skipped_at: None,
             checked_at: None,
+        }
+    }
+
+    /// How long a read may block: while a shard is skipped, no longer than the next skip,
+    /// which may find its votes wanted again.
+    fn block(&self) -> Duration {
+        if self.read.iter().all(|&r| r) {
+            BLOCK
+        } else {
+            SKIP_EVERY
         }
     }
 
