@@ -32,10 +32,6 @@ if [ -n "$HOOKED" ]; then
   receiver=$!
   trap 'kill $receiver 2>/dev/null || true' EXIT
 fi
-delivered() {
-  curl -fs "http://127.0.0.1:$RECEIVER_PORT/stats" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin).get("/votes", {}).get("count", 0))'
-}
 
 run() { # VOTES → $OUT/VOTES.cg-<thread>
   local n=$1 dir key pid poll option c=0
@@ -49,9 +45,7 @@ run() { # VOTES → $OUT/VOTES.cg-<thread>
   read -r poll option < <(create_poll "$PORT" "$key")
   if [ -n "$HOOKED" ]; then
     curl -fs -X POST "http://127.0.0.1:$RECEIVER_PORT/reset" >/dev/null
-    curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer $key" \
-      -H 'Content-Type: application/json' \
-      -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/votes\", \"events\": [\"vote.created\"]}" >/dev/null
+    vote_endpoint "$PORT" "$key" "http://127.0.0.1:$RECEIVER_PORT/votes"
   fi
   "$lg" ceiling --url "http://127.0.0.1:$PORT/v1/polls/$poll/votes" \
     --body "{\"option_ids\": [\"$option\"]}" --requests "$n" --concurrency 16 >/dev/null
@@ -62,8 +56,9 @@ run() { # VOTES → $OUT/VOTES.cg-<thread>
   done
   [ "$c" -eq "$n" ] || { echo "counted $c of $n" >&2; exit 1; }
   if [ -n "$HOOKED" ]; then
-    for _ in $(seq 600); do [ "$(delivered)" -ge "$n" ] && break; sleep 0.2; done
-    [ "$(delivered)" -eq "$n" ] || { echo "delivered $(delivered) of $n" >&2; exit 1; }
+    for _ in $(seq 600); do [ "$(received "$RECEIVER_PORT" /votes)" -ge "$n" ] && break; sleep 0.2; done
+    local d; d=$(received "$RECEIVER_PORT" /votes)
+    [ "$d" -eq "$n" ] || { echo "delivered $d of $n" >&2; exit 1; }
   fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"

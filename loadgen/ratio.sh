@@ -97,11 +97,6 @@ ingest() { # FSYNC → 202s per second with nothing counting
 }
 
 
-delivered() { # → how many vote.created the receiver has had
-  curl -fs "http://127.0.0.1:$RECEIVER_PORT/stats" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin).get("/votes", {}).get("count", 0))'
-}
-
 counts() { # SERVICES [STORE] [hooked] → sets $rate: accepted votes per second from the first
   # vote to the last one counted, $cpu: the CPU each vote cost pollcast and its redis-server,
   # and with `hooked`, $delivered_in: seconds from the first vote to the last delivery
@@ -109,9 +104,7 @@ counts() { # SERVICES [STORE] [hooked] → sets $rate: accepted votes per second
   local hooked=${3:-} t0 n s rpid p0 r0
   if [ -n "$hooked" ]; then
     curl -fs -X POST "http://127.0.0.1:$RECEIVER_PORT/reset" >/dev/null
-    curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer $key" \
-      -H 'Content-Type: application/json' \
-      -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/votes\", \"events\": [\"vote.created\"]}" >/dev/null
+    vote_endpoint "$PORT" "$key" "http://127.0.0.1:$RECEIVER_PORT/votes"
   fi
   rpid=$(pgrep -f "redis-server.*$dir" | head -1)
   p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
@@ -124,8 +117,8 @@ counts() { # SERVICES [STORE] [hooked] → sets $rate: accepted votes per second
   local c; c=$(counted)
   [ "$c" -ge "$n" ] && [ "$c" -le $((n + 64)) ] || { echo "counts: counted $c, $n answered 202" >&2; exit 1; }
   if [ -n "$hooked" ]; then
-    for _ in $(seq 12000); do [ "$(delivered)" -ge "$c" ] && break; sleep 0.05; done
-    local d; d=$(delivered)
+    for _ in $(seq 12000); do [ "$(received "$RECEIVER_PORT" /votes)" -ge "$c" ] && break; sleep 0.05; done
+    local d; d=$(received "$RECEIVER_PORT" /votes)
     [ "$d" -eq "$c" ] || { echo "hooked: $d delivered, $c counted" >&2; exit 1; }
     delivered_in=$(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')")
   fi

@@ -36,6 +36,17 @@ create_poll() { # PORT KEY → prints "<poll id> <first option id>" of a new `de
     python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["id"], p["options"][0]["id"])'
 }
 
+vote_endpoint() { # PORT KEY URL → a `vote.created` endpoint of KEY's workspace, at URL
+  curl -fs -X POST "http://127.0.0.1:$1/v1/webhooks" -H "Authorization: Bearer $2" \
+    -H 'Content-Type: application/json' \
+    -d "{\"url\": \"$3\", \"events\": [\"vote.created\"]}" >/dev/null
+}
+
+received() { # RECEIVER_PORT PATH → how many deliveries `loadgen webhook-receiver` had on PATH
+  curl -fs "http://127.0.0.1:$1/stats" |
+    python3 -c "import json, sys; print(json.load(sys.stdin).get('$2', {}).get('count', 0))"
+}
+
 cpu_ticks() { # PID → the CPU time it has used, in clock ticks (user + system)
   awk '{print $14 + $15}' "/proc/$1/stat"
 }

@@ -41,11 +41,8 @@ queued() { # deliveries waiting, from the dispatcher's own gauge
 }
 for w in a b; do
   key_var="key_$w"
-  curl -fs -X POST "http://127.0.0.1:$PORT/v1/webhooks" -H "Authorization: Bearer ${!key_var}" \
-    -H 'Content-Type: application/json' \
-    -d "{\"url\": \"http://127.0.0.1:$RECEIVER_PORT/$w\", \"events\": [\"vote.created\"]}" >/dev/null
+  vote_endpoint "$PORT" "${!key_var}" "http://127.0.0.1:$RECEIVER_PORT/$w"
 done
-sleep 3 # the dispatcher's endpoint cache
 stats() { curl -fs "http://127.0.0.1:$RECEIVER_PORT/stats"; }
 report() { # LABEL PATH
   stats | python3 -c "
@@ -74,7 +71,7 @@ accepted=$(echo "$out" | awk '/votes accepted/ {print $2}')
 echo "redis used_memory at the end of the votes: $(used_memory); deliveries waiting: $(queued)"
 t=0
 while :; do
-  got=$(stats | python3 -c "import json, sys; print(json.load(sys.stdin).get('/a', {}).get('count', 0))")
+  got=$(received "$RECEIVER_PORT" /a)
   [ "$got" -ge "$accepted" ] && break
   [ $t -ge 6000 ] && break
   sleep 0.1; t=$((t + 1))
