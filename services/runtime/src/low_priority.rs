@@ -9,6 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
 
@@ -19,36 +20,43 @@ pub const NICE: i32 = 10;
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Runs `tasks` on a low-priority runtime of `threads` threads named `name`, until all end;
-/// the handle (on the caller's runtime) ends with them. If that runtime cannot be made, they
-/// run on the caller's runtime instead, at normal priority.
+/// the handle (on the caller's runtime) ends with them. The runtime is made, run and dropped
+/// on a thread of its own (a runtime may not be dropped inside another's tasks). If it cannot
+/// be made, or that thread cannot start, the tasks run on the caller's runtime instead, at
+/// normal priority.
 pub fn spawn(name: &str, threads: usize, tasks: Vec<Task>) -> JoinHandle<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .thread_name(name)
-        .on_thread_start(lower_this_thread)
-        .enable_all()
-        .build();
-    let runtime = match runtime {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::warn!(error = %e, name, "no runtime of its own; running at normal priority");
-            return tokio::spawn(async move {
-                futures_join(tasks).await;
-            });
-        }
-    };
+    let caller = tokio::runtime::Handle::current();
+    // Taken by whichever runs them: the thread, or the caller if the thread never starts.
+    let slot = Arc::new(Mutex::new(Some(tasks)));
     let (done, finished) = tokio::sync::oneshot::channel::<()>();
-    let spawned = std::thread::Builder::new()
+    let thread_name = name.to_owned();
+    let taken = slot.clone();
+    let started = std::thread::Builder::new()
         .name(format!("{name}-main"))
         .spawn(move || {
-            runtime.block_on(futures_join(tasks));
-            // Dropped here, on a thread of its own: a runtime may not be dropped inside
-            // another's tasks.
-            drop(runtime);
+            let Some(tasks) = taken.lock().ok().and_then(|mut t| t.take()) else {
+                return;
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(threads.max(1))
+                .thread_name(&thread_name)
+                .on_thread_start(lower_this_thread)
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => runtime.block_on(futures_join(tasks)),
+                Err(e) => {
+                    tracing::warn!(error = %e, name = %thread_name, "no runtime of its own; running at normal priority");
+                    caller.block_on(futures_join(tasks));
+                }
+            }
             let _ = done.send(());
         });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, name, "could not start its thread");
+    if let Err(e) = started {
+        tracing::warn!(error = %e, name, "no thread of its own; running at normal priority");
+        if let Some(tasks) = slot.lock().ok().and_then(|mut t| t.take()) {
+            return tokio::spawn(futures_join(tasks));
+        }
     }
     tokio::spawn(async move {
         let _ = finished.await;

@@ -105,7 +105,7 @@ impl Keys {
 
     /// Whether the webhook dispatcher must read shard `shard`'s votes: `on` (`1`, or `0` once
     /// the dispatcher found no endpoint wanting `vote.created`) and `since` (Redis time, ms,
-    /// when an endpoint that wants them was last being stored). See `pollcast_bus::vote_interest`.
+    /// when an endpoint that wants them was last being stored). See `pollcast_bus::endpoint_changes`.
     pub fn webhook_vote_interest(&self, shard: u32) -> String {
         format!("{}:{{s{shard}}}:whvotes", self.prefix)
     }

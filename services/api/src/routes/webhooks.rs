@@ -202,7 +202,7 @@ pub async fn create_webhook(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let inserted = told(context, &webhook, async {
+    let inserted = told(context, wants_votes(&webhook), async {
         Ok(context
             .store
             .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
@@ -216,17 +216,17 @@ pub async fn create_webhook(
 }
 
 /// Stores an endpoint change (`write`) with the webhook dispatcher told around it (see
-/// `pollcast_bus::endpoint_changes`): before, that votes may be wanted, when `webhook` wants
-/// them; after, that the endpoint lists changed. Without the first, a dispatcher that found
-/// no such endpoint could skip the votes of one just created.
+/// `pollcast_bus::endpoint_changes`): before, that votes may be wanted, when the endpoint as
+/// stored will want them; after, that the endpoint lists changed. Without the first, a
+/// dispatcher that found no such endpoint could skip the votes of one just created.
 async fn told<T>(
     context: &pollcast_runtime::Context,
-    webhook: &Webhook,
+    wants_votes: bool,
     write: impl Future<Output = Result<T, ApiError>>,
 ) -> Result<T, ApiError> {
     let keys = context.bus.keys();
     let mut conn = context.bus.conn();
-    if webhook.wants(EventType::VoteCreated, None) {
+    if wants_votes {
         endpoint_changes::announce(&mut conn, keys, context.settings.shards).await?;
     }
     let out = write.await?;
@@ -238,12 +238,17 @@ async fn told<T>(
     Ok(out)
 }
 
+/// Whether `webhook`, stored as it is, wants `vote.created`.
+fn wants_votes(webhook: &Webhook) -> bool {
+    webhook.wants(EventType::VoteCreated, None)
+}
+
 /// Deletes an endpoint: what `DELETE /v1/webhooks/{id}` and the console's button both do.
 pub async fn delete_webhook(
     context: &pollcast_runtime::Context,
     webhook: &Webhook,
 ) -> Result<(), ApiError> {
-    told(context, webhook, async {
+    told(context, false, async {
         Ok(context.store.delete_webhook(&webhook.id).await?)
     })
     .await?;
@@ -281,7 +286,7 @@ pub async fn edit_webhook(
         return Err(ApiError::validation(errors));
     }
     webhook.updated_at = Timestamp::now();
-    if !told(context, &webhook, async {
+    if !told(context, wants_votes(&webhook), async {
         Ok(context.store.update_webhook(&webhook).await?)
     })
     .await?
@@ -398,7 +403,7 @@ pub async fn rotate_secret(
         now.as_millis() + ROTATION_OVERLAP_MS,
     ));
     webhook.updated_at = now;
-    if !told(&state.context, &webhook, async {
+    if !told(&state.context, wants_votes(&webhook), async {
         Ok(state.context.store.update_webhook(&webhook).await?)
     })
     .await?
