@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use redis::aio::MultiplexedConnection;
+use crate::Conn;
 use redis::{RedisError, Script};
 
 static READ_BATCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("read_batch.lua")));
@@ -23,7 +23,7 @@ pub struct Entry {
 /// Up to `count` new entries of `streams` for `consumer` of `group`, without blocking (a
 /// script cannot block): empty when nothing waits.
 pub async fn read_new(
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     streams: &[String],
     group: &str,
     consumer: &str,

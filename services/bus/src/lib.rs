@@ -1,6 +1,7 @@
 //! Redis, the only channel between pollcast's services: connections with bounded timeouts
-//! (a stopped Redis must turn into a quick 503, never a hang), and an embedded `redis-server`
-//! child for single-machine installs and for the test suite.
+//! (a stopped Redis must turn into a quick 503, never a hang) to one server or a Redis
+//! Cluster, and an embedded `redis-server` child for single-machine installs and for the test
+//! suite.
 
 mod connection;
 mod embedded;
@@ -8,7 +9,7 @@ mod fields;
 
 pub mod endpoint_changes;
 pub mod group_read;
-pub use connection::{Bus, is_unavailable};
+pub use connection::{Bus, CLUSTER_SCHEME, Conn, is_unavailable};
 pub use embedded::{EmbeddedRedis, EmbeddedRedisOptions};
 pub use fields::entry_fields;
 pub use redis;

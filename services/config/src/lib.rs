@@ -26,7 +26,8 @@ macro_rules! settings {
                 #[arg(long, env = $env, help = concat!($help, " [default: ", $shown, "]"))]
                 pub $name: Option<$ty>,
             )*
-            /// Redis to use (`redis://[user:password@]host:port` or `unix:///path`). Absent:
+            /// Redis to use (`redis://[user:password@]host:port`, `unix:///path`, or a Redis
+            /// Cluster: `redis+cluster://[user:password@]host:port,host:port`). Absent:
             /// `pollcast serve` starts its own redis-server in the data directory.
             #[arg(long, env = "POLLCAST_REDIS_URL")]
             pub redis_url: Option<String>,
@@ -145,6 +146,9 @@ settings! {
         "POLLCAST_BACKGROUND_THREADS", "half the cores, at least 1",
         "threads for tally, group commit, the publisher and the fan-out (beside the HTTP workers; the webhook dispatcher has as many threads as cores of its own, at nice 10)",
         check |v| (1..=1024).contains(v), "must be 1..=1024";
+    redis_wait_replicas: u32 = 0, "POLLCAST_REDIS_WAIT_REPLICAS", "0",
+        "a vote is answered `202` only once this many Redis replicas have it (`WAIT`), so it survives the loss of its master; `0` answers once the master has it (see `docs/scaling.md`)",
+        check |v| *v <= 16, "must be 0..=16";
     redis_fsync: String = "everysec".to_owned(), "POLLCAST_REDIS_FSYNC", "everysec",
         "`appendfsync` of the embedded redis-server: `everysec` or `always`",
         check |v| v == "always" || v == "everysec", "must be `always` or `everysec`";

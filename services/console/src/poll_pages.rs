@@ -164,23 +164,32 @@ pub async fn list(
     Ok(chrome::page(&visit, StatusCode::OK, &page))
 }
 
-/// Each poll's vote count, in one Redis round trip (0 where it cannot be read: the list
-/// still shows).
+/// Each poll's vote count, one Redis round trip per shard (a pipeline reaches one Redis
+/// Cluster slot); 0 where it cannot be read: the list still shows.
 async fn totals(state: &ConsoleState, polls: &[Poll]) -> Vec<u64> {
     let keys = state.context.bus.keys();
-    let mut pipe = pollcast_bus::redis::pipe();
-    for p in polls {
-        pipe.hget(keys.counts(p.shard, &p.id), "total");
+    let mut by_shard: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (i, p) in polls.iter().enumerate() {
+        by_shard.entry(p.shard).or_default().push(i);
     }
-    let mut conn = state.context.bus.conn();
-    let read: Result<Vec<Option<u64>>, _> = pipe.query_async(&mut conn).await;
-    match read {
-        Ok(totals) => totals.into_iter().map(Option::unwrap_or_default).collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "poll list without vote counts");
-            vec![0; polls.len()]
+    let mut totals = vec![0; polls.len()];
+    for (shard, at) in by_shard {
+        let mut pipe = pollcast_bus::redis::pipe();
+        for &i in &at {
+            pipe.hget(keys.counts(shard, &polls[i].id), "total");
+        }
+        let mut conn = state.context.bus.conn();
+        let read: Result<Vec<Option<u64>>, _> = pipe.query_async(&mut conn).await;
+        match read {
+            Ok(read) => {
+                for (i, total) in at.into_iter().zip(read) {
+                    totals[i] = total.unwrap_or_default();
+                }
+            }
+            Err(e) => tracing::warn!(shard, error = %e, "poll list without some vote counts"),
         }
     }
+    totals
 }
 
 #[derive(Template)]

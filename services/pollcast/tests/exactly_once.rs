@@ -28,7 +28,7 @@ fn spawn_tally_claiming_after(env: &TestEnv, claim_idle_ms: u64) -> ChildGuard {
             .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(env.data_path())
-            .args(["--redis-url", &env.redis.url()])
+            .args(["--redis-url", &env.redis_url()])
             .args(env.store_args())
             .args([
                 "--shards",
@@ -405,7 +405,7 @@ async fn the_audit_finds_a_count_the_vote_log_does_not_hold() {
         Command::new(env!("CARGO_BIN_EXE_pollcast"))
             .args(["audit", poll.as_str(), "--data-dir"])
             .arg(env.data_path())
-            .args(["--redis-url", &env.redis.url()])
+            .args(["--redis-url", &env.redis_url()])
             .args(env.store_args())
             .output()
             .unwrap()

@@ -5,102 +5,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[path = "support/deployment.rs"]
+mod deployment;
+
+use deployment::{free_port, nginx_binary, start_nginx};
 use futures_util::StreamExt;
 use pollcast_testkit::{TestApp, TestEnv, eventually, option_ids, post_json};
 use serde_json::{Value, json};
 
-fn nginx_binary() -> Option<PathBuf> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn port_of(app: &TestApp) -> u16 {
     app.base.rsplit(':').next().unwrap().parse().unwrap()
-}
-
-/// Writes an nginx configuration around the repository's own route files and starts nginx.
-fn start_nginx(
-    binary: &Path,
-    dir: &Path,
-    port: u16,
-    api: u16,
-    ingest: u16,
-    broadcast: u16,
-) -> Nginx {
-    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx");
-    for file in [
-        "pollcast-routes.conf",
-        "pollcast-proxy-headers.conf",
-        "pollcast-maps.conf",
-    ] {
-        std::fs::copy(deploy.join(file), dir.join(file)).unwrap();
-    }
-    let d = dir.display();
-    let conf = format!(
-        "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
-         events {{ worker_connections 512; }}\n\
-         http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  \
-         proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  \
-         scgi_temp_path {d}/scgi;\n  include pollcast-maps.conf;\n  \
-         upstream pollcast_api {{ server 127.0.0.1:{api}; keepalive 8; }}\n  \
-         upstream pollcast_ingest {{ server 127.0.0.1:{ingest}; keepalive 8; }}\n  \
-         upstream pollcast_broadcast {{ server 127.0.0.1:{broadcast}; keepalive 8; }}\n  \
-         server {{\n    listen 127.0.0.1:{port};\n    include pollcast-routes.conf;\n  }}\n}}\n"
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let check = std::process::Command::new(binary)
-        .arg("-t")
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "nginx -t: {}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    // Its output goes nowhere: a worker that outlived its master would otherwise hold the
-    // test runner's pipes open.
-    Nginx(
-        std::process::Command::new(binary)
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-/// nginx, stopped with SIGTERM (its master then stops the workers; SIGKILL would orphan
-/// them) when the test ends, however it ends.
-struct Nginx(std::process::Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
 }
 
 /// A client whose connections come from `ip` (any 127.0.0.0/8 address is this machine).
@@ -147,9 +63,9 @@ async fn behind_nginx_every_route_reaches_its_service_and_clients_keep_their_add
         &nginx,
         dir.path(),
         port,
-        port_of(&api),
-        port_of(&ingest),
-        port_of(&broadcast),
+        &[port_of(&api)],
+        &[port_of(&ingest)],
+        &[port_of(&broadcast)],
     );
     let base = format!("http://127.0.0.1:{port}");
     eventually(Duration::from_secs(10), "nginx to listen", || async {

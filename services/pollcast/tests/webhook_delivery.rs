@@ -102,7 +102,7 @@ async fn every_accepted_vote_is_one_signed_vote_created_delivery() {
         verify(&secret, r);
     }
     // Delivered, so nothing of them is left in Redis: the store's log has them.
-    let left = webhook_keys(&env, &app).await;
+    let left = webhook_keys(&app).await;
     assert!(
         left.is_empty(),
         "{} webhook keys left: {:?}",
@@ -113,9 +113,8 @@ async fn every_accepted_vote_is_one_signed_vote_created_delivery() {
 }
 
 /// Every webhook queue key of this app in Redis.
-async fn webhook_keys(env: &TestEnv, app: &TestApp) -> Vec<String> {
-    let client = pollcast_bus::redis::Client::open(env.redis.url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+async fn webhook_keys(app: &TestApp) -> Vec<String> {
+    let mut conn = app.context.bus.conn();
     let prefix = &app.context.settings.redis_prefix;
     let mut found = Vec::new();
     for pattern in ["whd:", "whdue:", "whready"] {
@@ -470,7 +469,7 @@ fn dispatcher(env: &TestEnv, app: &TestApp, log: &str) -> std::process::Child {
         ])
         .arg("--data-dir")
         .arg(dir)
-        .args(["--redis-url", &env.redis.url()])
+        .args(["--redis-url", &env.redis_url()])
         .args(["--redis-prefix", &app.context.settings.redis_prefix])
         .args([
             "--webhook-allow-private",
@@ -792,7 +791,7 @@ async fn with_the_store_down_every_vote_is_delivered_once_it_returns() {
     // A first vote makes every service know the poll, and the dispatcher pass it (nobody
     // wants votes yet).
     vote(&app, &poll, 0).await;
-    votes_passed(&env, &app).await;
+    votes_passed(&app).await;
     endpoint(&app, &key, format!("{base}/ok"), json!(["vote.created"])).await;
     // Past the 2 s the dispatcher reuses an endpoint list, the next read meets the outage.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
@@ -819,11 +818,10 @@ async fn with_the_store_down_every_vote_is_delivered_once_it_returns() {
 
 /// Waits until the dispatcher's group has passed every vote in every votes stream (read and
 /// acknowledged, or skipped) and returns each shard's interest flag (`on`).
-async fn votes_passed(env: &TestEnv, app: &TestApp) -> Vec<Option<String>> {
+async fn votes_passed(app: &TestApp) -> Vec<Option<String>> {
     use pollcast_bus::redis::AsyncCommands;
     use pollcast_bus::redis::streams::{StreamInfoGroupsReply, StreamInfoStreamReply};
-    let client = pollcast_bus::redis::Client::open(env.redis.url()).unwrap();
-    let conn = client.get_multiplexed_async_connection().await.unwrap();
+    let conn = app.context.bus.conn();
     let keys = app.context.bus.keys().clone();
     let shards = app.context.settings.shards;
     pollcast_testkit::eventually(
@@ -869,7 +867,7 @@ async fn votes_nobody_wants_are_skipped_and_a_new_endpoint_misses_none_after_it_
     for i in 0..40 {
         vote(&app, &poll, i % 2).await;
     }
-    let flags = votes_passed(&env, &app).await;
+    let flags = votes_passed(&app).await;
     assert!(
         flags.iter().all(|f| f.as_deref() == Some("0")),
         "every shard's votes skipped: {flags:?}"
@@ -915,7 +913,7 @@ async fn votes_nobody_wants_are_skipped_and_a_new_endpoint_misses_none_after_it_
         "only {} votes after the endpoint",
         after.len()
     );
-    let flags = votes_passed(&env, &app).await;
+    let flags = votes_passed(&app).await;
     assert!(flags.iter().all(|f| f.as_deref() == Some("1")), "{flags:?}");
     receiver
         .wait_for("/votes", after.len(), Duration::from_secs(30))

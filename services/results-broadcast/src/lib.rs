@@ -80,12 +80,15 @@ impl Service for ResultsBroadcast {
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-        vec![
-            tokio::spawn(reader::run(
-                self.state.clone().into_inner(),
-                shutdown.clone(),
-            )),
-            tokio::spawn(viewers::run(self.state.clone().into_inner(), shutdown)),
-        ]
+        let state = self.state.clone().into_inner();
+        let mut tasks: Vec<JoinHandle<()>> = state
+            .context
+            .bus
+            .shard_groups(state.context.settings.shards)
+            .into_iter()
+            .map(|shards| tokio::spawn(reader::run(state.clone(), shards, shutdown.clone())))
+            .collect();
+        tasks.push(tokio::spawn(viewers::run(state, shutdown)));
+        tasks
     }
 }

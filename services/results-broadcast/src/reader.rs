@@ -12,13 +12,14 @@ use crate::hub::Frame;
 
 const BLOCK: Duration = Duration::from_millis(1000);
 
-/// Follows every shard's results stream (no consumer group: every instance needs every
-/// entry) and hands each snapshot to the hub.
-pub async fn run(state: Arc<BroadcastState>, shutdown: CancellationToken) {
+/// Follows the results streams of `shards` (one group of `Bus::shard_groups`; no consumer
+/// group: every instance needs every entry) and hands each snapshot to the hub.
+pub async fn run(state: Arc<BroadcastState>, shards: Vec<u32>, shutdown: CancellationToken) {
     // `$` on first connect: viewers get their initial state from the counts hash. After a
     // reconnect, go on from the last entry seen so nothing published meanwhile is missed.
-    let streams: Vec<String> = (0..state.context.settings.shards)
-        .map(|s| state.context.bus.keys().results_stream(s))
+    let streams: Vec<String> = shards
+        .iter()
+        .map(|&s| state.context.bus.keys().results_stream(s))
         .collect();
     let mut last_ids: Vec<String> = vec!["$".to_owned(); streams.len()];
     let mut backoff = Duration::from_millis(100);

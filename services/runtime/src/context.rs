@@ -76,7 +76,8 @@ impl Context {
             }
             None => return Err(StartError::RedisUrlRequired),
         };
-        let bus = Bus::connect(&url, &settings.redis_prefix)?;
+        let bus = Bus::connect(&url, &settings.redis_prefix)?
+            .with_wait_replicas(settings.redis_wait_replicas);
         Ok(Self {
             settings: Arc::new(settings),
             store,

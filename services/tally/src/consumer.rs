@@ -1,9 +1,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pollcast_bus::Conn;
 use pollcast_bus::entry_fields;
 use pollcast_bus::group_read;
-use pollcast_bus::redis::aio::MultiplexedConnection;
 use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
@@ -17,16 +17,17 @@ use crate::commit::Delivered;
 /// How long one XREADGROUP waits for new votes.
 const BLOCK: Duration = Duration::from_millis(1000);
 
-/// Reads new votes from every shard, commits them, and periodically reclaims votes left
-/// pending by consumers that died.
-pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
+/// Reads new votes from `shards` (one group of `Bus::shard_groups`), commits them, and
+/// periodically reclaims votes left pending by consumers that died.
+pub async fn run(tally: Arc<TallyInner>, shards: Vec<u32>, shutdown: CancellationToken) {
     let settings = tally.context.settings.clone();
-    let streams: Vec<String> = (0..settings.shards)
-        .map(|s| tally.context.bus.keys().votes_stream(s))
+    let streams: Vec<String> = shards
+        .iter()
+        .map(|&s| tally.context.bus.keys().votes_stream(s))
         .collect();
     let claim_every = Duration::from_millis((settings.claim_idle_ms / 2).clamp(100, 5_000));
     let mut last_claim = Instant::now() - claim_every;
-    let mut conn: Option<MultiplexedConnection> = None;
+    let mut conn: Option<Conn> = None;
     let mut backoff = Duration::from_millis(100);
 
     while !shutdown.is_cancelled() {
@@ -41,7 +42,7 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
             };
             if last_claim.elapsed() >= claim_every {
                 last_claim = Instant::now();
-                let claimed = reclaim(&tally, c, &streams).await?;
+                let claimed = reclaim(&tally, c, &shards, &streams).await?;
                 if !claimed.is_empty() {
                     tracing::info!(
                         count = claimed.len(),
@@ -51,7 +52,7 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
                     return Ok::<_, RedisError>(claimed);
                 }
             }
-            read_new(&tally, c, &streams).await
+            read_new(&tally, c, &shards, &streams).await
         };
         let batch = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -85,10 +86,7 @@ pub async fn run(tally: Arc<TallyInner>, shutdown: CancellationToken) {
 
 /// Creates the consumer group on every shard, from the start of the stream, so votes
 /// accepted before any tally ran are counted too.
-async fn ensure_groups(
-    conn: &mut MultiplexedConnection,
-    streams: &[String],
-) -> Result<(), RedisError> {
+async fn ensure_groups(conn: &mut Conn, streams: &[String]) -> Result<(), RedisError> {
     for stream in streams {
         let res: Result<(), RedisError> =
             conn.xgroup_create_mkstream(stream, TALLY_GROUP, "0").await;
@@ -106,7 +104,8 @@ async fn ensure_groups(
 /// five or more per vote); when nothing is waiting, a blocking XREADGROUP waits for more.
 async fn read_new(
     tally: &TallyInner,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
+    shards: &[u32],
     streams: &[String],
 ) -> Result<Vec<Delivered>, RedisError> {
     let waiting = group_read::read_new(
@@ -121,7 +120,7 @@ async fn read_new(
         return Ok(waiting
             .into_iter()
             .map(|e| Delivered {
-                shard: e.stream as u32,
+                shard: shards[e.stream],
                 entry_id: e.id,
                 fields: e.fields,
             })
@@ -135,12 +134,12 @@ async fn read_new(
     let reply: Option<StreamReadReply> = conn.xread_options(streams, &ids, &opts).await?;
     let mut batch = Vec::new();
     for key in reply.map(|r| r.keys).unwrap_or_default() {
-        let Some(shard) = streams.iter().position(|s| *s == key.key) else {
+        let Some(index) = streams.iter().position(|s| *s == key.key) else {
             continue;
         };
         for entry in key.ids {
             batch.push(Delivered {
-                shard: shard as u32,
+                shard: shards[index],
                 entry_id: entry.id,
                 fields: entry_fields(&entry.map),
             });
@@ -154,12 +153,13 @@ async fn read_new(
 /// idempotent and only one acknowledgement counts.
 async fn reclaim(
     tally: &TallyInner,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
+    shards: &[u32],
     streams: &[String],
 ) -> Result<Vec<Delivered>, RedisError> {
     let limit = tally.context.settings.tally_batch;
     let mut batch = Vec::new();
-    for (shard, stream) in streams.iter().enumerate() {
+    for (&shard, stream) in shards.iter().zip(streams) {
         let mut start = "0-0".to_owned();
         loop {
             let reply: StreamAutoClaimReply = conn
@@ -174,7 +174,7 @@ async fn reclaim(
                 .await?;
             for entry in reply.claimed {
                 batch.push(Delivered {
-                    shard: shard as u32,
+                    shard,
                     entry_id: entry.id,
                     fields: entry_fields(&entry.map),
                 });

@@ -69,10 +69,18 @@ impl Service for Tally {
     fn configure(&self, _cfg: &mut web::ServiceConfig) {}
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-        vec![
-            tokio::spawn(consumer::run(self.inner.clone(), shutdown.clone())),
-            tokio::spawn(publisher::run(self.inner.clone(), shutdown.clone())),
-            tokio::spawn(trimmer::run(self.inner.clone(), shutdown)),
-        ]
+        let context = &self.inner.context;
+        let mut tasks: Vec<JoinHandle<()>> = context
+            .bus
+            .shard_groups(context.settings.shards)
+            .into_iter()
+            .map(|shards| tokio::spawn(consumer::run(self.inner.clone(), shards, shutdown.clone())))
+            .collect();
+        tasks.push(tokio::spawn(publisher::run(
+            self.inner.clone(),
+            shutdown.clone(),
+        )));
+        tasks.push(tokio::spawn(trimmer::run(self.inner.clone(), shutdown)));
+        tasks
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cql_server;
 pub mod outage;
+pub mod redis_cluster;
 pub mod webhook_receiver;
 
 use std::path::PathBuf;
@@ -70,6 +71,9 @@ pub fn offline_context(dir: &std::path::Path) -> Context {
 /// store), and, for a ScyllaDB test, its keyspace.
 pub struct TestEnv {
     pub redis: TestRedis,
+    /// A Redis Cluster the environment's processes use instead of `redis`
+    /// ([`TestEnv::with_redis_cluster`], or every test with `POLLCAST_TEST_REDIS_CLUSTER=1`).
+    pub cluster: Option<redis_cluster::RedisCluster>,
     pub data_dir: tempfile::TempDir,
     pub scylla: Option<(ScyllaForTest, ScyllaStore)>,
 }
@@ -77,8 +81,13 @@ pub struct TestEnv {
 impl TestEnv {
     /// Over a fresh SQLite store.
     pub async fn new() -> Self {
+        let cluster = match std::env::var("POLLCAST_TEST_REDIS_CLUSTER").as_deref() {
+            Ok("1") => Some(redis_cluster::RedisCluster::start(3, 0).await),
+            _ => None,
+        };
         Self {
             redis: TestRedis::start().await,
+            cluster,
             data_dir: tempfile::Builder::new()
                 .prefix("pc-data")
                 .tempdir()
@@ -99,6 +108,20 @@ impl TestEnv {
         let mut env = Self::new().await;
         env.scylla = Some((cluster, store));
         env
+    }
+
+    /// Over a Redis Cluster of `masters` masters with `replicas` replicas each.
+    pub async fn with_redis_cluster(mut self, masters: usize, replicas: usize) -> Self {
+        self.cluster = Some(redis_cluster::RedisCluster::start(masters, replicas).await);
+        self
+    }
+
+    /// The Redis URL every process of this environment takes.
+    pub fn redis_url(&self) -> String {
+        match &self.cluster {
+            Some(cluster) => cluster.url(),
+            None => self.redis.url(),
+        }
     }
 
     /// The store flags every process of this environment takes.
@@ -134,7 +157,7 @@ impl TestEnv {
         Opts {
             listen: Some("127.0.0.1:0".parse().unwrap()),
             data_dir: Some(self.data_dir.path().to_owned()),
-            redis_url: Some(self.redis.url()),
+            redis_url: Some(self.redis_url()),
             shards: Some(4),
             coalesce_ms: Some(100),
             claim_idle_ms: Some(1_000),
@@ -175,7 +198,7 @@ impl TestEnv {
             Some((_, store)) => Arc::new(store.clone()),
             None => Arc::new(SqliteStore::open(&settings.data_dir).unwrap()),
         });
-        let bus = Bus::connect(&self.redis.url(), &settings.redis_prefix).unwrap();
+        let bus = Bus::connect(&self.redis_url(), &settings.redis_prefix).unwrap();
         let secret = ServerSecret::load_or_create(&settings.data_dir).unwrap();
         Context::from_parts(settings, store, bus, secret)
     }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pollcast_bus::redis::aio::MultiplexedConnection;
+use pollcast_bus::Conn;
 use pollcast_bus::redis::streams::{StreamRangeReply, StreamReadOptions, StreamReadReply};
 use pollcast_bus::redis::{AsyncCommands, RedisError, Script};
 use pollcast_bus::{Bus, entry_fields};
@@ -120,7 +120,7 @@ async fn read(
     watches: Watches,
     shard: u32,
     stream: String,
-    mut conn: MultiplexedConnection,
+    mut conn: Conn,
     mut from: String,
     tx: broadcast::Sender<PollId>,
 ) {

@@ -108,35 +108,35 @@ async fn run(bus: Bus, script: Arc<Script>, mut rx: mpsc::Receiver<Queued>) {
 async fn commit(bus: &Bus, script: &Script, shard: u32, group: Vec<Queued>) {
     metrics::histogram!("vote_group_size").record(group.len() as f64);
     let keys = bus.keys();
-    let mut invocation = script.prepare_invoke();
-    invocation
-        .key(keys.votes_stream(shard))
-        .key(keys.schedule(shard))
-        .arg(pollcast_types::Timestamp::now().as_millis());
+    let (stream, schedule) = (keys.votes_stream(shard), keys.schedule(shard));
+    let now = pollcast_types::Timestamp::now().as_millis().to_string();
+    let mut call_keys = vec![stream.as_str(), schedule.as_str()];
+    let mut call_args = vec![now.as_str()];
     for queued in &group {
-        for key in &queued.vote.keys {
-            invocation.key(key);
-        }
-        for arg in &queued.vote.args {
-            invocation.arg(arg);
-        }
+        call_keys.extend(queued.vote.keys.iter().map(String::as_str));
+        call_args.extend(queued.vote.args.iter().map(String::as_str));
     }
     let mut conn = bus.votes_conn();
-    let replies = invocation
-        .invoke_async::<String>(&mut conn)
-        .await
-        .and_then(|replies| {
-            let lines: Vec<String> = replies.split('\n').map(str::to_owned).collect();
-            if lines.len() == group.len() {
-                Ok(lines)
-            } else {
-                Err(RedisError::from((
-                    pollcast_bus::redis::ErrorKind::Parse,
-                    "the ingest script answered for another number of votes",
-                    format!("{} replies for {} votes", lines.len(), group.len()),
-                )))
-            }
-        });
+    let replies = match bus.wait_replicas() {
+        0 => {
+            let mut invocation = script.prepare_invoke();
+            invocation.key(&call_keys).arg(&call_args);
+            invocation.invoke_async::<String>(&mut conn).await
+        }
+        n => replicated(&mut conn, script, &call_keys, &call_args, n).await,
+    }
+    .and_then(|replies| {
+        let lines: Vec<String> = replies.split('\n').map(str::to_owned).collect();
+        if lines.len() == group.len() {
+            Ok(lines)
+        } else {
+            Err(RedisError::from((
+                pollcast_bus::redis::ErrorKind::Parse,
+                "the ingest script answered for another number of votes",
+                format!("{} replies for {} votes", lines.len(), group.len()),
+            )))
+        }
+    });
     match replies {
         Ok(lines) => {
             for (queued, reply) in group.into_iter().zip(lines) {
@@ -149,6 +149,49 @@ async fn commit(bus: &Bus, script: &Script, shard: u32, group: Vec<Queued>) {
             }
         }
     }
+}
+
+/// How long a group waits for its replicas (`--redis-wait-replicas`) before its votes are
+/// answered 503: within the handler's own bound on a vote's answer.
+const REPLICA_WAIT_MS: u64 = 1000;
+
+/// The ingest script, then `WAIT` on the same connection (one pipeline, which a cluster routes
+/// by the script's keys to the shard's master): its reply only once `replicas` replicas have
+/// the group's writes. Otherwise an error: the votes are on the master and may be lost with
+/// it, so they are answered 503 (a retry with the same `Idempotency-Key`, or a voter already
+/// recorded, tells which).
+async fn replicated(
+    conn: &mut pollcast_bus::Conn,
+    script: &Script,
+    keys: &[&str],
+    args: &[&str],
+    replicas: u32,
+) -> Result<String, RedisError> {
+    let mut pipe = pollcast_bus::redis::pipe();
+    pipe.cmd("EVALSHA")
+        .arg(script.get_hash())
+        .arg(keys.len())
+        .arg(keys)
+        .arg(args)
+        .cmd("WAIT")
+        .arg(replicas)
+        .arg(REPLICA_WAIT_MS);
+    let (reply, acked): (String, u32) = match pipe.query_async(conn).await {
+        Err(e) if e.code() == Some("NOSCRIPT") => {
+            script.prepare_invoke().load_async(conn).await?;
+            pipe.query_async(conn).await?
+        }
+        other => other?,
+    };
+    if acked < replicas {
+        metrics::counter!("vote_groups_unreplicated_total").increment(1);
+        return Err(RedisError::from((
+            pollcast_bus::redis::ErrorKind::Io,
+            "the votes were not confirmed by enough replicas in time",
+            format!("{acked} of {replicas}"),
+        )));
+    }
+    Ok(reply)
 }
 
 #[cfg(test)]

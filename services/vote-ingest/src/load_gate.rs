@@ -68,17 +68,33 @@ pub async fn run(context: Context, gate: Arc<LoadGate>, shutdown: CancellationTo
 async fn sample(context: &Context) -> Result<Shedding, RedisError> {
     let settings = &context.settings;
     let mut conn = context.bus.conn();
-    let info: String = redis::cmd("INFO")
+    // One text from one server; from a Redis Cluster, one per master (any master that is
+    // full refuses the votes of its shards, and the gate looks at the fullest).
+    let info: redis::Value = redis::cmd("INFO")
         .arg("memory")
         .query_async(&mut conn)
         .await?;
-    let field = |name: &str| -> u64 {
-        info.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0)
+    let texts: Vec<String> = match info {
+        redis::Value::Map(nodes) => nodes
+            .into_iter()
+            .filter_map(|(_, v)| redis::from_redis_value(v).ok())
+            .collect(),
+        single => redis::from_redis_value(single).into_iter().collect(),
     };
-    let (used, max) = (field("used_memory"), field("maxmemory"));
+    let (used, max) = texts
+        .iter()
+        .map(|info| {
+            let field = |name: &str| -> u64 {
+                info.lines()
+                    .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0)
+            };
+            (field("used_memory"), field("maxmemory"))
+        })
+        .filter(|&(_, max)| max > 0)
+        .max_by(|a, b| (a.0 as f64 / a.1 as f64).total_cmp(&(b.0 as f64 / b.1 as f64)))
+        .unwrap_or((0, 0));
     let percent = u64::from(settings.shed_memory_percent);
     if max > 0 && percent < 100 && used * 100 >= max * percent {
         return Ok(Shedding::Memory);

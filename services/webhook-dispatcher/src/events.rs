@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pollcast_bus::Conn;
 use pollcast_bus::endpoint_changes;
 use pollcast_bus::entry_fields;
 use pollcast_bus::group_read::{self, Entry};
-use pollcast_bus::redis::aio::MultiplexedConnection;
 use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
@@ -44,12 +44,14 @@ const SKIP_EVERY: Duration = Duration::from_millis(100);
 /// How often the store is asked whether any endpoint still wants votes.
 const INTEREST_EVERY: Duration = Duration::from_secs(30);
 
-pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
+/// Reads the events of `shards` (one group of `Bus::shard_groups`): their votes streams, then
+/// their results streams, stream `i` of the list being shard `shards[i % shards.len()]`'s.
+pub async fn run(state: Arc<DispatchState>, shards: Vec<u32>, shutdown: CancellationToken) {
     let keys = state.context.bus.keys();
-    let shards = state.context.settings.shards;
-    let streams: Vec<String> = (0..shards)
-        .map(|s| keys.votes_stream(s))
-        .chain((0..shards).map(|s| keys.results_stream(s)))
+    let streams: Vec<String> = shards
+        .iter()
+        .map(|&s| keys.votes_stream(s))
+        .chain(shards.iter().map(|&s| keys.results_stream(s)))
         .collect();
     let mut endpoints = Endpoints::default();
     let mut backoff = Duration::from_millis(100);
@@ -76,7 +78,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
         // the same consumer) and after a batch failed.
         let mut own_pending = true;
         let mut failing = Duration::ZERO;
-        let mut votes = Votes::new(shards);
+        let mut votes = Votes::new(shards.clone());
         loop {
             if shutdown.is_cancelled() {
                 break 'connect;
@@ -112,7 +114,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
                 own_pending = false;
                 continue;
             }
-            match dispatch(&state, &mut endpoints, &streams, batch).await {
+            match dispatch(&state, &mut endpoints, &shards, &streams, batch).await {
                 Ok(()) => failing = Duration::ZERO,
                 Err(e) => {
                     // The batch stays pending and is read again, after a pause that grows
@@ -137,10 +139,7 @@ pub async fn run(state: Arc<DispatchState>, shutdown: CancellationToken) {
 
 /// The dispatcher's group on every votes stream, from the start (as tally's), so no vote
 /// accepted before the first dispatcher ran is missed.
-async fn ensure_groups(
-    conn: &mut MultiplexedConnection,
-    streams: &[String],
-) -> Result<(), RedisError> {
+async fn ensure_groups(conn: &mut Conn, streams: &[String]) -> Result<(), RedisError> {
     for stream in streams {
         let res: Result<(), RedisError> = conn
             .xgroup_create_mkstream(stream, WEBHOOK_GROUP, "0")
@@ -158,7 +157,7 @@ async fn ensure_groups(
 /// keep).
 async fn read(
     state: &DispatchState,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     streams: &[String],
     which: &[usize],
     block: Duration,
@@ -191,15 +190,17 @@ async fn read(
 /// Which shards' votes the dispatcher reads: those whose interest flag is on. The results
 /// streams (after the votes streams in the list) are always read.
 struct Votes {
+    shards: Vec<u32>,
     read: Vec<bool>,
     skipped_at: Option<Instant>,
     checked_at: Option<Instant>,
 }
 
 impl Votes {
-    fn new(shards: u32) -> Self {
+    fn new(shards: Vec<u32>) -> Self {
         Self {
-            read: vec![true; shards as usize],
+            read: vec![true; shards.len()],
+            shards,
             skipped_at: None,
             checked_at: None,
         }
@@ -228,13 +229,8 @@ impl Votes {
     /// wants votes (or on again when it has one and a flag is off); every [`SKIP_EVERY`]:
     /// moves past the votes of the shards whose flag is off, and learns which are on. A
     /// Redis error is the caller's; a store that cannot answer leaves the flags as they are.
-    async fn follow(
-        &mut self,
-        state: &DispatchState,
-        conn: &mut MultiplexedConnection,
-    ) -> Result<(), RedisError> {
+    async fn follow(&mut self, state: &DispatchState, conn: &mut Conn) -> Result<(), RedisError> {
         let keys = state.context.bus.keys();
-        let shards = self.read.len() as u32;
         if self
             .checked_at
             .is_none_or(|t| t.elapsed() >= INTEREST_EVERY)
@@ -244,7 +240,7 @@ impl Votes {
             // The stamps first, then the store: a flag announced after its stamp was read
             // stays on (`endpoint_changes`).
             let mut stamps = Vec::new();
-            for shard in 0..shards {
+            for &shard in &self.shards {
                 if let Some(stamp) =
                     endpoint_changes::clearable(conn, keys, shard, endpoint_changes::LEASE).await?
                 {
@@ -258,7 +254,8 @@ impl Votes {
                 .await
             {
                 Ok(true) if self.read.iter().any(|r| !r) => {
-                    endpoint_changes::announce(conn, keys, shards).await?;
+                    let all = state.context.settings.shards;
+                    endpoint_changes::announce(conn, keys, all).await?;
                 }
                 Ok(true) => {}
                 Ok(false) => {
@@ -272,9 +269,9 @@ impl Votes {
             }
         }
         if self.skipped_at.is_none_or(|t| t.elapsed() >= SKIP_EVERY) {
-            for shard in 0..shards {
+            for (i, &shard) in self.shards.iter().enumerate() {
                 let read = endpoint_changes::skip(conn, keys, shard, WEBHOOK_GROUP).await?;
-                if read != self.read[shard as usize] {
+                if read != self.read[i] {
                     tracing::info!(
                         shard,
                         read,
@@ -286,7 +283,7 @@ impl Votes {
                         }
                     );
                 }
-                self.read[shard as usize] = read;
+                self.read[i] = read;
             }
             self.skipped_at = Some(Instant::now());
         }
@@ -315,7 +312,7 @@ fn entries_of(reply: Option<StreamReadReply>, streams: &[String]) -> Vec<Entry> 
 /// Entries delivered to this consumer and not acknowledged yet, oldest first.
 async fn read_own_pending(
     state: &DispatchState,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     streams: &[String],
 ) -> Result<Vec<Entry>, RedisError> {
     let opts = StreamReadOptions::default()
@@ -328,7 +325,7 @@ async fn read_own_pending(
 
 async fn reclaim(
     state: &DispatchState,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     streams: &[String],
 ) -> Result<Vec<Entry>, RedisError> {
     let mut out = Vec::new();
@@ -359,15 +356,15 @@ async fn reclaim(
 async fn dispatch(
     state: &DispatchState,
     endpoints: &mut Endpoints,
+    shards: &[u32],
     streams: &[String],
     batch: Vec<Entry>,
 ) -> Result<(), DispatchError> {
-    let shards = state.context.settings.shards.max(1);
     endpoints.follow(state).await?;
     let mut per_stream: Vec<Vec<Queued>> = (0..streams.len()).map(|_| Vec::new()).collect();
     let mut queued = 0u64;
     for read in batch {
-        let shard = read.stream as u32 % shards;
+        let shard = shards[read.stream % shards.len()];
         let deliveries = if let Some(results) = ResultsEntry::from_fields(&read.fields) {
             // Gated per poll, queued by the gate (see `results.rs`); the entry is only
             // acknowledged here.
@@ -388,7 +385,7 @@ async fn dispatch(
             let ack = Some((streams[stream].as_str(), WEBHOOK_GROUP));
             queued += state
                 .queue
-                .enqueue(stream as u32 % shards, ack, events, now)
+                .enqueue(shards[stream % shards.len()], ack, events, now)
                 .await?;
         }
     }

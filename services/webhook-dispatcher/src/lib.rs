@@ -221,12 +221,20 @@ impl Service for WebhookDispatcher {
         // `pollcast_runtime::low_priority`); the log writer above holds SQLite's write lock, so
         // it stays at normal priority.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let delivering: Vec<low_priority::Task> = vec![
-            Box::pin(events::run(state.clone(), shutdown.clone())),
+        let mut delivering: Vec<low_priority::Task> = state
+            .context
+            .bus
+            .shard_groups(state.context.settings.shards)
+            .into_iter()
+            .map(|shards| -> low_priority::Task {
+                Box::pin(events::run(state.clone(), shards, shutdown.clone()))
+            })
+            .collect();
+        delivering.extend::<[low_priority::Task; 3]>([
             Box::pin(sender::run(state.clone(), shutdown.clone())),
             Box::pin(results::release(state.clone(), shutdown.clone())),
             Box::pin(outbox::run(state, shutdown)),
-        ];
+        ]);
         tasks.push(low_priority::spawn("webhooks", threads, delivering));
         tasks
     }

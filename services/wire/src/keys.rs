@@ -117,18 +117,20 @@ impl Keys {
     }
 
     /// Closed while a poll's `results.updated` may not go again (holds the last one sent).
+    /// The results gates share one hash tag, `{whr}`, with the pending messages and their due
+    /// times: one script moves all three (one Redis Cluster slot).
     pub fn webhook_results_gate(&self, poll: &PollId) -> String {
-        format!("{}:whr:{poll}", self.prefix)
+        format!("{}:{{whr}}:gate:{poll}", self.prefix)
     }
 
     /// The newest results message of each poll waiting for its gate to open (poll → message).
     pub fn webhook_results_pending(&self) -> String {
-        format!("{}:whrp", self.prefix)
+        format!("{}:{{whr}}:pending", self.prefix)
     }
 
     /// When each pending results message may go (poll, scored by Unix ms).
     pub fn webhook_results_due(&self) -> String {
-        format!("{}:whrd", self.prefix)
+        format!("{}:{{whr}}:due", self.prefix)
     }
 
     /// The stream of coalesced results snapshots of a shard's polls, read by every broadcast
