@@ -125,8 +125,9 @@ impl RedisCluster {
         assert!(healthy.is_ok(), "the Redis Cluster did not become healthy");
     }
 
-    /// The index in [`Self::nodes`] of the master serving `key`'s slot.
-    pub async fn master_of(&self, key: &str) -> usize {
+    /// The index in [`Self::nodes`] of the master serving `key`'s slot; none while that
+    /// slot's master has failed and no replica has taken over yet.
+    pub async fn master_of(&self, key: &str) -> Option<usize> {
         let node = self.nodes.iter().find(|n| n.is_running()).expect("a node");
         let slot: i64 = query(node.port, &["CLUSTER", "KEYSLOT", key])
             .await
@@ -152,14 +153,10 @@ impl RedisCluster {
                     .nth(1)
                     .and_then(|p| p.parse().ok())
                     .expect("a node's port");
-                return self
-                    .nodes
-                    .iter()
-                    .position(|n| n.port == port)
-                    .expect("a known node");
+                return self.nodes.iter().position(|n| n.port == port);
             }
         }
-        panic!("no master serves slot {slot}");
+        None
     }
 }
 

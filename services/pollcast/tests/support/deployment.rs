@@ -326,7 +326,7 @@ pub fn start_nginx(
     );
     // Its output goes nowhere: a worker that outlived its master would otherwise hold the
     // test runner's pipes open.
-    Nginx(
+    let nginx = Nginx(
         std::process::Command::new(binary)
             .arg("-p")
             .arg(dir)
@@ -337,7 +337,13 @@ pub fn start_nginx(
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap(),
-    )
+    );
+    let until = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "nginx never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nginx
 }
 
 /// nginx, stopped with SIGTERM (its master then stops the workers; SIGKILL would orphan
