@@ -109,10 +109,14 @@ impl From<pollcast_store::StoreError> for ApiError {
     fn from(e: pollcast_store::StoreError) -> Self {
         match e {
             pollcast_store::StoreError::Unavailable(cause) => {
+                metrics::counter!("store_errors_total", "kind" => "unavailable").increment(1);
                 tracing::warn!(error = %cause, "store unavailable; answering 503");
                 Self::unavailable("the store is unavailable; retry")
             }
-            other => Self::internal(other),
+            other => {
+                metrics::counter!("store_errors_total", "kind" => "other").increment(1);
+                Self::internal(other)
+            }
         }
     }
 }

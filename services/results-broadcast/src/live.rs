@@ -192,6 +192,7 @@ async fn serve_viewer(
     ping.tick().await;
     let reason = loop {
         tokio::select! {
+            _ = state.context.draining.cancelled() => break "server restarting",
             _ = ping.tick() => {
                 if last_heard.elapsed() > timing.idle {
                     break "idle";
@@ -232,6 +233,12 @@ async fn serve_viewer(
             description: Some(reason.to_owned()),
         }),
         "protocol error" => Some(CloseCode::Size.into()),
+        // 1012: the widget reconnects within half a second (jittered, so a crowd does not
+        // come back at once), and the load balancer sends it to another instance.
+        "server restarting" => Some(CloseReason {
+            code: CloseCode::Restart,
+            description: Some("reconnect".to_owned()),
+        }),
         _ => None,
     };
     // The close frame may have to wait behind a full queue; a stuck viewer is not waited for.

@@ -20,6 +20,8 @@ struct Subscription {
     rx: watch::Receiver<Option<Frame>>,
     keepalive: Duration,
     first: bool,
+    /// The process is stopping and the stream has said so: it ends.
+    ended: bool,
     /// Held for the stream's life: its seat, and its place in the poll's viewer count.
     _held: (Seat, Watching),
 }
@@ -49,9 +51,13 @@ pub fn response(
         rx,
         keepalive,
         first: true,
+        ended: false,
         _held: held,
     };
     let body = stream::unfold(sub, |mut sub| async move {
+        if sub.ended {
+            return None;
+        }
         if sub.first {
             sub.first = false;
             sub.rx.mark_changed();
@@ -69,6 +75,12 @@ pub fn response(
                 }
             }
             _ = tokio::time::sleep(sub.keepalive) => Bytes::from_static(b": keep-alive\n\n"),
+            // The process is stopping: the browser reconnects in a second (to another
+            // instance behind the load balancer), as `retry` tells it.
+            _ = sub.state.context.draining.cancelled() => {
+                sub.ended = true;
+                Bytes::from_static(b"retry: 1000\n: server restarting\n\n")
+            }
         };
         Some((Ok::<_, actix_web::Error>(chunk), sub))
     });

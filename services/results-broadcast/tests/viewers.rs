@@ -331,3 +331,56 @@ async fn the_server_pings_and_drops_a_viewer_that_never_answers() {
     drop((silent, polite));
     app.stop().await;
 }
+
+/// A stopping instance tells its viewers to reconnect (WebSocket close 1012, SSE `retry`) at
+/// once, before it waits for its other requests: behind a load balancer they come back on
+/// another instance instead of being cut off at the end of the grace period.
+#[actix_web::test]
+async fn a_stopping_instance_tells_its_viewers_to_reconnect() {
+    let env = TestEnv::new().await;
+    let (app, poll) = broadcast_with_open_poll(&env).await;
+    let path = format!("/v1/polls/{}/live", poll.id);
+    let (_, mut ws) = pollcast_testkit::client()
+        .ws(app.ws_url(&path))
+        .connect()
+        .await
+        .unwrap();
+    let mut sse = pollcast_testkit::client()
+        .get(app.url(&path))
+        .insert_header(("Accept", "text/event-stream"))
+        .send()
+        .await
+        .unwrap();
+    // Both are following: the first snapshot arrived.
+    loop {
+        let frame = ws.next().await.unwrap().unwrap();
+        if matches!(frame, awc::ws::Frame::Text(_)) {
+            break;
+        }
+    }
+    let first = sse.next().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: results"));
+
+    let started = Instant::now();
+    let stopping = actix_web::rt::spawn(app.stop());
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(3), ws.next()).await {
+            Ok(Some(Ok(awc::ws::Frame::Close(reason)))) => break reason,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    let close = close.expect("a close reason");
+    assert_eq!(close.code, awc::ws::CloseCode::Restart);
+    let mut said = String::new();
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout(Duration::from_secs(3), sse.next()).await {
+        said.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(said.contains("retry: 1000"), "{said}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "told at once, not at the end of the grace period: {:?}",
+        started.elapsed()
+    );
+    stopping.await.unwrap();
+}

@@ -38,6 +38,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     services: Vec<Arc<dyn Service>>,
+    draining: CancellationToken,
 }
 
 /// What a pollcast app serves, without its middleware: request limits, the operations
@@ -86,6 +87,7 @@ impl Application {
             port,
             server,
             services,
+            draining: context.draining.clone(),
         })
     }
 
@@ -105,6 +107,7 @@ impl Application {
         let server = tokio::spawn(self.server);
         RunningApp {
             port: self.port,
+            draining: self.draining,
             handle,
             server,
             background,
@@ -125,6 +128,7 @@ impl Application {
 /// A started application; dropping it does not stop it, [`RunningApp::stop`] does.
 pub struct RunningApp {
     pub port: u16,
+    draining: CancellationToken,
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
@@ -132,8 +136,10 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
-    /// Stops accepting, finishes in-flight requests, then ends the background tasks.
+    /// Stops accepting, ends live connections (with a hint to reconnect), finishes in-flight
+    /// requests, then ends the background tasks.
     pub async fn stop(self) {
+        self.draining.cancel();
         self.handle.stop(true).await;
         let _ = self.server.await;
         self.shutdown.cancel();

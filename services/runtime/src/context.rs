@@ -19,6 +19,9 @@ pub struct Context {
     pub secret: ServerSecret,
     /// Whose X-Forwarded-For to believe when telling client addresses.
     pub proxies: TrustedProxies,
+    /// Cancelled when the process begins to stop, before it waits for its open requests:
+    /// long-lived ones (WebSockets, SSE) end then, with a hint to reconnect elsewhere.
+    pub draining: tokio_util::sync::CancellationToken,
     /// Keeps the embedded redis-server (if any) alive as long as a context exists.
     _embedded: Option<Arc<tokio::sync::Mutex<EmbeddedRedis>>>,
 }
@@ -84,6 +87,7 @@ impl Context {
             bus,
             secret,
             proxies,
+            draining: Default::default(),
             _embedded: embedded,
         })
     }
@@ -113,6 +117,7 @@ impl Context {
             bus,
             secret,
             proxies,
+            draining: Default::default(),
             _embedded: None,
         }
     }

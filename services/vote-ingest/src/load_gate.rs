@@ -81,7 +81,7 @@ async fn sample(context: &Context) -> Result<Shedding, RedisError> {
             .collect(),
         single => redis::from_redis_value(single).into_iter().collect(),
     };
-    let (used, max) = texts
+    let nodes: Vec<(u64, u64)> = texts
         .iter()
         .map(|info| {
             let field = |name: &str| -> u64 {
@@ -92,9 +92,19 @@ async fn sample(context: &Context) -> Result<Shedding, RedisError> {
             };
             (field("used_memory"), field("maxmemory"))
         })
+        .collect();
+    let most_used = nodes.iter().map(|&(used, _)| used).max().unwrap_or(0);
+    metrics::gauge!("redis_used_memory_bytes").set(most_used as f64);
+    let (used, max) = nodes
+        .into_iter()
         .filter(|&(_, max)| max > 0)
         .max_by(|a, b| (a.0 as f64 / a.1 as f64).total_cmp(&(b.0 as f64 / b.1 as f64)))
         .unwrap_or((0, 0));
+    metrics::gauge!("redis_memory_used_share").set(if max > 0 {
+        used as f64 / max as f64
+    } else {
+        0.0
+    });
     let percent = u64::from(settings.shed_memory_percent);
     if max > 0 && percent < 100 && used * 100 >= max * percent {
         return Ok(Shedding::Memory);
