@@ -19,6 +19,10 @@ pub struct Bus {
     conn: Conn,
     /// For the ingest script only: no response timeout of its own (see [`Bus::votes_conn`]).
     votes: Conn,
+    /// With `--redis-wait-replicas`, groups of votes go over these in turn: `WAIT` holds its
+    /// connection until the replicas answer, and the groups behind it on one connection would
+    /// wait in line.
+    waiting_votes: Vec<Conn>,
     keys: Keys,
     wait_replicas: u32,
 }
@@ -74,6 +78,9 @@ impl ConnectionLike for Conn {
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Connections votes that wait for replicas go over: as many as groups may be in flight.
+const WAITING_VOTES_CONNECTIONS: usize = 4;
+
 /// The scheme of a Redis Cluster URL: `redis+cluster://[user:password@]host:port,host:port`.
 pub const CLUSTER_SCHEME: &str = "redis+cluster://";
 
@@ -90,6 +97,7 @@ impl Bus {
             client,
             conn,
             votes,
+            waiting_votes: Vec::new(),
             keys: Keys::new(prefix),
             wait_replicas: 0,
         })
@@ -97,11 +105,7 @@ impl Bus {
 
     fn connect_single(url: &str) -> Result<(Client, Conn, Conn), BusError> {
         let client = redis::Client::open(url).map_err(|e| BusError::Url(e.to_string()))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_number_of_retries(2)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
+        let config = manager_config();
         let conn = ConnectionManager::new_lazy_with_config(
             client.clone(),
             config.clone().set_response_timeout(Some(RESPONSE_TIMEOUT)),
@@ -144,9 +148,29 @@ impl Bus {
 
     /// With `n` > 0, a vote is answered `202` only once `WAIT` saw `n` replicas take it
     /// (`--redis-wait-replicas`), so it survives the loss of its master.
-    pub fn with_wait_replicas(mut self, n: u32) -> Self {
+    pub fn with_wait_replicas(mut self, n: u32) -> Result<Self, BusError> {
         self.wait_replicas = n;
-        self
+        if n > 0 {
+            self.waiting_votes = (0..WAITING_VOTES_CONNECTIONS)
+                .map(|_| self.votes_connection())
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(self)
+    }
+
+    /// Another connection like [`Bus::votes_conn`].
+    fn votes_connection(&self) -> Result<Conn, BusError> {
+        Ok(match &self.client {
+            Client::Single(client) => Conn::Managed(ConnectionManager::new_lazy_with_config(
+                client.clone(),
+                manager_config().set_response_timeout(None),
+            )?),
+            Client::Cluster(client) => {
+                Conn::Cluster(client.get_pending_async_connection_with_config(
+                    ClusterConfig::new().set_connection_timeout(CONNECT_TIMEOUT),
+                ))
+            }
+        })
     }
 
     pub fn wait_replicas(&self) -> u32 {
@@ -179,6 +203,15 @@ impl Bus {
     /// a vote it runs after the vote's deadline (a reply that comes later is discarded).
     pub fn votes_conn(&self) -> Conn {
         self.votes.clone()
+    }
+
+    /// The `n`th connection for votes that wait for replicas (any `n`: they are taken in
+    /// turn); [`Bus::votes_conn`] without `--redis-wait-replicas`.
+    pub fn waiting_votes_conn(&self, n: usize) -> Conn {
+        match self.waiting_votes.len() {
+            0 => self.votes_conn(),
+            len => self.waiting_votes[n % len].clone(),
+        }
     }
 
     pub fn keys(&self) -> &Keys {
@@ -217,6 +250,14 @@ impl Bus {
             }
         }
     }
+}
+
+fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_number_of_retries(2)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500))
 }
 
 /// `[user:password@]host:port,host:port[/]` → one `redis://` URL per node, each with the

@@ -80,7 +80,7 @@ impl Context {
             None => return Err(StartError::RedisUrlRequired),
         };
         let bus = Bus::connect(&url, &settings.redis_prefix)?
-            .with_wait_replicas(settings.redis_wait_replicas);
+            .with_wait_replicas(settings.redis_wait_replicas)?;
         Ok(Self {
             settings: Arc::new(settings),
             store,
