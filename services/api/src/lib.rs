@@ -33,7 +33,7 @@ async fn openapi_document() -> actix_web::HttpResponse {
 /// The api's routes, each declared once (see `pollcast_http::routes`).
 pub fn api_routes(r: &mut impl RouteSink) {
     use Access::{Public, SameOrigin};
-    use routes::{api_keys, audit, lifecycle, polls, tokens, votes, webhooks};
+    use routes::{api_keys, audit, lifecycle, polls, tokens, votes, webhook_deliveries, webhooks};
     r.route::<api_keys::__path_create, _, _>(SameOrigin, api_keys::create);
     r.route::<api_keys::__path_list, _, _>(SameOrigin, api_keys::list);
     r.route::<api_keys::__path_revoke, _, _>(SameOrigin, api_keys::revoke);
@@ -58,6 +58,11 @@ pub fn api_routes(r: &mut impl RouteSink) {
     r.route::<webhooks::__path_patch, _, _>(SameOrigin, webhooks::patch);
     r.route::<webhooks::__path_delete, _, _>(SameOrigin, webhooks::delete);
     r.route::<webhooks::__path_rotate_secret, _, _>(SameOrigin, webhooks::rotate_secret);
+    use webhook_deliveries as deliveries;
+    r.route::<deliveries::__path_deliveries, _, _>(SameOrigin, deliveries::deliveries);
+    r.route::<deliveries::__path_replay_one, _, _>(SameOrigin, deliveries::replay_one);
+    r.route::<deliveries::__path_replay_many, _, _>(SameOrigin, deliveries::replay_many);
+    r.route::<deliveries::__path_test, _, _>(SameOrigin, deliveries::test);
 }
 
 pub struct ApiState {

@@ -7,6 +7,7 @@ mod connection;
 mod embedded;
 mod fields;
 
+pub mod calls;
 pub mod endpoint_changes;
 pub mod group_read;
 pub use connection::{Bus, CLUSTER_SCHEME, Conn, is_unavailable};

@@ -27,7 +27,6 @@ use std::time::Duration;
 use actix_web::web;
 use pollcast_http::rate_limit::FailureThrottle;
 use pollcast_runtime::{Context, PollCache, Service};
-use pollcast_webhook_dispatcher::DispatchState;
 
 pub use password::{
     MAX_LEN as PASSWORD_MAX_LEN, MIN_LEN as PASSWORD_MIN_LEN, hash as hash_password,
@@ -48,8 +47,6 @@ pub struct ConsoleState {
     /// Sign-ups and invitation joins per client address (each costs a password hash); a
     /// budget of their own, so a team joining from behind one NAT keeps its sign-ins.
     pub signup_by_address: Option<FailureThrottle>,
-    /// The webhook dispatcher of this process, if it runs one (test and replay buttons).
-    pub dispatcher: Option<web::Data<DispatchState>>,
 }
 
 #[derive(Clone)]
@@ -58,7 +55,7 @@ pub struct Console {
 }
 
 impl Console {
-    pub fn new(context: &Context, dispatcher: Option<web::Data<DispatchState>>) -> Self {
+    pub fn new(context: &Context) -> Self {
         let per_minute = context.settings.signin_failures_per_minute;
         Self {
             state: web::Data::new(ConsoleState {
@@ -68,7 +65,6 @@ impl Console {
                 signin_by_address: FailureThrottle::per_minute(per_minute.saturating_mul(4)),
                 signin_by_account: FailureThrottle::per_minute(per_minute.saturating_mul(4)),
                 signup_by_address: FailureThrottle::per_minute(per_minute.saturating_mul(12)),
-                dispatcher,
             }),
         }
     }

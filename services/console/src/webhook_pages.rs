@@ -1,17 +1,19 @@
 //! Webhooks: the endpoints (created with their events and shown their secret once, deleted),
 //! an endpoint's delivery log with filters, replay, and the test button that shows what the
-//! receiver answered. Owners only. Test and replay need the webhook dispatcher in the same
-//! process (as `pollcast serve` runs it); elsewhere the page says to use the API.
+//! receiver answered. Owners only. Test and replay are asked of the webhook dispatcher
+//! wherever it runs (`pollcast_api::routes::webhook_deliveries`); when none answers, the page
+//! says so (503).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use pollcast_api::routes::webhook_deliveries::{replay as replay_deliveries, send_test};
 use pollcast_api::routes::webhooks::{
     NewWebhook, PatchWebhook, create_webhook, delete_webhook, edit_webhook,
 };
 use pollcast_store::AttemptFilter;
+use pollcast_types::TestResult;
 use pollcast_types::{ErrorCode, EventType, Scope, Webhook, WebhookAttempt};
-use pollcast_webhook_dispatcher::routes::{TestResult, replay as replay_delivery, send_test};
 use serde::Deserialize;
 
 use crate::ConsoleState;
@@ -145,7 +147,6 @@ struct ShowPage {
     status: String,
     event: String,
     events: Vec<&'static str>,
-    can_send: bool,
     test: Option<TestResult>,
     notice: Option<String>,
     /// What the settings form said was wrong.
@@ -198,7 +199,6 @@ async fn show_page(
         status: status.unwrap_or_default(),
         event: event.unwrap_or_default(),
         events: EventType::ALL.iter().map(|e| e.as_str()).collect(),
-        can_send: state.dispatcher.is_some(),
         test: shown.test,
         notice: shown.notice,
         errors: shown.errors,
@@ -249,11 +249,14 @@ pub async fn test(
     let Posted { visit, form, .. } =
         attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let webhook = attempt!(owned(&state, &visit, &path).await?);
-    let Some(dispatcher) = &state.dispatcher else {
-        return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
-    };
     let event = EventType::parse(form.get("event")).unwrap_or(EventType::VoteCreated);
-    let result = send_test(dispatcher, &webhook, event).await;
+    let result = match send_test(&state.context, &webhook, event).await {
+        Ok(result) => result,
+        Err(e) if e.code.status() == 503 => {
+            return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
+        }
+        Err(e) => return Err(PageError(e)),
+    };
     let shown = Shown {
         test: Some(result),
         ..Shown::default()
@@ -271,12 +274,12 @@ pub async fn replay(
         attempt!(Visit::member_form_of(&state, &req, &body, Scope::Admin).await?);
     let (id, delivery) = path.into_inner();
     let webhook = attempt!(owned(&state, &visit, &id).await?);
-    let Some(dispatcher) = &state.dispatcher else {
-        return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
-    };
-    let notice = match replay_delivery(dispatcher, &webhook, &delivery).await {
-        Ok(()) => visit.t().get("webhook-replayed"),
-        Err(e) if e.code.status() == 404 => visit.t().get("webhook-replay-gone"),
+    let notice = match replay_deliveries(&state.context, &webhook, vec![delivery]).await {
+        Ok(replayed) if replayed.is_empty() => visit.t().get("webhook-replay-gone"),
+        Ok(_) => visit.t().get("webhook-replayed"),
+        Err(e) if e.code.status() == 503 => {
+            return Ok(visit.refusal(StatusCode::SERVICE_UNAVAILABLE, "webhook-no-dispatcher"));
+        }
         Err(e) => return Err(PageError(e)),
     };
     let shown = Shown {

@@ -5,6 +5,7 @@
 //! with `POLLCAST_UPDATE_OPENAPI=1` to rewrite the file after an intended change).
 
 use pollcast_api::poll_view::{Embed, PollView};
+use pollcast_api::routes::webhook_deliveries as deliveries;
 use pollcast_api::routes::{api_keys, audit, lifecycle, polls, tokens, votes, webhooks};
 use pollcast_http::error::Problem;
 use pollcast_results_broadcast::{live, results};
@@ -15,7 +16,6 @@ use pollcast_types::{
     WebhookAttempt,
 };
 use pollcast_vote_ingest::routes::{voters, votes as cast};
-use pollcast_webhook_dispatcher::routes as deliveries;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};

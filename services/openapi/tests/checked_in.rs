@@ -115,7 +115,6 @@ fn every_served_route_is_documented_and_every_documented_one_served() {
     pollcast_api::api_routes(&mut served);
     pollcast_vote_ingest::ingest_routes(&mut served);
     pollcast_results_broadcast::broadcast_routes(&mut served);
-    pollcast_webhook_dispatcher::dispatcher_routes(&mut served);
     let mut served = served.0;
     served.sort();
     let doc: serde_json::Value = serde_json::from_str(&pollcast_openapi::to_json()).unwrap();

@@ -36,14 +36,11 @@ pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
     if settings.runs("web") {
         out.push(Web::new(context).into_service());
     }
-    let mut dispatcher = None;
     if settings.runs("webhook-dispatcher") {
-        let service = WebhookDispatcher::new(context);
-        dispatcher = Some(service.state());
-        out.push(service.into_service());
+        out.push(WebhookDispatcher::new(context).into_service());
     }
     if settings.runs("console") {
-        out.push(Console::new(context, dispatcher).into_service());
+        out.push(Console::new(context).into_service());
     }
     out
 }

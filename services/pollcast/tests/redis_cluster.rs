@@ -108,7 +108,9 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         .send_json(&json!({"url": format!("{receiver_base}/votes"), "events": ["vote.created"]}))
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 201, "{:?}", res.body().await);
+    assert_eq!(res.status().as_u16(), 201);
+    let endpoint: Value = res.json().await.unwrap();
+    let endpoint = endpoint["id"].as_str().unwrap().to_owned();
     let mut polls = Vec::new();
     let mut masters = HashSet::new();
     // At least six polls, and until every master holds one (4 shards over 3 masters).
@@ -286,6 +288,46 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         "no vote.created for a vote that was not accepted"
     );
     assert!(ledger.accepted.len() > 100, "the load ran");
+
+    // The delivery log, a test delivery and a replay, through nginx: the api process serves
+    // them and asks the dispatcher, in a process of its own, through Redis.
+    let mut res = client()
+        .get(format!("{front}/v1/webhooks/{endpoint}/deliveries?limit=1"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let log: Value = res.json().await.unwrap();
+    let delivery = log["data"][0]["delivery_id"].as_str().unwrap().to_owned();
+    let before = receiver.on("/votes").len();
+    let mut res = client()
+        .post(format!("{front}/v1/webhooks/{endpoint}/test"))
+        .bearer_auth(&key)
+        .send_json(&json!({"event": "poll.closed"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let tested: Value = res.json().await.unwrap();
+    assert_eq!(tested["delivered"], true, "{tested}");
+    let res = client()
+        .post(format!(
+            "{front}/v1/webhooks/{endpoint}/deliveries/{delivery}/replay"
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 202);
+    let got = receiver
+        .wait_for("/votes", before + 2, Duration::from_secs(30))
+        .await;
+    assert!(
+        got[before..]
+            .iter()
+            .any(|r| r.headers["webhook-id"] == delivery),
+        "the replay arrived with its webhook-id"
+    );
     for v in viewers {
         v.abort();
     }

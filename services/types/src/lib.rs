@@ -27,6 +27,7 @@ pub use scope::Scope;
 pub use timestamp::Timestamp;
 pub use vote::VoteRecord;
 pub use webhook::{
-    DISABLE_FAILING_AFTER_MS, EventType, MAX_WEBHOOKS_PER_WORKSPACE, Webhook, WebhookAttempt,
+    DISABLE_FAILING_AFTER_MS, DispatcherAnswer, DispatcherCall, EventType,
+    MAX_WEBHOOKS_PER_WORKSPACE, TestResult, Webhook, WebhookAttempt,
 };
 pub use workspace::{ApiKeyRecord, Workspace};

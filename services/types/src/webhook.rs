@@ -172,3 +172,47 @@ pub struct WebhookAttempt {
     /// When it is tried again, if it is.
     pub next_attempt_at: Option<Timestamp>,
 }
+
+/// What the api and the console ask the webhook dispatcher to do, wherever it runs (through
+/// Redis: `pollcast_bus::calls`). The endpoint is named by id: the asker has checked that the
+/// caller owns it, and the dispatcher reads it from the store again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum DispatcherCall {
+    /// Send a sample of `event` to the endpoint now and say what the receiver answered.
+    Test {
+        workspace_id: WorkspaceId,
+        webhook_id: WebhookId,
+        event: EventType,
+    },
+    /// Queue these kept deliveries of the endpoint again, now.
+    Replay {
+        workspace_id: WorkspaceId,
+        webhook_id: WebhookId,
+        delivery_ids: Vec<String>,
+    },
+}
+
+/// The dispatcher's answer to a [`DispatcherCall`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum DispatcherAnswer {
+    Tested(TestResult),
+    /// The deliveries queued again (those the store no longer keeps are left out).
+    Replayed {
+        replayed: Vec<String>,
+    },
+    /// The endpoint is gone (deleted since the asker looked).
+    NoSuchWebhook,
+}
+
+/// What a test delivery found: the receiver's answer, or why there was none.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TestResult {
+    pub delivered: bool,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub response_excerpt: String,
+}

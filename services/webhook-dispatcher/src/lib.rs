@@ -4,12 +4,12 @@
 //! run: each delivery is leased to one at a time, and none is lost when one is killed.
 //! `pollcast serve` runs it too.
 
+mod calls;
 mod events;
 mod http_send;
 mod outbox;
 pub mod queue;
 mod results;
-pub mod routes;
 mod sender;
 pub mod signature;
 
@@ -17,8 +17,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::web;
-use pollcast_auth::Authenticator;
-use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service, low_priority, webhook_secret};
 use pollcast_types::{Webhook, WebhookId};
 use tokio::sync::Notify;
@@ -139,18 +137,9 @@ impl DispatchState {
     }
 }
 
-/// The dispatcher's routes, each declared once (see `pollcast_http::routes`).
-pub fn dispatcher_routes(r: &mut impl RouteSink) {
-    r.route::<routes::__path_deliveries, _, _>(Access::SameOrigin, routes::deliveries);
-    r.route::<routes::__path_replay_one, _, _>(Access::SameOrigin, routes::replay_one);
-    r.route::<routes::__path_replay_many, _, _>(Access::SameOrigin, routes::replay_many);
-    r.route::<routes::__path_test, _, _>(Access::SameOrigin, routes::test);
-}
-
 #[derive(Clone)]
 pub struct WebhookDispatcher {
     state: web::Data<DispatchState>,
-    auth: web::Data<Authenticator>,
 }
 
 impl WebhookDispatcher {
@@ -163,7 +152,6 @@ impl WebhookDispatcher {
             .collect();
         let (log, log_rx) = tokio::sync::mpsc::channel(LOG_QUEUE);
         Self {
-            auth: web::Data::new(Authenticator::new(context)),
             state: web::Data::new(DispatchState {
                 context: context.clone(),
                 polls: PollCache::new(context.store.clone(), Duration::from_secs(1)),
@@ -183,11 +171,6 @@ impl WebhookDispatcher {
     pub fn into_service(self) -> Arc<dyn Service> {
         Arc::new(self)
     }
-
-    /// This dispatcher's state, for the console's test and replay buttons in the same process.
-    pub fn state(&self) -> web::Data<DispatchState> {
-        self.state.clone()
-    }
 }
 
 impl Service for WebhookDispatcher {
@@ -195,12 +178,8 @@ impl Service for WebhookDispatcher {
         "webhook-dispatcher"
     }
 
-    fn routes(&self, routes: &mut Register) {
-        dispatcher_routes(routes);
-    }
-
     fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(self.state.clone()).app_data(self.auth.clone());
+        cfg.app_data(self.state.clone());
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
@@ -230,10 +209,12 @@ impl Service for WebhookDispatcher {
                 Box::pin(events::run(state.clone(), shards, shutdown.clone()))
             })
             .collect();
-        delivering.extend::<[low_priority::Task; 3]>([
+        delivering.extend::<[low_priority::Task; 4]>([
             Box::pin(sender::run(state.clone(), shutdown.clone())),
             Box::pin(results::release(state.clone(), shutdown.clone())),
-            Box::pin(outbox::run(state, shutdown)),
+            Box::pin(outbox::run(state.clone(), shutdown.clone())),
+            // Test deliveries and replays asked by the api and the console.
+            Box::pin(calls::run(state, shutdown)),
         ]);
         tasks.push(low_priority::spawn("webhooks", threads, delivering));
         tasks

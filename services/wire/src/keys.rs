@@ -133,6 +133,17 @@ impl Keys {
         format!("{}:{{whr}}:due", self.prefix)
     }
 
+    /// Requests to the instances of `service` ([`pollcast_bus::calls`]): one stream, read by
+    /// the service's instances as one consumer group. Calls share the hash tag `{calls}`.
+    pub fn calls(&self, service: &str) -> String {
+        format!("{}:{{calls}}:{service}", self.prefix)
+    }
+
+    /// Where the answer to call `id` is pushed (expires a minute after).
+    pub fn call_answer(&self, id: &str) -> String {
+        format!("{}:{{calls}}:answer:{id}", self.prefix)
+    }
+
     /// The stream of coalesced results snapshots of a shard's polls, read by every broadcast
     /// instance. Per shard, so publishing can hold the poll's gate and append in one step.
     pub fn results_stream(&self, shard: u32) -> String {

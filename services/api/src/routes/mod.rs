@@ -4,4 +4,5 @@ pub mod lifecycle;
 pub mod polls;
 pub mod tokens;
 pub mod votes;
+pub mod webhook_deliveries;
 pub mod webhooks;

@@ -1,23 +1,87 @@
-//! The delivery side of the webhooks API: the log of attempts, replays, and a test delivery
-//! that answers with what the receiver really answered. (Endpoints themselves are the api
-//! service's: `/v1/webhooks`.)
+//! The delivery side of the webhooks API: the log of attempts (from the store), replays, and
+//! a test delivery that answers with what the receiver really answered. Replays and tests
+//! are the webhook dispatcher's to do, wherever it runs: they are asked of it through Redis
+//! (`pollcast_bus::calls`), so they work in a split deployment, and the console's buttons
+//! ask the same way ([`send_test`], [`replay`]).
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use pollcast_auth::Caller;
 use pollcast_http::ApiError;
 use pollcast_http::pagination::{self, Page, after_cursor};
+use pollcast_runtime::Context;
 use pollcast_store::AttemptFilter;
-use pollcast_types::{ErrorCode, EventType, FieldError, Timestamp, Webhook, WebhookAttempt};
+use pollcast_types::{
+    DispatcherAnswer, DispatcherCall, ErrorCode, EventType, FieldError, TestResult, Timestamp,
+    Webhook, WebhookAttempt,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::queue::{Delivery, Queued};
-use crate::{DispatchState, events, sender};
+use crate::ApiState;
 
-async fn owned(state: &DispatchState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
+/// The service the calls go to (the webhook dispatcher answers them).
+const DISPATCHER: &str = "webhook-dispatcher";
+/// How long a call waits for the dispatcher: a test delivery's own timeout and some.
+const CALL_WITHIN: Duration = Duration::from_secs(15);
+
+async fn owned(state: &ApiState, caller: &Caller, raw_id: &str) -> Result<Webhook, ApiError> {
     caller.webhook(state.context.store.as_ref(), raw_id).await
+}
+
+/// Asks the webhook dispatcher; 503 when none answers (none runs, or Redis is down).
+async fn ask(context: &Context, call: &DispatcherCall) -> Result<DispatcherAnswer, ApiError> {
+    let request = serde_json::to_string(call).map_err(ApiError::internal)?;
+    let answer = pollcast_bus::calls::ask(&context.bus, DISPATCHER, &request, CALL_WITHIN).await?;
+    match answer
+        .as_deref()
+        .map(serde_json::from_str::<DispatcherAnswer>)
+    {
+        Some(Ok(answer)) => Ok(answer),
+        Some(Err(_)) | None => Err(ApiError::unavailable(
+            "no webhook dispatcher answered; retry (is one running?)",
+        )),
+    }
+}
+
+/// Sends a sample of `event` to the endpoint now (through the dispatcher) and says what the
+/// receiver answered: the API's test and the console's test button.
+pub async fn send_test(
+    context: &Context,
+    webhook: &Webhook,
+    event: EventType,
+) -> Result<TestResult, ApiError> {
+    let call = DispatcherCall::Test {
+        workspace_id: webhook.workspace_id.clone(),
+        webhook_id: webhook.id.clone(),
+        event,
+    };
+    match ask(context, &call).await? {
+        DispatcherAnswer::Tested(result) => Ok(result),
+        _ => Err(ErrorCode::WebhookNotFound.into()),
+    }
+}
+
+/// Queues kept deliveries of the endpoint again, now (through the dispatcher): those it
+/// queued (the store no longer keeps the others). The API's replays and the console's.
+pub async fn replay(
+    context: &Context,
+    webhook: &Webhook,
+    delivery_ids: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    if delivery_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let call = DispatcherCall::Replay {
+        workspace_id: webhook.workspace_id.clone(),
+        webhook_id: webhook.id.clone(),
+        delivery_ids,
+    };
+    match ask(context, &call).await? {
+        DispatcherAnswer::Replayed { replayed } => Ok(replayed),
+        _ => Err(ErrorCode::WebhookNotFound.into()),
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -52,7 +116,7 @@ fn check_status(status: Option<&str>) -> Result<(), ApiError> {
     responses((status = 200, description = "A page of attempts, newest first", body = Page<WebhookAttempt>)),
 )]
 pub async fn deliveries(
-    state: web::Data<DispatchState>,
+    state: web::Data<ApiState>,
     caller: Caller,
     path: web::Path<String>,
     query: web::Query<DeliveriesQuery>,
@@ -93,7 +157,7 @@ pub async fn deliveries(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Replayed {
     /// The deliveries queued again (each keeps its `webhook-id`).
-    replayed: Vec<String>,
+    pub replayed: Vec<String>,
 }
 
 /// `POST /v1/webhooks/{id}/deliveries/{delivery_id}/replay`: that delivery again, with its
@@ -104,72 +168,20 @@ pub struct Replayed {
     responses((status = 202, description = "Queued again", body = Replayed)),
 )]
 pub async fn replay_one(
-    state: web::Data<DispatchState>,
+    state: web::Data<ApiState>,
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (webhook_id, delivery_id) = path.into_inner();
     let webhook = owned(&state, &caller, &webhook_id).await?;
-    replay(&state, &webhook, &delivery_id).await?;
-    Ok(HttpResponse::Accepted().json(Replayed {
-        replayed: vec![delivery_id],
-    }))
-}
-
-/// Queues a kept delivery of the endpoint again, now: the API's replay and the console's.
-pub async fn replay(
-    state: &DispatchState,
-    webhook: &Webhook,
-    delivery_id: &str,
-) -> Result<(), ApiError> {
-    if !requeue(state, webhook, delivery_id).await? {
+    let replayed = replay(&state.context, &webhook, vec![delivery_id]).await?;
+    if replayed.is_empty() {
         return Err(ApiError::new(ErrorCode::NotFound).with_detail(format!(
             "no such delivery of this endpoint is kept (deliveries are kept {} days)",
             state.context.settings.webhook_log_days
         )));
     }
-    state.wake.notify_one();
-    Ok(())
-}
-
-/// Queues a delivery the store keeps for `webhook` again (its `webhook-id` and body as
-/// first sent); false when none is kept. Replays wait in shard 0 (no event's ack to join).
-async fn requeue(
-    state: &DispatchState,
-    webhook: &Webhook,
-    delivery_id: &str,
-) -> Result<bool, ApiError> {
-    let Some(kept) = state
-        .context
-        .store
-        .kept_webhook_delivery(&webhook.id, delivery_id)
-        .await?
-    else {
-        return Ok(false);
-    };
-    let delivery = Delivery {
-        id: kept.delivery_id,
-        shard: 0,
-        webhook_id: kept.webhook_id,
-        event_id: kept.event_id,
-        event: kept.event,
-        body: kept.body,
-        attempts: 0,
-    };
-    let event = Queued {
-        entry: None,
-        deliveries: vec![delivery],
-    };
-    state
-        .queue
-        .enqueue(
-            event.deliveries[0].shard,
-            None,
-            &[event],
-            Timestamp::now().as_millis(),
-        )
-        .await?;
-    Ok(true)
+    Ok(HttpResponse::Accepted().json(Replayed { replayed }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -189,7 +201,7 @@ pub struct ReplayMany {
     responses((status = 202, description = "Queued again", body = Replayed)),
 )]
 pub async fn replay_many(
-    state: web::Data<DispatchState>,
+    state: web::Data<ApiState>,
     caller: Caller,
     path: web::Path<String>,
     body: web::Json<ReplayMany>,
@@ -206,21 +218,17 @@ pub async fn replay_many(
         event: None,
         since: Some(body.since),
     };
-    let failed: BTreeSet<String> = state
+    let failed: Vec<String> = state
         .context
         .store
         .webhook_attempts(&webhook.id, &filter, None, 1000)
         .await?
         .into_iter()
         .map(|a| a.delivery_id)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
         .collect();
-    let mut replayed = Vec::new();
-    for id in failed {
-        if requeue(&state, &webhook, &id).await? {
-            replayed.push(id);
-        }
-    }
-    state.wake.notify_one();
+    let replayed = replay(&state.context, &webhook, failed).await?;
     Ok(HttpResponse::Accepted().json(Replayed { replayed }))
 }
 
@@ -228,16 +236,6 @@ pub async fn replay_many(
 #[serde(deny_unknown_fields)]
 pub struct TestEvent {
     event: EventType,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TestResult {
-    pub delivered: bool,
-    /// The receiver's HTTP status, if it answered.
-    pub status: Option<u16>,
-    pub latency_ms: u64,
-    pub error: Option<&'static str>,
-    pub response_excerpt: String,
 }
 
 /// `POST /v1/webhooks/{id}/test {"event"}`: a realistic sample of the event, signed like any
@@ -248,63 +246,14 @@ pub struct TestResult {
     responses((status = 200, description = "What the receiver answered", body = TestResult)),
 )]
 pub async fn test(
-    state: web::Data<DispatchState>,
+    state: web::Data<ApiState>,
     caller: Caller,
     path: web::Path<String>,
     body: web::Json<TestEvent>,
 ) -> Result<HttpResponse, ApiError> {
     let webhook = owned(&state, &caller, &path).await?;
-    let result = send_test(&state, &webhook, body.event).await;
+    let result = send_test(&state.context, &webhook, body.event).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(result))
-}
-
-/// Sends a sample of `event` to the endpoint now and says what the receiver answered: the
-/// API's test and the console's test button.
-pub async fn send_test(state: &DispatchState, webhook: &Webhook, event: EventType) -> TestResult {
-    let event_id = format!("evt_test_{}", pollcast_types::ids::random_token(16));
-    let delivery = Delivery {
-        id: Delivery::id_for(&event_id, &webhook.id),
-        shard: 0, // sent here, never queued
-        webhook_id: webhook.id.clone(),
-        event_id,
-        event,
-        body: events::event_body(event, Timestamp::now(), sample(event)),
-        attempts: 0,
-    };
-    let outcome = sender::send(state, webhook, &delivery).await;
-    TestResult {
-        delivered: outcome.succeeded(),
-        status: outcome.status,
-        latency_ms: outcome.latency_ms,
-        error: outcome.error,
-        response_excerpt: outcome.excerpt,
-    }
-}
-
-/// A realistic `data` for each event type (as `docs/webhooks.md` shows them).
-fn sample(event: EventType) -> serde_json::Value {
-    let now = Timestamp::now();
-    let poll = json!({
-        "id": "pollSample01", "question": "Which launch day?", "kind": "single",
-        "options": [{"id": "optMon01", "label": "Monday", "position": 0},
-                    {"id": "optTue01", "label": "Tuesday", "position": 1}],
-        "min_choices": 1, "max_choices": 1, "status": "open", "results_visibility": "always",
-        "dedupe": "browser", "created_at": now, "updated_at": now, "metadata": {}
-    });
-    match event {
-        EventType::VoteCreated => json!({
-            "vote_id": "0193f1c2a4b27c3e9d1f6a8b2c4d6e8f", "poll_id": "pollSample01",
-            "option_ids": ["optMon01"], "voter": "b1946ac92492d2347c6235b4d2611184",
-            "received_at": now
-        }),
-        EventType::ResultsUpdated => json!({
-            "poll_id": "pollSample01", "status": "open", "seq": 42, "total_votes": 3,
-            "options": [{"id": "optMon01", "label": "Monday", "votes": 2, "share": 0.6667},
-                        {"id": "optTue01", "label": "Tuesday", "votes": 1, "share": 0.3333}],
-            "updated_at": now
-        }),
-        _ => poll,
-    }
 }
