@@ -14,13 +14,11 @@
 #[path = "support/deployment.rs"]
 mod deployment;
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use deployment::{
-    CLIENT_TIMEOUT, Ledger, PAUSE, Proc, Rng, cast, create_poll, free_port, lost_and_doubled,
-    signal, total_of, view, wait_ready, workspace_key,
+    CLIENT_TIMEOUT, Load, PAUSE, Proc, Rng, cast, create_poll, lost_and_doubled, signal,
+    start_procs, total_of, workspace_key,
 };
 use pollcast_testkit::TestEnv;
 
@@ -63,31 +61,21 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
     let mut rng = Rng(seed);
     let dir = env.data_path();
     let key = workspace_key(&dir, &env.store_args());
-    let mut procs: Vec<Proc> = [
-        ("api", "api"),
-        ("ingest-a", "vote-ingest"),
-        ("ingest-b", "vote-ingest"),
-        ("tally-a", "tally"),
-        ("tally-b", "tally"),
-        ("broadcast-a", "results-broadcast"),
-        ("broadcast-b", "results-broadcast"),
-    ]
-    .into_iter()
-    .map(|(name, services)| Proc {
-        name: name.into(),
-        services,
-        port: free_port(),
-        dir: dir.clone(),
-        redis_url: env.redis.url(),
-        store_args: env.store_args(),
-        child: None,
-        starts: 0,
-    })
-    .collect();
-    for p in &mut procs {
-        p.start();
-    }
-    wait_ready(&mut procs).await;
+    let mut procs = start_procs(
+        &[
+            ("api", "api"),
+            ("ingest-a", "vote-ingest"),
+            ("ingest-b", "vote-ingest"),
+            ("tally-a", "tally"),
+            ("tally-b", "tally"),
+            ("broadcast-a", "results-broadcast"),
+            ("broadcast-b", "results-broadcast"),
+        ],
+        &dir,
+        &env.redis.url(),
+        &env.store_args(),
+    )
+    .await;
     let api = procs[0].base();
     let ingests: Vec<String> = procs[1..3].iter().map(Proc::base).collect();
     let broadcasts: Vec<String> = procs[5..7].iter().map(Proc::base).collect();
@@ -99,41 +87,10 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
     let (probe_poll, probe_options) = polls.pop().unwrap();
 
     // Load: 6 senders, each a vote every 25 ms or so; viewers on both broadcast instances.
-    let ledger = Rc::new(RefCell::new(Ledger::default()));
-    let stop = Rc::new(RefCell::new(false));
-    let violations = Rc::new(RefCell::new(Vec::new()));
-    let mut senders = Vec::new();
-    for w in 0..6 {
-        let (ledger, stop, ingests, polls) =
-            (ledger.clone(), stop.clone(), ingests.clone(), polls.clone());
-        senders.push(actix_web::rt::spawn(async move {
-            let mut i = 0usize;
-            while !*stop.borrow() {
-                let (poll, options) = &polls[(w + i) % polls.len()];
-                let option = &options[(w * 7 + i * 3) % options.len()];
-                cast(
-                    &ledger,
-                    &ingests,
-                    w + i,
-                    poll,
-                    option,
-                    format!("chaos-{w}-{i}"),
-                )
-                .await;
-                i += 1;
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-        }));
-    }
-    let mut viewers = Vec::new();
+    let mut load = Load::start(&polls, &ingests, 6, Duration::from_millis(25), "chaos");
     for base in &broadcasts {
         for (poll, _) in &polls {
-            viewers.push(actix_web::rt::spawn(view(
-                base.clone(),
-                poll.clone(),
-                stop.clone(),
-                violations.clone(),
-            )));
+            load.watch(base, poll);
         }
     }
 
@@ -193,7 +150,7 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
         };
         probe_key += 1;
         cast(
-            &ledger,
+            &load.ledger,
             &ingests,
             probe_key,
             &probe_poll,
@@ -220,14 +177,10 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
         );
         recoveries.push(recovery);
     }
-    *stop.borrow_mut() = true;
-    for s in senders {
-        s.await.unwrap();
-    }
+    let (ledger, violations) = load.finish().await;
 
     // Every 202 counted exactly once, per option, and the vote log is the accepted set.
     polls.push((probe_poll, probe_options));
-    let ledger = std::mem::take(&mut *ledger.borrow_mut());
     let (lost, doubled) =
         lost_and_doubled(&ledger, &polls, &broadcasts[0], env.store().as_ref()).await;
     let worst_recovery = recoveries.iter().max().copied().unwrap_or_default();
@@ -241,7 +194,7 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
         ledger.answers,
         ledger.worst_latency.as_millis(),
         worst_recovery.as_millis(),
-        violations.borrow().len()
+        violations.len()
     );
     assert_eq!((lost, doubled), (0, 0), "every 202 counted exactly once");
     assert_eq!(
@@ -253,10 +206,7 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
         "votes never accepted: {:?}",
         ledger.abandoned
     );
-    assert!(violations.borrow().is_empty(), "{:?}", violations.borrow());
+    assert!(violations.is_empty(), "{violations:?}");
     assert!(ledger.accepted.len() > 100, "the load ran");
-    for v in viewers {
-        v.abort();
-    }
     env.finish().await;
 }

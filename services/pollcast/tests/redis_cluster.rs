@@ -15,14 +15,12 @@
 #[path = "support/deployment.rs"]
 mod deployment;
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use deployment::{
-    Ledger, Proc, cast, client, create_poll, free_port, lost_and_doubled, nginx_binary,
-    start_nginx, view, wait_ready, workspace_key,
+    Load, cast, client, create_poll, free_port, lost_and_doubled, nginx_binary, start_nginx,
+    start_procs, workspace_key,
 };
 use pollcast_testkit::TestEnv;
 use pollcast_testkit::webhook_receiver::start_receiver;
@@ -59,32 +57,22 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         ]
         .map(String::from),
     );
-    let mut procs: Vec<Proc> = [
-        ("api", "api"),
-        ("ingest-a", "vote-ingest"),
-        ("ingest-b", "vote-ingest"),
-        ("tally-a", "tally"),
-        ("tally-b", "tally"),
-        ("broadcast-a", "results-broadcast"),
-        ("broadcast-b", "results-broadcast"),
-        ("dispatcher", "webhook-dispatcher"),
-    ]
-    .into_iter()
-    .map(|(name, services)| Proc {
-        name: name.into(),
-        services,
-        port: free_port(),
-        dir: dir.clone(),
-        redis_url: redis_url.clone(),
-        store_args: args.clone(),
-        child: None,
-        starts: 0,
-    })
-    .collect();
-    for p in &mut procs {
-        p.start();
-    }
-    wait_ready(&mut procs).await;
+    let mut procs = start_procs(
+        &[
+            ("api", "api"),
+            ("ingest-a", "vote-ingest"),
+            ("ingest-b", "vote-ingest"),
+            ("tally-a", "tally"),
+            ("tally-b", "tally"),
+            ("broadcast-a", "results-broadcast"),
+            ("broadcast-b", "results-broadcast"),
+            ("dispatcher", "webhook-dispatcher"),
+        ],
+        &dir,
+        &redis_url,
+        &args,
+    )
+    .await;
     let ports = |range: std::ops::Range<usize>| -> Vec<u16> {
         procs[range].iter().map(|p| p.port).collect()
     };
@@ -130,35 +118,15 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
     eprintln!("cluster: polls on {} of the 3 masters", masters.len());
     let victim_shard = polls[0].2;
 
-    let ledger = Rc::new(RefCell::new(Ledger::default()));
-    let stop = Rc::new(RefCell::new(false));
-    let violations = Rc::new(RefCell::new(Vec::new()));
+    let plain: Vec<(String, Vec<String>)> = polls
+        .iter()
+        .map(|(p, o, _)| (p.clone(), o.clone()))
+        .collect();
     let fronts = vec![front.clone()];
-    let mut senders = Vec::new();
-    for w in 0..6 {
-        let (ledger, stop, fronts, polls) =
-            (ledger.clone(), stop.clone(), fronts.clone(), polls.clone());
-        senders.push(actix_web::rt::spawn(async move {
-            let mut i = 0usize;
-            while !*stop.borrow() {
-                let (poll, options, _) = &polls[(w + i) % polls.len()];
-                let option = &options[(w * 7 + i * 3) % options.len()];
-                cast(&ledger, &fronts, 0, poll, option, format!("cl-{w}-{i}")).await;
-                i += 1;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }));
-    }
-    let mut viewers = Vec::new();
-    for (poll, _, _) in &polls {
-        for _ in 0..2 {
-            viewers.push(actix_web::rt::spawn(view(
-                front.clone(),
-                poll.clone(),
-                stop.clone(),
-                violations.clone(),
-            )));
-        }
+    let mut load = Load::start(&plain, &fronts, 6, Duration::from_millis(20), "cl");
+    for (poll, _) in &plain {
+        load.watch(&front, poll);
+        load.watch(&front, poll);
     }
 
     let mut failovers = Vec::new();
@@ -199,9 +167,9 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         cluster.nodes[master].restart();
         cluster.wait_healthy(Duration::from_secs(30)).await;
         let (poll, options, _) = &polls[0];
-        let accepted_before = ledger.borrow().accepted.len();
+        let accepted_before = load.ledger.borrow().accepted.len();
         cast(
-            &ledger,
+            &load.ledger,
             &fronts,
             0,
             poll,
@@ -210,7 +178,7 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         )
         .await;
         assert!(
-            ledger.borrow().accepted.len() > accepted_before,
+            load.ledger.borrow().accepted.len() > accepted_before,
             "round {round}: votes on the failed-over shard are accepted again"
         );
         let recovered = killed_at.elapsed();
@@ -225,16 +193,7 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         failovers.push(failover);
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    *stop.borrow_mut() = true;
-    for s in senders {
-        s.await.unwrap();
-    }
-
-    let ledger = std::mem::take(&mut *ledger.borrow_mut());
-    let plain: Vec<(String, Vec<String>)> = polls
-        .iter()
-        .map(|(p, o, _)| (p.clone(), o.clone()))
-        .collect();
+    let (ledger, violations) = load.finish().await;
     let (lost, doubled) = lost_and_doubled(&ledger, &plain, &front, env.store().as_ref()).await;
 
     // Every accepted vote reached the endpoint (a dispatcher killed between sending and
@@ -272,7 +231,7 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         ledger.answers,
         ledger.worst_latency.as_millis(),
         worst.as_millis(),
-        violations.borrow().len()
+        violations.len()
     );
     assert_eq!((lost, doubled), (0, 0), "every 202 counted exactly once");
     assert!(
@@ -281,7 +240,7 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         ledger.abandoned
     );
     assert_eq!(ledger.hung, 0, "no request may hang");
-    assert!(violations.borrow().is_empty(), "{:?}", violations.borrow());
+    assert!(violations.is_empty(), "{violations:?}");
     assert_eq!(undelivered, 0, "every accepted vote is delivered");
     assert!(
         delivered.is_subset(&accepted),
@@ -328,9 +287,6 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
             .any(|r| r.headers["webhook-id"] == delivery),
         "the replay arrived with its webhook-id"
     );
-    for v in viewers {
-        v.abort();
-    }
     receiver_handle.stop(false).await;
     env.finish().await;
 }

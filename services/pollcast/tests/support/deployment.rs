@@ -463,3 +463,103 @@ pub async fn lost_and_doubled(
     }
     (lost, doubled)
 }
+
+/// Starts one `pollcast serve --services <services>` process per `(name, services)`, each on a
+/// free port over `dir`, `redis_url` and `args`, and waits until all are ready.
+pub async fn start_procs(
+    specs: &[(&str, &'static str)],
+    dir: &Path,
+    redis_url: &str,
+    args: &[String],
+) -> Vec<Proc> {
+    let mut procs: Vec<Proc> = specs
+        .iter()
+        .map(|&(name, services)| Proc {
+            name: name.into(),
+            services,
+            port: free_port(),
+            dir: dir.to_owned(),
+            redis_url: redis_url.to_owned(),
+            store_args: args.to_vec(),
+            child: None,
+            starts: 0,
+        })
+        .collect();
+    for p in &mut procs {
+        p.start();
+    }
+    wait_ready(&mut procs).await;
+    procs
+}
+
+/// A load of votes and viewers: senders that each cast a vote every `pause` (with its own
+/// idempotency key, retried until accepted) on the polls in turn, spread over the ingest
+/// addresses, and viewers that record any total going down.
+pub struct Load {
+    pub ledger: Rc<RefCell<Ledger>>,
+    pub violations: Rc<RefCell<Vec<String>>>,
+    stop: Rc<RefCell<bool>>,
+    senders: Vec<actix_web::rt::task::JoinHandle<()>>,
+    viewers: Vec<actix_web::rt::task::JoinHandle<()>>,
+}
+
+impl Load {
+    pub fn start(
+        polls: &[(String, Vec<String>)],
+        ingests: &[String],
+        senders: usize,
+        pause: Duration,
+        keys: &str,
+    ) -> Self {
+        let ledger = Rc::new(RefCell::new(Ledger::default()));
+        let stop = Rc::new(RefCell::new(false));
+        let senders = (0..senders)
+            .map(|w| {
+                let (ledger, stop) = (ledger.clone(), stop.clone());
+                let (ingests, polls, keys) = (ingests.to_vec(), polls.to_vec(), keys.to_owned());
+                actix_web::rt::spawn(async move {
+                    let mut i = 0usize;
+                    while !*stop.borrow() {
+                        let (poll, options) = &polls[(w + i) % polls.len()];
+                        let option = &options[(w * 7 + i * 3) % options.len()];
+                        let key = format!("{keys}-{w}-{i}");
+                        cast(&ledger, &ingests, w + i, poll, option, key).await;
+                        i += 1;
+                        tokio::time::sleep(pause).await;
+                    }
+                })
+            })
+            .collect();
+        Self {
+            ledger,
+            violations: Rc::default(),
+            stop,
+            senders,
+            viewers: Vec::new(),
+        }
+    }
+
+    /// A viewer of `poll` on `base`, until the load ends.
+    pub fn watch(&mut self, base: &str, poll: &str) {
+        self.viewers.push(actix_web::rt::spawn(view(
+            base.to_owned(),
+            poll.to_owned(),
+            self.stop.clone(),
+            self.violations.clone(),
+        )));
+    }
+
+    /// Stops the senders (each finishes its vote) and the viewers; what the load saw.
+    pub async fn finish(self) -> (Ledger, Vec<String>) {
+        *self.stop.borrow_mut() = true;
+        for s in self.senders {
+            s.await.unwrap();
+        }
+        for v in self.viewers {
+            v.abort();
+        }
+        let ledger = std::mem::take(&mut *self.ledger.borrow_mut());
+        let violations = std::mem::take(&mut *self.violations.borrow_mut());
+        (ledger, violations)
+    }
+}
