@@ -17,7 +17,7 @@ mod deployment;
 use std::time::{Duration, Instant};
 
 use deployment::{
-    CLIENT_TIMEOUT, Load, PAUSE, Proc, Rng, cast, create_poll, lost_and_doubled, signal,
+    CLIENT_TIMEOUT, Load, PAUSE, Proc, Rng, SPLIT, cast, create_poll, lost_and_doubled, signal,
     start_procs, total_of, workspace_key,
 };
 use pollcast_testkit::TestEnv;
@@ -61,21 +61,7 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
     let mut rng = Rng(seed);
     let dir = env.data_path();
     let key = workspace_key(&dir, &env.store_args());
-    let mut procs = start_procs(
-        &[
-            ("api", "api"),
-            ("ingest-a", "vote-ingest"),
-            ("ingest-b", "vote-ingest"),
-            ("tally-a", "tally"),
-            ("tally-b", "tally"),
-            ("broadcast-a", "results-broadcast"),
-            ("broadcast-b", "results-broadcast"),
-        ],
-        &dir,
-        &env.redis.url(),
-        &env.store_args(),
-    )
-    .await;
+    let mut procs = start_procs(&SPLIT, &dir, &env.redis.url(), &env.store_args()).await;
     let api = procs[0].base();
     let ingests: Vec<String> = procs[1..3].iter().map(Proc::base).collect();
     let broadcasts: Vec<String> = procs[5..7].iter().map(Proc::base).collect();

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use deployment::{
-    Load, cast, client, create_poll, free_port, lost_and_doubled, nginx_binary, start_nginx,
+    Load, SPLIT, cast, client, create_poll, free_port, lost_and_doubled, nginx_binary, start_nginx,
     start_procs, workspace_key,
 };
 use pollcast_testkit::TestEnv;
@@ -57,22 +57,8 @@ async fn a_redis_cluster_failover_and_killed_instances_lose_and_double_nothing()
         ]
         .map(String::from),
     );
-    let mut procs = start_procs(
-        &[
-            ("api", "api"),
-            ("ingest-a", "vote-ingest"),
-            ("ingest-b", "vote-ingest"),
-            ("tally-a", "tally"),
-            ("tally-b", "tally"),
-            ("broadcast-a", "results-broadcast"),
-            ("broadcast-b", "results-broadcast"),
-            ("dispatcher", "webhook-dispatcher"),
-        ],
-        &dir,
-        &redis_url,
-        &args,
-    )
-    .await;
+    let with_dispatcher = [SPLIT.as_slice(), &[("dispatcher", "webhook-dispatcher")]].concat();
+    let mut procs = start_procs(&with_dispatcher, &dir, &redis_url, &args).await;
     let ports = |range: std::ops::Range<usize>| -> Vec<u16> {
         procs[range].iter().map(|p| p.port).collect()
     };

@@ -464,6 +464,18 @@ pub async fn lost_and_doubled(
     (lost, doubled)
 }
 
+/// The split deployment both multi-process runs start: the api, and two instances of each
+/// pipeline service.
+pub const SPLIT: [(&str, &str); 7] = [
+    ("api", "api"),
+    ("ingest-a", "vote-ingest"),
+    ("ingest-b", "vote-ingest"),
+    ("tally-a", "tally"),
+    ("tally-b", "tally"),
+    ("broadcast-a", "results-broadcast"),
+    ("broadcast-b", "results-broadcast"),
+];
+
 /// Starts one `pollcast serve --services <services>` process per `(name, services)`, each on a
 /// free port over `dir`, `redis_url` and `args`, and waits until all are ready.
 pub async fn start_procs(
