@@ -10,6 +10,7 @@ mod fields;
 pub mod calls;
 pub mod endpoint_changes;
 pub mod group_read;
+pub mod instances;
 pub use connection::{Bus, CLUSTER_SCHEME, Conn, is_unavailable};
 pub use embedded::{EmbeddedRedis, EmbeddedRedisOptions};
 pub use fields::entry_fields;

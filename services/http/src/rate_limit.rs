@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
@@ -29,6 +29,9 @@ pub struct Limiter {
     limiter: Keyed,
     per_second: u32,
     burst: u32,
+    /// How many instances share the limit (each request draws that many cells, so N
+    /// instances admit about the limit between them): [`Limiter::set_share`].
+    share: AtomicU32,
     /// When keys were last swept, in ms since `started`.
     swept_at_ms: AtomicU64,
     started: Instant,
@@ -52,6 +55,7 @@ impl Limiter {
                 .with_middleware::<StateInformationMiddleware>(),
             per_second,
             burst: burst.get(),
+            share: AtomicU32::new(1),
             swept_at_ms: AtomicU64::new(0),
             started: Instant::now(),
         })
@@ -66,6 +70,7 @@ impl Limiter {
                 .with_middleware::<StateInformationMiddleware>(),
             per_second: per_minute.div_ceil(60),
             burst: rate.get(),
+            share: AtomicU32::new(1),
             swept_at_ms: AtomicU64::new(0),
             started: Instant::now(),
         })
@@ -95,27 +100,36 @@ impl Limiter {
         format!("\u{1}overflow:{bucket}")
     }
 
+    /// This limit is shared by `instances` processes that each see part of the traffic
+    /// (the live vote-ingest instances): each then admits its share, 1/`instances` of it.
+    pub fn set_share(&self, instances: u32) {
+        self.share
+            .store(instances.clamp(1, self.burst), Ordering::Relaxed);
+    }
+
     /// Admits one request for `key`, or refuses it with a 429 saying when to retry.
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
-        match self.limiter.check_key(&self.tracked(key)) {
-            Ok(_) => Ok(()),
-            Err(not_until) => {
-                let secs = retry_secs(not_until.wait_time_from(self.limiter.clock().now()));
-                metrics::counter!("rate_limited_total").increment(1);
-                Err(ApiError {
-                    retry_after_secs: Some(secs),
-                    rate_limit: Some(RateInfo {
-                        limit: self.burst,
-                        remaining: 0,
-                        reset_secs: secs,
-                    }),
-                    ..ApiError::new(ErrorCode::RateLimited).with_detail(format!(
-                        "at most {} requests per second here",
-                        self.per_second
-                    ))
-                })
-            }
-        }
+        let share = self.share.load(Ordering::Relaxed);
+        let cells = NonZeroU32::new(share).unwrap_or(NonZeroU32::MIN);
+        let secs = match self.limiter.check_key_n(&self.tracked(key), cells) {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(not_until)) => retry_secs(not_until.wait_time_from(self.limiter.clock().now())),
+            // More cells than the burst: cannot happen (`set_share` clamps); refused if it did.
+            Err(_) => 1,
+        };
+        metrics::counter!("rate_limited_total").increment(1);
+        Err(ApiError {
+            retry_after_secs: Some(secs),
+            rate_limit: Some(RateInfo {
+                limit: (self.burst / share).max(1),
+                remaining: 0,
+                reset_secs: secs,
+            }),
+            ..ApiError::new(ErrorCode::RateLimited).with_detail(format!(
+                "at most {} requests per second here",
+                (self.per_second / share).max(1)
+            ))
+        })
     }
 }
 
@@ -205,6 +219,30 @@ pub fn check_ip(limiter: &Option<Limiter>, ip: Option<std::net::IpAddr>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Shared by 4 instances, each admits a quarter of the burst; alone again, all of it.
+    #[test]
+    fn a_limit_shared_by_instances_admits_its_share() {
+        let admitted = |limiter: &Limiter, key: &str| {
+            (0..100).take_while(|_| limiter.check(key).is_ok()).count()
+        };
+        let limiter = Limiter::per_second(10).unwrap();
+        assert_eq!(admitted(&limiter, "alone"), 20);
+        limiter.set_share(4);
+        assert_eq!(admitted(&limiter, "shared"), 5);
+        let refused = limiter.check("shared").unwrap_err();
+        assert!(
+            refused
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.contains("at most 2 ")),
+            "{refused:?}"
+        );
+        limiter.set_share(1000); // more instances than the burst: one cell's worth each
+        assert_eq!(admitted(&limiter, "many"), 1);
+        limiter.set_share(1);
+        assert_eq!(admitted(&limiter, "again"), 20);
+    }
 
     #[test]
     fn refuses_past_the_burst_per_key_and_says_when_to_retry() {

@@ -675,6 +675,45 @@ async fn public_endpoints_answer_cors_and_management_ones_do_not() {
     app.stop().await;
 }
 
+/// Two vote-ingest instances on one Redis share the per-address limit: each admits half of
+/// it, so an address spread over both gets about the limit, not twice it.
+#[actix_web::test]
+async fn two_ingest_instances_share_the_per_address_limit() {
+    let env = TestEnv::new().await;
+    let mut opts = env.opts();
+    opts.rate_votes_per_ip = Some(10);
+    let app = env.spawn_app(opts.clone(), pollcast::services);
+    let other = env.spawn_app(opts, |ctx| {
+        vec![pollcast_vote_ingest::VoteIngest::new(ctx).into_service()]
+    });
+    let key = app.admin_key().await;
+    let poll = create_poll(&app, &key, simple_poll(2, "none")).await;
+    let id = poll["id"].as_str().unwrap();
+    let vote = json!({"option_ids": [option_ids(&poll)[0]]});
+    let client = pollcast_testkit::client();
+    // Each instance beats every 5 s: after one round (and a margin for a loaded machine) both
+    // count two.
+    tokio::time::sleep(Duration::from_millis(7500)).await;
+    let mut admitted = 0;
+    for n in 0..60 {
+        let base = if n % 2 == 0 { &app } else { &other };
+        let res = client
+            .post(base.url(&format!("/v1/polls/{id}/votes")))
+            .send_json(&vote)
+            .await
+            .unwrap();
+        admitted += usize::from(res.status().as_u16() == 202);
+    }
+    // Alone, each would admit its burst of 20 (40 over both); shared, 10 each, plus what the
+    // quota refills while the 60 requests are sent.
+    assert!(
+        (20..=26).contains(&admitted),
+        "{admitted} of 60 admitted over two instances of a 10/s limit (burst 20)"
+    );
+    other.stop().await;
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn floods_get_429_with_retry_after_and_ratelimit_headers() {
     let env = TestEnv::new().await;

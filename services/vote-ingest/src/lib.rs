@@ -8,6 +8,7 @@ mod group_commit;
 mod ingest_script;
 mod load_gate;
 pub mod routes;
+mod shares;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,10 +91,13 @@ impl Service for VoteIngest {
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-        vec![tokio::spawn(load_gate::run(
-            self.state.context.clone(),
-            self.state.gate.clone(),
-            shutdown,
-        ))]
+        vec![
+            tokio::spawn(load_gate::run(
+                self.state.context.clone(),
+                self.state.gate.clone(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(shares::run(self.state.clone().into_inner(), shutdown)),
+        ]
     }
 }

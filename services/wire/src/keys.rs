@@ -133,6 +133,11 @@ impl Keys {
         format!("{}:{{whr}}:due", self.prefix)
     }
 
+    /// The live instances of `service` (instance → its last heartbeat, Redis ms).
+    pub fn instances(&self, service: &str) -> String {
+        format!("{}:instances:{service}", self.prefix)
+    }
+
     /// Requests to the instances of `service` ([`pollcast_bus::calls`]): one stream, read by
     /// the service's instances as one consumer group. Calls share the hash tag `{calls}`.
     pub fn calls(&self, service: &str) -> String {
