@@ -1,3 +1,5 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pollcast_wire::Keys;
@@ -18,11 +20,11 @@ pub struct Bus {
     client: Client,
     conn: Conn,
     /// For the ingest script only: no response timeout of its own (see [`Bus::votes_conn`]).
-    votes: Conn,
-    /// With `--redis-wait-replicas`, groups of votes go over these in turn: `WAIT` holds its
+    /// One, or with `--redis-wait-replicas` several, taken in turn: `WAIT` holds its
     /// connection until the replicas answer, and the groups behind it on one connection would
     /// wait in line.
-    waiting_votes: Vec<Conn>,
+    votes: Vec<Conn>,
+    turn: Arc<AtomicUsize>,
     keys: Keys,
     wait_replicas: u32,
 }
@@ -89,39 +91,23 @@ impl Bus {
     /// so a service starts (and reports not-ready) while Redis is down. A cluster URL
     /// ([`CLUSTER_SCHEME`]) must be opened inside a Tokio runtime.
     pub fn connect(url: &str, prefix: &str) -> Result<Self, BusError> {
-        let (client, conn, votes) = match url.strip_prefix(CLUSTER_SCHEME) {
-            Some(nodes) => Self::connect_cluster(nodes)?,
-            None => Self::connect_single(url)?,
+        let client = match url.strip_prefix(CLUSTER_SCHEME) {
+            Some(nodes) => Self::cluster_client(nodes)?,
+            None => {
+                Client::Single(redis::Client::open(url).map_err(|e| BusError::Url(e.to_string()))?)
+            }
         };
         Ok(Self {
+            conn: client.connection(Some(RESPONSE_TIMEOUT))?,
+            votes: vec![client.connection(None)?],
             client,
-            conn,
-            votes,
-            waiting_votes: Vec::new(),
+            turn: Arc::default(),
             keys: Keys::new(prefix),
             wait_replicas: 0,
         })
     }
 
-    fn connect_single(url: &str) -> Result<(Client, Conn, Conn), BusError> {
-        let client = redis::Client::open(url).map_err(|e| BusError::Url(e.to_string()))?;
-        let config = manager_config();
-        let conn = ConnectionManager::new_lazy_with_config(
-            client.clone(),
-            config.clone().set_response_timeout(Some(RESPONSE_TIMEOUT)),
-        )?;
-        let votes = ConnectionManager::new_lazy_with_config(
-            client.clone(),
-            config.set_response_timeout(None),
-        )?;
-        Ok((
-            Client::Single(client),
-            Conn::Managed(conn),
-            Conn::Managed(votes),
-        ))
-    }
-
-    fn connect_cluster(nodes: &str) -> Result<(Client, Conn, Conn), BusError> {
+    fn cluster_client(nodes: &str) -> Result<Client, BusError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(BusError::Url(
                 "a Redis Cluster is opened inside a Tokio runtime".into(),
@@ -134,16 +120,7 @@ impl Bus {
             .max_retry_wait(500)
             .build()
             .map_err(|e| BusError::Url(e.to_string()))?;
-        let config = ClusterConfig::new().set_connection_timeout(CONNECT_TIMEOUT);
-        let conn = client.get_pending_async_connection_with_config(
-            config.clone().set_response_timeout(RESPONSE_TIMEOUT),
-        );
-        let votes = client.get_pending_async_connection_with_config(config);
-        Ok((
-            Client::Cluster(Box::new(client)),
-            Conn::Cluster(conn),
-            Conn::Cluster(votes),
-        ))
+        Ok(Client::Cluster(Box::new(client)))
     }
 
     /// With `n` > 0, a vote is answered `202` only once `WAIT` saw `n` replicas take it
@@ -151,26 +128,11 @@ impl Bus {
     pub fn with_wait_replicas(mut self, n: u32) -> Result<Self, BusError> {
         self.wait_replicas = n;
         if n > 0 {
-            self.waiting_votes = (0..WAITING_VOTES_CONNECTIONS)
-                .map(|_| self.votes_connection())
-                .collect::<Result<_, _>>()?;
+            while self.votes.len() < WAITING_VOTES_CONNECTIONS {
+                self.votes.push(self.client.connection(None)?);
+            }
         }
         Ok(self)
-    }
-
-    /// Another connection like [`Bus::votes_conn`].
-    fn votes_connection(&self) -> Result<Conn, BusError> {
-        Ok(match &self.client {
-            Client::Single(client) => Conn::Managed(ConnectionManager::new_lazy_with_config(
-                client.clone(),
-                manager_config().set_response_timeout(None),
-            )?),
-            Client::Cluster(client) => {
-                Conn::Cluster(client.get_pending_async_connection_with_config(
-                    ClusterConfig::new().set_connection_timeout(CONNECT_TIMEOUT),
-                ))
-            }
-        })
     }
 
     pub fn wait_replicas(&self) -> u32 {
@@ -202,15 +164,9 @@ impl Bus {
     /// timeout of its own; vote-ingest bounds each call itself, and the ingest script refuses
     /// a vote it runs after the vote's deadline (a reply that comes later is discarded).
     pub fn votes_conn(&self) -> Conn {
-        self.votes.clone()
-    }
-
-    /// The `n`th connection for votes that wait for replicas (any `n`: they are taken in
-    /// turn); [`Bus::votes_conn`] without `--redis-wait-replicas`.
-    pub fn waiting_votes_conn(&self, n: usize) -> Conn {
-        match self.waiting_votes.len() {
-            0 => self.votes_conn(),
-            len => self.waiting_votes[n % len].clone(),
+        match self.votes.len() {
+            1 => self.votes[0].clone(),
+            len => self.votes[self.turn.fetch_add(1, Ordering::Relaxed) % len].clone(),
         }
     }
 
@@ -252,12 +208,32 @@ impl Bus {
     }
 }
 
-fn manager_config() -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_number_of_retries(2)
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500))
+impl Client {
+    /// A shared, self-reconnecting connection, made on first use; commands on it give up
+    /// after `response_timeout` (never, for `None`).
+    fn connection(&self, response_timeout: Option<Duration>) -> Result<Conn, BusError> {
+        Ok(match self {
+            Client::Single(client) => {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(CONNECT_TIMEOUT))
+                    .set_number_of_retries(2)
+                    .set_min_delay(Duration::from_millis(50))
+                    .set_max_delay(Duration::from_millis(500))
+                    .set_response_timeout(response_timeout);
+                Conn::Managed(ConnectionManager::new_lazy_with_config(
+                    client.clone(),
+                    config,
+                )?)
+            }
+            Client::Cluster(client) => {
+                let mut config = ClusterConfig::new().set_connection_timeout(CONNECT_TIMEOUT);
+                if let Some(timeout) = response_timeout {
+                    config = config.set_response_timeout(timeout);
+                }
+                Conn::Cluster(client.get_pending_async_connection_with_config(config))
+            }
+        })
+    }
 }
 
 /// `[user:password@]host:port,host:port[/]` → one `redis://` URL per node, each with the

@@ -116,19 +116,14 @@ async fn commit(bus: &Bus, script: &Script, shard: u32, group: Vec<Queued>) {
         call_keys.extend(queued.vote.keys.iter().map(String::as_str));
         call_args.extend(queued.vote.args.iter().map(String::as_str));
     }
+    let mut conn = bus.votes_conn();
     let replies = match bus.wait_replicas() {
         0 => {
-            let mut conn = bus.votes_conn();
             let mut invocation = script.prepare_invoke();
             invocation.key(&call_keys).arg(&call_args);
             invocation.invoke_async::<String>(&mut conn).await
         }
-        n => {
-            static TURN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let turn = TURN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut conn = bus.waiting_votes_conn(turn);
-            replicated(&mut conn, script, &call_keys, &call_args, n).await
-        }
+        n => replicated(&mut conn, script, &call_keys, &call_args, n).await,
     }
     .and_then(|replies| {
         let lines: Vec<String> = replies.split('\n').map(str::to_owned).collect();

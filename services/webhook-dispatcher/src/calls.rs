@@ -3,39 +3,43 @@
 //! answered, and replays of kept deliveries. (The HTTP routes are the api's.)
 
 use pollcast_types::{DispatcherAnswer, DispatcherCall, EventType, TestResult, Timestamp, Webhook};
+use pollcast_wire::WEBHOOK_DISPATCHER_CALLS;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::queue::{Delivery, Queued};
 use crate::{DispatchError, DispatchState, events, sender};
 
-/// The service name callers ask (`pollcast_bus::calls::ask`).
-pub const SERVICE: &str = "webhook-dispatcher";
-
 /// Answers calls until `shutdown`.
 pub async fn run(state: std::sync::Arc<DispatchState>, shutdown: CancellationToken) {
     let bus = state.context.bus.clone();
     let consumer = state.consumer.clone();
-    pollcast_bus::calls::serve(bus, SERVICE, consumer, shutdown, move |request| {
-        let state = state.clone();
-        async move {
-            let answer = match serde_json::from_str::<DispatcherCall>(&request) {
-                Ok(call) => answer(&state, call).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhook dispatcher: a call it cannot read");
-                    Ok(DispatcherAnswer::NoSuchWebhook)
-                }
-            };
-            match answer {
-                Ok(a) => serde_json::to_string(&a).unwrap_or_default(),
-                Err(e) => {
-                    // No answer: the asker times out and says the dispatcher is unavailable.
-                    tracing::warn!(error = %e, "webhook dispatcher: a call failed");
-                    String::new()
+    pollcast_bus::calls::serve(
+        bus,
+        WEBHOOK_DISPATCHER_CALLS,
+        consumer,
+        shutdown,
+        move |request| {
+            let state = state.clone();
+            async move {
+                let answer = match serde_json::from_str::<DispatcherCall>(&request) {
+                    Ok(call) => answer(&state, call).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook dispatcher: a call it cannot read");
+                        Ok(DispatcherAnswer::NoSuchWebhook)
+                    }
+                };
+                match answer {
+                    Ok(a) => serde_json::to_string(&a).unwrap_or_default(),
+                    Err(e) => {
+                        // An empty answer, which the asker cannot read: it answers 503 at once.
+                        tracing::warn!(error = %e, "webhook dispatcher: a call failed");
+                        String::new()
+                    }
                 }
             }
-        }
-    })
+        },
+    )
     .await;
 }
 

@@ -178,9 +178,8 @@ impl Service for WebhookDispatcher {
         "webhook-dispatcher"
     }
 
-    fn configure(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(self.state.clone());
-    }
+    /// No routes: the delivery API is the api's, which asks this service through Redis.
+    fn configure(&self, _cfg: &mut web::ServiceConfig) {}
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
         let state = self.state.clone().into_inner();

@@ -18,3 +18,6 @@ pub use vote_entry::{DecodeError, VoteEntry};
 pub const TALLY_GROUP: &str = "tally";
 /// The consumer group the webhook dispatcher reads votes and events in.
 pub const WEBHOOK_GROUP: &str = "webhooks";
+/// The name the api and the console ask the webhook dispatcher's test deliveries and replays
+/// under (`pollcast_bus::calls`), and the dispatcher answers them under.
+pub const WEBHOOK_DISPATCHER_CALLS: &str = "webhook-dispatcher";

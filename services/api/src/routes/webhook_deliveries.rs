@@ -17,12 +17,11 @@ use pollcast_types::{
     DispatcherAnswer, DispatcherCall, ErrorCode, EventType, FieldError, TestResult, Timestamp,
     Webhook, WebhookAttempt,
 };
+use pollcast_wire::WEBHOOK_DISPATCHER_CALLS;
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
 
-/// The service the calls go to (the webhook dispatcher answers them).
-const DISPATCHER: &str = "webhook-dispatcher";
 /// How long a call waits for the dispatcher: a test delivery's own timeout and some.
 const CALL_WITHIN: Duration = Duration::from_secs(15);
 
@@ -30,10 +29,17 @@ async fn owned(state: &ApiState, caller: &Caller, raw_id: &str) -> Result<Webhoo
     caller.webhook(state.context.store.as_ref(), raw_id).await
 }
 
-/// Asks the webhook dispatcher; 503 when none answers (none runs, or Redis is down).
+/// Asks the webhook dispatcher; 503 when none answers (none runs, or Redis is down) or its
+/// answer cannot be read (it failed).
 async fn ask(context: &Context, call: &DispatcherCall) -> Result<DispatcherAnswer, ApiError> {
     let request = serde_json::to_string(call).map_err(ApiError::internal)?;
-    let answer = pollcast_bus::calls::ask(&context.bus, DISPATCHER, &request, CALL_WITHIN).await?;
+    let answer = pollcast_bus::calls::ask(
+        &context.bus,
+        WEBHOOK_DISPATCHER_CALLS,
+        &request,
+        CALL_WITHIN,
+    )
+    .await?;
     match answer
         .as_deref()
         .map(serde_json::from_str::<DispatcherAnswer>)
