@@ -76,9 +76,45 @@
     return ids.length ? { option_ids: ids } : null;
   }
 
+  // Bot protection: a protected poll's votes carry a solved proof-of-work challenge. It is
+  // fetched and solved in a worker as soon as the page loads, while the visitor reads, so
+  // voting waits for it only when solving is slow; each solution is good for one vote.
+  var proofNeeded = root.dataset.proof === "1", solving = null;
+  function solve() {
+    return fetch(api + "/challenge", { cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error("challenge");
+      return r.json();
+    }).then(function (c) {
+      return new Promise(function (done, fail) {
+        var worker = new Worker("/static/pow-worker.js");
+        worker.onmessage = function (e) {
+          worker.terminate();
+          if (e.data.number == null) { fail(new Error("unsolved")); return; }
+          // Milliseconds from navigation to solved: what the browser test reports.
+          root.dataset.proofReadyMs = String(Math.round(performance.now()));
+          var m = /[?&]expires=(\d+)/.exec(c.salt);
+          done({ expires: m ? Number(m[1]) * 1000 : 0, payload: btoa(JSON.stringify({ algorithm: c.algorithm,
+            challenge: c.challenge, number: e.data.number, salt: c.salt, signature: c.signature })) });
+        };
+        worker.onerror = function () { worker.terminate(); fail(new Error("worker")); };
+        worker.postMessage({ challenge: c.challenge, salt: c.salt, maxnumber: c.maxnumber });
+      });
+    });
+  }
+  function proof(fresh) {
+    if (!proofNeeded) return Promise.resolve(null);
+    if (fresh || !solving) solving = solve().catch(function (e) { solving = null; throw e; });
+    return solving.then(function (p) {
+      // A challenge about to expire is solved anew rather than refused at the server.
+      return p.expires - Date.now() < 60000 ? proof(true) : p;
+    });
+  }
+  if (proofNeeded && !root.dataset.voted && root.dataset.status === "open") proof(false).catch(function () { /* retried on vote */ });
+
   var problems = { already_voted: "error-already-voted", poll_closed: "error-poll-closed", poll_not_open: "error-poll-not-open",
     invalid_choice: "error-invalid-choice", validation_failed: "error-invalid-choice", invalid_voter_token: "error-verified-only",
-    rate_limited: "error-rate-limited", unavailable: "error-busy" };
+    rate_limited: "error-rate-limited", unavailable: "error-busy",
+    challenge_required: "error-verification", challenge_invalid: "error-verification" };
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -92,9 +128,10 @@
     say(t("sending"));
     // One key per ballot: a retry after a lost answer is the same vote, counted once.
     var key = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now();
-    var tries = 0;
-    function send(token) {
+    var tries = 0, resolved = false;
+    function send(token, solved) {
       b.voter_token = token;
+      if (solved) b.proof = solved.payload;
       return fetch(api + "/votes", { method: "POST", body: JSON.stringify(b),
         headers: { "Content-Type": "application/json", "Idempotency-Key": key } }).then(function (r) {
         if (r.status === 202) return r.json().then(function (a) {
@@ -105,18 +142,31 @@
           markVoted(choice);
         });
         if (r.status === 503 && ++tries < 4) {
-          return wait((Number(r.headers.get("Retry-After")) || 1) * 1000).then(function () { return send(token); });
+          return wait((Number(r.headers.get("Retry-After")) || 1) * 1000).then(function () { return send(token, solved); });
         }
         return r.json().then(function (p) {
+          // A solution refused (expired meanwhile, or used by another tab): solve anew, once.
+          if (p.code === "challenge_invalid" && !resolved) {
+            resolved = true;
+            return proof(true).then(function (fresh) { return send(token, fresh); });
+          }
           if (p.code === "already_voted") { markVoted(null); } else { button.disabled = false; }
           say(t(problems[p.code] || "error-invalid-choice"), true);
         });
       }, function () {
-        if (++tries < 4) return wait(1000 * tries).then(function () { return send(token); });
+        if (++tries < 4) return wait(1000 * tries).then(function () { return send(token, solved); });
         throw new Error("network");
       });
     }
-    voterToken().then(send).catch(function () { button.disabled = false; say(t("error-network"), true); });
+    // "Verifying…" only when the proof is not ready within a moment.
+    var ready = false;
+    var slow = proofNeeded ? setTimeout(function () { if (!ready) say(t("verifying")); }, 300) : null;
+    Promise.all([voterToken(), proof(false)]).then(function (got) {
+      ready = true;
+      clearTimeout(slow);
+      say(t("sending"));
+      return send(got[0], got[1]);
+    }).catch(function () { ready = true; clearTimeout(slow); button.disabled = false; say(t("error-network"), true); });
   });
 
   function wait(ms) { return new Promise(function (done) { setTimeout(done, ms); }); }

@@ -1,5 +1,5 @@
 use pollcast_types::{
-    Dedupe, Poll, PollKind, PollOption, PollStatus, ResultsVisibility, Timestamp,
+    BotProtection, Dedupe, Poll, PollKind, PollOption, PollStatus, ResultsVisibility, Timestamp,
 };
 use serde::Serialize;
 
@@ -24,6 +24,7 @@ pub struct PollView<'a> {
     close_after_votes: Option<u64>,
     results_visibility: ResultsVisibility,
     dedupe: Dedupe,
+    bot_protection: BotProtection,
     /// Owner view only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -62,6 +63,7 @@ impl<'a> PollView<'a> {
             close_after_votes: poll.close_after_votes,
             results_visibility: poll.results_visibility,
             dedupe: poll.dedupe,
+            bot_protection: poll.bot_protection,
             metadata: owner.then_some(&poll.metadata),
             embed_origins: owner.then_some(poll.embed_origins.as_deref()),
             created_at: poll.created_at,

@@ -2,6 +2,7 @@
 //! token) into a workspace and its scopes, and that hands out a workspace's polls: handlers
 //! take a [`Caller`] and never look at headers or compare workspaces themselves.
 
+pub mod altcha;
 mod caller;
 pub mod sessions;
 pub mod tokens;

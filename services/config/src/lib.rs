@@ -179,6 +179,11 @@ settings! {
         "votes per second per existing poll; `0` is off";
     rate_voters_per_ip: u32 = 5, "POLLCAST_RATE_VOTERS_PER_IP", "5",
         "voter tokens minted per second per client address; `0` is off";
+    bot_difficulty: u64 = 60_000, "POLLCAST_BOT_DIFFICULTY", "60000",
+        "`maxnumber` of a proof-of-work challenge for a protected poll under no pressure (a browser tries half of it on average); under attack it rises up to 16 times (docs/bot-protection.md)",
+        check |v| (1..=10_000_000).contains(v), "must be 1..=10000000";
+    rate_form_votes_protected: u32 = 30, "POLLCAST_RATE_FORM_VOTES_PROTECTED", "30",
+        "votes per minute one poll with bot protection takes through its no-JavaScript form (which cannot solve a challenge), on top of one a minute per client address; `0` is off";
     rate_api_per_key: u32 = 50, "POLLCAST_RATE_API_PER_KEY", "50",
         "management calls per second per API key; `0` is off";
     rate_auth_failures_per_ip: u32 = 5, "POLLCAST_RATE_AUTH_FAILURES_PER_IP", "5",

@@ -4,7 +4,9 @@
 
 use pollcast_api::routes::lifecycle::{PatchOption, PatchPoll};
 use pollcast_types::poll::NewOption;
-use pollcast_types::{Dedupe, FieldError, NewPoll, Poll, PollKind, ResultsVisibility, Timestamp};
+use pollcast_types::{
+    BotProtection, Dedupe, FieldError, NewPoll, Poll, PollKind, ResultsVisibility, Timestamp,
+};
 
 use crate::form::Form;
 
@@ -34,6 +36,7 @@ pub struct PollForm {
     pub close_after_votes: String,
     pub results_visibility: String,
     pub dedupe: String,
+    pub bot_protection: String,
     pub embed_origins: String,
     pub draft: bool,
     /// Errors not shown next to one option row: `(field, message)`.
@@ -47,6 +50,7 @@ impl PollForm {
             scale: "5".into(),
             results_visibility: "always".into(),
             dedupe: "browser".into(),
+            bot_protection: "off".into(),
             options: (0..BLANK_ROWS).map(|_| blank_row()).collect(),
             ..Default::default()
         }
@@ -82,6 +86,7 @@ impl PollForm {
                 .unwrap_or_default(),
             results_visibility: serde_name(&poll.results_visibility),
             dedupe: serde_name(&poll.dedupe),
+            bot_protection: serde_name(&poll.bot_protection),
             embed_origins: poll
                 .embed_origins
                 .as_ref()
@@ -126,6 +131,7 @@ impl PollForm {
             close_after_votes: form.get("close_after_votes").to_owned(),
             results_visibility: form.get("results_visibility").to_owned(),
             dedupe: form.get("dedupe").to_owned(),
+            bot_protection: form.get("bot_protection").to_owned(),
             embed_origins: form.get("embed_origins").to_owned(),
             draft: form.checked("draft"),
             errors: Vec::new(),
@@ -169,6 +175,7 @@ impl PollForm {
             metadata: Default::default(),
             draft: self.draft,
             embed_origins: self.origins(),
+            bot_protection: self.bot_protection(&mut errors),
         };
         if errors.is_empty() {
             Ok(new)
@@ -205,6 +212,7 @@ impl PollForm {
                 .then(|| number(&self.scale, "scale", &mut errors))
                 .flatten(),
             embed_origins: Some(self.origins()),
+            bot_protection: choice(&self.bot_protection, "bot_protection", &mut errors),
         };
         if errors.is_empty() {
             Ok(patch)
@@ -215,6 +223,10 @@ impl PollForm {
 
     fn kind(&self, errors: &mut Vec<FieldError>) -> PollKind {
         choice(&self.kind, "kind", errors).unwrap_or_default()
+    }
+
+    fn bot_protection(&self, errors: &mut Vec<FieldError>) -> BotProtection {
+        choice(&self.bot_protection, "bot_protection", errors).unwrap_or_default()
     }
 
     fn origins(&self) -> Option<Vec<String>> {

@@ -11,11 +11,11 @@ use pollcast_http::error::Problem;
 use pollcast_results_broadcast::{live, results};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
-    Audit, AuditLine, Dedupe, ErrorCode, EventType, FieldError, KindResults, NewPoll, OptionCount,
-    PollKind, PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope, ScoreCount,
-    WebhookAttempt,
+    Audit, AuditLine, BotProtection, Dedupe, ErrorCode, EventType, FieldError, KindResults,
+    NewPoll, OptionCount, PollKind, PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope,
+    ScoreCount, WebhookAttempt,
 };
-use pollcast_vote_ingest::routes::{voters, votes as cast};
+use pollcast_vote_ingest::routes::{challenge, voters, votes as cast};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
@@ -39,12 +39,12 @@ use utoipa::{Modify, OpenApi};
         webhooks::create, webhooks::list, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret,
         deliveries::deliveries, deliveries::replay_one, deliveries::replay_many, deliveries::test,
-        cast::cast, voters::mint,
+        cast::cast, challenge::issue, voters::mint,
         results::results, live::live,
     ),
     components(schemas(
         Problem, ErrorCode, FieldError, Scope, NewPoll, NewOption, PollView, Embed, PollOption,
-        PollKind, PollStatus, ResultsVisibility, Dedupe, OptionCount, KindResults, RunoffRound,
+        PollKind, PollStatus, ResultsVisibility, Dedupe, BotProtection, OptionCount, KindResults, RunoffRound,
         ScoreCount, EventType, WebhookAttempt, Audit, AuditLine,
     )),
     modifiers(&Conventions),

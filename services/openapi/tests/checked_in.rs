@@ -54,6 +54,7 @@ fn the_document_is_openapi_3_1_and_describes_every_operation() {
         "GET /v1/polls",
         "GET /v1/polls/{poll_id}",
         "GET /v1/polls/{poll_id}/audit",
+        "GET /v1/polls/{poll_id}/challenge",
         "GET /v1/polls/{poll_id}/live",
         "GET /v1/polls/{poll_id}/results",
         "GET /v1/polls/{poll_id}/votes",

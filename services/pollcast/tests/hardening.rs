@@ -545,7 +545,10 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
     let script = IngestScript::new(ctx.bus.clone());
     let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
     let poll = Arc::new(poll);
-    let outcome = script.append(&poll, &vote, true, past, None).await.unwrap();
+    let outcome = script
+        .append(&poll, &vote, true, past, None, None)
+        .await
+        .unwrap();
     assert_eq!(outcome, IngestOutcome::Late);
     let keys = ctx.bus.keys();
     let mut conn = ctx.bus.conn();
@@ -555,7 +558,7 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
     assert_eq!((len, marked, used), (0, false, false), "nothing stored");
     let future = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
     let outcome = script
-        .append(&poll, &vote, true, future, None)
+        .append(&poll, &vote, true, future, None, None)
         .await
         .unwrap();
     assert!(matches!(outcome, IngestOutcome::Appended(_)), "{outcome:?}");
@@ -615,7 +618,7 @@ async fn votes_committed_in_one_group_each_get_their_own_answer() {
     let outcomes = futures_util::future::join_all(
         calls
             .iter()
-            .map(|(poll, vote, deadline)| script.append(poll, vote, true, *deadline, None)),
+            .map(|(poll, vote, deadline)| script.append(poll, vote, true, *deadline, None, None)),
     )
     .await;
     let outcomes: Vec<IngestOutcome> = outcomes.into_iter().map(Result::unwrap).collect();

@@ -51,6 +51,11 @@ error_codes! {
         "the poll is scheduled and not open yet";
     PollClosed = "poll_closed", 403, "The poll is closed",
         "the poll is closed";
+    ChallengeRequired = "challenge_required", 403,
+        "This poll needs a solved proof-of-work challenge",
+        "the poll has `bot_protection: proof_of_work` and the vote carries no `proof`: get one from `GET /v1/polls/{id}/challenge`";
+    ChallengeInvalid = "challenge_invalid", 403, "The proof-of-work solution is not valid",
+        "the `proof` is forged, malformed, expired, already used, or for another poll: solve a new challenge";
     ResultsHidden = "results_hidden", 403, "Results are not visible yet",
         "`results_visibility` hides results from this caller now";
     NotFound = "not_found", 404, "Not found",

@@ -20,7 +20,9 @@ pub use account::{Account, AccountId, Invitation, InvitationId, Membership, Role
 pub use audit::{Audit, AuditLine};
 pub use error_code::{ErrorCode, FieldError};
 pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
-pub use poll::{Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};
+pub use poll::{
+    BotProtection, Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility,
+};
 pub use results::{KindResults, OptionCount, ResultsSnapshot, ScoreCount, mean_score, share};
 pub use runoff::{RunoffRound, instant_runoff};
 pub use scope::Scope;

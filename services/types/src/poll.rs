@@ -99,6 +99,32 @@ pub enum Dedupe {
     Verified,
 }
 
+/// Whether a browser vote must carry a solved proof-of-work challenge (docs/bot-protection.md).
+/// Off by default: protection costs every visitor a moment of CPU and is worth it only on
+/// polls that attract scripted voting; an owner turns it on per poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BotProtection {
+    #[default]
+    Off,
+    ProofOfWork,
+}
+
+impl BotProtection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::ProofOfWork => "proof_of_work",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Off, Self::ProofOfWork]
+            .into_iter()
+            .find(|b| b.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PollOption {
     pub id: OptionId,
@@ -137,6 +163,8 @@ pub struct Poll {
     /// The origins allowed to frame the poll's page (CSP `frame-ancestors`); `None`: any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embed_origins: Option<Vec<String>>,
+    #[serde(default)]
+    pub bot_protection: BotProtection,
 }
 
 impl Poll {
@@ -245,6 +273,11 @@ pub struct NewPoll {
     /// The origins allowed to embed the poll (`https://example.com`); absent or `null`: any.
     #[schema(max_items = 20)]
     pub embed_origins: Option<Vec<String>>,
+    /// `proof_of_work`: browser votes carry a solved challenge (`GET
+    /// /v1/polls/{id}/challenge`); votes with an API key or an integrator-signed voter token
+    /// are exempt. Default `off`.
+    #[serde(default)]
+    pub bot_protection: BotProtection,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -320,6 +353,7 @@ impl NewPoll {
             updated_at: now,
             epoch: 0,
             embed_origins: self.embed_origins,
+            bot_protection: self.bot_protection,
         };
         let mut all = poll.validate();
         all.extend(errors);

@@ -21,10 +21,10 @@ const MAX_GROUP: usize = 128;
 /// vote is refused at once as unavailable (`503`, retry) instead of queueing in memory.
 const QUEUE: usize = 8192;
 
-/// One vote's part of a script call: its four keys and its arguments, in the script's order.
+/// One vote's part of a script call: its five keys and its arguments, in the script's order.
 pub struct Prepared {
     pub shard: u32,
-    pub keys: [String; 4],
+    pub keys: [String; 5],
     pub args: Vec<String>,
 }
 

@@ -9,11 +9,12 @@
 --
 -- KEYS[1]  the shard's votes stream
 -- KEYS[2]  the shard's schedule (to announce a close reached by close_after_votes)
--- then four keys per vote, the i-th vote's at 3 + 4(i-1):
+-- then five keys per vote, the i-th vote's at 3 + 5(i-1):
 --   the poll's set of voter hashes
 --   the poll's state hash (closed, deleted, limit, accepted, epoch, shape)
 --   the poll's option uses (votes accepted per option in this epoch)
 --   the vote's idempotency record (read and written only when it has a record to keep)
+--   the vote's proof-of-work solution (read and written only when the vote carries one)
 -- ARGV[1]  now, Unix ms (the server's clock)
 -- then, per vote:
 --   the voter hash, or "" when the poll does not de-duplicate
@@ -22,10 +23,12 @@
 --   later than that must not be stored (a 503 means "not stored", exactly)
 --   the poll shape the vote was checked against
 --   "" or the idempotency record to keep: "<request digest> <vote id> <accepted ms>"
+--   "" or when the vote's proof-of-work challenge expires, Unix ms (the solution is kept
+--   used until then)
 --   n, then the n option ids the vote names (for the option uses)
 --   m, then the entry's m field and value items
 -- Returns a line per vote, in order: the new entry's id, or "!late", "!deleted", "!closed",
--- "!stale", "!dup", or "!idem <the record kept by the first request with this key>".
+-- "!stale", "!dup", "!proof" (the solution was used), or "!idem <the record kept by the first request with this key>".
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -52,8 +55,9 @@ end
 
 local function append(k, a)
   local voter, member, deadline, shape, record = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  local n = tonumber(ARGV[a + 5])
-  local options = a + 6
+  local proof = ARGV[a + 5]
+  local n = tonumber(ARGV[a + 6])
+  local options = a + 7
   local m = tonumber(ARGV[options + n])
   local fields_at = options + n + 1
   if now > tonumber(deadline) then return '!late' end
@@ -67,6 +71,7 @@ local function append(k, a)
   if p.limit and p.accepted + p.added >= p.limit then return '!closed' end
   -- An edit changed the options or the kind since this vote was checked: check it again.
   if p.shape and p.shape ~= shape then return '!stale' end
+  if proof ~= '' and redis.call('EXISTS', KEYS[k + 4]) == 1 then return '!proof' end
   if voter ~= '' then
     if redis.call('SADD', KEYS[k], voter) == 0 then
       return '!dup'
@@ -86,16 +91,19 @@ local function append(k, a)
   if record ~= '' then
     redis.call('SET', KEYS[k + 3], record, 'EX', 86400)
   end
+  if proof ~= '' then
+    redis.call('SET', KEYS[k + 4], '1', 'PXAT', proof)
+  end
   return id
 end
 
 local replies = {}
 local a = 2
-for k = 3, #KEYS, 4 do
+for k = 3, #KEYS, 5 do
   replies[#replies + 1] = append(k, a)
   -- The next vote's arguments start after this one's options and fields.
-  local n = tonumber(ARGV[a + 5])
-  a = a + 7 + n + tonumber(ARGV[a + 6 + n])
+  local n = tonumber(ARGV[a + 6])
+  a = a + 8 + n + tonumber(ARGV[a + 7 + n])
 end
 
 for _, key in ipairs(order) do

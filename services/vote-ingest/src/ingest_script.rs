@@ -7,6 +7,7 @@ use pollcast_types::{Poll, PollId, Timestamp, VoteId, VoteRecord};
 use pollcast_wire::VoteEntry;
 
 use crate::group_commit::{GroupCommit, Prepared};
+use crate::proof::SolvedChallenge;
 
 /// The check-de-duplicate-append step, as one Redis script (see `ingest_script.lua`) that
 /// runs for a group of votes at once (see `group_commit`).
@@ -29,6 +30,8 @@ struct PollArgs {
     shape: String,
     /// The idempotency key of votes sent without one (a key the script never writes).
     no_idempotency_key: String,
+    /// The solution key of votes sent without a proof (a key the script never touches).
+    no_proof_key: String,
 }
 
 /// Bound on the polls [`PollArgs`] are kept for; past it the map starts over.
@@ -54,6 +57,8 @@ pub enum IngestOutcome {
     Late,
     /// The poll's options or kind changed since the vote was checked: not stored.
     Stale,
+    /// The vote's proof-of-work solution was used by a stored vote before: not stored.
+    ProofUsed,
     /// The key was used before: the first request's digest and answer.
     Replay {
         request_digest: String,
@@ -100,11 +105,13 @@ impl IngestScript {
             close_member: pollcast_runtime::lifecycle::close_member(poll),
             shape: poll.shape(),
             no_idempotency_key: keys.vote_idempotency(poll.shard, &poll.id, "-"),
+            no_proof_key: keys.proof_used(poll.shard, &poll.id, "-"),
         }
     }
 
     /// Appends `vote`, checked against `poll`; with `deduplicate`, only if its voter has not
-    /// voted in the poll yet; only if Redis runs it before `deadline`.
+    /// voted in the poll yet; with `proof`, only if no stored vote used that solution; only
+    /// if Redis runs it before `deadline`.
     pub async fn append(
         &self,
         poll: &Arc<Poll>,
@@ -112,6 +119,7 @@ impl IngestScript {
         deduplicate: bool,
         deadline: Timestamp,
         idempotency: Option<&Idempotency>,
+        proof: Option<&SolvedChallenge>,
     ) -> Result<IngestOutcome, RedisError> {
         let shard = poll.shard;
         let per_poll = self.poll_args(poll);
@@ -120,7 +128,7 @@ impl IngestScript {
             kind: poll.kind,
         };
         let fields = entry.to_fields();
-        let mut args = Vec::with_capacity(7 + vote.option_ids.len() + 2 * fields.len());
+        let mut args = Vec::with_capacity(8 + vote.option_ids.len() + 2 * fields.len());
         args.push(match (&vote.voter, deduplicate) {
             (Some(voter), true) => voter.as_str().to_owned(),
             _ => String::new(),
@@ -136,6 +144,7 @@ impl IngestScript {
                 vote.received_at.as_millis()
             )
         }));
+        args.push(proof.map_or(String::new(), |p| p.expires_at.as_millis().to_string()));
         args.push(vote.option_ids.len().to_string());
         args.extend(vote.option_ids.iter().map(|o| o.as_str().to_owned()));
         args.push((2 * fields.len()).to_string());
@@ -156,6 +165,10 @@ impl IngestScript {
                         .vote_idempotency(shard, &poll.id, &i.key_hash),
                     None => per_poll.no_idempotency_key.clone(),
                 },
+                match proof {
+                    Some(p) => self.bus.keys().proof_used(shard, &poll.id, &p.challenge),
+                    None => per_poll.no_proof_key.clone(),
+                },
             ],
             args,
         };
@@ -166,6 +179,7 @@ impl IngestScript {
             "!closed" => IngestOutcome::Closed,
             "!deleted" => IngestOutcome::Deleted,
             "!stale" => IngestOutcome::Stale,
+            "!proof" => IngestOutcome::ProofUsed,
             _ => match reply.strip_prefix("!idem ").and_then(parse_record) {
                 Some(replay) => replay,
                 None => IngestOutcome::Appended(reply),

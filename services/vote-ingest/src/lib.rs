@@ -4,9 +4,11 @@
 
 mod ballot;
 mod counted;
+mod difficulty;
 mod group_commit;
 mod ingest_script;
 mod load_gate;
+mod proof;
 pub mod routes;
 mod shares;
 
@@ -14,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use pollcast_auth::Authenticator;
 use pollcast_http::rate_limit::Limiter;
 use pollcast_http::routes::{Access, Register, RouteSink};
 use pollcast_runtime::{Context, PollCache, Service};
@@ -22,11 +25,13 @@ use tokio_util::sync::CancellationToken;
 
 pub use ingest_script::{Idempotency, IngestOutcome, IngestScript};
 pub use load_gate::{LoadGate, Shedding};
+pub use proof::SolvedChallenge;
 
 /// vote-ingest's routes, each declared once (see `pollcast_http::routes`).
 pub fn ingest_routes(r: &mut impl RouteSink) {
-    use routes::{voters, votes};
+    use routes::{challenge, voters, votes};
     r.route::<votes::__path_cast, _, _>(Access::Public, votes::cast);
+    r.route::<challenge::__path_issue, _, _>(Access::Public, challenge::issue);
     r.route::<voters::__path_mint, _, _>(Access::Public, voters::mint);
 }
 
@@ -38,6 +43,7 @@ pub struct IngestState {
     pub limits: Limits,
     pub gate: Arc<LoadGate>,
     pub counted: counted::CountedCheck,
+    pub challenges: proof::Challenges,
 }
 
 /// The rate limits of the public write path (`None`: off).
@@ -45,11 +51,17 @@ pub struct Limits {
     pub votes_per_ip: Option<Limiter>,
     pub votes_per_poll: Option<Limiter>,
     pub voters_per_ip: Option<Limiter>,
+    /// Form votes (which cannot solve a challenge) on a protected poll, per poll.
+    pub form_votes_protected: Option<Limiter>,
+    /// Form votes on a protected poll, per poll and client address.
+    pub form_votes_protected_per_ip: Option<Limiter>,
 }
 
 #[derive(Clone)]
 pub struct VoteIngest {
     state: web::Data<IngestState>,
+    /// API keys vouch for votes on protected polls (`proof`).
+    auth: web::Data<Authenticator>,
 }
 
 impl VoteIngest {
@@ -65,9 +77,18 @@ impl VoteIngest {
                     votes_per_ip: Limiter::per_second(context.settings.rate_votes_per_ip),
                     votes_per_poll: Limiter::per_second(context.settings.rate_votes_per_poll),
                     voters_per_ip: Limiter::per_second(context.settings.rate_voters_per_ip),
+                    form_votes_protected: Limiter::per_minute(
+                        context.settings.rate_form_votes_protected,
+                    ),
+                    form_votes_protected_per_ip: Limiter::per_minute(1),
                 },
                 gate: Arc::default(),
+                challenges: proof::Challenges::new(
+                    &context.secret,
+                    context.settings.bot_difficulty,
+                ),
             }),
+            auth: web::Data::new(Authenticator::new(context)),
         }
     }
 
@@ -87,6 +108,7 @@ impl Service for VoteIngest {
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.state.clone())
+            .app_data(self.auth.clone())
             .route("/p/{poll_id}/vote", web::post().to(routes::form::form_vote));
     }
 

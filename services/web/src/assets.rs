@@ -32,6 +32,11 @@ pub const STATIC: &[Asset] = &[
         content_type: "text/css; charset=utf-8",
         body: include_str!("../../../web/static/console.css"),
     },
+    Asset {
+        name: "pow-worker.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../web/static/pow-worker.js"),
+    },
     // Vendored libraries (web/static/vendor/README.md: versions, licences, sources).
     Asset {
         name: "vendor/uPlot-1.6.32.iife.min.js",
@@ -42,6 +47,11 @@ pub const STATIC: &[Asset] = &[
         name: "vendor/uPlot-1.6.32.min.css",
         content_type: "text/css; charset=utf-8",
         body: include_str!("../../../web/static/vendor/uPlot-1.6.32.min.css"),
+    },
+    Asset {
+        name: "vendor/js-sha256-0.11.1.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../web/static/vendor/js-sha256-0.11.1.min.js"),
     },
 ];
 

@@ -359,6 +359,8 @@ fn script_strings(t: Text) -> String {
         "error-busy",
         "error-network",
         "error-rate-limited",
+        "verifying",
+        "error-verification",
     ];
     let mut strings = serde_json::Map::new();
     for id in plain {

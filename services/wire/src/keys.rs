@@ -63,6 +63,12 @@ impl Keys {
         format!("{}:{{s{shard}}}:idem:{poll}:{key_hash}", self.prefix)
     }
 
+    /// A proof-of-work solution (`challenge`: its 64 hex digits) that a stored vote used,
+    /// kept until the challenge expires: each solves for one vote only.
+    pub fn proof_used(&self, shard: u32, poll: &PollId, challenge: &str) -> String {
+        format!("{}:{{s{shard}}}:proof:{poll}:{challenge}", self.prefix)
+    }
+
     /// Lifecycle transitions due per shard: a sorted set of `open:<poll>` / `close:<poll>`
     /// scored by when they are due (Unix ms).
     pub fn schedule(&self, shard: u32) -> String {

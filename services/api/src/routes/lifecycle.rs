@@ -6,7 +6,8 @@ use pollcast_http::ApiError;
 use pollcast_http::error::Problem;
 use pollcast_runtime::lifecycle;
 use pollcast_types::{
-    FieldError, OptionId, Poll, PollKind, PollOption, ResultsVisibility, Scope, Timestamp,
+    BotProtection, FieldError, OptionId, Poll, PollKind, PollOption, ResultsVisibility, Scope,
+    Timestamp,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -134,6 +135,8 @@ pub struct PatchPoll {
     #[serde(default, deserialize_with = "explicit")]
     #[schema(value_type = Option<Vec<String>>)]
     pub embed_origins: Option<Option<Vec<String>>>,
+    /// May change at any time; challenges already handed out stay valid until they expire.
+    pub bot_protection: Option<BotProtection>,
 }
 
 /// An option as it should be: an existing one by `id`, a new one without.
@@ -220,6 +223,9 @@ pub async fn edit_poll(
     }
     if let Some(origins) = body.embed_origins {
         poll.embed_origins = origins;
+    }
+    if let Some(b) = body.bot_protection {
+        poll.bot_protection = b;
     }
     if body.kind.is_some()
         || body.min_choices.is_some()

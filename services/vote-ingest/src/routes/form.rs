@@ -6,12 +6,12 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_auth::voter_token;
-use pollcast_http::ApiError;
-use pollcast_types::{Dedupe, ErrorCode, PollKind};
+use pollcast_http::{ApiError, rate_limit};
+use pollcast_types::{BotProtection, Dedupe, ErrorCode, PollKind};
 use pollcast_web::render;
 use pollcast_web::view::{VOTER_COOKIE, ViewQuery, cookie, visitor, voted_cookie};
 
-use super::votes::{CastVote, accept, digest, request_digest};
+use super::votes::{CastVote, ProofCheck, accept, digest, request_digest};
 use crate::{Idempotency, IngestState};
 
 /// Cookies this route sets live a year.
@@ -71,16 +71,42 @@ pub async fn form_vote(
     let token = kept
         .clone()
         .unwrap_or_else(|| voter_token::mint(&state.context.secret));
+    // A form cannot solve a challenge: on a protected poll its votes are few instead
+    // (docs/bot-protection.md), and the page says why when there are too many.
+    if poll.bot_protection != BotProtection::Off {
+        let ip = state.context.proxies.client_ip(&req);
+        let per_address = format!(
+            "{}|{}",
+            poll.id,
+            ip.map(|ip| ip.to_string()).unwrap_or_default()
+        );
+        if rate_limit::check(&state.limits.form_votes_protected, poll.id.as_str()).is_err()
+            || rate_limit::check(&state.limits.form_votes_protected_per_ip, &per_address).is_err()
+        {
+            metrics::counter!("vote_proofs_total", "outcome" => "form_limited").increment(1);
+            return refuse("error-form-limited", StatusCode::TOO_MANY_REQUESTS).await;
+        }
+    }
     let ballot = CastVote {
         option_ids,
         rating,
         voter_token: Some(token.clone()),
+        proof: None,
     };
     let idempotency = Idempotency {
         key_hash: digest(&["form", &token, poll.id.as_str()]),
         request_digest: request_digest(&path, &ballot),
     };
-    match accept(&state, &path, &req, ballot, Some(idempotency)).await {
+    match accept(
+        &state,
+        &path,
+        &req,
+        ballot,
+        Some(idempotency),
+        ProofCheck::FormLimited,
+    )
+    .await
+    {
         Ok(taken) => {
             if let Some(entry) = &taken.entry {
                 state.counted.wait(poll.shard, &poll.id, entry).await;
@@ -140,6 +166,7 @@ pub fn message_key(code: ErrorCode) -> &'static str {
         ErrorCode::PollNotOpen | ErrorCode::PollNotFound => "error-poll-not-open",
         ErrorCode::InvalidVoterToken => "error-verified-only",
         ErrorCode::RateLimited => "error-rate-limited",
+        ErrorCode::ChallengeRequired | ErrorCode::ChallengeInvalid => "error-verification",
         ErrorCode::ServiceUnavailable | ErrorCode::Internal | ErrorCode::IdempotencyKeyInUse => {
             "error-busy"
         }

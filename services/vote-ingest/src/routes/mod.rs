@@ -1,3 +1,4 @@
+pub mod challenge;
 pub mod form;
 pub mod voters;
 pub mod votes;

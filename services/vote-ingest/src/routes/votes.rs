@@ -31,6 +31,10 @@ pub struct CastVote {
     pub(crate) rating: Option<i64>,
     /// From `POST /v1/voters` (`browser` polls), or the integrator-signed JWT (`verified`).
     pub(crate) voter_token: Option<String>,
+    /// Polls with `bot_protection: proof_of_work`: a solved challenge from `GET
+    /// /v1/polls/{id}/challenge`, as ALTCHA's base64 payload. Each solves for one vote.
+    #[schema(max_length = 1024)]
+    pub(crate) proof: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -46,6 +50,7 @@ pub struct Accepted<'a> {
     params(("poll_id" = String, Path, description = "The poll's id")), request_body = CastVote,
     responses(
         (status = 202, description = "Accepted: durable, and counted exactly once", body = Accepted),
+        (status = 403, description = "`challenge_required` / `challenge_invalid` (protected polls), `poll_closed`, `poll_not_open`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_voted`", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -62,7 +67,7 @@ pub async fn cast(
                 key_hash: digest(&[key]),
                 request_digest: request_digest(&path, &body),
             });
-            accept(&state, &path, &req, body, idempotency)
+            accept(&state, &path, &req, body, idempotency, ProofCheck::Required)
                 .await
                 .map(|a| accepted(&a))
         }
@@ -100,6 +105,14 @@ pub struct Taken {
     pub entry: Option<String>,
 }
 
+/// Whether a vote on a protected poll must carry a solved challenge.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProofCheck {
+    Required,
+    /// The no-JavaScript form, which cannot solve one: its own limits apply instead.
+    FormLimited,
+}
+
 /// Checks and stores one vote: what `POST /v1/polls/{id}/votes` and the poll page's form
 /// both do.
 pub(crate) async fn accept(
@@ -108,13 +121,20 @@ pub(crate) async fn accept(
     req: &HttpRequest,
     body: CastVote,
     idempotency: Option<Idempotency>,
+    proof_check: ProofCheck,
 ) -> Result<Taken, ApiError> {
     let arrived = Instant::now();
     let now = Timestamp::now();
     let deadline = Timestamp::from_millis(now.as_millis() + STORE_BY.as_millis() as i64);
     // Limits first: a flood is refused before it costs a lookup.
     let ip = state.context.proxies.client_ip(req);
-    rate_limit::check_ip(&state.limits.votes_per_ip, ip)?;
+    if let Err(e) = rate_limit::check_ip(&state.limits.votes_per_ip, ip) {
+        state
+            .challenges
+            .difficulty
+            .record_if_tracked(poll_id, arrived);
+        return Err(e);
+    }
     match state.gate.shedding() {
         Shedding::No => {}
         why => {
@@ -131,16 +151,28 @@ pub(crate) async fn accept(
     let mut poll = state.polls.find(poll_id).await?;
     // Keyed by polls that exist, so random ids cannot grow the limiter.
     rate_limit::check(&state.limits.votes_per_poll, poll.id.as_str())?;
+    let mut proof = None;
     // At most twice: a vote checked against a poll an edit has just changed is checked again
     // against the edited poll.
     for attempt in 0..2 {
         let vote = check(state, &poll, req, &body, now)?;
+        if attempt == 0 && proof_check == ProofCheck::Required {
+            proof = state
+                .challenges
+                .check(&poll, req, body.proof.as_deref(), now)
+                .await?;
+        }
         let deduplicate = poll.dedupe != Dedupe::None;
         let appended = tokio::time::timeout_at(
             (arrived + ANSWER_BY).into(),
-            state
-                .script
-                .append(&poll, &vote, deduplicate, deadline, idempotency.as_ref()),
+            state.script.append(
+                &poll,
+                &vote,
+                deduplicate,
+                deadline,
+                idempotency.as_ref(),
+                proof.as_ref(),
+            ),
         )
         .await;
         let outcome = match appended {
@@ -148,15 +180,18 @@ pub(crate) async fn accept(
             Err(_) => IngestOutcome::Late,
         };
         return match outcome {
-            IngestOutcome::Appended(entry) => Ok(Taken {
-                vote_id: vote.vote_id,
-                poll_id: vote.poll_id,
-                accepted_at: now,
-                replayed: false,
-                option_ids: vote.option_ids,
-                rating: vote.rating,
-                entry: Some(entry),
-            }),
+            IngestOutcome::Appended(entry) => {
+                state.challenges.record(&poll, Ok(ip));
+                Ok(Taken {
+                    vote_id: vote.vote_id,
+                    poll_id: vote.poll_id,
+                    accepted_at: now,
+                    replayed: false,
+                    option_ids: vote.option_ids,
+                    rating: vote.rating,
+                    entry: Some(entry),
+                })
+            }
             IngestOutcome::Replay {
                 request_digest,
                 vote_id,
@@ -176,7 +211,11 @@ pub(crate) async fn accept(
                 })
             }
             IngestOutcome::Replay { .. } => Err(ErrorCode::IdempotencyKeyReused.into()),
-            IngestOutcome::AlreadyVoted => Err(ErrorCode::AlreadyVoted.into()),
+            IngestOutcome::AlreadyVoted => {
+                state.challenges.record(&poll, Err(()));
+                Err(ErrorCode::AlreadyVoted.into())
+            }
+            IngestOutcome::ProofUsed => Err(state.challenges.reused(&poll)),
             IngestOutcome::Closed => Err(ErrorCode::PollClosed.into()),
             IngestOutcome::Deleted => Err(ErrorCode::PollNotFound.into()),
             IngestOutcome::Late => {
