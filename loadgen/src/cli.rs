@@ -86,6 +86,23 @@ pub enum Scenario {
         /// The JSON body to send (a vote for one of the poll's options, for pollcast).
         #[arg(long, default_value = r#"{"option_ids": ["aaaaaaaa"]}"#)]
         body: String,
+        /// For a poll with bot protection: before the clock starts, get one challenge per
+        /// request from the poll's `/challenge` and solve it; each vote carries its own
+        /// `proof`. (Run the server with a small `--bot-difficulty`: checking a solution costs
+        /// the server the same at any difficulty, and solving is not what is measured.)
+        #[arg(long)]
+        solve_challenges: bool,
+    },
+    /// The attacker's cost: how many valid proofs of work one core solves per second at each
+    /// difficulty (`maxnumber`), with the same SHA-256 a native forger would use. Needs no
+    /// server: challenges are made locally with a throwaway key.
+    ForgeCost {
+        /// The difficulties to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "60000,240000,960000")]
+        maxnumbers: Vec<u64>,
+        /// Seconds spent solving at each difficulty.
+        #[arg(long, default_value_t = 5)]
+        secs: u64,
     },
     /// Downloads a poll's vote log as CSV and reports its size, speed and the server's
     /// resident memory while it streams (read from /proc: run on the server's machine).

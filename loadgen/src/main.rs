@@ -5,6 +5,7 @@ mod cli;
 mod closed_loop;
 mod engine;
 mod profile;
+mod proof_of_work;
 mod report;
 mod sender;
 mod stats;
@@ -109,7 +110,13 @@ async fn dispatch(scenario: Scenario) -> Result<(), AnyError> {
             requests,
             concurrency,
             body,
-        } => return baseline::ceiling(&url, requests, concurrency, &body).await,
+            solve_challenges,
+        } => {
+            return baseline::ceiling(&url, requests, concurrency, &body, solve_challenges).await;
+        }
+        Scenario::ForgeCost { maxnumbers, secs } => {
+            return proof_of_work::forge_cost(&maxnumbers, Duration::from_secs(secs));
+        }
         Scenario::Export(a) => {
             return closed_loop::export(&a.target.base, &a.target.api_key, &a.poll, a.server_pid)
                 .await;

@@ -95,3 +95,8 @@ async fn the_widget_and_the_poll_page_work_in_a_real_browser() {
 async fn the_console_works_in_a_real_browser() {
     run("console.mjs").await;
 }
+
+#[actix_web::test]
+async fn protected_polls_solve_their_challenge_while_the_visitor_reads() {
+    run("bot_protection.mjs").await;
+}
