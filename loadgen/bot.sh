@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Bot protection's cost, in one run: votes/s into a poll with `bot_protection: proof_of_work`
 # against a plain poll on the same `pollcast serve` (its own redis-server, AOF everysec, no
-# rate limits), rounds alternating; then how many valid proofs one core can forge per second
-# at each difficulty level (the attacker's cost).
+# rate limits), wrk (1 thread, 64 connections, SECS seconds), rounds alternating; then how
+# many valid proofs one core can forge per second at each difficulty (the attacker's cost).
 #
-# The load generator solves the protected poll's challenges before the clock starts
-# (`ceiling --solve-challenges`): what is measured is the server checking a solution and
-# recording it used. The server runs with `--bot-difficulty 1` only so that solving a run's
-# worth of challenges takes seconds, not an hour; checking a solution costs one SHA-256 and
-# one HMAC whatever the difficulty.
+# The protected poll's votes each carry their own solved challenge: `loadgen proofs` gets and
+# solves them before the clock starts, and wrk sends each body once. What is measured is the
+# server checking a solution and recording it used. The server runs with `--bot-difficulty 1`
+# only so that solving a run's worth of challenges takes seconds, not an hour: checking a
+# solution costs one SHA-256 and one HMAC whatever the difficulty.
 #
-#   bash loadgen/bot.sh [ROUNDS] [REQUESTS]
+#   bash loadgen/bot.sh            # 3 rounds of 5 s
+#   ROUNDS=1 bash loadgen/bot.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3} requests=${2:-60000}
-PORT=${PORT:-18190}
+ROUNDS=${ROUNDS:-3} SECS=${SECS:-5} PORT=${PORT:-18190}
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
 source loadgen/serve.sh
 cargo build --release -q -p pollcast -p loadgen
 bin=./target/release/pollcast lg=./target/release/loadgen
@@ -23,22 +24,43 @@ key=$(new_workspace "$bin" "$dir")
 RUST_LOG=warn "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" "${LIMITS_OFF[@]}" \
   --bot-difficulty 1 >"$dir/serve.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 wait_ready "$PORT"
-read -r plain plain_option < <(create_poll "$PORT" "$key")
-read -r guarded guarded_option < <(create_poll "$PORT" "$key")
-curl -fs -X PATCH "http://127.0.0.1:$PORT/v1/polls/$guarded" -H "Authorization: Bearer $key" \
-  -H 'Content-Type: application/json' -d '{"bot_protection": "proof_of_work"}' >/dev/null
 
-ceiling() { # POLL OPTION [--solve-challenges] → votes/s
-  $lg ceiling --url "http://127.0.0.1:$PORT/v1/polls/$1/votes" --body "{\"option_ids\": [\"$2\"]}" \
-    --requests "$requests" --concurrency 64 "${@:3}" |
-    python3 -c 'import json, sys; r = json.load(sys.stdin); assert r["succeeded"] == r["requests"], r; print(round(r["requests_per_second"]))'
+cat >"$dir/plain.lua" <<'LUA'
+local path, body = os.getenv("VOTE_PATH"), os.getenv("VOTE_BODY")
+request = function()
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
+end
+LUA
+cat >"$dir/proofs.lua" <<'LUA'
+-- Each body once: a solution stores one vote only.
+local path, bodies, i = os.getenv("VOTE_PATH"), {}, 0
+for line in io.lines(os.getenv("BODIES")) do bodies[#bodies + 1] = line end
+request = function()
+  i = i + 1
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, bodies[i] or bodies[#bodies])
+end
+LUA
+
+run() { # LUA POLL OPTION → votes/s answered 2xx (fails if any vote was refused)
+  local out="$dir/wrk.txt"
+  VOTE_PATH="/v1/polls/$2/votes" VOTE_BODY="{\"option_ids\": [\"$3\"]}" BODIES="$dir/bodies" \
+    wrk -t1 -c64 -d"$SECS"s -s "$1" "http://127.0.0.1:$PORT" >"$out"
+  if grep -q Non-2xx "$out"; then echo "refused votes:" >&2; cat "$out" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print int($2)}' "$out"
 }
 off=() on=()
-for i in $(seq "$rounds"); do
-  off+=("$(ceiling "$plain" "$plain_option")"); echo "round $i: protection off ${off[-1]} votes/s"
-  on+=("$(ceiling "$guarded" "$guarded_option" --solve-challenges)"); echo "round $i: protection on ${on[-1]} votes/s"
+for i in $(seq "$ROUNDS"); do
+  read -r plain option < <(create_poll "$PORT" "$key")
+  off+=("$(run "$dir/plain.lua" "$plain" "$option")"); echo "round $i: protection off ${off[-1]} votes/s"
+  read -r guarded option < <(create_poll "$PORT" "$key")
+  curl -fs -X PATCH "http://127.0.0.1:$PORT/v1/polls/$guarded" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -d '{"bot_protection": "proof_of_work"}' >/dev/null
+  # Twice what the unprotected poll took in the same time, so the bodies never run out.
+  $lg proofs --url "http://127.0.0.1:$PORT/v1/polls/$guarded/challenge" \
+    --count $((2 * off[-1] * SECS)) --body "{\"option_ids\": [\"$option\"]}" --out "$dir/bodies"
+  on+=("$(run "$dir/proofs.lua" "$guarded" "$option")"); echo "round $i: protection on ${on[-1]} votes/s"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 m_off=$(median "${off[@]}") m_on=$(median "${on[@]}")

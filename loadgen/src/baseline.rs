@@ -86,32 +86,21 @@ pub async fn ceiling(
     requests: u64,
     concurrency: usize,
     body: &str,
-    solve_challenges: bool,
 ) -> Result<(), AnyError> {
     check_loopback(url)?;
     let client = client(concurrency, None);
     let body: serde_json::Value = serde_json::from_str(body)?;
-    let proofs = if solve_challenges {
-        let challenges = url.replace("/votes", "/challenge");
-        crate::proof_of_work::solved(&client, &challenges, requests, concurrency).await?
-    } else {
-        Vec::new()
-    };
     let ok = Arc::new(AtomicU64::new(0));
     let latencies = std::rc::Rc::new(std::cell::RefCell::new(Histogram::<u64>::new_with_bounds(
         1, 60_000_000, 3,
     )?));
     let start = Instant::now();
     futures_util::stream::iter(0..requests)
-        .for_each_concurrent(concurrency.max(1), |i| {
-            let (client, ok, latencies) = (&client, ok.clone(), latencies.clone());
-            let mut body = body.clone();
-            if let Some(proof) = proofs.get(i as usize) {
-                body["proof"] = json!(proof);
-            }
+        .for_each_concurrent(concurrency.max(1), |_| {
+            let (client, body, ok, latencies) = (&client, &body, ok.clone(), latencies.clone());
             async move {
                 let sent = Instant::now();
-                if let Ok(res) = client.post(url).send_json(&body).await
+                if let Ok(res) = client.post(url).send_json(body).await
                     && res.status().is_success()
                 {
                     ok.fetch_add(1, Ordering::Relaxed);

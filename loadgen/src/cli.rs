@@ -86,12 +86,27 @@ pub enum Scenario {
         /// The JSON body to send (a vote for one of the poll's options, for pollcast).
         #[arg(long, default_value = r#"{"option_ids": ["aaaaaaaa"]}"#)]
         body: String,
-        /// For a poll with bot protection: before the clock starts, get one challenge per
-        /// request from the poll's `/challenge` and solve it; each vote carries its own
-        /// `proof`. (Run the server with a small `--bot-difficulty`: checking a solution costs
-        /// the server the same at any difficulty, and solving is not what is measured.)
+    },
+    /// For a poll with bot protection: gets --count challenges from the poll's `/challenge`,
+    /// solves them on every core, and writes one vote body per line (--body with its own
+    /// `proof`) to --out, for a load tool to send each once. (Give the server a small
+    /// `--bot-difficulty`: checking a solution costs it the same at any difficulty.)
+    Proofs {
+        /// The poll's challenge URL (loopback): `{base}/v1/polls/{id}/challenge`.
         #[arg(long)]
-        solve_challenges: bool,
+        url: String,
+        /// Challenges to get and solve.
+        #[arg(long, default_value_t = 100_000)]
+        count: u64,
+        /// Requests in flight at once while getting them.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// The vote each line carries, a `proof` added.
+        #[arg(long)]
+        body: String,
+        /// The file to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// The attacker's cost: how many valid proofs of work one core solves per second at each
     /// difficulty (`maxnumber`), with the same SHA-256 a native forger would use. Needs no

@@ -110,10 +110,14 @@ async fn dispatch(scenario: Scenario) -> Result<(), AnyError> {
             requests,
             concurrency,
             body,
-            solve_challenges,
-        } => {
-            return baseline::ceiling(&url, requests, concurrency, &body, solve_challenges).await;
-        }
+        } => return baseline::ceiling(&url, requests, concurrency, &body).await,
+        Scenario::Proofs {
+            url,
+            count,
+            concurrency,
+            body,
+            out,
+        } => return proof_of_work::write_bodies(&url, count, concurrency, &body, &out).await,
         Scenario::ForgeCost { maxnumbers, secs } => {
             return proof_of_work::forge_cost(&maxnumbers, Duration::from_secs(secs));
         }

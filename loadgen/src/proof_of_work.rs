@@ -7,10 +7,33 @@ use futures_util::StreamExt;
 use pollcast_auth::altcha;
 use serde_json::{Value, json};
 
-use crate::target::AnyError;
+use crate::target::{AnyError, check_loopback, client};
+
+/// Writes `count` vote bodies to `out`, one per line: `body` with the proof of a challenge
+/// from `url`, each challenge its own.
+pub async fn write_bodies(
+    url: &str,
+    count: u64,
+    concurrency: usize,
+    body: &str,
+    out: &std::path::Path,
+) -> Result<(), AnyError> {
+    check_loopback(url)?;
+    let template: Value = serde_json::from_str(body)?;
+    let proofs = solved(&client(concurrency, None), url, count, concurrency).await?;
+    let mut lines = String::with_capacity(proofs.len() * (body.len() + 400));
+    for proof in proofs {
+        let mut vote = template.clone();
+        vote["proof"] = json!(proof);
+        lines.push_str(&serde_json::to_string(&vote)?);
+        lines.push('\n');
+    }
+    std::fs::write(out, lines)?;
+    Ok(())
+}
 
 /// `count` challenges from `url` (a poll's `/challenge`), solved on every core: their proofs.
-pub async fn solved(
+async fn solved(
     client: &awc::Client,
     url: &str,
     count: u64,

@@ -139,6 +139,30 @@ async fn votes_without_a_valid_unused_solution_are_refused_and_store_nothing() {
     );
     assert_eq!(vote_log(env.store().as_ref(), id).await.len(), 1);
 
+    // A vote refused for another reason does not use up its solution.
+    let token = voter_token(&app).await;
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    let ballot = |proof: &str, token: &str| json!({"option_ids": [option_ids(&poll)[0]], "voter_token": token, "proof": proof});
+    assert_eq!(
+        post_json(&url, None, &ballot(&solved(&app, id).await, &token))
+            .await
+            .0,
+        202
+    );
+    let spare = solved(&app, id).await;
+    assert_eq!(
+        post_json(&url, None, &ballot(&spare, &token)).await.0,
+        409,
+        "a repeat voter"
+    );
+    let other_voter = voter_token(&app).await;
+    assert_eq!(
+        post_json(&url, None, &ballot(&spare, &other_voter)).await.0,
+        202,
+        "the repeat's solution is still unused"
+    );
+    assert_eq!(vote_log(env.store().as_ref(), id).await.len(), 3);
+
     // Unprotected polls ignore proofs entirely.
     let plain = create_poll(&app, &key, simple_poll(2, "browser")).await;
     assert_eq!(vote(&app, &plain, None).await.0, 202);

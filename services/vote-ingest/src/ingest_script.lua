@@ -14,7 +14,8 @@
 --   the poll's state hash (closed, deleted, limit, accepted, epoch, shape)
 --   the poll's option uses (votes accepted per option in this epoch)
 --   the vote's idempotency record (read and written only when it has a record to keep)
---   the vote's proof-of-work solution (read and written only when the vote carries one)
+--   the set of proof-of-work solutions used in the poll whose challenges expire in the same
+--   minute as the vote's (read and written only when the vote carries a solution)
 -- ARGV[1]  now, Unix ms (the server's clock)
 -- then, per vote:
 --   the voter hash, or "" when the poll does not de-duplicate
@@ -23,8 +24,9 @@
 --   later than that must not be stored (a 503 means "not stored", exactly)
 --   the poll shape the vote was checked against
 --   "" or the idempotency record to keep: "<request digest> <vote id> <accepted ms>"
---   "" or when the vote's proof-of-work challenge expires, Unix ms (the solution is kept
---   used until then)
+--   "" or "<solution> <expiry>": the vote's proof-of-work solution (the first 32 hex digits
+--   of its challenge) and when its set may go, Unix ms (the end of the minute its challenge
+--   expires in)
 --   n, then the n option ids the vote names (for the option uses)
 --   m, then the entry's m field and value items
 -- Returns a line per vote, in order: the new entry's id, or "!late", "!deleted", "!closed",
@@ -37,6 +39,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 -- the end, still inside this one atomic step.
 local polls = {}
 local order = {}
+-- The solution sets this group added to, and when each may go: one EXPIREAT each at the end.
+local proof_sets = {}
 local function poll_state(k)
   local key = KEYS[k + 1]
   local p = polls[key]
@@ -71,9 +75,18 @@ local function append(k, a)
   if p.limit and p.accepted + p.added >= p.limit then return '!closed' end
   -- An edit changed the options or the kind since this vote was checked: check it again.
   if p.shape and p.shape ~= shape then return '!stale' end
-  if proof ~= '' and redis.call('EXISTS', KEYS[k + 4]) == 1 then return '!proof' end
+  -- The solution is marked used here, after every check but the voter's, and unmarked if
+  -- the voter turns out to have voted: so a refused vote never uses up its solution.
+  local solution = nil
+  if proof ~= '' then
+    local expiry
+    solution, expiry = string.match(proof, '^(%S+) (%d+)$')
+    if redis.call('SADD', KEYS[k + 4], solution) == 0 then return '!proof' end
+    proof_sets[KEYS[k + 4]] = expiry
+  end
   if voter ~= '' then
     if redis.call('SADD', KEYS[k], voter) == 0 then
+      if solution then redis.call('SREM', KEYS[k + 4], solution) end
       return '!dup'
     end
   end
@@ -90,9 +103,6 @@ local function append(k, a)
   p.member = member
   if record ~= '' then
     redis.call('SET', KEYS[k + 3], record, 'EX', 86400)
-  end
-  if proof ~= '' then
-    redis.call('SET', KEYS[k + 4], '1', 'PXAT', proof)
   end
   return id
 end
@@ -118,6 +128,9 @@ for _, key in ipairs(order) do
       redis.call('ZADD', KEYS[2], ARGV[1], p.member)
     end
   end
+end
+for key, expiry in pairs(proof_sets) do
+  redis.call('PEXPIREAT', key, expiry)
 end
 -- One string, a line per vote: the client parses one reply instead of one per vote.
 return table.concat(replies, '\n')

@@ -105,7 +105,7 @@ impl IngestScript {
             close_member: pollcast_runtime::lifecycle::close_member(poll),
             shape: poll.shape(),
             no_idempotency_key: keys.vote_idempotency(poll.shard, &poll.id, "-"),
-            no_proof_key: keys.proof_used(poll.shard, &poll.id, "-"),
+            no_proof_key: keys.proofs_used(poll.shard, &poll.id, 0),
         }
     }
 
@@ -144,7 +144,9 @@ impl IngestScript {
                 vote.received_at.as_millis()
             )
         }));
-        args.push(proof.map_or(String::new(), |p| p.expires_at.as_millis().to_string()));
+        args.push(proof.map_or(String::new(), |p| {
+            format!("{} {}", p.solution(), p.set_expires_at().as_millis())
+        }));
         args.push(vote.option_ids.len().to_string());
         args.extend(vote.option_ids.iter().map(|o| o.as_str().to_owned()));
         args.push((2 * fields.len()).to_string());
@@ -166,7 +168,7 @@ impl IngestScript {
                     None => per_poll.no_idempotency_key.clone(),
                 },
                 match proof {
-                    Some(p) => self.bus.keys().proof_used(shard, &poll.id, &p.challenge),
+                    Some(p) => self.bus.keys().proofs_used(shard, &poll.id, p.minute()),
                     None => per_poll.no_proof_key.clone(),
                 },
             ],

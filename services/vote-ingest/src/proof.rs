@@ -25,6 +25,23 @@ pub struct SolvedChallenge {
     pub expires_at: Timestamp,
 }
 
+impl SolvedChallenge {
+    /// What names the solution among the used ones: 128 bits of its challenge.
+    pub fn solution(&self) -> &str {
+        self.challenge.get(..32).unwrap_or(&self.challenge)
+    }
+
+    /// The Unix minute the challenge expires in: solutions are kept in one set per minute.
+    pub fn minute(&self) -> i64 {
+        self.expires_at.as_millis().div_euclid(60_000)
+    }
+
+    /// When the set of this minute's solutions may go: once every challenge in it expired.
+    pub fn set_expires_at(&self) -> Timestamp {
+        Timestamp::from_millis((self.minute() + 1) * 60_000)
+    }
+}
+
 pub struct Challenges {
     key: [u8; 32],
     pub difficulty: Difficulty,

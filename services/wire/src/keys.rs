@@ -63,10 +63,11 @@ impl Keys {
         format!("{}:{{s{shard}}}:idem:{poll}:{key_hash}", self.prefix)
     }
 
-    /// A proof-of-work solution (`challenge`: its 64 hex digits) that a stored vote used,
-    /// kept until the challenge expires: each solves for one vote only.
-    pub fn proof_used(&self, shard: u32, poll: &PollId, challenge: &str) -> String {
-        format!("{}:{{s{shard}}}:proof:{poll}:{challenge}", self.prefix)
+    /// The proof-of-work solutions stored votes used, of challenges that expire in one
+    /// minute (`minute`: Unix minutes): a set of the challenges' first 32 hex digits, gone
+    /// once the minute is over. Each solution stores one vote only.
+    pub fn proofs_used(&self, shard: u32, poll: &PollId, minute: i64) -> String {
+        format!("{}:{{s{shard}}}:proofs:{poll}:{minute}", self.prefix)
     }
 
     /// Lifecycle transitions due per shard: a sorted set of `open:<poll>` / `close:<poll>`
