@@ -5,7 +5,7 @@
 # many valid proofs one core can forge per second at each difficulty (the attacker's cost).
 #
 # The protected poll's votes each carry their own solved challenge: `loadgen proofs` gets and
-# solves them before the clock starts, and wrk sends each body once. What is measured is the
+# solves every round's before the first timed run, and wrk sends each body once. What is measured is the
 # server checking a solution and recording it used. The server runs with `--bot-difficulty 1`
 # only so that solving a run's worth of challenges takes seconds, not an hour: checking a
 # solution costs one SHA-256 and one HMAC whatever the difficulty.
@@ -15,6 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3} SECS=${SECS:-5} PORT=${PORT:-18190}
+# Solutions per round: more than a protected run can send in SECS (it fails if they run out).
+PROOFS=${PROOFS:-$((40000 * SECS))}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
 source loadgen/serve.sh
 cargo build --release -q -p pollcast -p loadgen
@@ -43,24 +45,34 @@ request = function()
 end
 LUA
 
-run() { # LUA POLL OPTION → votes/s answered 2xx (fails if any vote was refused)
+run() { # LUA POLL OPTION BODIES → votes/s answered 2xx (fails if any vote was refused)
   local out="$dir/wrk.txt"
-  VOTE_PATH="/v1/polls/$2/votes" VOTE_BODY="{\"option_ids\": [\"$3\"]}" BODIES="$dir/bodies" \
+  VOTE_PATH="/v1/polls/$2/votes" VOTE_BODY="{\"option_ids\": [\"$3\"]}" BODIES="$4" \
     wrk -t1 -c64 -d"$SECS"s -s "$1" "http://127.0.0.1:$PORT" >"$out"
   if grep -q Non-2xx "$out"; then echo "refused votes:" >&2; cat "$out" >&2; exit 1; fi
   awk '/Requests\/sec/ {print int($2)}' "$out"
 }
-off=() on=()
+# Every round's polls and solutions first, so solving never competes with a timed run.
+plains=() guardeds=()
 for i in $(seq "$ROUNDS"); do
   read -r plain option < <(create_poll "$PORT" "$key")
-  off+=("$(run "$dir/plain.lua" "$plain" "$option")"); echo "round $i: protection off ${off[-1]} votes/s"
+  plains+=("$plain $option")
   read -r guarded option < <(create_poll "$PORT" "$key")
+  guardeds+=("$guarded $option")
   curl -fs -X PATCH "http://127.0.0.1:$PORT/v1/polls/$guarded" -H "Authorization: Bearer $key" \
     -H 'Content-Type: application/json' -d '{"bot_protection": "proof_of_work"}' >/dev/null
-  # Twice what the unprotected poll took in the same time, so the bodies never run out.
-  $lg proofs --url "http://127.0.0.1:$PORT/v1/polls/$guarded/challenge" \
-    --count $((2 * off[-1] * SECS)) --body "{\"option_ids\": [\"$option\"]}" --out "$dir/bodies"
-  on+=("$(run "$dir/proofs.lua" "$guarded" "$option")"); echo "round $i: protection on ${on[-1]} votes/s"
+  $lg proofs --url "http://127.0.0.1:$PORT/v1/polls/$guarded/challenge" --count "$PROOFS" \
+    --body "{\"option_ids\": [\"$option\"]}" --out "$dir/bodies-$i"
+done
+off=() on=()
+for i in $(seq "$ROUNDS"); do
+  # A pause before each run: tally drains the previous run's votes.
+  sleep 3
+  read -r plain option <<<"${plains[i - 1]}"
+  off+=("$(run "$dir/plain.lua" "$plain" "$option" "")"); echo "round $i: protection off ${off[-1]} votes/s"
+  sleep 3
+  read -r guarded option <<<"${guardeds[i - 1]}"
+  on+=("$(run "$dir/proofs.lua" "$guarded" "$option" "$dir/bodies-$i")"); echo "round $i: protection on ${on[-1]} votes/s"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 m_off=$(median "${off[@]}") m_on=$(median "${on[@]}")
