@@ -3,6 +3,7 @@ lang-name = العربية
 page-title = { $question } · { -brand }
 vote = صوّت
 you-voted = لقد صوّتّ
+change-vote = غيّر صوتي
 your-choice = اختيارك: { $choice }
 thanks = شكرًا، تم تسجيل صوتك.
 sending = جارٍ الإرسال…

@@ -3,6 +3,7 @@ lang-name = Deutsch
 page-title = { $question } · { -brand }
 vote = Abstimmen
 you-voted = Sie haben abgestimmt
+change-vote = Meine Stimme ändern
 your-choice = Ihre Wahl: { $choice }
 thanks = Danke, Ihre Stimme ist angekommen.
 sending = Wird gesendet…

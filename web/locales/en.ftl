@@ -4,6 +4,7 @@ lang-name = English
 page-title = { $question } · { -brand }
 vote = Vote
 you-voted = You voted
+change-vote = Change my vote
 your-choice = Your choice: { $choice }
 thanks = Thanks, your vote is in.
 sending = Sending…

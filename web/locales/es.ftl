@@ -3,6 +3,7 @@ lang-name = Español
 page-title = { $question } · { -brand }
 vote = Votar
 you-voted = Ya has votado
+change-vote = Cambiar mi voto
 your-choice = Tu elección: { $choice }
 thanks = Gracias, tu voto está registrado.
 sending = Enviando…

@@ -3,6 +3,7 @@ lang-name = Français
 page-title = { $question } · { -brand }
 vote = Voter
 you-voted = Vous avez voté
+change-vote = Modifier mon vote
 your-choice = Votre choix : { $choice }
 thanks = Merci, votre vote est enregistré.
 sending = Envoi…

@@ -45,11 +45,14 @@
     });
   }
 
+  // Where voters may change their minds (and the poll is open), the form stays usable.
+  var changeable = root.dataset.change === "1";
   function markVoted(choice) {
     root.dataset.voted = "1";
-    button.disabled = true;
-    button.textContent = t("you-voted");
-    form.querySelectorAll("input, .mover button").forEach(function (el) { el.disabled = true; });
+    var again = changeable && root.dataset.status === "open";
+    button.disabled = !again;
+    button.textContent = t(again ? "change-vote" : "you-voted");
+    if (!again) form.querySelectorAll("input, .mover button").forEach(function (el) { el.disabled = true; });
     if (choice && choice.length) {
       var labels = choice.map(labelOf);
       var p = document.getElementById("your-choice");
@@ -134,7 +137,8 @@
       if (solved) b.proof = solved.payload;
       return fetch(api + "/votes", { method: "POST", body: JSON.stringify(b),
         headers: { "Content-Type": "application/json", "Idempotency-Key": key } }).then(function (r) {
-        if (r.status === 202) return r.json().then(function (a) {
+        // 202: a vote; 200: a changed vote (its `replaced` names the ballot it replaced).
+        if (r.status === 202 || r.status === 200) return r.json().then(function (a) {
           var choice = b.option_ids || [String(b.rating)];
           store(votedKey, JSON.stringify({ vote_id: a.vote_id, choice: choice }));
           say(t("thanks"));
@@ -251,7 +255,7 @@
     var was = root.dataset.status;
     root.dataset.status = status;
     document.getElementById("state").textContent = t("status-" + status);
-    var open = status === "open" && !root.dataset.voted;
+    var open = status === "open" && (!root.dataset.voted || changeable);
     if (open && was === "open") return;
     // A scheduled poll that opens while the page is up takes votes without a reload.
     button.disabled = !open;

@@ -1,5 +1,6 @@
 use pollcast_types::{
     BotProtection, Dedupe, Poll, PollKind, PollOption, PollStatus, ResultsVisibility, Timestamp,
+    VoteChange,
 };
 use serde::Serialize;
 
@@ -25,6 +26,7 @@ pub struct PollView<'a> {
     results_visibility: ResultsVisibility,
     dedupe: Dedupe,
     bot_protection: BotProtection,
+    vote_change: VoteChange,
     /// Owner view only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -64,6 +66,7 @@ impl<'a> PollView<'a> {
             results_visibility: poll.results_visibility,
             dedupe: poll.dedupe,
             bot_protection: poll.bot_protection,
+            vote_change: poll.vote_change,
             metadata: owner.then_some(&poll.metadata),
             embed_origins: owner.then_some(poll.embed_origins.as_deref()),
             created_at: poll.created_at,

@@ -110,6 +110,7 @@ fn votes(poll: &PollId, options: &[OptionId], n: usize) -> Vec<VoteRecord> {
             voter: Some(format!("{i:032x}")),
             received_at: Timestamp::now(),
             epoch: 0,
+            replaces: None,
         })
         .collect()
 }

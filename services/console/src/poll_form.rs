@@ -6,6 +6,7 @@ use pollcast_api::routes::lifecycle::{PatchOption, PatchPoll};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
     BotProtection, Dedupe, FieldError, NewPoll, Poll, PollKind, ResultsVisibility, Timestamp,
+    VoteChange,
 };
 
 use crate::form::Form;
@@ -37,6 +38,8 @@ pub struct PollForm {
     pub results_visibility: String,
     pub dedupe: String,
     pub bot_protection: String,
+    /// Fixed at creation: shown on the new-poll form only.
+    pub vote_change: String,
     pub embed_origins: String,
     pub draft: bool,
     /// Errors not shown next to one option row: `(field, message)`.
@@ -51,6 +54,7 @@ impl PollForm {
             results_visibility: "always".into(),
             dedupe: "browser".into(),
             bot_protection: "off".into(),
+            vote_change: "never".into(),
             options: (0..BLANK_ROWS).map(|_| blank_row()).collect(),
             ..Default::default()
         }
@@ -87,6 +91,7 @@ impl PollForm {
             results_visibility: serde_name(&poll.results_visibility),
             dedupe: serde_name(&poll.dedupe),
             bot_protection: serde_name(&poll.bot_protection),
+            vote_change: serde_name(&poll.vote_change),
             embed_origins: poll
                 .embed_origins
                 .as_ref()
@@ -132,6 +137,7 @@ impl PollForm {
             results_visibility: form.get("results_visibility").to_owned(),
             dedupe: form.get("dedupe").to_owned(),
             bot_protection: form.get("bot_protection").to_owned(),
+            vote_change: form.get("vote_change").to_owned(),
             embed_origins: form.get("embed_origins").to_owned(),
             draft: form.checked("draft"),
             errors: Vec::new(),
@@ -176,6 +182,8 @@ impl PollForm {
             draft: self.draft,
             embed_origins: self.origins(),
             bot_protection: self.bot_protection(&mut errors),
+            vote_change: choice::<VoteChange>(&self.vote_change, "vote_change", &mut errors)
+                .unwrap_or_default(),
         };
         if errors.is_empty() {
             Ok(new)

@@ -180,6 +180,122 @@ async fn assert_exact(app: &TestApp, polls: &Polls, accepted: &Accepted) {
     }
 }
 
+/// Voters who change their minds, as their clients saw it: every accepted ballot with its
+/// voter, option and the ballot its answer said it replaced.
+#[derive(Default)]
+struct Changes {
+    ballots: Vec<(usize, usize, String, Option<String>)>,
+}
+
+/// A poll whose voters may change their minds (`vote_change: while_open`).
+async fn make_changing_poll(app: &TestApp, key: &str) -> (String, Vec<String>) {
+    let mut body = simple_poll(4, "browser");
+    body["vote_change"] = json!("while_open");
+    let poll = create_poll(app, key, body).await;
+    (poll["id"].as_str().unwrap().to_owned(), option_ids(&poll))
+}
+
+/// `voters` voters each cast `ballots` ballots at once (so their changes race each other),
+/// cycling through the options.
+async fn send_changes(
+    app: &TestApp,
+    poll: &(String, Vec<String>),
+    voters: usize,
+    ballots: usize,
+    changes: Arc<Mutex<Changes>>,
+) {
+    use futures_util::StreamExt;
+    let mut tokens = Vec::new();
+    for _ in 0..voters {
+        tokens.push(pollcast_testkit::voter_token(app).await);
+    }
+    let url = app.url(&format!("/v1/polls/{}/votes", poll.0));
+    futures_util::stream::iter(0..voters * ballots)
+        .for_each_concurrent(16, |i| {
+            let (voter, o) = (i % voters, (i / voters + i) % 4);
+            let body = json!({"option_ids": [poll.1[o]], "voter_token": tokens[voter]});
+            let (url, changes) = (url.clone(), changes.clone());
+            async move {
+                let (status, res) = post_json(&url, None, &body).await;
+                assert!(status == 202 || status == 200, "{status} {res}");
+                assert_eq!(status == 200, res["replaced"].is_string(), "{res}");
+                changes.lock().unwrap().ballots.push((
+                    voter,
+                    o,
+                    res["vote_id"].as_str().unwrap().to_owned(),
+                    res["replaced"].as_str().map(str::to_owned),
+                ));
+            }
+        })
+        .await;
+}
+
+/// Each voter's ballots form one chain (each replaced exactly once, but the last); the
+/// counts are those of the last ballots, the total the number of voters; the vote log holds
+/// every ballot with what it replaced; the audit agrees.
+async fn assert_exact_changes(
+    app: &TestApp,
+    key: &str,
+    poll: &(String, Vec<String>),
+    changes: &Changes,
+) {
+    let replaced: Vec<&String> = changes
+        .ballots
+        .iter()
+        .filter_map(|b| b.3.as_ref())
+        .collect();
+    let replaced_set: HashSet<&String> = replaced.iter().copied().collect();
+    assert_eq!(
+        replaced.len(),
+        replaced_set.len(),
+        "a ballot replaced twice"
+    );
+    let last: Vec<_> = changes
+        .ballots
+        .iter()
+        .filter(|b| !replaced_set.contains(&b.2))
+        .collect();
+    let voters: HashSet<usize> = changes.ballots.iter().map(|b| b.0).collect();
+    assert_eq!(last.len(), voters.len(), "one current ballot per voter");
+    let mut want = [0u64; 4];
+    for b in &last {
+        want[b.1] += 1;
+    }
+    let url = app.url(&format!("/v1/polls/{}/results", poll.0));
+    eventually(Duration::from_secs(60), "changes to be counted", || async {
+        let (_, r) = get_json(&url).await;
+        let got: Vec<u64> = (0..4)
+            .map(|o| r["options"][o]["votes"].as_u64().unwrap_or(0))
+            .collect();
+        (r["total_votes"].as_u64() == Some(voters.len() as u64) && got == want).then_some(())
+    })
+    .await;
+    let log = vote_log(app.context.store.as_ref(), &poll.0).await;
+    assert_eq!(
+        log.len(),
+        changes.ballots.len(),
+        "every ballot in the vote log, once"
+    );
+    let told: HashMap<&str, Option<&str>> = changes
+        .ballots
+        .iter()
+        .map(|b| (b.2.as_str(), b.3.as_deref()))
+        .collect();
+    for v in &log {
+        assert_eq!(
+            v.replaces.as_ref().map(|r| r.as_str()),
+            told[v.vote_id.as_str()],
+            "the log says what ballot {} replaced",
+            v.vote_id
+        );
+    }
+    let (status, audit) =
+        get_json_with(&app.url(&format!("/v1/polls/{}/audit", poll.0)), key).await;
+    assert_eq!(status, 200, "{audit}");
+    assert_eq!(audit["consistent"], true, "{audit}");
+    assert_eq!(audit["log_total"].as_u64(), Some(voters.len() as u64));
+}
+
 #[actix_web::test]
 async fn tally_killed_mid_stream_and_restarted_counts_exactly() {
     tally_killed_mid_stream(TestEnv::new().await).await;
@@ -198,8 +314,12 @@ async fn tally_killed_mid_stream(env: TestEnv) {
     let polls = make_polls(&app, 3).await;
     let accepted = Arc::new(Mutex::new(Accepted::default()));
 
+    let changing = make_changing_poll(&app, &polls.key).await;
+    let changes = Arc::new(Mutex::new(Changes::default()));
+
     let mut tally = spawn_tally(&env);
     let sender = send_votes(&app, &polls, 3_000, accepted.clone());
+    let changer = send_changes(&app, &changing, 40, 6, changes.clone());
     let killer = async {
         for round in 0..4 {
             tokio::time::sleep(Duration::from_millis(400 + round * 150)).await;
@@ -208,7 +328,7 @@ async fn tally_killed_mid_stream(env: TestEnv) {
             tally = spawn_tally(&env);
         }
     };
-    futures_util::join!(sender, killer);
+    futures_util::join!(sender, changer, killer);
     let accepted = Arc::try_unwrap(accepted)
         .ok()
         .unwrap()
@@ -216,6 +336,8 @@ async fn tally_killed_mid_stream(env: TestEnv) {
         .unwrap();
     assert_eq!(accepted.vote_ids.len(), 3_000);
     assert_exact(&app, &polls, &accepted).await;
+    let changes = Arc::try_unwrap(changes).ok().unwrap().into_inner().unwrap();
+    assert_exact_changes(&app, &polls.key, &changing, &changes).await;
     sigkill(&mut tally);
     app.stop().await;
     env.finish().await;
@@ -228,15 +350,22 @@ async fn two_tally_instances_count_exactly() {
     let polls = make_polls(&app, 3).await;
     let accepted = Arc::new(Mutex::new(Accepted::default()));
 
+    let changing = make_changing_poll(&app, &polls.key).await;
+    let changes = Arc::new(Mutex::new(Changes::default()));
     let mut a = spawn_tally(&env);
     let mut b = spawn_tally(&env);
-    send_votes(&app, &polls, 3_000, accepted.clone()).await;
+    futures_util::join!(
+        send_votes(&app, &polls, 3_000, accepted.clone()),
+        send_changes(&app, &changing, 40, 6, changes.clone()),
+    );
     let accepted = Arc::try_unwrap(accepted)
         .ok()
         .unwrap()
         .into_inner()
         .unwrap();
     assert_exact(&app, &polls, &accepted).await;
+    let changes = Arc::try_unwrap(changes).ok().unwrap().into_inner().unwrap();
+    assert_exact_changes(&app, &polls.key, &changing, &changes).await;
 
     // Both instances took part: the group has two consumers that were delivered votes.
     let mut conn = app.context.bus.conn();

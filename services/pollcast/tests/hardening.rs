@@ -541,6 +541,7 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
         voter: Some("voter-hash".into()),
         received_at: Timestamp::now(),
         epoch: 0,
+        replaces: None,
     };
     let script = IngestScript::new(ctx.bus.clone());
     let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
@@ -561,7 +562,10 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
         .append(&poll, &vote, true, future, None, None)
         .await
         .unwrap();
-    assert!(matches!(outcome, IngestOutcome::Appended(_)), "{outcome:?}");
+    assert!(
+        matches!(outcome, IngestOutcome::Appended { .. }),
+        "{outcome:?}"
+    );
 }
 
 /// Votes sent together run in one script call (group commit); each keeps its own checks and
@@ -599,6 +603,7 @@ async fn votes_committed_in_one_group_each_get_their_own_answer() {
         voter: Some(voter.into()),
         received_at: Timestamp::now(),
         epoch: 0,
+        replaces: None,
     };
     let script = IngestScript::new(ctx.bus.clone());
     let future = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
@@ -625,7 +630,7 @@ async fn votes_committed_in_one_group_each_get_their_own_answer() {
     let appended = |range: std::ops::Range<usize>| {
         outcomes[range]
             .iter()
-            .filter(|o| matches!(o, IngestOutcome::Appended(_)))
+            .filter(|o| matches!(o, IngestOutcome::Appended { .. }))
             .count()
     };
     assert_eq!(appended(0..6), 3, "the limit of 3: {outcomes:?}");

@@ -7,7 +7,9 @@ use pollcast_auth::voter_token;
 use pollcast_auth::{MaybeCaller, voter_jwt};
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
-use pollcast_types::{Dedupe, ErrorCode, Poll, PollStatus, ResultsVisibility, Scope, Timestamp};
+use pollcast_types::{
+    Dedupe, ErrorCode, Poll, PollStatus, ResultsVisibility, Scope, Timestamp, VoteChange,
+};
 use serde::Deserialize;
 
 use crate::BroadcastState;
@@ -118,5 +120,9 @@ async fn has_voted(state: &BroadcastState, poll: &Poll, viewer: &Viewer) -> Resu
     let hash = voter_token::voter_hash(secret, &poll.id, &identity);
     let key = state.context.bus.keys().voted_set(poll.shard, &poll.id);
     let mut conn = state.context.bus.conn();
-    Ok(conn.sismember(key, hash).await?)
+    // Where voters may change their minds, the poll keeps each voter's ballot in a hash.
+    Ok(match poll.vote_change {
+        VoteChange::WhileOpen => conn.hexists(key, hash).await?,
+        VoteChange::Never => conn.sismember(key, hash).await?,
+    })
 }

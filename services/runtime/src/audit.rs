@@ -59,8 +59,10 @@ async fn live_counts(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>
         .collect())
 }
 
-/// The counts hash the vote log adds up to, read page by page (memory stays flat).
+/// The counts hash the vote log adds up to: every voter's current ballot (one no later ballot
+/// replaced), read page by page (memory grows with the number of changes only).
 async fn recount(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, StoreError> {
+    let replaced = ctx.store.replaced_ballots(&poll.id, poll.epoch).await?;
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut cursor: Option<VoteId> = None;
     loop {
@@ -72,7 +74,7 @@ async fn recount(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, St
             return Ok(counts);
         };
         cursor = Some(last.vote_id.clone());
-        for vote in &page {
+        for vote in page.iter().filter(|v| !replaced.contains(&v.vote_id)) {
             *counts.entry(TOTAL_FIELD.to_owned()).or_default() += 1;
             for (field, n) in increments(poll.kind, vote) {
                 *counts.entry(field).or_default() += n.max(0) as u64;

@@ -24,6 +24,25 @@ pub trait VoteLog: Send + Sync {
         after: Option<&VoteId>,
         limit: usize,
     ) -> StoreResult<Vec<VoteRecord>>;
+    /// The ballots of a poll's epoch that a later ballot of their voter replaced
+    /// (`vote_change: while_open`): read page by page, so memory grows with the number of
+    /// changes only. The others are each voter's current ballot.
+    async fn replaced_ballots(
+        &self,
+        poll: &PollId,
+        epoch: u32,
+    ) -> StoreResult<std::collections::HashSet<VoteId>> {
+        let mut replaced = std::collections::HashSet::new();
+        let mut cursor: Option<VoteId> = None;
+        loop {
+            let page = self.votes_page(poll, epoch, cursor.as_ref(), 1000).await?;
+            let Some(last) = page.last() else {
+                return Ok(replaced);
+            };
+            cursor = Some(last.vote_id.clone());
+            replaced.extend(page.into_iter().filter_map(|v| v.replaces));
+        }
+    }
     /// Drops the votes of epochs before `epoch` (after a reset).
     async fn delete_votes_before_epoch(&self, poll: &PollId, epoch: u32) -> StoreResult<()>;
 

@@ -144,8 +144,11 @@ async fn run_suite(store: &dyn Store) {
             voter: Some(format!("voter-{i}")),
             received_at: Timestamp::now(),
             epoch: 0,
+            replaces: None,
         })
         .collect();
+    // A voter's changed ballot names the one it replaced.
+    votes[24].replaces = Some(votes[3].vote_id.clone());
     // One vote from an earlier day, in its own bucket.
     let old_id = uuid_v7_at(Timestamp::now().as_millis() - 3 * day);
     votes.insert(
@@ -158,6 +161,7 @@ async fn run_suite(store: &dyn Store) {
             voter: None,
             received_at: Timestamp::now(),
             epoch: 0,
+            replaces: None,
         },
     );
     store.append_votes(&votes[..10]).await.unwrap();
@@ -188,6 +192,11 @@ async fn run_suite(store: &dyn Store) {
     for page in [1, 7, 1000] {
         assert_eq!(read_all(0, page).await, expected, "pages of {page}");
     }
+    let replaced = store.replaced_ballots(&poll.id, 0).await.unwrap();
+    assert_eq!(
+        replaced.into_iter().collect::<Vec<_>>(),
+        [votes[4].vote_id.clone()]
+    );
     assert!(
         store
             .votes_page(&PollId::generate(), 0, None, 10)
@@ -208,6 +217,7 @@ async fn run_suite(store: &dyn Store) {
             voter: None,
             received_at: Timestamp::now(),
             epoch: 0,
+            replaces: None,
         })
         .collect();
     for chunk in busy.chunks(500) {

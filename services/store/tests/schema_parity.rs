@@ -105,8 +105,12 @@ fn tables(ddl: &str) -> BTreeMap<String, (BTreeSet<String>, String)> {
         if let Some(rest) = line.trim().strip_prefix("ALTER TABLE ") {
             let mut words = rest.split_whitespace();
             let table = words.next().unwrap().to_owned();
-            let column = words.nth(2).unwrap().to_owned(); // ADD COLUMN <name>
-            out.get_mut(&table).unwrap().0.insert(column);
+            // `ADD COLUMN <name>` (SQLite) or `ADD <name>` (CQL).
+            let mut column = words.nth(1).unwrap();
+            if column == "COLUMN" {
+                column = words.next().unwrap();
+            }
+            out.get_mut(&table).unwrap().0.insert(column.to_owned());
         }
     }
     out

@@ -16,11 +16,13 @@
 -- ARGV[2]      now, in Unix milliseconds
 -- ARGV[3]      minutes a timeline keeps, ARGV[4] the most fields it may hold before the
 --              minutes older than that are forgotten (pollcast_wire::TIMELINE_MINUTES)
--- ARGV[5..]    per group: counts-key index k (0: acknowledge only), epoch, n, then n
---              (field, amount) pairs: what counting one vote adds to the counts hash besides
---              total and seq (per poll kind, see pollcast_wire::increments); then c, and the
---              c entry ids
--- Returns the number of votes counted.
+-- ARGV[5..]    per group: counts-key index k (0: acknowledge only), epoch, voters (1: each
+--              vote is a new voter's, adding to total and the timeline; 0: each replaced
+--              its voter's earlier ballot, moving counts only), n, then n (field, amount)
+--              pairs: what counting one vote adds to the counts hash besides total and seq
+--              (per poll kind, see pollcast_wire::entry_increments; negative for the ballot
+--              a change replaced); then c, and the c entry ids
+-- Returns the number of votes counted (changes included).
 local group = ARGV[1]
 local now = ARGV[2]
 local keep_minutes = tonumber(ARGV[3])
@@ -37,9 +39,10 @@ local i = 5
 while i <= #ARGV do
   local k = tonumber(ARGV[i])
   local vote_epoch = ARGV[i + 1]
-  local n = tonumber(ARGV[i + 2])
-  local c = tonumber(ARGV[i + 3 + 2 * n])
-  local ids = i + 4 + 2 * n
+  local voters = tonumber(ARGV[i + 2])
+  local n = tonumber(ARGV[i + 3])
+  local c = tonumber(ARGV[i + 4 + 2 * n])
+  local ids = i + 5 + 2 * n
   local acked = 0
   for from = ids, ids + c - 1, CHUNK do
     acked = acked + redis.call('XACK', KEYS[1], group, unpack(ARGV, from, math.min(from + CHUNK, ids + c) - 1))
@@ -51,15 +54,16 @@ while i <= #ARGV do
     if vote_epoch == epoch[k] then
       local add = adds[k]
       if add == nil then
-        add = {fields = {}, total = 0}
+        add = {fields = {}, total = 0, seq = 0}
         adds[k] = add
         order[#order + 1] = k
       end
       for j = 1, n do
-        local at = i + 1 + 2 * j
+        local at = i + 2 + 2 * j
         add.fields[ARGV[at]] = (add.fields[ARGV[at]] or 0) + acked * tonumber(ARGV[at + 1])
       end
-      add.total = add.total + acked
+      add.total = add.total + acked * voters
+      add.seq = add.seq + acked
       counted = counted + acked
     end
   end
@@ -72,13 +76,13 @@ for _, k in ipairs(order) do
     redis.call('HINCRBY', counts, field, amount)
   end
   redis.call('HINCRBY', counts, 'total', add.total)
-  redis.call('HINCRBY', counts, 'seq', add.total)
+  redis.call('HINCRBY', counts, 'seq', add.seq)
   redis.call('HSET', counts, 'at', now)
   local timeline = KEYS[k + 2]
   local minute = math.floor(tonumber(now) / 60000)
   -- A new minute (the field was just made) on a full timeline: forget what the chart no
   -- longer shows. At most once a minute per poll, so the timeline stays bounded.
-  if redis.call('HINCRBY', timeline, minute, add.total) == add.total
+  if add.total > 0 and redis.call('HINCRBY', timeline, minute, add.total) == add.total
       and redis.call('HLEN', timeline) > max_fields then
     for _, m in ipairs(redis.call('HKEYS', timeline)) do
       if tonumber(m) <= minute - keep_minutes then

@@ -5,7 +5,9 @@ use std::time::Duration;
 use pollcast_bus::redis::Script;
 use pollcast_runtime::Context;
 use pollcast_types::{PollId, Timestamp, VoteRecord};
-use pollcast_wire::{TALLY_GROUP, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, VoteEntry, increments};
+use pollcast_wire::{
+    TALLY_GROUP, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, VoteEntry, entry_increments,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::DirtyPolls;
@@ -118,19 +120,22 @@ impl Committer {
             .arg(Timestamp::now().as_millis())
             .arg(TIMELINE_MINUTES)
             .arg(TIMELINE_MAX_FIELDS);
-        // Votes that count the same (same poll, epoch and increments: in a hot poll, one
-        // group per option) go as one group, acknowledged by one XACK.
-        type Counting = (usize, u32, Vec<(String, i64)>);
+        // Votes that count the same (same poll, epoch, increments, and new voter or changed
+        // ballot: in a hot poll, one group per option) go as one group, acknowledged by one
+        // XACK.
+        type Counting = (usize, u32, u8, Vec<(String, i64)>);
         let mut groups: Vec<(Counting, Vec<&str>)> = Vec::new();
         let mut index: HashMap<Counting, usize> = HashMap::new();
         for (id, vote) in entries {
             let counting = match vote {
-                Some(VoteEntry { vote: v, kind }) => (
-                    poll_index.get(&v.poll_id).copied().unwrap_or(0),
-                    v.epoch,
-                    increments(*kind, v),
+                Some(entry) => (
+                    poll_index.get(&entry.vote.poll_id).copied().unwrap_or(0),
+                    entry.vote.epoch,
+                    // A changed ballot moves the counts; only a new voter adds to the total.
+                    u8::from(entry.previous.is_none()),
+                    entry_increments(entry),
                 ),
-                None => (0, 0, Vec::new()),
+                None => (0, 0, 0, Vec::new()),
             };
             match index.get(&counting) {
                 Some(&at) => groups[at].1.push(id),
@@ -141,8 +146,8 @@ impl Committer {
                 }
             }
         }
-        for ((k, epoch, adds), ids) in &groups {
-            invocation.arg(k).arg(epoch).arg(adds.len());
+        for ((k, epoch, voters, adds), ids) in &groups {
+            invocation.arg(k).arg(epoch).arg(voters).arg(adds.len());
             for (field, amount) in adds {
                 invocation.arg(field).arg(amount);
             }

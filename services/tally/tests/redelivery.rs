@@ -47,10 +47,12 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
             voter: None,
             received_at: Timestamp::now(),
             epoch: 0,
+            replaces: None,
         };
         let mut fields: Vec<(&str, String)> = VoteEntry {
             vote,
             kind: poll.kind,
+            previous: None,
         }
         .to_fields();
         fields.push(("epoch", "0".into()));

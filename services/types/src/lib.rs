@@ -22,6 +22,7 @@ pub use error_code::{ErrorCode, FieldError};
 pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
 pub use poll::{
     BotProtection, Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility,
+    VoteChange,
 };
 pub use results::{KindResults, OptionCount, ResultsSnapshot, ScoreCount, mean_score, share};
 pub use runoff::{RunoffRound, instant_runoff};

@@ -99,6 +99,26 @@ pub enum Dedupe {
     Verified,
 }
 
+/// Whether a voter may replace their ballot. Fixed at creation: the poll's record of who voted
+/// takes another shape when voters may change their minds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteChange {
+    #[default]
+    Never,
+    /// A voter the poll's dedupe mode recognises may replace their ballot while it is open.
+    WhileOpen,
+}
+
+impl VoteChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::WhileOpen => "while_open",
+        }
+    }
+}
+
 /// Whether a browser vote must carry a solved proof-of-work challenge (docs/bot-protection.md).
 /// Off by default: protection costs every visitor a moment of CPU and is worth it only on
 /// polls that attract scripted voting; an owner turns it on per poll.
@@ -165,6 +185,8 @@ pub struct Poll {
     pub embed_origins: Option<Vec<String>>,
     #[serde(default)]
     pub bot_protection: BotProtection,
+    #[serde(default)]
+    pub vote_change: VoteChange,
 }
 
 impl Poll {
@@ -278,6 +300,11 @@ pub struct NewPoll {
     /// are exempt. Default `off`.
     #[serde(default)]
     pub bot_protection: BotProtection,
+    /// `while_open`: a voter the dedupe mode recognises may replace their ballot while the
+    /// poll is open (answered `200` with `replaced`). Needs a dedupe mode other than `none`.
+    /// Fixed at creation. Default `never`.
+    #[serde(default)]
+    pub vote_change: VoteChange,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -354,6 +381,7 @@ impl NewPoll {
             epoch: 0,
             embed_origins: self.embed_origins,
             bot_protection: self.bot_protection,
+            vote_change: self.vote_change,
         };
         let mut all = poll.validate();
         all.extend(errors);
@@ -437,6 +465,12 @@ impl Poll {
             errors.push(FieldError::new(
                 "results_visibility",
                 "after_vote needs a dedupe mode that knows who voted (browser, ip or verified)",
+            ));
+        }
+        if self.vote_change == VoteChange::WhileOpen && self.dedupe == Dedupe::None {
+            errors.push(FieldError::new(
+                "vote_change",
+                "while_open needs a dedupe mode that knows who voted (browser, ip or verified)",
             ));
         }
         if self.close_after_votes == Some(0) {

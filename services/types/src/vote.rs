@@ -16,6 +16,9 @@ pub struct VoteRecord {
     /// The poll's epoch when the vote was accepted; a reset starts a new one.
     #[serde(default)]
     pub epoch: u32,
+    /// The voter's ballot this one replaced (polls with `vote_change: while_open`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<VoteId>,
 }
 
 /// Vote-log partitions are per poll and per day, so no partition grows without bound

@@ -27,12 +27,15 @@ pub enum EventType {
     PollDeleted,
     #[serde(rename = "vote.created")]
     VoteCreated,
+    /// A voter replaced their ballot (`vote_change: while_open`).
+    #[serde(rename = "vote.changed")]
+    VoteChanged,
     #[serde(rename = "results.updated")]
     ResultsUpdated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::PollCreated,
         EventType::PollUpdated,
         EventType::PollOpened,
@@ -40,6 +43,7 @@ impl EventType {
         EventType::PollReset,
         EventType::PollDeleted,
         EventType::VoteCreated,
+        EventType::VoteChanged,
         EventType::ResultsUpdated,
     ];
 
@@ -52,6 +56,7 @@ impl EventType {
             EventType::PollReset => "poll.reset",
             EventType::PollDeleted => "poll.deleted",
             EventType::VoteCreated => "vote.created",
+            EventType::VoteChanged => "vote.changed",
             EventType::ResultsUpdated => "results.updated",
         }
     }

@@ -24,13 +24,19 @@
 --   later than that must not be stored (a 503 means "not stored", exactly)
 --   the poll shape the vote was checked against
 --   "" or the idempotency record to keep: "<request digest> <vote id> <accepted ms>"
+--   "" or the ballot to keep for the voter, when the poll lets voters change their minds
+--   (`vote_change: while_open`): "<vote id> <id,id,...|-> <rating|->"; the voter hash key
+--   is then a hash of voter → their current ballot, and a voter who has one replaces it
+--   (pollcast_wire::Ballot)
 --   "" or "<solution> <expiry>": the vote's proof-of-work solution (the first 32 hex digits
 --   of its challenge) and when its set may go, Unix ms (the end of the minute its challenge
 --   expires in)
 --   n, then the n option ids the vote names (for the option uses)
 --   m, then the entry's m field and value items
--- Returns a line per vote, in order: the new entry's id, or "!late", "!deleted", "!closed",
--- "!stale", "!dup", "!proof" (the solution was used), or "!idem <the record kept by the first request with this key>".
+-- Returns a line per vote, in order: the new entry's id (followed, for a change, by a space
+-- and the id of the vote it replaced), or "!late", "!deleted", "!closed",
+-- "!stale", "!dup", "!proof" (the solution was used), or "!idem <the record kept by the
+-- first request with this key>" (a change's record ends with the vote id it replaced).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -59,9 +65,9 @@ end
 
 local function append(k, a)
   local voter, member, deadline, shape, record = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  local proof = ARGV[a + 5]
-  local n = tonumber(ARGV[a + 6])
-  local options = a + 7
+  local change, proof = ARGV[a + 5], ARGV[a + 6]
+  local n = tonumber(ARGV[a + 7])
+  local options = a + 8
   local m = tonumber(ARGV[options + n])
   local fields_at = options + n + 1
   if now > tonumber(deadline) then return '!late' end
@@ -84,7 +90,12 @@ local function append(k, a)
     if redis.call('SADD', KEYS[k + 4], solution) == 0 then return '!proof' end
     proof_sets[KEYS[k + 4]] = expiry
   end
-  if voter ~= '' then
+  -- The ballot this one replaces, as kept for the voter (changes only).
+  local previous = nil
+  if change ~= '' then
+    previous = redis.call('HGET', KEYS[k], voter)
+    redis.call('HSET', KEYS[k], voter, change)
+  elseif voter ~= '' then
     if redis.call('SADD', KEYS[k], voter) == 0 then
       if solution then redis.call('SREM', KEYS[k + 4], solution) end
       return '!dup'
@@ -96,14 +107,21 @@ local function append(k, a)
   -- The entry carries the poll's epoch as of this very step, so a reset can never be
   -- half-seen: tally counts the vote only while the poll is still in that epoch. It ends
   -- the entry's last value (the vote line: pollcast_wire::VoteEntry).
+  -- A change carries the ballot it replaces after the epoch, so tally moves the counts
+  -- from that ballot to this one.
   local fields = {unpack(ARGV, fields_at, fields_at + m - 1)}
   fields[m] = fields[m] .. ' ' .. p.epoch
+  if previous then fields[m] = fields[m] .. ' ' .. previous end
   local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
-  p.added = p.added + 1
   p.member = member
+  -- A change leaves the number of voters (and close_after_votes) where it was.
+  if not previous then p.added = p.added + 1 end
+  local replaced = previous and string.match(previous, '^(%S+)') or nil
   if record ~= '' then
+    if replaced then record = record .. ' ' .. replaced end
     redis.call('SET', KEYS[k + 3], record, 'EX', 86400)
   end
+  if replaced then return id .. ' ' .. replaced end
   return id
 end
 
@@ -112,16 +130,16 @@ local a = 2
 for k = 3, #KEYS, 5 do
   replies[#replies + 1] = append(k, a)
   -- The next vote's arguments start after this one's options and fields.
-  local n = tonumber(ARGV[a + 6])
-  a = a + 8 + n + tonumber(ARGV[a + 7 + n])
+  local n = tonumber(ARGV[a + 7])
+  a = a + 9 + n + tonumber(ARGV[a + 8 + n])
 end
 
 for _, key in ipairs(order) do
   local p = polls[key]
+  for option, uses in pairs(p.uses) do
+    redis.call('HINCRBY', p.uses_key, option, uses)
+  end
   if p.added > 0 then
-    for option, uses in pairs(p.uses) do
-      redis.call('HINCRBY', p.uses_key, option, uses)
-    end
     local accepted = redis.call('HINCRBY', key, 'accepted', p.added)
     if p.limit and accepted >= p.limit then
       redis.call('HSET', key, 'closed', '1')

@@ -3,8 +3,8 @@ use std::sync::{Arc, Mutex};
 
 use pollcast_bus::Bus;
 use pollcast_bus::redis::{RedisError, Script};
-use pollcast_types::{Poll, PollId, Timestamp, VoteId, VoteRecord};
-use pollcast_wire::VoteEntry;
+use pollcast_types::{Poll, PollId, Timestamp, VoteChange, VoteId, VoteRecord};
+use pollcast_wire::{Ballot, VoteEntry};
 
 use crate::group_commit::{GroupCommit, Prepared};
 use crate::proof::SolvedChallenge;
@@ -47,8 +47,12 @@ pub struct Idempotency {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum IngestOutcome {
-    /// In the stream under this entry id.
-    Appended(String),
+    /// In the stream under this entry id; for a voter who changed their mind, with the id of
+    /// the ballot it replaced.
+    Appended {
+        entry: String,
+        replaced: Option<VoteId>,
+    },
     AlreadyVoted,
     /// Closed by hand or by reaching close_after_votes.
     Closed,
@@ -64,6 +68,7 @@ pub enum IngestOutcome {
         request_digest: String,
         vote_id: VoteId,
         accepted_at: Timestamp,
+        replaced: Option<VoteId>,
     },
 }
 
@@ -126,9 +131,10 @@ impl IngestScript {
         let entry = VoteEntry {
             vote: vote.clone(),
             kind: poll.kind,
+            previous: None, // the ingest script adds the ballot it replaces
         };
         let fields = entry.to_fields();
-        let mut args = Vec::with_capacity(8 + vote.option_ids.len() + 2 * fields.len());
+        let mut args = Vec::with_capacity(9 + vote.option_ids.len() + 2 * fields.len());
         args.push(match (&vote.voter, deduplicate) {
             (Some(voter), true) => voter.as_str().to_owned(),
             _ => String::new(),
@@ -144,6 +150,10 @@ impl IngestScript {
                 vote.received_at.as_millis()
             )
         }));
+        args.push(match (&vote.voter, poll.vote_change, deduplicate) {
+            (Some(_), VoteChange::WhileOpen, true) => Ballot::of(vote).token(),
+            _ => String::new(),
+        });
         args.push(proof.map_or(String::new(), |p| {
             format!("{} {}", p.solution(), p.set_expires_at().as_millis())
         }));
@@ -184,7 +194,16 @@ impl IngestScript {
             "!proof" => IngestOutcome::ProofUsed,
             _ => match reply.strip_prefix("!idem ").and_then(parse_record) {
                 Some(replay) => replay,
-                None => IngestOutcome::Appended(reply),
+                None => match reply.split_once(' ') {
+                    Some((entry, replaced)) => IngestOutcome::Appended {
+                        entry: entry.to_owned(),
+                        replaced: VoteId::parse(replaced),
+                    },
+                    None => IngestOutcome::Appended {
+                        entry: reply,
+                        replaced: None,
+                    },
+                },
             },
         })
     }
@@ -195,9 +214,11 @@ fn parse_record(record: &str) -> Option<IngestOutcome> {
     let request_digest = parts.next()?.to_owned();
     let vote_id = VoteId::parse(parts.next()?)?;
     let accepted_at = Timestamp::from_millis(parts.next()?.parse().ok()?);
+    let replaced = parts.next().and_then(VoteId::parse);
     Some(IngestOutcome::Replay {
         request_digest,
         vote_id,
         accepted_at,
+        replaced,
     })
 }

@@ -5,6 +5,7 @@
 use askama::Template;
 use pollcast_types::{
     KindResults, Poll, PollKind, PollStatus, ResultsSnapshot, ResultsVisibility, RunoffRound,
+    VoteChange,
 };
 use serde_json::json;
 
@@ -250,7 +251,9 @@ impl<'a> PollPage<'a> {
                 "{base}/oembed?format=json&url={}",
                 urlencode(&format!("{base}/p/{}", poll.id))
             ),
-            can_vote: status == PollStatus::Open && voted.is_none(),
+            // Where voters may change their minds, the form stays open to them.
+            can_vote: status == PollStatus::Open
+                && (voted.is_none() || poll.vote_change == VoteChange::WhileOpen),
             total_text: t.format("votes", &[("count", Arg::Num(total as f64))]),
             kind: poll.kind.as_str(),
             status: status.as_str(),
@@ -338,6 +341,7 @@ fn script_strings(t: Text) -> String {
     let plain = [
         "vote",
         "you-voted",
+        "change-vote",
         "thanks",
         "sending",
         "choose-option",

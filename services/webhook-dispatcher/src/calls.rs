@@ -164,6 +164,12 @@ fn sample(event: EventType) -> serde_json::Value {
             "option_ids": ["optMon01"], "voter": "b1946ac92492d2347c6235b4d2611184",
             "received_at": now
         }),
+        EventType::VoteChanged => json!({
+            "vote_id": "0193f1c3b5c38d4fae2071b9c3d5e7f9", "poll_id": "pollSample01",
+            "option_ids": ["optTue01"], "voter": "b1946ac92492d2347c6235b4d2611184",
+            "received_at": now,
+            "previous": {"vote_id": "0193f1c2a4b27c3e9d1f6a8b2c4d6e8f", "option_ids": ["optMon01"]}
+        }),
         EventType::ResultsUpdated => json!({
             "poll_id": "pollSample01", "status": "open", "seq": 42, "total_votes": 3,
             "options": [{"id": "optMon01", "label": "Monday", "votes": 2, "share": 0.6667},

@@ -247,12 +247,7 @@ impl Votes {
                     stamps.push((shard, stamp));
                 }
             }
-            match state
-                .context
-                .store
-                .any_webhook_wants(EventType::VoteCreated)
-                .await
-            {
+            match wants_votes(state).await {
                 Ok(true) if self.read.iter().any(|r| !r) => {
                     let all = state.context.settings.shards;
                     endpoint_changes::announce(conn, keys, all).await?;
@@ -411,11 +406,15 @@ async fn vote_created(
     let Some(poll) = state.polls.get(&vote.poll_id).await? else {
         return Ok(Vec::new()); // deleted since
     };
+    let event = match entry.previous {
+        Some(_) => EventType::VoteChanged,
+        None => EventType::VoteCreated,
+    };
     let wanting = endpoints
         .of(state, &poll.workspace_id)
         .await?
         .iter()
-        .filter(|w| w.wants(EventType::VoteCreated, Some(&vote.poll_id)))
+        .filter(|w| w.wants(event, Some(&vote.poll_id)))
         .cloned()
         .collect::<Vec<_>>();
     if wanting.is_empty() {
@@ -431,16 +430,18 @@ async fn vote_created(
             .is_none()
             .then(|| vote.option_ids.iter().map(|o| o.as_str()).collect()),
         rating: vote.rating,
+        previous: entry.previous.as_ref().map(|p| PreviousBallot {
+            vote_id: p.vote_id.as_str(),
+            option_ids: p
+                .rating
+                .is_none()
+                .then(|| p.option_ids.iter().map(|o| o.as_str()).collect()),
+            rating: p.rating,
+        }),
     };
     let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
-    let body = event_body(EventType::VoteCreated, vote.received_at, data);
-    Ok(deliveries_of(
-        shard,
-        &wanting,
-        &event_id,
-        EventType::VoteCreated,
-        &body,
-    ))
+    let body = event_body(event, vote.received_at, data);
+    Ok(deliveries_of(shard, &wanting, &event_id, event, &body))
 }
 
 /// `event`'s delivery to each of `webhooks`, queued in `shard`.
@@ -515,13 +516,34 @@ pub fn event_body(event: EventType, at: Timestamp, data: impl Serialize) -> Stri
     .unwrap_or_default()
 }
 
-/// What a `vote.created` event says: `option_ids` for a choice, `rating` for a score.
+/// Whether any endpoint wants votes (`vote.created` or `vote.changed`): the dispatcher reads
+/// the votes streams only then.
+async fn wants_votes(state: &DispatchState) -> Result<bool, StoreError> {
+    let store = &state.context.store;
+    Ok(store.any_webhook_wants(EventType::VoteCreated).await?
+        || store.any_webhook_wants(EventType::VoteChanged).await?)
+}
+
+/// What a `vote.created` event says: `option_ids` for a choice, `rating` for a score; a
+/// `vote.changed` adds `previous`, the ballot it replaced.
 #[derive(Serialize)]
 struct VoteCreated<'a> {
     vote_id: &'a str,
     poll_id: &'a str,
     voter: Option<&'a str>,
     received_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    option_ids: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rating: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous: Option<PreviousBallot<'a>>,
+}
+
+/// The ballot a `vote.changed` replaced.
+#[derive(Serialize)]
+struct PreviousBallot<'a> {
+    vote_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     option_ids: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -17,6 +17,8 @@ use pollcast_types::{
     VoteRecord, instant_runoff, mean_score,
 };
 
+use crate::VoteEntry;
+
 /// Field of the counts hash holding the number of counted votes.
 pub const TOTAL_FIELD: &str = "total";
 /// Field of the counts hash that grows with every change, the `seq` of snapshots.
@@ -33,6 +35,29 @@ pub fn option_field(option: &str) -> String {
 
 fn score_field(score: u8) -> String {
     format!("r:{score}")
+}
+
+/// What counting `entry` adds to its poll's counts hash, besides `total` and `seq`: its
+/// ballot's increments, less those of the ballot it replaced (a change moves the counts and
+/// leaves `total`, which counts voters, where it was). `(field, amount)` pairs, sorted, none
+/// zero.
+pub fn entry_increments(entry: &VoteEntry) -> Vec<(String, i64)> {
+    let Some(previous) = &entry.previous else {
+        return increments(entry.kind, &entry.vote);
+    };
+    let mut net: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (field, amount) in increments(entry.kind, &entry.vote) {
+        *net.entry(field).or_default() += amount;
+    }
+    let before = VoteRecord {
+        option_ids: previous.option_ids.clone(),
+        rating: previous.rating,
+        ..entry.vote.clone()
+    };
+    for (field, amount) in increments(entry.kind, &before) {
+        *net.entry(field).or_default() -= amount;
+    }
+    net.into_iter().filter(|(_, amount)| *amount != 0).collect()
 }
 
 /// What counting `vote` adds to its poll's counts hash, besides `total` and `seq` (which

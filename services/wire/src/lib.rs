@@ -8,11 +8,12 @@ mod results_entry;
 mod vote_entry;
 
 pub use counts::{
-    SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, increments, option_field, snapshot_from_counts,
+    SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, entry_increments, increments, option_field,
+    snapshot_from_counts,
 };
 pub use keys::{Keys, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, shard_for};
 pub use results_entry::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, StatusMessage};
-pub use vote_entry::{DecodeError, VoteEntry};
+pub use vote_entry::{Ballot, DecodeError, VoteEntry};
 
 /// The consumer group tally reads the votes streams with.
 pub const TALLY_GROUP: &str = "tally";

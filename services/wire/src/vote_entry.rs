@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use pollcast_types::vote::{join_option_ids, split_option_ids};
-use pollcast_types::{PollId, PollKind, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{OptionId, PollId, PollKind, Timestamp, VoteId, VoteRecord};
 
 /// The format [`VoteEntry::to_fields`] writes.
 const FORMAT: &str = "2";
@@ -26,10 +26,75 @@ const NONE: &str = "-";
 /// The epoch is not in [`VoteEntry::to_fields`]: the ingest script appends the poll's current
 /// epoch itself, inside the same atomic step that checks the poll's state. (A line without
 /// one takes the `epoch` field, as format 1 does, or 0.)
+///
+/// A ballot that replaced the voter's earlier one (`vote_change: while_open`) has the earlier
+/// one after the epoch, as the ingest script kept it for the voter ([`Ballot::token`]):
+/// `... <epoch> <previous vote id> <id,id,...|-> <rating|->`. Counting the entry moves the
+/// counts from that ballot to this one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoteEntry {
     pub vote: VoteRecord,
     pub kind: PollKind,
+    /// The ballot this one replaced.
+    pub previous: Option<Ballot>,
+}
+
+/// What a ballot chose, as the ingest script keeps it per voter of a poll whose voters may
+/// change their minds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ballot {
+    pub vote_id: VoteId,
+    pub option_ids: Vec<OptionId>,
+    pub rating: Option<u8>,
+}
+
+impl Ballot {
+    pub fn of(vote: &VoteRecord) -> Self {
+        Self {
+            vote_id: vote.vote_id.clone(),
+            option_ids: vote.option_ids.clone(),
+            rating: vote.rating,
+        }
+    }
+
+    /// `<vote id> <id,id,...|-> <rating|->`: three words, no other spaces.
+    pub fn token(&self) -> String {
+        let opts = if self.option_ids.is_empty() {
+            NONE.to_owned()
+        } else {
+            join_option_ids(&self.option_ids)
+        };
+        let rating = self.rating.map(|r| r.to_string());
+        format!(
+            "{} {opts} {}",
+            self.vote_id,
+            rating.as_deref().unwrap_or(NONE)
+        )
+    }
+
+    fn parse<'a>(mut words: impl Iterator<Item = &'a str>) -> Result<Option<Self>, DecodeError> {
+        let Some(id) = words.next() else {
+            return Ok(None);
+        };
+        let bad = || DecodeError::Malformed("previous");
+        let vote_id = VoteId::parse(id).ok_or_else(bad)?;
+        let option_ids = match words.next().ok_or_else(bad)? {
+            NONE => Vec::new(),
+            opts => split_option_ids(opts).ok_or_else(bad)?,
+        };
+        let rating = match words.next().ok_or_else(bad)? {
+            NONE => None,
+            r => Some(r.parse::<u8>().map_err(|_| bad())?),
+        };
+        if words.next().is_some() {
+            return Err(bad());
+        }
+        Ok(Some(Self {
+            vote_id,
+            option_ids,
+            rating,
+        }))
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -109,9 +174,7 @@ impl VoteEntry {
             Some(e) => e.parse().map_err(|_| DecodeError::Malformed("epoch"))?,
             None => epoch_field,
         };
-        if parts.next().is_some() {
-            return Err(DecodeError::Malformed("vote"));
-        }
+        let previous = Ballot::parse(parts)?;
         Ok(Self {
             vote: VoteRecord {
                 vote_id,
@@ -121,8 +184,10 @@ impl VoteEntry {
                 voter,
                 received_at: Timestamp::from_millis(at),
                 epoch,
+                replaces: previous.as_ref().map(|p| p.vote_id.clone()),
             },
             kind,
+            previous,
         })
     }
 
@@ -157,15 +222,19 @@ impl VoteEntry {
             voter: fields.get("voter").cloned(),
             received_at: Timestamp::from_millis(at),
             epoch,
+            replaces: None,
         };
-        Ok(Self { vote, kind })
+        Ok(Self {
+            vote,
+            kind,
+            previous: None,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pollcast_types::OptionId;
 
     fn sample() -> VoteRecord {
         VoteRecord {
@@ -176,6 +245,7 @@ mod tests {
             voter: Some("abcd".into()),
             received_at: Timestamp::from_millis(1_700_000_000_000),
             epoch: 0,
+            replaces: None,
         }
     }
 
@@ -207,6 +277,7 @@ mod tests {
         let choices = VoteEntry {
             vote: sample(),
             kind: PollKind::Ranked,
+            previous: None,
         };
         let rating = VoteEntry {
             vote: VoteRecord {
@@ -216,6 +287,7 @@ mod tests {
                 ..sample()
             },
             kind: PollKind::Rating,
+            previous: None,
         };
         for entry in [choices, rating] {
             let mut expected = entry.clone();
@@ -242,11 +314,40 @@ mod tests {
     }
 
     #[test]
+    fn a_change_carries_the_ballot_it_replaced() {
+        let before = sample();
+        let after = VoteRecord {
+            vote_id: VoteId::generate(),
+            option_ids: vec![OptionId::generate()],
+            ..before.clone()
+        };
+        let line = VoteEntry {
+            vote: after.clone(),
+            kind: PollKind::Multiple,
+            previous: None,
+        }
+        .to_fields()
+        .remove(0)
+        .1;
+        // What the ingest script appends: the epoch, then the ballot it kept for the voter.
+        let stored = format!("{line} 3 {}", Ballot::of(&before).token());
+        let entry = VoteEntry::from_fields(&as_map(vec![("vote", stored)])).unwrap();
+        assert_eq!(entry.previous, Some(Ballot::of(&before)));
+        assert_eq!(entry.vote.replaces, Some(before.vote_id.clone()));
+        assert_eq!(entry.vote.epoch, 3);
+        // Counting it moves one vote from the old options to the new one.
+        let net = crate::entry_increments(&entry);
+        assert!(net.iter().all(|(_, n)| *n == 1 || *n == -1));
+        assert_eq!(net.iter().map(|(_, n)| n).sum::<i64>(), 1 - 2);
+    }
+
+    #[test]
     fn refuses_unknown_formats_and_garbage() {
         let line = |s: &str| as_map(vec![("vote", s.to_owned())]);
         let good = VoteEntry {
             vote: sample(),
             kind: PollKind::Single,
+            previous: None,
         }
         .to_fields()
         .remove(0)
@@ -257,7 +358,7 @@ mod tests {
         );
         assert_eq!(
             VoteEntry::from_fields(&line(&format!("{good} 1 extra"))),
-            Err(DecodeError::Malformed("vote"))
+            Err(DecodeError::Malformed("previous"))
         );
         assert_eq!(
             VoteEntry::from_fields(&line(&format!("{good} x"))),

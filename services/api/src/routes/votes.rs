@@ -1,5 +1,8 @@
 //! The vote log: `GET /v1/polls/{id}/votes` (JSON pages) and `/votes.csv` (streamed).
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
@@ -9,7 +12,7 @@ use pollcast_http::pagination::Page;
 use pollcast_http::pagination::{self, bad_cursor};
 use pollcast_store::Store;
 use pollcast_types::vote::join_option_ids;
-use pollcast_types::{Poll, Scope, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{Poll, Scope, Timestamp, VoteChange, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
@@ -30,6 +33,10 @@ pub struct VotesQuery {
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// CSV of a poll whose voters may change their minds: `true` lists every ballot, each
+    /// with the one it `replaces`; by default each voter's current ballot only. (JSON pages
+    /// always list every ballot: they are the log.)
+    history: Option<bool>,
 }
 
 /// One vote of the vote log.
@@ -46,6 +53,9 @@ pub struct VoteView<'a> {
     /// A per-poll keyed hash of the voter's identity, never the identity.
     voter: Option<&'a str>,
     received_at: Timestamp,
+    /// The voter's earlier ballot this one replaced (`vote_change: while_open`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaces: Option<&'a VoteId>,
 }
 
 fn view(v: &VoteRecord) -> VoteView<'_> {
@@ -55,6 +65,7 @@ fn view(v: &VoteRecord) -> VoteView<'_> {
         rating: v.rating,
         voter: v.voter.as_deref(),
         received_at: v.received_at,
+        replaces: v.replaces.as_ref(),
     }
 }
 
@@ -140,7 +151,7 @@ const CSV_PAGE: usize = 1000;
 #[utoipa::path(
     get, path = "/v1/polls/{poll_id}/votes.csv", operation_id = "export_votes_csv", tag = "votes", security(("bearer" = [])),
     params(("poll_id" = String, Path, description = "The poll's id"), VotesQuery),
-    responses((status = 200, description = "The vote log as CSV (`vote_id,received_at,option_ids,rating,voter`), streamed", content_type = "text/csv", body = String)),
+    responses((status = 200, description = "The vote log as CSV (`vote_id,received_at,option_ids,rating,voter`, and `replaces` for polls whose voters may change their minds), streamed", content_type = "text/csv", body = String)),
 )]
 pub async fn csv(
     state: web::Data<ApiState>,
@@ -160,12 +171,25 @@ pub async fn csv(
     let window = Window::new(&query)?;
     let store = state.context.store.clone();
     let poll_id: Poll = (*poll).clone();
-    let header_row = Bytes::from_static(b"vote_id,received_at,option_ids,rating,voter\n");
+    // Where voters may change their minds: a `replaces` column, and by default only each
+    // voter's current ballot (the replaced ones are known before the first row goes).
+    let changes = poll.vote_change == VoteChange::WhileOpen;
+    let replaced = Arc::new(if changes && query.history != Some(true) {
+        store.replaced_ballots(&poll.id, poll.epoch).await?
+    } else {
+        HashSet::new()
+    });
+    let header_row = Bytes::from_static(if changes {
+        b"vote_id,received_at,option_ids,rating,voter,replaces\n"
+    } else {
+        b"vote_id,received_at,option_ids,rating,voter\n"
+    });
     let body = stream::unfold(
         (Some(header_row), window, false),
         move |(first, mut window, done)| {
             let store = store.clone();
             let poll_id = poll_id.clone();
+            let replaced = replaced.clone();
             async move {
                 if let Some(h) = first {
                     return Some((Ok(h), (None, window, done)));
@@ -176,8 +200,8 @@ pub async fn csv(
                 match window.next(store.as_ref(), &poll_id, CSV_PAGE).await {
                     Ok((votes, ended)) => {
                         let mut chunk = String::with_capacity(votes.len() * 96);
-                        for v in &votes {
-                            csv_row(&mut chunk, v);
+                        for v in votes.iter().filter(|v| !replaced.contains(&v.vote_id)) {
+                            csv_row(&mut chunk, v, changes);
                         }
                         Some((Ok(Bytes::from(chunk)), (None, window, ended)))
                     }
@@ -207,11 +231,11 @@ pub async fn csv(
 }
 
 /// Ids, hex hashes and timestamps hold no commas, quotes or newlines: no quoting needed.
-fn csv_row(out: &mut String, v: &VoteRecord) {
+fn csv_row(out: &mut String, v: &VoteRecord, replaces_column: bool) {
     use std::fmt::Write;
     let options = join_option_ids(&v.option_ids).replace(',', ";");
     let rating = v.rating.map(|r| r.to_string()).unwrap_or_default();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{},{},{},{},{}",
         v.vote_id,
@@ -220,4 +244,8 @@ fn csv_row(out: &mut String, v: &VoteRecord) {
         rating,
         v.voter.as_deref().unwrap_or("")
     );
+    if replaces_column {
+        let _ = write!(out, ",{}", v.replaces.as_ref().map_or("", VoteId::as_str));
+    }
+    out.push('\n');
 }

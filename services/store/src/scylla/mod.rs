@@ -35,7 +35,10 @@ use pollcast_types::WorkspaceId;
 
 use crate::{After, Replication, Store, StoreError, StoreResult};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../../schema/scylla/0001_init.cql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../schema/scylla/0001_init.cql"),
+    include_str!("../../../../schema/scylla/0002_vote_replaces.cql"),
+];
 
 /// How many reads one call may have in flight when it fans out (a page of keys, members).
 const FAN_OUT: usize = 16;
@@ -158,10 +161,13 @@ impl ScyllaStore {
             // Every statement is CREATE ... IF NOT EXISTS: two processes migrating at once,
             // or one that died half-way, apply the same file again harmlessly.
             for statement in statements(script) {
-                session
-                    .query_unpaged(statement, ())
-                    .await
-                    .map_err(map_err)?;
+                match session.query_unpaged(statement.as_str(), ()).await {
+                    Ok(_) => {}
+                    // An `ALTER TABLE ... ADD` that another process (or a run that died
+                    // before recording its version) applied already.
+                    Err(e) if statement.starts_with("ALTER TABLE") && already_applied(&e) => {}
+                    Err(e) => return Err(map_err(e)),
+                }
             }
             session
                 .await_schema_agreement()
@@ -350,6 +356,13 @@ async fn single_replica(session: &Session, keyspace: &str) -> StoreResult<bool> 
 }
 
 /// The statements of a migration file, comments dropped.
+/// Whether an `ALTER TABLE ... ADD` failed because the column is there already (the servers
+/// word it "conflicts with an existing column" or "already exists").
+fn already_applied(e: &impl std::fmt::Display) -> bool {
+    let text = e.to_string();
+    text.contains("conflicts with an existing column") || text.contains("already exist")
+}
+
 fn statements(script: &str) -> Vec<String> {
     let text: String = script
         .lines()

@@ -31,7 +31,14 @@ pub fn bucket_of(vote: &VoteId) -> i64 {
     vote.timestamp_ms().div_euclid(MINUTE_MS) * SLOTS + slot
 }
 
-type VoteRow = (String, Option<String>, Option<i32>, Option<String>, i64);
+type VoteRow = (
+    String,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+    i64,
+    Option<String>,
+);
 
 /// A vote-log partition: poll, epoch, bucket.
 type PartitionKey<'a> = (&'a str, u32, i64);
@@ -46,6 +53,10 @@ fn vote_from_row(poll: &PollId, epoch: u32, r: VoteRow) -> StoreResult<VoteRecor
         voter: r.3,
         received_at: Timestamp::from_millis(r.4),
         epoch,
+        replaces: match r.5 {
+            Some(prev) => Some(id(VoteId::parse, &prev)?),
+            None => None,
+        },
     })
 }
 
@@ -81,8 +92,9 @@ impl ScyllaStore {
         let insert = self
             .prepared(
                 "INSERT INTO votes_by_poll
-                 (poll_id, epoch, bucket, vote_id, option_ids, rating, voter, received_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
+                 (poll_id, epoch, bucket, vote_id, option_ids, rating, voter, received_at,
+                  replaces)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
             )
             .await?;
         let chunks: Vec<(PartitionKey<'_>, &[&VoteRecord])> = partitions
@@ -110,6 +122,7 @@ impl ScyllaStore {
                         v.rating.map(i32::from),
                         v.voter.as_deref(),
                         v.received_at.as_millis(),
+                        v.replaces.as_ref().map(VoteId::as_str),
                         v.vote_id.timestamp_ms() * 1000,
                     ));
                 }
@@ -181,7 +194,7 @@ impl ScyllaStore {
                 .fan_out(empty.clone(), |i: usize| async move {
                     let p = &parts_ref[i];
                     self.rows::<VoteRow>(
-                        "SELECT vote_id, option_ids, rating, voter, received_at FROM votes_by_poll
+                        "SELECT vote_id, option_ids, rating, voter, received_at, replaces FROM votes_by_poll
                          WHERE poll_id = ? AND epoch = ? AND bucket = ? AND vote_id > ? LIMIT ?",
                         (
                             poll.as_str(),

@@ -16,6 +16,7 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
     let voter: Option<String> = row.get(4)?;
     let received_at: i64 = row.get(5)?;
     let epoch: u32 = row.get(6)?;
+    let replaces: Option<String> = row.get(7)?;
     let parsed = (|| {
         Some(VoteRecord {
             vote_id: VoteId::parse(&vote_id)?,
@@ -25,6 +26,10 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
             voter,
             received_at: Timestamp::from_millis(received_at),
             epoch,
+            replaces: match replaces {
+                Some(r) => Some(VoteId::parse(&r)?),
+                None => None,
+            },
         })
     })();
     Ok(parsed.ok_or_else(|| StoreError::Corrupt(format!("vote {vote_id}"))))
@@ -42,8 +47,9 @@ impl VoteLog for SqliteStore {
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT OR IGNORE INTO votes_by_poll
-                     (poll_id, bucket, vote_id, option_ids, rating, voter, received_at, epoch)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     (poll_id, bucket, vote_id, option_ids, rating, voter, received_at, epoch,
+                      replaces)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
                 for v in &votes {
                     let opts = join_option_ids(&v.option_ids);
@@ -55,7 +61,8 @@ impl VoteLog for SqliteStore {
                         v.rating,
                         v.voter,
                         v.received_at.as_millis(),
-                        v.epoch
+                        v.epoch,
+                        v.replaces.as_ref().map(VoteId::as_str)
                     ])?;
                 }
             }
@@ -82,7 +89,7 @@ impl VoteLog for SqliteStore {
         let limit = limit.min(10_000) as i64;
         self.run(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at, epoch
+                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at, epoch, replaces
                  FROM votes_by_poll
                  WHERE poll_id = ?1 AND epoch = ?5 AND (bucket, vote_id) > (?2, ?3)
                  ORDER BY bucket, vote_id LIMIT ?4",

@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use pollcast_auth::voter_token;
 use pollcast_http::{ApiError, rate_limit};
-use pollcast_types::{BotProtection, Dedupe, ErrorCode, PollKind};
+use pollcast_types::{BotProtection, Dedupe, ErrorCode, PollKind, VoteChange};
 use pollcast_web::render;
 use pollcast_web::view::{VOTER_COOKIE, ViewQuery, cookie, visitor, voted_cookie};
 
@@ -41,7 +41,7 @@ pub async fn form_vote(
             status,
         )
     };
-    if visitor(&req, &poll.id).voted.is_some() {
+    if visitor(&req, &poll.id).voted.is_some() && poll.vote_change == VoteChange::Never {
         return refuse("error-already-voted", StatusCode::CONFLICT).await;
     }
     if poll.dedupe == Dedupe::Verified {
@@ -93,9 +93,16 @@ pub async fn form_vote(
         voter_token: Some(token.clone()),
         proof: None,
     };
+    // A double submit is the same vote; where voters may change their minds, another
+    // ballot is another request.
+    let request = request_digest(&path, &ballot);
+    let key_hash = match poll.vote_change {
+        VoteChange::Never => digest(&["form", &token, poll.id.as_str()]),
+        VoteChange::WhileOpen => digest(&["form", &token, poll.id.as_str(), &request]),
+    };
     let idempotency = Idempotency {
-        key_hash: digest(&["form", &token, poll.id.as_str()]),
-        request_digest: request_digest(&path, &ballot),
+        key_hash,
+        request_digest: request,
     };
     match accept(
         &state,

@@ -42,6 +42,10 @@ pub struct Accepted<'a> {
     vote_id: &'a VoteId,
     poll_id: &'a PollId,
     accepted_at: Timestamp,
+    /// The voter's earlier ballot this one replaced (`vote_change: while_open`; answered
+    /// `200` instead of `202`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced: Option<&'a VoteId>,
 }
 
 /// `POST /v1/polls/{id}/votes`.
@@ -50,6 +54,7 @@ pub struct Accepted<'a> {
     params(("poll_id" = String, Path, description = "The poll's id")), request_body = CastVote,
     responses(
         (status = 202, description = "Accepted: durable, and counted exactly once", body = Accepted),
+        (status = 200, description = "The voter's ballot replaced their earlier one (`vote_change: while_open`): durable, and the counts move exactly once", body = Accepted),
         (status = 403, description = "`challenge_required` / `challenge_invalid` (protected polls), `poll_closed`, `poll_not_open`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_voted`", body = Problem, content_type = "application/problem+json"),
     ),
@@ -103,6 +108,8 @@ pub struct Taken {
     pub rating: Option<u8>,
     /// The votes-stream entry this request appended (none for a replay).
     pub entry: Option<String>,
+    /// The voter's earlier ballot this one replaced.
+    pub replaced: Option<VoteId>,
 }
 
 /// Whether a vote on a protected poll must carry a solved challenge.
@@ -180,9 +187,10 @@ pub(crate) async fn accept(
             Err(_) => IngestOutcome::Late,
         };
         return match outcome {
-            IngestOutcome::Appended(entry) => {
+            IngestOutcome::Appended { entry, replaced } => {
                 state.challenges.record(&poll, Ok(ip));
                 Ok(Taken {
+                    replaced,
                     vote_id: vote.vote_id,
                     poll_id: vote.poll_id,
                     accepted_at: now,
@@ -196,6 +204,7 @@ pub(crate) async fn accept(
                 request_digest,
                 vote_id,
                 accepted_at,
+                replaced,
             } if idempotency
                 .as_ref()
                 .is_some_and(|i| i.request_digest == request_digest) =>
@@ -205,6 +214,7 @@ pub(crate) async fn accept(
                     poll_id: vote.poll_id,
                     accepted_at,
                     replayed: true,
+                    replaced,
                     option_ids: vote.option_ids,
                     rating: vote.rating,
                     entry: None,
@@ -270,12 +280,17 @@ fn check(
         voter: voter
             .map(|identity| voter_token::voter_hash(&state.context.secret, &poll.id, &identity)),
         received_at: now,
-        epoch: 0, // stamped by the ingest script
+        epoch: 0,       // stamped by the ingest script
+        replaces: None, // known to the ingest script only
     })
 }
 
 fn accepted(taken: &Taken) -> HttpResponse {
-    let mut res = HttpResponse::Accepted();
+    let mut res = if taken.replaced.is_some() {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Accepted()
+    };
     res.insert_header(("Cache-Control", "no-store"));
     if taken.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
@@ -284,6 +299,7 @@ fn accepted(taken: &Taken) -> HttpResponse {
         vote_id: &taken.vote_id,
         poll_id: &taken.poll_id,
         accepted_at: taken.accepted_at,
+        replaced: taken.replaced.as_ref(),
     })
 }
 
