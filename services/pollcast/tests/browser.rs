@@ -100,3 +100,8 @@ async fn the_console_works_in_a_real_browser() {
 async fn protected_polls_solve_their_challenge_while_the_visitor_reads() {
     run("bot_protection.mjs").await;
 }
+
+#[actix_web::test]
+async fn a_vote_changes_in_the_widget_and_watchers_see_it_move() {
+    run("vote_change.mjs").await;
+}

@@ -225,3 +225,49 @@ async fn without_vote_change_a_second_ballot_is_refused_and_none_dedupe_cannot_c
     assert_eq!(body["errors"][0]["field"], "vote_change", "{body}");
     env.finish().await;
 }
+
+/// Without JavaScript: the page's form changes the vote too, and the page then offers to
+/// change it again.
+#[actix_web::test]
+async fn the_no_javascript_form_changes_a_vote() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let key = app.admin_key().await;
+    let poll = changing_poll(&app, &key, simple_poll(2, "browser")).await;
+    let id = poll["id"].as_str().unwrap();
+    let options = option_ids(&poll);
+    let client = awc::Client::builder().disable_redirects().finish();
+    let mut cookies: Vec<String> = Vec::new();
+    for option in [&options[0], &options[1]] {
+        let mut req = client.post(app.url(&format!("/p/{id}/vote")));
+        if !cookies.is_empty() {
+            req = req.insert_header(("Cookie", cookies.join("; ")));
+        }
+        let res = req.send_form(&[("option_ids", option)]).await.unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        for c in res.headers().get_all("set-cookie") {
+            let pair = c.to_str().unwrap().split(';').next().unwrap().to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
+            cookies.retain(|k| !k.starts_with(&format!("{name}=")));
+            cookies.push(pair);
+        }
+    }
+    let r = results_when(&app, id, |r| r["options"][1]["votes"] == 1).await;
+    assert_eq!(
+        (r["total_votes"].as_u64(), r["options"][0]["votes"].as_u64()),
+        (Some(1), Some(0)),
+        "{r}"
+    );
+    let mut page = client
+        .get(app.url(&format!("/p/{id}")))
+        .insert_header(("Cookie", cookies.join("; ")))
+        .send()
+        .await
+        .unwrap();
+    let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+    assert!(
+        html.contains("Change my vote"),
+        "the page offers another change"
+    );
+    env.finish().await;
+}

@@ -938,3 +938,78 @@ async fn votes_nobody_wants_are_skipped_and_a_new_endpoint_misses_none_after_it_
     assert!(receiver.on("/polls").is_empty());
     handle.stop(false).await;
 }
+
+/// A voter who changes their mind: the first ballot is a `vote.created`, the second a
+/// `vote.changed` naming the ballot it replaced; an endpoint that wants only `vote.changed`
+/// gets only that (and its wanting it is enough for the dispatcher to read votes).
+#[actix_web::test]
+async fn a_changed_vote_is_one_signed_vote_changed_delivery_with_the_previous_ballot() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (_, secret) = endpoint(
+        &app,
+        &key,
+        format!("{base}/changes"),
+        json!(["vote.changed"]),
+    )
+    .await;
+    let (_, _) = endpoint(
+        &app,
+        &key,
+        format!("{base}/all"),
+        json!(["vote.created", "vote.changed"]),
+    )
+    .await;
+    let mut body = simple_poll(2, "browser");
+    body["vote_change"] = json!("while_open");
+    let poll = create_poll(&app, &key, body).await;
+    let id = poll["id"].as_str().unwrap();
+    let options = option_ids(&poll);
+    let token = pollcast_testkit::voter_token(&app).await;
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    let (_, first) = post_json(
+        &url,
+        None,
+        &json!({"option_ids": [options[0]], "voter_token": token}),
+    )
+    .await;
+    let (status, second) = post_json(
+        &url,
+        None,
+        &json!({"option_ids": [options[1]], "voter_token": token}),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    receiver
+        .wait_for("/changes", 1, Duration::from_secs(30))
+        .await;
+    receiver.wait_for("/all", 2, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let changes = receiver.on("/changes");
+    assert_eq!(changes.len(), 1);
+    verify(&secret, &changes[0]);
+    let event: Value = serde_json::from_str(&changes[0].body).unwrap();
+    assert_eq!(event["type"], "vote.changed");
+    assert_eq!(event["data"]["vote_id"], second["vote_id"]);
+    assert_eq!(event["data"]["option_ids"], json!([options[1]]));
+    assert_eq!(event["data"]["previous"]["vote_id"], first["vote_id"]);
+    assert_eq!(event["data"]["previous"]["option_ids"], json!([options[0]]));
+    let types: Vec<String> = receiver
+        .on("/all")
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(types.len(), 2);
+    assert!(
+        types.contains(&"vote.created".to_owned()) && types.contains(&"vote.changed".to_owned()),
+        "{types:?}"
+    );
+    handle.stop(false).await;
+}
