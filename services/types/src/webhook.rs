@@ -47,6 +47,9 @@ impl EventType {
         EventType::ResultsUpdated,
     ];
 
+    /// The events that need the votes streams read (each `vote.*`).
+    pub const VOTES: [EventType; 2] = [EventType::VoteCreated, EventType::VoteChanged];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::PollCreated => "poll.created",
@@ -106,6 +109,11 @@ impl Webhook {
     }
 
     /// Whether `event` about `poll` goes to this endpoint.
+    /// Whether the endpoint, as it is, wants any vote event (of any poll).
+    pub fn wants_votes(&self) -> bool {
+        EventType::VOTES.into_iter().any(|e| self.wants(e, None))
+    }
+
     pub fn wants(&self, event: EventType, poll: Option<&PollId>) -> bool {
         self.state() == "active"
             && self.events.contains(&event)

@@ -519,9 +519,12 @@ pub fn event_body(event: EventType, at: Timestamp, data: impl Serialize) -> Stri
 /// Whether any endpoint wants votes (`vote.created` or `vote.changed`): the dispatcher reads
 /// the votes streams only then.
 async fn wants_votes(state: &DispatchState) -> Result<bool, StoreError> {
-    let store = &state.context.store;
-    Ok(store.any_webhook_wants(EventType::VoteCreated).await?
-        || store.any_webhook_wants(EventType::VoteChanged).await?)
+    for event in EventType::VOTES {
+        if state.context.store.any_webhook_wants(event).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// What a `vote.created` event says: `option_ids` for a choice, `rating` for a score; a

@@ -202,7 +202,7 @@ pub async fn create_webhook(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let inserted = told(context, wants_votes(&webhook), async {
+    let inserted = told(context, Webhook::wants_votes(&webhook), async {
         Ok(context
             .store
             .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
@@ -236,11 +236,6 @@ async fn told<T>(
         tracing::warn!(error = %e, "the endpoint change could not be announced");
     }
     Ok(out)
-}
-
-/// Whether `webhook`, stored as it is, wants `vote.created`.
-fn wants_votes(webhook: &Webhook) -> bool {
-    webhook.wants(EventType::VoteCreated, None)
 }
 
 /// Deletes an endpoint: what `DELETE /v1/webhooks/{id}` and the console's button both do.
@@ -286,7 +281,7 @@ pub async fn edit_webhook(
         return Err(ApiError::validation(errors));
     }
     webhook.updated_at = Timestamp::now();
-    if !told(context, wants_votes(&webhook), async {
+    if !told(context, Webhook::wants_votes(&webhook), async {
         Ok(context.store.update_webhook(&webhook).await?)
     })
     .await?
@@ -403,7 +398,7 @@ pub async fn rotate_secret(
         now.as_millis() + ROTATION_OVERLAP_MS,
     ));
     webhook.updated_at = now;
-    if !told(&state.context, wants_votes(&webhook), async {
+    if !told(&state.context, Webhook::wants_votes(&webhook), async {
         Ok(state.context.store.update_webhook(&webhook).await?)
     })
     .await?
