@@ -5,35 +5,17 @@
 // and the vote's own latency on a protected and an unprotected poll. Started by
 // services/pollcast/tests/browser.rs against a real `pollcast` (BASE, API_KEY).
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { BASE, api, axeViolations, ok, report, run } from "./support.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const BASE = process.env.BASE, KEY = process.env.API_KEY;
-const report = { checks: [] };
-function ok(cond, what) { if (!cond) throw new Error("failed: " + what); report.checks.push(what); }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-
-async function api(method, path, body) {
-  const r = await fetch(BASE + path, { method, headers: { "Content-Type": "application/json", Authorization: "Bearer " + KEY }, body: body && JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 async function poll(spec) {
   const r = await api("POST", "/v1/polls", { options: [{ label: "Yes" }, { label: "No" }], dedupe: "browser", ...spec });
   if (r.status !== 201) throw new Error("create poll: " + JSON.stringify(r.body));
   return r.body;
 }
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
-});
 const VOTERS = 7;
 
-try {
+await run(async (browser) => {
   const guarded = await poll({ question: "Protected?", bot_protection: "proof_of_work" });
   const plain = await poll({ question: "Unprotected?" });
   ok(guarded.bot_protection === "proof_of_work", "the poll is protected");
@@ -107,25 +89,14 @@ try {
   for (const view of ["theme=light", "theme=dark", "lang=ar"]) {
     await page.goto(`${BASE}/p/${guarded.id}?${view}`);
     await page.locator("#poll[data-proof-ready-ms]").waitFor({ state: "attached", timeout: 30000 });
-    await page.evaluate(AXE);
-    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-    for (const v of result.violations) violations.push(`${view}: ${v.id} ${v.nodes.map((x) => x.target.join(" ")).join(", ")}`);
+    violations.push(...await axeViolations(page, view));
   }
   await page.goto(`${BASE}/p/${guarded.id}?lang=ar`);
   await page.locator('input[name="option_ids"]').first().check();
   await page.locator("#vote-button").click();
   await page.locator("#your-choice").waitFor();
-  await page.evaluate(AXE);
-  const after = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  for (const v of after.violations) violations.push(`after voting: ${v.id}`);
+  violations.push(...await axeViolations(page, "after voting"));
   ok(violations.length === 0, "axe-core: zero violations on the protected page\n" + violations.join("\n"));
   await ctx.close();
   host.close();
-} catch (e) {
-  console.error(e.stack || String(e));
-  console.log(JSON.stringify(report));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
-console.log(JSON.stringify(report));
+});

@@ -3,33 +3,17 @@
 // against a real `pollcast` (BASE, API_KEY); screenshots go to SHOTS. Each check throws on
 // failure; the process exits non-zero with the first failure's message.
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { AXE, BASE, api, ok, report, run } from "./support.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const BASE = process.env.BASE, KEY = process.env.API_KEY, SHOTS = process.env.SHOTS || "screenshots";
+const SHOTS = process.env.SHOTS || "screenshots";
 mkdirSync(SHOTS, { recursive: true });
-const report = { checks: [] };
-function ok(cond, what) { if (!cond) throw new Error("failed: " + what); report.checks.push(what); }
-
-async function api(method, path, body, headers = {}) {
-  const r = await fetch(BASE + path, { method, headers: { "Content-Type": "application/json", Authorization: "Bearer " + KEY, ...headers }, body: body && JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 async function poll(spec) {
   const r = await api("POST", "/v1/polls", spec);
   if (r.status !== 201) throw new Error("create poll: " + JSON.stringify(r.body));
   return r.body;
 }
 const opts = (labels) => labels.map((label) => ({ label }));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
-});
 
 // A third-party page on another origin (another port) embedding two polls with the script tag.
 function hostPage(p1, p2) {
@@ -45,7 +29,7 @@ function hostPage(p1, p2) {
 <p style="height:1200px">Below the polls.</p></body></html>`;
 }
 
-try {
+await run(async (browser) => {
   const single = await poll({ question: "Which launch day?", options: opts(["Monday", "Tuesday", "Friday"]), dedupe: "browser" });
   const second = await poll({ question: "Best snack?", options: opts(["Crisps", "Fruit"]), results_visibility: "after_vote", dedupe: "browser" });
   const host = createServer((req, res) => { res.writeHead(200, { "Content-Type": "text/html" }); res.end(hostPage(single.id, second.id)); });
@@ -239,11 +223,4 @@ try {
   ok(dialogs === 0, "no script from the poll's text ran");
   await hctx.close();
   host.close();
-} catch (e) {
-  console.error(e.stack || String(e));
-  console.log(JSON.stringify(report));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
-console.log(JSON.stringify(report));
+});

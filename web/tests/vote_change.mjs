@@ -4,28 +4,9 @@
 // after voting (light, dark, Arabic). Started by services/pollcast/tests/browser.rs against a
 // real `pollcast` (BASE, API_KEY).
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { BASE, api, axeViolations, ok, run } from "./support.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const BASE = process.env.BASE, KEY = process.env.API_KEY;
-const report = { checks: [] };
-function ok(cond, what) { if (!cond) throw new Error("failed: " + what); report.checks.push(what); }
-
-async function api(method, path, body) {
-  const r = await fetch(BASE + path, { method, headers: { "Content-Type": "application/json", Authorization: "Bearer " + KEY }, body: body && JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
-});
-
-try {
+await run(async (browser) => {
   const created = await api("POST", "/v1/polls", { question: "Which day?", options: [{ label: "Monday" }, { label: "Tuesday" }, { label: "Friday" }],
     dedupe: "browser", vote_change: "while_open" });
   ok(created.status === 201, "a poll whose voters may change their minds");
@@ -77,18 +58,9 @@ try {
     const p = await ctx.newPage();
     await p.goto(`${BASE}/p/${poll.id}?${view}`);
     await p.locator("#your-choice").waitFor();
-    await p.evaluate(AXE);
-    const result = await p.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-    for (const v of result.violations) violations.push(`${view}: ${v.id} ${v.nodes.map((x) => x.target.join(" ")).join(", ")}`);
+    violations.push(...await axeViolations(p, view));
     await p.close();
   }
   ok(violations.length === 0, "axe-core: zero violations after voting, with the change button\n" + violations.join("\n"));
   host.close();
-} catch (e) {
-  console.error(e.stack || String(e));
-  console.log(JSON.stringify(report));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
-console.log(JSON.stringify(report));
+});
