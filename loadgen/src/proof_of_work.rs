@@ -87,13 +87,13 @@ fn solve(c: &Value) -> Option<String> {
 /// Solves fresh challenges on one core for `secs` at each of `maxnumbers`; prints proofs per
 /// second (what one core of a forger yields) and the mean time per proof.
 pub fn forge_cost(maxnumbers: &[u64], secs: Duration) -> Result<(), AnyError> {
-    let key = b"a throwaway key: the cost of solving does not depend on it";
+    let key = altcha::Key::new(b"a throwaway key: the cost of solving does not depend on it");
     let mut rows = Vec::new();
     for &maxnumber in maxnumbers {
         let started = Instant::now();
         let mut solved = 0u64;
         while started.elapsed() < secs {
-            let c = altcha::create(key, maxnumber, i64::MAX / 2000, &[("poll", "p")]);
+            let c = altcha::create(&key, maxnumber, i64::MAX / 2000, &[("poll", "p")]);
             if altcha::solve(&c.challenge, &c.salt, c.maxnumber).is_some() {
                 solved += 1;
             }

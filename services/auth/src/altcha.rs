@@ -72,14 +72,32 @@ impl Verified {
     }
 }
 
+/// An HMAC key, keyed once: each signature or check starts from a copy of the keyed state
+/// (a check is on every protected vote's path).
+#[derive(Clone)]
+pub struct Key(Hmac<Sha256>);
+
+impl Key {
+    pub fn new(bytes: &[u8]) -> Self {
+        // HMAC takes a key of any length; this cannot fail.
+        Self(<Hmac<Sha256> as Mac>::new_from_slice(bytes).unwrap_or_else(|_| unreachable!()))
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
+}
+
 /// The key this server signs its challenges with, derived from the server secret (so every
 /// process sharing the data directory, or the secret, checks every other's challenges).
-pub fn server_key(secret: &pollcast_runtime::ServerSecret) -> [u8; 32] {
-    secret.mac("altcha-hmac-key", &[])
+pub fn server_key(secret: &pollcast_runtime::ServerSecret) -> Key {
+    Key::new(&secret.mac("altcha-hmac-key", &[]))
 }
 
 /// A new challenge with a random salt and secret number.
-pub fn create(key: &[u8], maxnumber: u64, expires: i64, params: &[(&str, &str)]) -> Challenge {
+pub fn create(key: &Key, maxnumber: u64, expires: i64, params: &[(&str, &str)]) -> Challenge {
     let mut salt = [0u8; SALT_BYTES];
     pollcast_types::ids::fill_random(&mut salt);
     let mut n = [0u8; 8];
@@ -91,7 +109,7 @@ pub fn create(key: &[u8], maxnumber: u64, expires: i64, params: &[(&str, &str)])
 /// A challenge from a given salt and number (the reference's `create_challenge` with both
 /// set): the salt gets `?expires=…&<params>` and the splice-proof `&` at its end.
 pub fn create_with(
-    key: &[u8],
+    key: &Key,
     salt: &str,
     number: u64,
     maxnumber: u64,
@@ -125,7 +143,7 @@ pub fn create_with(
 }
 
 /// Checks a base64 payload against `key` at `now` (Unix seconds).
-pub fn verify(key: &[u8], payload: &str, now: i64) -> Result<Verified, Invalid> {
+pub fn verify(key: &Key, payload: &str, now: i64) -> Result<Verified, Invalid> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(Invalid::Malformed);
     }
@@ -144,7 +162,7 @@ pub fn verify(key: &[u8], payload: &str, now: i64) -> Result<Verified, Invalid> 
     }
     let challenge = hash(&salt, p.number);
     let signature = unhex(&p.signature).ok_or(Invalid::Forged)?;
-    let mut mac = keyed(key);
+    let mut mac = key.0.clone();
     mac.update(challenge.as_bytes());
     if challenge != p.challenge || mac.verify_slice(&signature).is_err() {
         return Err(Invalid::Forged);
@@ -204,13 +222,8 @@ fn hash(salt: &str, number: u64) -> String {
     hex(&h.finalize())
 }
 
-fn keyed(key: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes a key of any length; this cannot fail.
-    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
-}
-
-fn sign(key: &[u8], challenge: &str) -> String {
-    let mut mac = keyed(key);
+fn sign(key: &Key, challenge: &str) -> String {
+    let mut mac = key.0.clone();
     mac.update(challenge.as_bytes());
     hex(&mac.finalize().into_bytes())
 }
@@ -232,7 +245,9 @@ fn format_u64(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
 mod tests {
     use super::*;
 
-    const KEY: &[u8] = b"test-key";
+    fn key() -> Key {
+        Key::new(b"test-key")
+    }
 
     /// From the reference implementation: `altcha.v1.create_challenge(ChallengeOptions(
     /// hmac_key="test-key", salt=…, number=…, max_number=…, expires=…, params=…))` and its
@@ -287,7 +302,7 @@ mod tests {
     #[test]
     fn challenges_match_the_reference_implementation() {
         for v in VECTORS {
-            let c = create_with(KEY, v.salt, v.number, v.max, v.expires, v.params);
+            let c = create_with(&key(), v.salt, v.number, v.max, v.expires, v.params);
             assert_eq!(c.salt, v.want_salt);
             assert_eq!(c.challenge, v.want_challenge);
             assert_eq!(c.signature, v.want_signature);
@@ -297,43 +312,43 @@ mod tests {
 
     #[test]
     fn the_reference_payload_verifies_and_carries_its_poll() {
-        let v = verify(KEY, REFERENCE_PAYLOAD, 1_800_000_000).unwrap();
+        let v = verify(&key(), REFERENCE_PAYLOAD, 1_800_000_000).unwrap();
         assert_eq!(v.param("poll"), Some("p_abcdefghijklmnop"));
         assert_eq!(v.expires, 1893456000);
         assert_eq!(
-            verify(KEY, REFERENCE_PAYLOAD, 1893456001).unwrap_err(),
+            verify(&key(), REFERENCE_PAYLOAD, 1893456001).unwrap_err(),
             Invalid::Expired
         );
         assert_eq!(
-            verify(b"other key", REFERENCE_PAYLOAD, 0).unwrap_err(),
+            verify(&Key::new(b"other key"), REFERENCE_PAYLOAD, 0).unwrap_err(),
             Invalid::Forged
         );
     }
 
     #[test]
     fn wrong_numbers_altered_salts_and_junk_are_refused() {
-        let c = create(KEY, 50, 2_000_000_000, &[("poll", "a")]);
+        let c = create(&key(), 50, 2_000_000_000, &[("poll", "a")]);
         let n = solve(&c.challenge, &c.salt, c.maxnumber).unwrap();
-        assert!(verify(KEY, &payload(&c, n), 0).is_ok());
+        assert!(verify(&key(), &payload(&c, n), 0).is_ok());
         assert_eq!(
-            verify(KEY, &payload(&c, n + 1), 0).unwrap_err(),
+            verify(&key(), &payload(&c, n + 1), 0).unwrap_err(),
             Invalid::Forged
         );
         // Another poll or a later expiry spliced into the salt breaks the challenge.
         let mut moved = c.clone();
         moved.salt = moved.salt.replace("poll=a", "poll=b");
         assert_eq!(
-            verify(KEY, &payload(&moved, n), 0).unwrap_err(),
+            verify(&key(), &payload(&moved, n), 0).unwrap_err(),
             Invalid::Forged
         );
         // A challenge without an expiry is not one we hand out.
-        let forever = create_with(KEY, "00", 3, 10, None, &[("poll", "a")]);
+        let forever = create_with(&key(), "00", 3, 10, None, &[("poll", "a")]);
         assert_eq!(
-            verify(KEY, &payload(&forever, 3), 0).unwrap_err(),
+            verify(&key(), &payload(&forever, 3), 0).unwrap_err(),
             Invalid::Expired
         );
         for junk in ["", "!!!", "e30=", &"A".repeat(2000)] {
-            assert_eq!(verify(KEY, junk, 0).unwrap_err(), Invalid::Malformed);
+            assert_eq!(verify(&key(), junk, 0).unwrap_err(), Invalid::Malformed);
         }
     }
 }

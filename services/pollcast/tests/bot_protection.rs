@@ -73,7 +73,7 @@ async fn votes_without_a_valid_unused_solution_are_refused_and_store_nothing() {
 
     // Forged: a challenge signed with another key, or a number that does not solve it.
     let forged = altcha::create(
-        b"not the server's key",
+        &altcha::Key::new(b"not the server's key"),
         10,
         i64::MAX / 2000,
         &[("poll", id)],

@@ -148,9 +148,11 @@ impl Difficulty {
         if polls.len() >= MAX_POLLS && !polls.contains_key(poll) {
             polls.clear();
         }
-        let p = polls
-            .entry(poll.clone())
-            .or_insert_with(|| Pressure::new(now));
+        // A lookup first: the id is cloned only for a poll seen the first time.
+        if !polls.contains_key(poll) {
+            polls.insert(poll.clone(), Pressure::new(now));
+        }
+        let p = polls.get_mut(poll)?;
         if p.roll(now) {
             publish(poll, p.level);
         }

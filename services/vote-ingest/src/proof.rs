@@ -43,7 +43,7 @@ impl SolvedChallenge {
 }
 
 pub struct Challenges {
-    key: [u8; 32],
+    key: altcha::Key,
     pub difficulty: Difficulty,
 }
 
