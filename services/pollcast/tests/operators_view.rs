@@ -16,7 +16,9 @@ fn repo() -> PathBuf {
 }
 
 /// Label names the queries group or filter by: not metrics.
-const LABELS: &[&str] = &["le", "route", "shard", "kind", "status", "method", "by", "poll_id"];
+const LABELS: &[&str] = &[
+    "le", "route", "shard", "kind", "status", "method", "by", "poll_id",
+];
 
 /// The identifiers a PromQL query reads as series: those followed by `{`, `[` or `)`.
 fn metrics_in_query(query: &str, out: &mut BTreeSet<String>) {

@@ -59,9 +59,24 @@ async fn a_changed_vote_moves_the_counts_and_the_log_keeps_both_ballots() {
     assert_eq!(status, 202, "{first}");
     assert!(first.get("replaced").is_none());
     assert_eq!(post_json(&url, None, &vote(&bob, 0)).await.0, 202);
-    let (status, second) = post_json(&url, None, &vote(&alice, 2)).await;
+    // The change goes with an Idempotency-Key, and its retry gets the same answer.
+    let send_change = || async {
+        let mut res = pollcast_testkit::client()
+            .post(&url)
+            .insert_header(("Idempotency-Key", "change-1"))
+            .send_json(&vote(&alice, 2))
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    let (status, second) = send_change().await;
     assert_eq!(status, 200, "a change: {second}");
     assert_eq!(second["replaced"], first["vote_id"]);
+    assert_eq!(
+        send_change().await,
+        (200, second.clone()),
+        "a retry of the change"
+    );
 
     let r = results_when(&app, id, |r| r["options"][2]["votes"] == 1).await;
     assert_eq!(
