@@ -64,6 +64,10 @@ for i in $(seq "$ROUNDS"); do
   $lg proofs --url "http://127.0.0.1:$PORT/v1/polls/$guarded/challenge" --count "$PROOFS" \
     --body "{\"option_ids\": [\"$option\"]}" --out "$dir/bodies-$i"
 done
+redis_mib() { # what pollcast's load gate last read of Redis's memory, MiB
+  curl -fs "http://127.0.0.1:$PORT/metrics" |
+    awk '/^redis_used_memory_bytes/ {printf "%d", $2 / 1048576}'
+}
 off=() on=()
 for i in $(seq "$ROUNDS"); do
   # A pause before each run: tally drains the previous run's votes.
@@ -72,7 +76,8 @@ for i in $(seq "$ROUNDS"); do
   off+=("$(run "$dir/plain.lua" "$plain" "$option" "")"); echo "round $i: protection off ${off[-1]} votes/s"
   sleep 3
   read -r guarded option <<<"${guardeds[i - 1]}"
-  on+=("$(run "$dir/proofs.lua" "$guarded" "$option" "$dir/bodies-$i")"); echo "round $i: protection on ${on[-1]} votes/s"
+  on+=("$(run "$dir/proofs.lua" "$guarded" "$option" "$dir/bodies-$i")")
+  echo "round $i: protection on ${on[-1]} votes/s (Redis then uses $(redis_mib) MiB)"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 m_off=$(median "${off[@]}") m_on=$(median "${on[@]}")

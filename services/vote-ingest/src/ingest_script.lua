@@ -28,7 +28,7 @@
 --   (`vote_change: while_open`): "<vote id> <id,id,...|-> <rating|->"; the voter hash key
 --   is then a hash of voter → their current ballot, and a voter who has one replaces it
 --   (pollcast_wire::Ballot)
---   "" or "<solution> <expiry>": the vote's proof-of-work solution (the first 32 hex digits
+--   "" or "<solution> <expiry>": the vote's proof-of-work solution (the first 16 hex digits
 --   of its challenge) and when its set may go, Unix ms (the end of the minute its challenge
 --   expires in)
 --   n, then the n option ids the vote names (for the option uses)

@@ -15,9 +15,11 @@ use pollcast_types::{BotProtection, Dedupe, ErrorCode, Poll, Timestamp};
 
 use crate::difficulty::{Difficulty, Signal};
 
-/// How long a challenge may be solved and used: long enough for a visitor to read the page.
-/// Its solution stays recorded as used for as long, so this also bounds that memory.
-pub const CHALLENGE_TTL_SECS: i64 = 600;
+/// How long a challenge may be solved and used. Its solution stays recorded as used for as
+/// long, so this bounds that memory (Redis holds this long's protected votes); a visitor who
+/// reads longer gets a new challenge solved when they vote (the widget re-solves one that is
+/// within a minute of expiring).
+pub const CHALLENGE_TTL_SECS: i64 = 300;
 
 /// A solution that verified: its challenge, to be recorded as used until it expires.
 pub struct SolvedChallenge {
@@ -26,9 +28,11 @@ pub struct SolvedChallenge {
 }
 
 impl SolvedChallenge {
-    /// What names the solution among the used ones: 128 bits of its challenge.
+    /// What names the solution among the used ones: 64 bits of its challenge. Two
+    /// solutions of one poll and minute alike in them (about 1 in 10^7 at a million votes
+    /// that minute) would cost the second voter one more solve, nothing more.
     pub fn solution(&self) -> &str {
-        self.challenge.get(..32).unwrap_or(&self.challenge)
+        self.challenge.get(..16).unwrap_or(&self.challenge)
     }
 
     /// The Unix minute the challenge expires in: solutions are kept in one set per minute.

@@ -13,7 +13,7 @@ pub struct Challenge {
     /// Always `SHA-256`.
     algorithm: &'static str,
     challenge: String,
-    /// Carries when the challenge expires (10 minutes) and the poll it is for.
+    /// Carries when the challenge expires (5 minutes) and the poll it is for.
     salt: String,
     signature: String,
     /// The poll's current difficulty: it rises while the poll's votes look scripted.
