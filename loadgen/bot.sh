@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Bot protection's cost, in one run: votes/s into a poll with `bot_protection: proof_of_work`
 # against a plain poll on the same `pollcast serve` (its own redis-server, AOF everysec, no
-# rate limits), wrk (1 thread, 64 connections, SECS seconds), rounds alternating; then how
-# many valid proofs one core can forge per second at each difficulty (the attacker's cost).
+# rate limits), wrk (1 thread, 64 connections, SECS seconds), rounds alternating, with the
+# CPU time pollcast and its redis-server spent per vote; then how many valid proofs one core
+# can forge per second at each difficulty (the attacker's cost).
 #
 # The protected poll's votes each carry their own solved challenge: `loadgen proofs` gets and
-# solves every round's before the first timed run, and wrk sends each body once. What is measured is the
-# server checking a solution and recording it used. The server runs with `--bot-difficulty 1`
+# solves every round's before the first timed run, and wrk sends each body once. What is
+# measured is the server checking a solution and recording it used. The server runs with `--bot-difficulty 1`
 # only so that solving a run's worth of challenges takes seconds, not an hour: checking a
 # solution costs one SHA-256 and one HMAC whatever the difficulty.
 #
-#   bash loadgen/bot.sh            # 3 rounds of 5 s
+#   bash loadgen/bot.sh            # 5 rounds of 5 s
 #   ROUNDS=1 bash loadgen/bot.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3} SECS=${SECS:-5} PORT=${PORT:-18190}
+ROUNDS=${ROUNDS:-5} SECS=${SECS:-5} PORT=${PORT:-18190}
 # Solutions per round: more than a protected run can send in SECS (it fails if they run out).
 PROOFS=${PROOFS:-$((40000 * SECS))}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
@@ -45,12 +46,22 @@ request = function()
 end
 LUA
 
-run() { # LUA POLL OPTION BODIES → votes/s answered 2xx (fails if any vote was refused)
-  local out="$dir/wrk.txt"
+hz=$(getconf CLK_TCK)
+rpid=$(pgrep -f "redis-server.*$dir" | head -1)
+run() { # LUA POLL OPTION BODIES → "votes/s pollcast-µs redis-µs": votes answered 2xx a
+  # second, and the CPU time pollcast and its redis-server spent per vote (fails if any vote
+  # was refused)
+  local out="$dir/wrk.txt" p0 r0
+  p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
   VOTE_PATH="/v1/polls/$2/votes" VOTE_BODY="{\"option_ids\": [\"$3\"]}" BODIES="$4" \
     wrk -t1 -c64 -d"$SECS"s -s "$1" "http://127.0.0.1:$PORT" >"$out"
   if grep -q Non-2xx "$out"; then echo "refused votes:" >&2; cat "$out" >&2; exit 1; fi
-  awk '/Requests\/sec/ {print int($2)}' "$out"
+  # Tally counts each run's votes within the rest before the next run, which is measured
+  # from its own start: the CPU is read once tally has caught up (2 s).
+  sleep 2
+  local n; n=$(awk '/requests in/ {print $1}' "$out")
+  echo "$(awk '/Requests\/sec/ {print int($2)}' "$out") \
+    $(python3 -c "print(round(($(cpu_ticks "$pid") - $p0) / $hz / $n * 1e6, 1), round(($(cpu_ticks "$rpid") - $r0) / $hz / $n * 1e6, 1))")"
 }
 # Every round's polls and solutions first, so solving never competes with a timed run.
 plains=() guardeds=()
@@ -71,13 +82,14 @@ redis_mib() { # what pollcast's load gate last read of Redis's memory, MiB
 off=() on=()
 for i in $(seq "$ROUNDS"); do
   # A pause before each run: tally drains the previous run's votes.
-  sleep 3
+  sleep 1
   read -r plain option <<<"${plains[i - 1]}"
-  off+=("$(run "$dir/plain.lua" "$plain" "$option" "")"); echo "round $i: protection off ${off[-1]} votes/s"
-  sleep 3
+  read -r rate pcpu rcpu < <(run "$dir/plain.lua" "$plain" "$option" "")
+  off+=("$rate"); echo "round $i: protection off $rate votes/s, CPU per vote: pollcast $pcpu µs, redis $rcpu µs"
+  sleep 1
   read -r guarded option <<<"${guardeds[i - 1]}"
-  on+=("$(run "$dir/proofs.lua" "$guarded" "$option" "$dir/bodies-$i")")
-  echo "round $i: protection on ${on[-1]} votes/s (Redis then uses $(redis_mib) MiB)"
+  read -r rate pcpu rcpu < <(run "$dir/proofs.lua" "$guarded" "$option" "$dir/bodies-$i")
+  on+=("$rate"); echo "round $i: protection on $rate votes/s, CPU per vote: pollcast $pcpu µs, redis $rcpu µs (Redis then uses $(redis_mib) MiB)"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 m_off=$(median "${off[@]}") m_on=$(median "${on[@]}")
