@@ -129,9 +129,21 @@ async fn votes_without_a_valid_unused_solution_are_refused_and_store_nothing() {
     );
     assert!(vote_log(env.store().as_ref(), id).await.is_empty());
 
-    // A real solution votes once; the same solution with another voter is refused.
-    let (status, body) = vote(&app, &poll, Some(&real)).await;
+    // A real solution votes once; a retry of that request (same Idempotency-Key, same proof)
+    // gets its answer back; the same solution with another voter is refused.
+    let retry_body = json!({"option_ids": [option_ids(&poll)[0]], "voter_token": voter_token(&app).await, "proof": real});
+    let send = || async {
+        let mut res = pollcast_testkit::client()
+            .post(app.url(&format!("/v1/polls/{id}/votes")))
+            .insert_header(("Idempotency-Key", "first-vote"))
+            .send_json(&retry_body)
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    let (status, body) = send().await;
     assert_eq!(status, 202, "{body}");
+    assert_eq!(send().await, (202, body), "a retry gets the first answer");
     refused(
         vote(&app, &poll, Some(&real)).await,
         "challenge_invalid",
