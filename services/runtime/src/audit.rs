@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pollcast_bus::redis::{self, AsyncCommands};
 use pollcast_store::StoreError;
-use pollcast_types::{Audit, AuditLine, Poll, PollKind, VoteId};
+use pollcast_types::{Audit, AuditLine, Poll, PollKind, VoteChange, VoteId};
 use pollcast_wire::{SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, increments};
 
 use crate::Context;
@@ -62,7 +62,12 @@ async fn live_counts(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>
 /// The counts hash the vote log adds up to: every voter's current ballot (one no later ballot
 /// replaced), read page by page (memory grows with the number of changes only).
 async fn recount(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, StoreError> {
-    let replaced = ctx.store.replaced_ballots(&poll.id, poll.epoch).await?;
+    // Only where voters may change their minds can a ballot have been replaced: other
+    // polls' logs are not read twice.
+    let replaced = match poll.vote_change {
+        VoteChange::WhileOpen => ctx.store.replaced_ballots(&poll.id, poll.epoch).await?,
+        VoteChange::Never => Default::default(),
+    };
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut cursor: Option<VoteId> = None;
     loop {
