@@ -218,7 +218,7 @@ pub fn payload(challenge: &Challenge, number: u64) -> String {
 
 fn hash(salt: &str, number: u64) -> String {
     let mut h = Sha256::new_with_prefix(salt.as_bytes());
-    h.update(number.to_string().as_bytes());
+    h.update(format_u64(&mut [0u8; 20], number));
     hex(&h.finalize())
 }
 
@@ -228,7 +228,7 @@ fn sign(key: &Key, challenge: &str) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// `n` in decimal, without allocating (the solver's inner loop).
+/// `n` in decimal, without allocating (the solver's inner loop, and every check).
 fn format_u64(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
     let mut i = buf.len();
     loop {

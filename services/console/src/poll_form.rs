@@ -181,7 +181,12 @@ impl PollForm {
             metadata: Default::default(),
             draft: self.draft,
             embed_origins: self.origins(),
-            bot_protection: self.bot_protection(&mut errors),
+            bot_protection: choice::<BotProtection>(
+                &self.bot_protection,
+                "bot_protection",
+                &mut errors,
+            )
+            .unwrap_or_default(),
             vote_change: choice::<VoteChange>(&self.vote_change, "vote_change", &mut errors)
                 .unwrap_or_default(),
         };
@@ -231,10 +236,6 @@ impl PollForm {
 
     fn kind(&self, errors: &mut Vec<FieldError>) -> PollKind {
         choice(&self.kind, "kind", errors).unwrap_or_default()
-    }
-
-    fn bot_protection(&self, errors: &mut Vec<FieldError>) -> BotProtection {
-        choice(&self.bot_protection, "bot_protection", errors).unwrap_or_default()
     }
 
     fn origins(&self) -> Option<Vec<String>> {

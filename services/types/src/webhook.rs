@@ -108,12 +108,12 @@ impl Webhook {
         }
     }
 
-    /// Whether `event` about `poll` goes to this endpoint.
     /// Whether the endpoint, as it is, wants any vote event (of any poll).
     pub fn wants_votes(&self) -> bool {
         EventType::VOTES.into_iter().any(|e| self.wants(e, None))
     }
 
+    /// Whether `event` about `poll` goes to this endpoint.
     pub fn wants(&self, event: EventType, poll: Option<&PollId>) -> bool {
         self.state() == "active"
             && self.events.contains(&event)

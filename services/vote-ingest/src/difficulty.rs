@@ -105,13 +105,12 @@ impl Difficulty {
 
     /// The `maxnumber` a new challenge for `poll` gets now.
     pub fn maxnumber(&self, poll: &PollId, now: Instant) -> u64 {
-        let level = self.with(poll, now, |_| {}).unwrap_or(0);
-        self.base.saturating_mul(LEVELS[level])
+        self.base.saturating_mul(LEVELS[self.level(poll, now)])
     }
 
     /// Counts one vote's signal for `poll`.
     pub fn record(&self, poll: &PollId, signal: Signal, now: Instant) {
-        self.with(poll, now, |p| match signal {
+        self.update(poll, now, true, |p| match signal {
             Signal::Accepted(ip) => {
                 p.accepted += 1;
                 if let Some(ip) = ip
@@ -127,37 +126,42 @@ impl Difficulty {
     /// Counts a refusal for `poll` only if it is a protected poll already tracked (refusals
     /// that come before the poll is read, such as the per-address limit).
     pub fn record_if_tracked(&self, poll: &str, now: Instant) {
-        let (Some(id), Ok(mut polls)) = (PollId::parse(poll), self.polls.lock()) else {
-            return;
-        };
-        if let Some(p) = polls.get_mut(&id) {
-            p.suspicious += 1;
-            if p.roll(now) {
-                publish(&id, p.level);
-            }
+        if let Some(id) = PollId::parse(poll) {
+            self.update(&id, now, false, |p| p.suspicious += 1);
         }
     }
 
-    /// The level `poll` is at now (for tests and the metric).
+    /// The level `poll` is at now: 0 for a poll no vote was counted for.
     pub fn level(&self, poll: &PollId, now: Instant) -> usize {
-        self.with(poll, now, |_| {}).unwrap_or(0)
+        self.update(poll, now, false, |_| {})
     }
 
-    fn with(&self, poll: &PollId, now: Instant, f: impl FnOnce(&mut Pressure)) -> Option<usize> {
-        let mut polls = self.polls.lock().ok()?;
-        if polls.len() >= MAX_POLLS && !polls.contains_key(poll) {
-            polls.clear();
-        }
-        // A lookup first: the id is cloned only for a poll seen the first time.
-        if !polls.contains_key(poll) {
+    /// Rolls `poll`'s window and applies `f`; tracks the poll first if `track` and it is
+    /// not yet. Its level after.
+    fn update(
+        &self,
+        poll: &PollId,
+        now: Instant,
+        track: bool,
+        f: impl FnOnce(&mut Pressure),
+    ) -> usize {
+        let Ok(mut polls) = self.polls.lock() else {
+            return 0;
+        };
+        if track && !polls.contains_key(poll) {
+            if polls.len() >= MAX_POLLS {
+                polls.clear();
+            }
             polls.insert(poll.clone(), Pressure::new(now));
         }
-        let p = polls.get_mut(poll)?;
+        let Some(p) = polls.get_mut(poll) else {
+            return 0;
+        };
         if p.roll(now) {
             publish(poll, p.level);
         }
         f(p);
-        Some(p.level)
+        p.level
     }
 }
 

@@ -4,7 +4,6 @@
 //! here in microseconds, and the ingest script records it as used in the same atomic step
 //! that stores the vote.
 
-use std::net::IpAddr;
 use std::time::Instant;
 
 use actix_web::{FromRequest, HttpRequest};
@@ -82,9 +81,7 @@ impl Challenges {
             return Ok(None);
         }
         let refuse = |code: ErrorCode, outcome: &'static str, detail: &str| {
-            metrics::counter!("vote_proofs_total", "outcome" => outcome).increment(1);
-            self.difficulty
-                .record(&poll.id, Signal::Suspicious, Instant::now());
+            self.refused(poll, outcome);
             Err(ApiError::new(code).with_detail(detail.to_owned()))
         };
         let Some(proof) = proof else {
@@ -124,25 +121,25 @@ impl Challenges {
         }))
     }
 
-    /// Counts an outcome of a vote on a protected poll towards its difficulty.
-    pub fn record(&self, poll: &Poll, accepted: Result<Option<IpAddr>, ()>) {
-        if poll.bot_protection == BotProtection::Off {
-            return;
+    /// Counts the outcome of a vote on a protected poll towards its difficulty.
+    pub fn record(&self, poll: &Poll, signal: Signal) {
+        if poll.bot_protection != BotProtection::Off {
+            self.difficulty.record(&poll.id, signal, Instant::now());
         }
-        let signal = match accepted {
-            Ok(ip) => Signal::Accepted(ip),
-            Err(()) => Signal::Suspicious,
-        };
-        self.difficulty.record(&poll.id, signal, Instant::now());
     }
 
     /// A solution a stored vote already used.
     pub fn reused(&self, poll: &Poll) -> ApiError {
-        metrics::counter!("vote_proofs_total", "outcome" => "reused").increment(1);
-        self.difficulty
-            .record(&poll.id, Signal::Suspicious, Instant::now());
+        self.refused(poll, "reused");
         ApiError::new(ErrorCode::ChallengeInvalid)
             .with_detail("this solution was used already: solve a new challenge")
+    }
+
+    /// A proof refused for `outcome`: on `/metrics`, and towards the poll's difficulty.
+    fn refused(&self, poll: &Poll, outcome: &'static str) {
+        metrics::counter!("vote_proofs_total", "outcome" => outcome).increment(1);
+        self.difficulty
+            .record(&poll.id, Signal::Suspicious, Instant::now());
     }
 }
 

@@ -21,7 +21,7 @@ use pollcast_bus::redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply,
 };
 use pollcast_bus::redis::{AsyncCommands, RedisError};
-use pollcast_types::{EventType, Poll, Timestamp, Webhook, WorkspaceId};
+use pollcast_types::{EventType, OptionId, Poll, Timestamp, Webhook, WorkspaceId};
 use pollcast_wire::{ResultsEntry, VoteEntry, WEBHOOK_GROUP};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -367,7 +367,7 @@ async fn dispatch(
                 crate::results::offer(state, endpoints, &results.poll_id, &results.msg).await?;
             Vec::new()
         } else {
-            vote_created(state, endpoints, shard, &read.fields).await?
+            vote_event(state, endpoints, shard, &read.fields).await?
         };
         per_stream[read.stream].push(Queued {
             entry: Some(read.id),
@@ -393,7 +393,7 @@ async fn dispatch(
 
 /// The `vote.created` deliveries of a votes-stream entry (none for what is not a vote, a
 /// deleted poll, or a poll no endpoint listens to).
-async fn vote_created(
+async fn vote_event(
     state: &DispatchState,
     endpoints: &mut Endpoints,
     shard: u32,
@@ -420,23 +420,15 @@ async fn vote_created(
     if wanting.is_empty() {
         return Ok(Vec::new());
     }
-    let data = VoteCreated {
+    let data = VoteData {
         vote_id: vote.vote_id.as_str(),
         poll_id: vote.poll_id.as_str(),
         voter: vote.voter.as_deref(),
         received_at: vote.received_at,
-        option_ids: vote
-            .rating
-            .is_none()
-            .then(|| vote.option_ids.iter().map(|o| o.as_str()).collect()),
-        rating: vote.rating,
+        chosen: Chosen::of(&vote.option_ids, vote.rating),
         previous: entry.previous.as_ref().map(|p| PreviousBallot {
             vote_id: p.vote_id.as_str(),
-            option_ids: p
-                .rating
-                .is_none()
-                .then(|| p.option_ids.iter().map(|o| o.as_str()).collect()),
-            rating: p.rating,
+            chosen: Chosen::of(&p.option_ids, p.rating),
         }),
     };
     let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
@@ -527,18 +519,16 @@ async fn wants_votes(state: &DispatchState) -> Result<bool, StoreError> {
     Ok(false)
 }
 
-/// What a `vote.created` event says: `option_ids` for a choice, `rating` for a score; a
-/// `vote.changed` adds `previous`, the ballot it replaced.
+/// What a `vote.created` event says; a `vote.changed` adds `previous`, the ballot it
+/// replaced.
 #[derive(Serialize)]
-struct VoteCreated<'a> {
+struct VoteData<'a> {
     vote_id: &'a str,
     poll_id: &'a str,
     voter: Option<&'a str>,
     received_at: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    option_ids: Option<Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rating: Option<u8>,
+    #[serde(flatten)]
+    chosen: Chosen<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous: Option<PreviousBallot<'a>>,
 }
@@ -547,10 +537,28 @@ struct VoteCreated<'a> {
 #[derive(Serialize)]
 struct PreviousBallot<'a> {
     vote_id: &'a str,
+    #[serde(flatten)]
+    chosen: Chosen<'a>,
+}
+
+/// What a ballot chose: `option_ids` for a choice, `rating` for a score.
+#[derive(Serialize)]
+struct Chosen<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     option_ids: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rating: Option<u8>,
+}
+
+impl<'a> Chosen<'a> {
+    fn of(option_ids: &'a [OptionId], rating: Option<u8>) -> Self {
+        Self {
+            option_ids: rating
+                .is_none()
+                .then(|| option_ids.iter().map(OptionId::as_str).collect()),
+            rating,
+        }
+    }
 }
 
 /// Each workspace's endpoints, read at most every [`ENDPOINTS_TTL`], and again after any

@@ -202,7 +202,7 @@ pub async fn create_webhook(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let inserted = told(context, Webhook::wants_votes(&webhook), async {
+    let inserted = told(context, webhook.wants_votes(), async {
         Ok(context
             .store
             .insert_webhook(&webhook, MAX_WEBHOOKS_PER_WORKSPACE)
@@ -281,7 +281,7 @@ pub async fn edit_webhook(
         return Err(ApiError::validation(errors));
     }
     webhook.updated_at = Timestamp::now();
-    if !told(context, Webhook::wants_votes(&webhook), async {
+    if !told(context, webhook.wants_votes(), async {
         Ok(context.store.update_webhook(&webhook).await?)
     })
     .await?
@@ -398,7 +398,7 @@ pub async fn rotate_secret(
         now.as_millis() + ROTATION_OVERLAP_MS,
     ));
     webhook.updated_at = now;
-    if !told(&state.context, Webhook::wants_votes(&webhook), async {
+    if !told(&state.context, webhook.wants_votes(), async {
         Ok(state.context.store.update_webhook(&webhook).await?)
     })
     .await?

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use pollcast_auth::voter_jwt;
 use pollcast_auth::voter_token;
 
+use crate::difficulty::Signal;
 use crate::{Idempotency, IngestOutcome, IngestState, Shedding, ballot};
 
 /// Most option ids one vote may carry (a poll has at most 50 options).
@@ -188,7 +189,7 @@ pub(crate) async fn accept(
         };
         return match outcome {
             IngestOutcome::Appended { entry, replaced } => {
-                state.challenges.record(&poll, Ok(ip));
+                state.challenges.record(&poll, Signal::Accepted(ip));
                 Ok(Taken {
                     replaced,
                     vote_id: vote.vote_id,
@@ -222,7 +223,7 @@ pub(crate) async fn accept(
             }
             IngestOutcome::Replay { .. } => Err(ErrorCode::IdempotencyKeyReused.into()),
             IngestOutcome::AlreadyVoted => {
-                state.challenges.record(&poll, Err(()));
+                state.challenges.record(&poll, Signal::Suspicious);
                 Err(ErrorCode::AlreadyVoted.into())
             }
             IngestOutcome::ProofUsed => Err(state.challenges.reused(&poll)),
