@@ -98,3 +98,22 @@ not-found = هذا الاستطلاع غير موجود أو ليس عامًا.
 rounds-heading = جولات الفرز الفوري
 round-line = الجولة { $round }: { $tallies }
 round-eliminated = خرج: { $labels }
+open-text-hint = { $max ->
+    [one] إجابة واحدة
+   *[other] حتى { $max } إجابات
+}، { $length } حرفًا لكل منها.
+entry-label = الإجابة { $n }
+send-answers = إرسال
+you-answered = شكرًا، وصلت إجاباتك.
+entries = { $count ->
+    [zero] لا إجابات
+    [one] إجابة واحدة
+    [two] إجابتان
+    [few] { $count } إجابات
+   *[other] { $count } إجابة
+}
+entry-count = { $text }: { $count }
+terms-heading = الإجابات الأكثر تكرارًا
+terms-empty = لا توجد إجابات لعرضها بعد.
+write-entry = اكتب إجابة أولًا.
+error-entry = تحتاج كل إجابة إلى كلمة على الأقل، ضمن حد الطول، ودون تكرار أي إجابة.

@@ -82,3 +82,19 @@ not-found = Diese Umfrage gibt es nicht, oder sie ist nicht öffentlich.
 rounds-heading = Runden der Stichwahl
 round-line = Runde { $round }: { $tallies }
 round-eliminated = ausgeschieden: { $labels }
+open-text-hint = { $max ->
+    [one] Eine Antwort
+   *[other] Bis zu { $max } Antworten
+}, je { $length } Zeichen.
+entry-label = Antwort { $n }
+send-answers = Senden
+you-answered = Danke, Ihre Antworten sind angekommen.
+entries = { $count ->
+    [one] 1 Antwort
+   *[other] { $count } Antworten
+}
+entry-count = { $text }: { $count }
+terms-heading = Häufigste Antworten
+terms-empty = Noch keine Antworten zu zeigen.
+write-entry = Schreiben Sie zuerst eine Antwort.
+error-entry = Jede Antwort braucht mindestens ein Wort, innerhalb der Längengrenze, und keine Antwort doppelt.

@@ -83,3 +83,19 @@ not-found = This poll does not exist, or is not public.
 rounds-heading = Instant-runoff rounds
 round-line = Round { $round }: { $tallies }
 round-eliminated = out: { $labels }
+open-text-hint = { $max ->
+    [one] One answer
+   *[other] Up to { $max } answers
+}, { $length } characters each.
+entry-label = Answer { $n }
+send-answers = Send
+you-answered = Thanks, your answers are in.
+entries = { $count ->
+    [one] 1 answer
+   *[other] { $count } answers
+}
+entry-count = { $text }: { $count }
+terms-heading = Most frequent answers
+terms-empty = No answers to show yet.
+write-entry = Write an answer first.
+error-entry = Each answer needs a word or more, within the length limit, and no answer twice.

@@ -82,3 +82,19 @@ not-found = Esta encuesta no existe o no es pública.
 rounds-heading = Rondas de la segunda vuelta instantánea
 round-line = Ronda { $round }: { $tallies }
 round-eliminated = eliminadas: { $labels }
+open-text-hint = { $max ->
+    [one] Una respuesta
+   *[other] Hasta { $max } respuestas
+}, de { $length } caracteres cada una.
+entry-label = Respuesta { $n }
+send-answers = Enviar
+you-answered = Gracias, tus respuestas han llegado.
+entries = { $count ->
+    [one] 1 respuesta
+   *[other] { $count } respuestas
+}
+entry-count = { $text }: { $count }
+terms-heading = Respuestas más frecuentes
+terms-empty = Todavía no hay respuestas que mostrar.
+write-entry = Escribe primero una respuesta.
+error-entry = Cada respuesta necesita al menos una palabra, dentro del límite de longitud, y sin repetir ninguna.

@@ -82,3 +82,19 @@ not-found = Ce sondage n’existe pas ou n’est pas public.
 rounds-heading = Tours du vote alternatif
 round-line = Tour { $round } : { $tallies }
 round-eliminated = éliminé : { $labels }
+open-text-hint = { $max ->
+    [one] Une réponse
+   *[other] Jusqu’à { $max } réponses
+}, de { $length } caractères chacune.
+entry-label = Réponse { $n }
+send-answers = Envoyer
+you-answered = Merci, vos réponses sont enregistrées.
+entries = { $count ->
+    [one] 1 réponse
+   *[other] { $count } réponses
+}
+entry-count = { $text } : { $count }
+terms-heading = Réponses les plus fréquentes
+terms-empty = Aucune réponse à afficher pour l’instant.
+write-entry = Écrivez d’abord une réponse.
+error-entry = Chaque réponse demande au moins un mot, dans la limite de longueur, et aucune réponse en double.

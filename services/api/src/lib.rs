@@ -33,7 +33,9 @@ async fn openapi_document() -> actix_web::HttpResponse {
 /// The api's routes, each declared once (see `pollcast_http::routes`).
 pub fn api_routes(r: &mut impl RouteSink) {
     use Access::{Public, SameOrigin};
-    use routes::{api_keys, audit, lifecycle, polls, tokens, votes, webhook_deliveries, webhooks};
+    use routes::{
+        api_keys, audit, lifecycle, polls, terms, tokens, votes, webhook_deliveries, webhooks,
+    };
     r.route::<api_keys::__path_create, _, _>(SameOrigin, api_keys::create);
     r.route::<api_keys::__path_list, _, _>(SameOrigin, api_keys::list);
     r.route::<api_keys::__path_revoke, _, _>(SameOrigin, api_keys::revoke);
@@ -50,6 +52,8 @@ pub fn api_routes(r: &mut impl RouteSink) {
     r.route::<lifecycle::__path_close, _, _>(SameOrigin, lifecycle::close);
     r.route::<lifecycle::__path_reset, _, _>(SameOrigin, lifecycle::reset);
     r.route::<audit::__path_audit, _, _>(SameOrigin, audit::audit);
+    r.route::<terms::__path_list, _, _>(SameOrigin, terms::list);
+    r.route::<terms::__path_moderate, _, _>(SameOrigin, terms::moderate);
     r.route::<votes::__path_list, _, _>(SameOrigin, votes::list);
     r.route::<votes::__path_csv, _, _>(SameOrigin, votes::csv);
     r.route::<webhooks::__path_create, _, _>(SameOrigin, webhooks::create);

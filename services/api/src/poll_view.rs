@@ -1,6 +1,6 @@
 use pollcast_types::{
-    BotProtection, Dedupe, Poll, PollKind, PollOption, PollStatus, ResultsVisibility, Timestamp,
-    VoteChange,
+    BotProtection, Dedupe, Moderation, Poll, PollKind, PollOption, PollStatus, ResultsVisibility,
+    TextLanguage, Timestamp, VoteChange,
 };
 use serde::Serialize;
 
@@ -27,6 +27,21 @@ pub struct PollView<'a> {
     dedupe: Dedupe,
     bot_protection: BotProtection,
     vote_change: VoteChange,
+    /// `open_text` only: most characters per entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_length: Option<u16>,
+    /// `open_text` only: most entries per ballot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_entries_per_voter: Option<u8>,
+    /// `open_text` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moderation: Option<Moderation>,
+    /// `open_text` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stemming: Option<bool>,
+    /// `open_text` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<TextLanguage>,
     /// Owner view only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -67,6 +82,11 @@ impl<'a> PollView<'a> {
             dedupe: poll.dedupe,
             bot_protection: poll.bot_protection,
             vote_change: poll.vote_change,
+            max_length: poll.open_text.map(|t| t.max_length),
+            max_entries_per_voter: poll.open_text.map(|t| t.max_entries_per_voter),
+            moderation: poll.open_text.map(|t| t.moderation),
+            stemming: poll.open_text.map(|t| t.stemming),
+            language: poll.open_text.map(|t| t.language),
             metadata: owner.then_some(&poll.metadata),
             embed_origins: owner.then_some(poll.embed_origins.as_deref()),
             created_at: poll.created_at,

@@ -111,6 +111,7 @@ fn votes(poll: &PollId, options: &[OptionId], n: usize) -> Vec<VoteRecord> {
             received_at: Timestamp::now(),
             epoch: 0,
             replaces: None,
+            entries: Vec::new(),
         })
         .collect()
 }

@@ -5,8 +5,8 @@
 use pollcast_api::routes::lifecycle::{PatchOption, PatchPoll};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
-    BotProtection, Dedupe, FieldError, NewPoll, Poll, PollKind, ResultsVisibility, Timestamp,
-    VoteChange,
+    BotProtection, Dedupe, FieldError, Moderation, NewPoll, Poll, PollKind, ResultsVisibility,
+    TextLanguage, Timestamp, VoteChange,
 };
 
 use crate::form::Form;
@@ -42,6 +42,12 @@ pub struct PollForm {
     pub vote_change: String,
     pub embed_origins: String,
     pub draft: bool,
+    /// Open-text polls; all but `moderation` fixed at creation.
+    pub max_length: String,
+    pub max_entries_per_voter: String,
+    pub moderation: String,
+    pub stemming: bool,
+    pub language: String,
     /// Errors not shown next to one option row: `(field, message)`.
     pub errors: Vec<(String, String)>,
 }
@@ -55,6 +61,10 @@ impl PollForm {
             dedupe: "browser".into(),
             bot_protection: "off".into(),
             vote_change: "never".into(),
+            max_length: pollcast_types::open_text::DEFAULT_MAX_LENGTH.to_string(),
+            max_entries_per_voter: pollcast_types::open_text::DEFAULT_ENTRIES_PER_VOTER.to_string(),
+            moderation: "filter".into(),
+            language: "en".into(),
             options: (0..BLANK_ROWS).map(|_| blank_row()).collect(),
             ..Default::default()
         }
@@ -71,6 +81,7 @@ impl PollForm {
             })
             .collect();
         options.push(blank_row());
+        let open_text = poll.open_text.unwrap_or_default();
         PollForm {
             question: poll.question.clone(),
             kind: serde_name(&poll.kind),
@@ -99,6 +110,11 @@ impl PollForm {
                 .unwrap_or_default(),
             draft: false,
             errors: Vec::new(),
+            max_length: open_text.max_length.to_string(),
+            max_entries_per_voter: open_text.max_entries_per_voter.to_string(),
+            moderation: serde_name(&open_text.moderation),
+            stemming: open_text.stemming,
+            language: serde_name(&open_text.language),
         }
     }
 
@@ -141,6 +157,11 @@ impl PollForm {
             embed_origins: form.get("embed_origins").to_owned(),
             draft: form.checked("draft"),
             errors: Vec::new(),
+            max_length: form.get("max_length").to_owned(),
+            max_entries_per_voter: form.get("max_entries_per_voter").to_owned(),
+            moderation: form.get("moderation").to_owned(),
+            stemming: form.checked("stemming"),
+            language: form.get("language").to_owned(),
         }
     }
 
@@ -154,9 +175,10 @@ impl PollForm {
     pub fn to_new_poll(&self) -> Result<NewPoll, Vec<FieldError>> {
         let mut errors = Vec::new();
         let kind = self.kind(&mut errors);
+        let open_text = kind == PollKind::OpenText;
         let new = NewPoll {
             question: self.question.clone(),
-            options: if kind == PollKind::Rating {
+            options: if matches!(kind, PollKind::Rating | PollKind::OpenText) {
                 Vec::new()
             } else {
                 self.labels()
@@ -189,6 +211,25 @@ impl PollForm {
             .unwrap_or_default(),
             vote_change: choice::<VoteChange>(&self.vote_change, "vote_change", &mut errors)
                 .unwrap_or_default(),
+            max_length: open_text
+                .then(|| number(&self.max_length, "max_length", &mut errors))
+                .flatten(),
+            max_entries_per_voter: open_text
+                .then(|| {
+                    number(
+                        &self.max_entries_per_voter,
+                        "max_entries_per_voter",
+                        &mut errors,
+                    )
+                })
+                .flatten(),
+            moderation: open_text
+                .then(|| choice::<Moderation>(&self.moderation, "moderation", &mut errors))
+                .flatten(),
+            stemming: open_text.then_some(self.stemming),
+            language: open_text
+                .then(|| choice::<TextLanguage>(&self.language, "language", &mut errors))
+                .flatten(),
         };
         if errors.is_empty() {
             Ok(new)
@@ -202,7 +243,7 @@ impl PollForm {
         let kind = self.kind(&mut errors);
         let patch = PatchPoll {
             question: Some(self.question.clone()),
-            options: (kind != PollKind::Rating).then(|| {
+            options: (!matches!(kind, PollKind::Rating | PollKind::OpenText)).then(|| {
                 self.labels()
                     .into_iter()
                     .map(|o| PatchOption {
@@ -226,6 +267,9 @@ impl PollForm {
                 .flatten(),
             embed_origins: Some(self.origins()),
             bot_protection: choice(&self.bot_protection, "bot_protection", &mut errors),
+            moderation: (kind == PollKind::OpenText)
+                .then(|| choice::<Moderation>(&self.moderation, "moderation", &mut errors))
+                .flatten(),
         };
         if errors.is_empty() {
             Ok(patch)

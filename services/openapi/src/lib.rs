@@ -6,14 +6,15 @@
 
 use pollcast_api::poll_view::{Embed, PollView};
 use pollcast_api::routes::webhook_deliveries as deliveries;
-use pollcast_api::routes::{api_keys, audit, lifecycle, polls, tokens, votes, webhooks};
+use pollcast_api::routes::{api_keys, audit, lifecycle, polls, terms, tokens, votes, webhooks};
 use pollcast_http::error::Problem;
 use pollcast_results_broadcast::{live, results};
+use pollcast_types::open_text::{HiddenTerm, TermDecision, TermView};
 use pollcast_types::poll::NewOption;
 use pollcast_types::{
     Audit, AuditLine, BotProtection, Dedupe, ErrorCode, EventType, FieldError, KindResults,
-    NewPoll, OptionCount, PollKind, PollOption, PollStatus, ResultsVisibility, RunoffRound, Scope,
-    ScoreCount, WebhookAttempt,
+    Moderation, NewPoll, OptionCount, PollKind, PollOption, PollStatus, ResultsVisibility,
+    RunoffRound, Scope, ScoreCount, TermCount, TermState, TextEntry, TextLanguage, WebhookAttempt,
 };
 use pollcast_vote_ingest::routes::{challenge, voters, votes as cast};
 use utoipa::openapi::path::Operation;
@@ -34,7 +35,7 @@ use utoipa::{Modify, OpenApi};
         tokens::issue, tokens::voter_secret,
         polls::create, polls::list, polls::get,
         lifecycle::patch, lifecycle::delete, lifecycle::open, lifecycle::close, lifecycle::reset,
-        audit::audit,
+        audit::audit, terms::list, terms::moderate,
         votes::list, votes::csv,
         webhooks::create, webhooks::list, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret,
@@ -45,7 +46,8 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         Problem, ErrorCode, FieldError, Scope, NewPoll, NewOption, PollView, Embed, PollOption,
         PollKind, PollStatus, ResultsVisibility, Dedupe, BotProtection, OptionCount, KindResults, RunoffRound,
-        ScoreCount, EventType, WebhookAttempt, Audit, AuditLine,
+        ScoreCount, EventType, WebhookAttempt, Audit, AuditLine, TermCount, TextEntry, TermView,
+        TermState, TermDecision, Moderation, TextLanguage, HiddenTerm,
     )),
     modifiers(&Conventions),
     tags(

@@ -542,6 +542,7 @@ async fn the_ingest_script_refuses_a_vote_it_runs_after_its_deadline() {
         received_at: Timestamp::now(),
         epoch: 0,
         replaces: None,
+        entries: Vec::new(),
     };
     let script = IngestScript::new(ctx.bus.clone());
     let past = Timestamp::from_millis(Timestamp::now().as_millis() - 1);
@@ -604,6 +605,7 @@ async fn votes_committed_in_one_group_each_get_their_own_answer() {
         received_at: Timestamp::now(),
         epoch: 0,
         replaces: None,
+        entries: Vec::new(),
     };
     let script = IngestScript::new(ctx.bus.clone());
     let future = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);

@@ -7,7 +7,10 @@ use std::time::Duration;
 use pollcast_bus::redis::{self, AsyncCommands};
 use pollcast_store::StoreError;
 use pollcast_types::{Audit, AuditLine, Poll, PollKind, VoteChange, VoteId};
-use pollcast_wire::{SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, increments};
+use pollcast_wire::{SEQ_FIELD, TERM_PREFIX, TOTAL_FIELD, UPDATED_FIELD, increments};
+
+/// Where the audit keeps an open-text term's count: `term:<term>`, whatever its spellings.
+const TERM_KEY: &str = "term:";
 
 use crate::Context;
 
@@ -51,12 +54,27 @@ async fn live_counts(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>
         .conn()
         .hgetall(ctx.bus.keys().counts(poll.shard, &poll.id))
         .await?;
-    Ok(hash
+    let mut counts: BTreeMap<String, u64> = hash
         .into_iter()
         .filter(|(k, _)| k != SEQ_FIELD && k != UPDATED_FIELD)
         .filter_map(|(k, v)| v.parse::<u64>().ok().map(|n| (k, n)))
         .filter(|(_, n)| *n > 0)
-        .collect())
+        .collect();
+    if poll.kind == PollKind::OpenText {
+        let terms: Vec<(String, f64)> = redis::cmd("ZRANGE")
+            .arg(ctx.bus.keys().terms(poll.shard, &poll.id))
+            .arg(0)
+            .arg(-1)
+            .arg("WITHSCORES")
+            .query_async(&mut ctx.bus.conn())
+            .await?;
+        for (term, n) in terms {
+            if n >= 1.0 {
+                counts.insert(format!("{TERM_KEY}{term}"), n as u64);
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// The counts hash the vote log adds up to: every voter's current ballot (one no later ballot
@@ -82,6 +100,15 @@ async fn recount(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, St
         for vote in page.iter().filter(|v| !replaced.contains(&v.vote_id)) {
             *counts.entry(TOTAL_FIELD.to_owned()).or_default() += 1;
             for (field, n) in increments(poll.kind, vote) {
+                // An open-text term counts once whatever its spelling or moderation.
+                let field = match field
+                    .strip_prefix(TERM_PREFIX)
+                    .and_then(|rest| rest.get(2..))
+                    .and_then(|rest| rest.split_once('\n'))
+                {
+                    Some((term, _)) => format!("{TERM_KEY}{term}"),
+                    None => field,
+                };
                 *counts.entry(field).or_default() += n.max(0) as u64;
             }
         }
@@ -101,6 +128,7 @@ fn compare(poll: &Poll, log: &BTreeMap<String, u64>, live: &BTreeMap<String, u64
                 }
             })
             .collect(),
+        PollKind::OpenText => Vec::new(),
         _ => poll
             .options
             .iter()
@@ -124,7 +152,18 @@ fn compare(poll: &Poll, log: &BTreeMap<String, u64>, live: &BTreeMap<String, u64
             .filter(|k| get(log, k) != get(live, k))
             .count() as u64
     });
+    let terms_differing = (poll.kind == PollKind::OpenText).then(|| {
+        let keys: std::collections::BTreeSet<&String> = log
+            .keys()
+            .chain(live.keys())
+            .filter(|k| k.starts_with(TERM_KEY))
+            .collect();
+        keys.into_iter()
+            .filter(|k| get(log, k) != get(live, k))
+            .count() as u64
+    });
     Audit {
+        terms_differing,
         consistent: log == live,
         log_total: get(log, TOTAL_FIELD),
         live_total: get(live, TOTAL_FIELD),

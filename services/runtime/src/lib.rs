@@ -11,6 +11,7 @@ pub mod low_priority;
 mod poll_cache;
 mod secret;
 mod standalone;
+pub mod terms;
 
 pub use application::{Application, RunningApp, Service, mount};
 pub use context::{Context, StartError};

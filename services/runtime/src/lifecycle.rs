@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use pollcast_bus::redis::{self, RedisError, Script};
 use pollcast_http::ApiError;
 use pollcast_store::PollChange;
-use pollcast_types::{ErrorCode, EventType, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp};
+use pollcast_types::{
+    ErrorCode, EventType, KindResults, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp,
+};
 use pollcast_wire::{
     RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, UPDATED_FIELD,
     snapshot_from_counts,
@@ -104,11 +106,11 @@ pub async fn close(ctx: &Context, poll: &mut Poll) -> Result<bool> {
 }
 
 const RESET: &str = r"
--- KEYS[1] state, KEYS[2] voter set, KEYS[3] counts, KEYS[4] option uses, KEYS[5] timeline;
--- ARGV[1] now (ms). Returns the new epoch.
+-- KEYS[1] state, KEYS[2] voter set, KEYS[3] counts, KEYS[4] option uses, KEYS[5] timeline,
+-- KEYS[6..8] open-text terms, cloud and words; ARGV[1] now (ms). Returns the new epoch.
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 redis.call('HSET', KEYS[1], 'accepted', 0)
-redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[2], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 local seq = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[3], 'seq', seq + 1, 'total', 0, 'at', ARGV[1])
@@ -126,6 +128,9 @@ pub async fn reset(ctx: &Context, poll: &mut Poll) -> Result<()> {
         .key(keys.counts(poll.shard, &poll.id))
         .key(keys.option_uses(poll.shard, &poll.id))
         .key(keys.timeline(poll.shard, &poll.id))
+        .key(keys.terms(poll.shard, &poll.id))
+        .key(keys.cloud(poll.shard, &poll.id))
+        .key(keys.words(poll.shard, &poll.id))
         .arg(Timestamp::now().as_millis())
         .invoke_async(&mut conn)
         .await?;
@@ -152,6 +157,9 @@ pub async fn delete(ctx: &Context, poll: &Poll) -> Result<()> {
             keys.voted_set(poll.shard, &poll.id),
             keys.option_uses(poll.shard, &poll.id),
             keys.timeline(poll.shard, &poll.id),
+            keys.terms(poll.shard, &poll.id),
+            keys.cloud(poll.shard, &poll.id),
+            keys.words(poll.shard, &poll.id),
         ])
         .ignore()
         .zrem(keys.schedule(poll.shard), open_member(poll))
@@ -286,7 +294,7 @@ pub async fn apply_due(ctx: &Context, member: &str) -> Result<Option<PollId>> {
 
 /// Stores the changed poll with the event that reports it (one transaction: see
 /// `Store::change_poll`).
-async fn save(ctx: &Context, poll: &Poll, event: EventType) -> Result<()> {
+pub(crate) async fn save(ctx: &Context, poll: &Poll, event: EventType) -> Result<()> {
     if ctx
         .store
         .change_poll(PollChange::Update(poll), event, Timestamp::now())
@@ -397,10 +405,11 @@ async fn read_live(
     let (hash, ended): (HashMap<String, String>, Vec<Option<String>>) =
         pipe.query_async(&mut conn).await?;
     let closed = ended.iter().any(Option::is_some);
-    Ok((
-        snapshot_from_counts(poll, &hash),
-        live_status(poll, closed, Timestamp::now()),
-    ))
+    let mut snapshot = snapshot_from_counts(poll, &hash);
+    if let KindResults::OpenText { terms, .. } = &mut snapshot.detail {
+        *terms = crate::terms::cloud(ctx, poll).await?;
+    }
+    Ok((snapshot, live_status(poll, closed, Timestamp::now())))
 }
 
 /// What every results message and `/results` answer is made from: see [`read_live`].
@@ -413,7 +422,11 @@ pub async fn live_snapshot(
 
 /// Publishes the poll's current results with a new `seq`, and, with `status`, a status
 /// message before them, so every viewer learns of the change.
-async fn announce(ctx: &Context, poll: &Poll, status: Option<&str>) -> Result<(), RedisError> {
+pub(crate) async fn announce(
+    ctx: &Context,
+    poll: &Poll,
+    status: Option<&str>,
+) -> Result<(), RedisError> {
     let (snapshot, shown) = read_live(ctx, poll, true).await?;
     let entry = ResultsEntry {
         poll_id: poll.id.clone(),

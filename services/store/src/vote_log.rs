@@ -50,3 +50,20 @@ pub trait VoteLog: Send + Sync {
     async fn save_results(&self, snapshot: &ResultsSnapshot) -> StoreResult<()>;
     async fn results(&self, poll: &PollId) -> StoreResult<Option<ResultsSnapshot>>;
 }
+
+/// An open-text ballot's entries as both stores keep them: JSON, or nothing for other kinds.
+pub(crate) fn entries_to_text(entries: &[pollcast_types::TextEntry]) -> Option<String> {
+    if entries.is_empty() {
+        None
+    } else {
+        serde_json::to_string(entries).ok()
+    }
+}
+
+/// The inverse of [`entries_to_text`]; `None` if the column is not such JSON.
+pub(crate) fn entries_from_text(text: Option<&str>) -> Option<Vec<pollcast_types::TextEntry>> {
+    match text {
+        None | Some("") => Some(Vec::new()),
+        Some(t) => serde_json::from_str(t).ok(),
+    }
+}

@@ -145,6 +145,7 @@ async fn run_suite(store: &dyn Store) {
             received_at: Timestamp::now(),
             epoch: 0,
             replaces: None,
+            entries: Vec::new(),
         })
         .collect();
     // A voter's changed ballot names the one it replaced.
@@ -162,6 +163,7 @@ async fn run_suite(store: &dyn Store) {
             received_at: Timestamp::now(),
             epoch: 0,
             replaces: None,
+            entries: Vec::new(),
         },
     );
     store.append_votes(&votes[..10]).await.unwrap();
@@ -218,6 +220,7 @@ async fn run_suite(store: &dyn Store) {
             received_at: Timestamp::now(),
             epoch: 0,
             replaces: None,
+            entries: Vec::new(),
         })
         .collect();
     for chunk in busy.chunks(500) {

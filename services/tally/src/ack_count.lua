@@ -11,7 +11,9 @@
 --
 -- KEYS[1]      the shard's votes stream
 -- KEYS[k]      the counts hash of a poll in the batch; KEYS[k+1] is that poll's state hash,
---              KEYS[k+2] its timeline (votes counted per Unix minute)
+--              KEYS[k+2] its timeline (votes counted per Unix minute), and for open-text
+--              terms KEYS[k+3] its terms, KEYS[k+4] its cloud, KEYS[k+5] its words
+--              (pollcast_wire::Keys)
 -- ARGV[1]      the consumer group
 -- ARGV[2]      now, in Unix milliseconds
 -- ARGV[3]      minutes a timeline keeps, ARGV[4] the most fields it may hold before the
@@ -21,7 +23,8 @@
 --              its voter's earlier ballot, moving counts only), n, then n (field, amount)
 --              pairs: what counting one vote adds to the counts hash besides total and seq
 --              (per poll kind, see pollcast_wire::entry_increments; negative for the ballot
---              a change replaced); then c, and the c entry ids
+--              a change replaced; a field starting `t:` counts an open-text term, see
+--              count_term); then c, and the c entry ids
 -- Returns the number of votes counted (changes included).
 local group = ARGV[1]
 local now = ARGV[2]
@@ -33,6 +36,37 @@ local epoch = {}
 local adds = {}
 local order = {}
 local counted = 0
+
+-- Counts `amount` entries of a term, spelled `spelling`, `flag` 'h' if held for the owner:
+-- the term's count in the poll's terms, the same count in its cloud when the public may see
+-- it (the owner approved it, or it was not held and not hidden, or it is in the cloud
+-- already), and the spelling's count, the most frequent spelling being the one shown.
+local function count_term(k, field, amount)
+  local flag, term, spelling = string.match(field, '^t:(%a):([^\n]*)\n(.*)$')
+  if not term then return end
+  local terms, cloud, words = KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
+  local score = tonumber(redis.call('ZINCRBY', terms, amount, term))
+  if score <= 0 then
+    redis.call('ZREM', terms, term)
+    redis.call('ZREM', cloud, term)
+  else
+    local state = redis.call('HGET', words, 'm:' .. term)
+    if state == 'approved' or (state ~= 'hidden'
+        and (flag == 's' or redis.call('ZSCORE', cloud, term))) then
+      redis.call('ZADD', cloud, score, term)
+    end
+  end
+  local key = 'n:' .. term .. '\n' .. spelling
+  local n = tonumber(redis.call('HINCRBY', words, key, amount))
+  if n <= 0 then redis.call('HDEL', words, key) end
+  if amount > 0 then
+    local shown = redis.call('HGET', words, 's:' .. term)
+    if shown ~= spelling and (not shown
+        or n > tonumber(redis.call('HGET', words, 'n:' .. term .. '\n' .. shown) or '0')) then
+      redis.call('HSET', words, 's:' .. term, spelling)
+    end
+  end
+end
 -- XACK takes the ids as arguments: at most this many at a time (Lua's stack is bounded).
 local CHUNK = 1000
 local i = 5
@@ -73,7 +107,11 @@ for _, k in ipairs(order) do
   local counts = KEYS[k]
   local add = adds[k]
   for field, amount in pairs(add.fields) do
-    redis.call('HINCRBY', counts, field, amount)
+    if string.sub(field, 1, 2) == 't:' then
+      if amount ~= 0 then count_term(k, field, amount) end
+    else
+      redis.call('HINCRBY', counts, field, amount)
+    end
   end
   redis.call('HINCRBY', counts, 'total', add.total)
   redis.call('HINCRBY', counts, 'seq', add.seq)

@@ -108,11 +108,15 @@ impl Committer {
             if let Some(VoteEntry { vote: v, .. }) = vote
                 && !poll_index.contains_key(&v.poll_id)
             {
-                // Each poll takes three keys: its counts hash, its state hash, its timeline.
-                poll_index.insert(&v.poll_id, 2 + 3 * poll_index.len());
+                // Each poll takes six keys: its counts hash, its state hash, its timeline,
+                // and its open-text terms, cloud and words.
+                poll_index.insert(&v.poll_id, 2 + 6 * poll_index.len());
                 invocation.key(keys.counts(shard, &v.poll_id));
                 invocation.key(keys.poll_state(shard, &v.poll_id));
                 invocation.key(keys.timeline(shard, &v.poll_id));
+                invocation.key(keys.terms(shard, &v.poll_id));
+                invocation.key(keys.cloud(shard, &v.poll_id));
+                invocation.key(keys.words(shard, &v.poll_id));
             }
         }
         invocation

@@ -48,6 +48,7 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
             received_at: Timestamp::now(),
             epoch: 0,
             replaces: None,
+            entries: Vec::new(),
         };
         let mut fields: Vec<(&str, String)> = VoteEntry {
             vote,

@@ -17,6 +17,10 @@ pub struct Audit {
     /// Ranked polls: ballots (whole rankings) whose log and live counts differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ballots_differing: Option<u64>,
+    /// Open-text polls: terms whose log and live counts differ (`total_entries` is compared
+    /// as `consistent` says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_differing: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

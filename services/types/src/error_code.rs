@@ -82,6 +82,12 @@ error_codes! {
         "this `Idempotency-Key` was used with another request";
     InvalidOption = "invalid_option", 422, "The vote names options this poll does not have",
         "the vote names an option the poll does not have (or no longer has)";
+    EntryTooLong = "entry_too_long", 422, "An entry is longer than the poll allows",
+        "an `open_text` entry has more characters than the poll's `max_length`";
+    EntryEmpty = "entry_empty", 422, "An entry is empty",
+        "an `open_text` entry has nothing left once trimmed of whitespace and punctuation";
+    TooManyEntries = "too_many_entries", 422, "The ballot has more entries than the poll allows",
+        "an `open_text` ballot has no entries, or more than the poll's `max_entries_per_voter`";
     WebhookUrlForbidden = "webhook_url_forbidden", 422,
         "The webhook URL is not allowed",
         "the URL is not `https` (unless the operator allows `http`), carries credentials, or its host resolves to a loopback, private, link-local or otherwise non-public address";

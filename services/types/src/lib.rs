@@ -6,6 +6,7 @@ pub mod audit;
 pub mod error_code;
 pub mod hash;
 pub mod ids;
+pub mod open_text;
 mod openapi;
 pub mod poll;
 pub mod results;
@@ -20,6 +21,7 @@ pub use account::{Account, AccountId, Invitation, InvitationId, Membership, Role
 pub use audit::{Audit, AuditLine};
 pub use error_code::{ErrorCode, FieldError};
 pub use ids::{ApiKeyId, OptionId, PollId, VoteId, WebhookId, WorkspaceId};
+pub use open_text::{Moderation, OpenText, TermCount, TermState, TextEntry, TextLanguage};
 pub use poll::{
     BotProtection, Dedupe, NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility,
     VoteChange,

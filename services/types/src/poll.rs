@@ -1,6 +1,9 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{FieldError, OptionId, PollId, Timestamp, WorkspaceId};
+use crate::open_text::{MAX_ENTRIES_PER_VOTER, MAX_ENTRY_CHARS};
+use crate::{
+    FieldError, Moderation, OpenText, OptionId, PollId, TextLanguage, Timestamp, WorkspaceId,
+};
 
 pub const MIN_OPTIONS: usize = 2;
 pub const MAX_OPTIONS: usize = 50;
@@ -17,6 +20,8 @@ pub enum PollKind {
     Multiple,
     Ranked,
     Rating,
+    /// Voters write short answers; results are the word cloud's terms.
+    OpenText,
 }
 
 /// The scales a rating poll may have.
@@ -31,13 +36,20 @@ impl PollKind {
             Self::Multiple => "multiple",
             Self::Ranked => "ranked",
             Self::Rating => "rating",
+            Self::OpenText => "open_text",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Single, Self::Multiple, Self::Ranked, Self::Rating]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::Single,
+            Self::Multiple,
+            Self::Ranked,
+            Self::Rating,
+            Self::OpenText,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// The (min, max) choices a poll of this kind gets from the requested ones: a single
@@ -45,7 +57,7 @@ impl PollKind {
     pub fn choice_bounds(self, min: Option<u32>, max: Option<u32>, options: u32) -> (u32, u32) {
         match self {
             Self::Single => (1, 1),
-            Self::Rating => (0, 0),
+            Self::Rating | Self::OpenText => (0, 0),
             Self::Multiple | Self::Ranked => (min.unwrap_or(1), max.unwrap_or(options.max(1))),
         }
     }
@@ -187,6 +199,13 @@ pub struct Poll {
     pub bot_protection: BotProtection,
     #[serde(default)]
     pub vote_change: VoteChange,
+    /// Open-text polls only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_text: Option<OpenText>,
+    /// Open-text polls: the term the owner hid last, which the `entry.hidden` event the
+    /// hiding put in the outbox carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_hidden: Option<crate::open_text::HiddenTerm>,
 }
 
 impl Poll {
@@ -213,12 +232,16 @@ impl Poll {
         let mut ids: Vec<&str> = self.options.iter().map(|o| o.id.as_str()).collect();
         ids.sort_unstable();
         let text = format!(
-            "{:?}|{}|{}|{:?}|{}",
+            "{:?}|{}|{}|{:?}|{}{}",
             self.kind,
             self.min_choices,
             self.max_choices,
             self.scale,
-            ids.join(",")
+            ids.join(","),
+            // Open text adds its rules; other polls' shapes stay as they were.
+            self.open_text
+                .map(|t| format!("|{t:?}"))
+                .unwrap_or_default()
         );
         format!("{:016x}", crate::hash::fnv1a64(text.as_bytes()))
     }
@@ -305,6 +328,19 @@ pub struct NewPoll {
     /// Fixed at creation. Default `never`.
     #[serde(default)]
     pub vote_change: VoteChange,
+    /// `open_text` only: most characters per entry, 1 to 200; default 40.
+    #[schema(minimum = 1, maximum = 200)]
+    pub max_length: Option<u16>,
+    /// `open_text` only: most entries per ballot, 1 to 10; default 3.
+    #[schema(minimum = 1, maximum = 10)]
+    pub max_entries_per_voter: Option<u8>,
+    /// `open_text` only: `filter` (the default: the profanity filter holds entries for the
+    /// owner), `approve` (every term waits for the owner) or `none`.
+    pub moderation: Option<Moderation>,
+    /// `open_text` only: count words by their stem ("running" as "run"). Default `false`.
+    pub stemming: Option<bool>,
+    /// `open_text` only: the entries' language, for stop words and stemming. Default `en`.
+    pub language: Option<TextLanguage>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -352,6 +388,33 @@ impl NewPoll {
         if self.closes_at.is_some_and(|c| c <= now) {
             errors.push(FieldError::new("closes_at", "must be in the future"));
         }
+        let open_text = if self.kind == PollKind::OpenText {
+            let d = OpenText::default();
+            Some(OpenText {
+                max_length: self.max_length.unwrap_or(d.max_length),
+                max_entries_per_voter: self
+                    .max_entries_per_voter
+                    .unwrap_or(d.max_entries_per_voter),
+                moderation: self.moderation.unwrap_or(d.moderation),
+                stemming: self.stemming.unwrap_or(d.stemming),
+                language: self.language.unwrap_or(d.language),
+            })
+        } else {
+            let given = [
+                ("max_length", self.max_length.is_some()),
+                (
+                    "max_entries_per_voter",
+                    self.max_entries_per_voter.is_some(),
+                ),
+                ("moderation", self.moderation.is_some()),
+                ("stemming", self.stemming.is_some()),
+                ("language", self.language.is_some()),
+            ];
+            for (field, _) in given.iter().filter(|(_, given)| *given) {
+                errors.push(FieldError::new(*field, "only open_text polls take it"));
+            }
+            None
+        };
         let status = if self.draft {
             PollStatus::Draft
         } else if self.opens_at.is_some_and(|t| t > now) {
@@ -382,6 +445,8 @@ impl NewPoll {
             embed_origins: self.embed_origins,
             bot_protection: self.bot_protection,
             vote_change: self.vote_change,
+            open_text,
+            last_hidden: None,
         };
         let mut all = poll.validate();
         all.extend(errors);
@@ -418,6 +483,13 @@ impl Poll {
                     "a rating poll has no options: voters send a rating from 1 to its scale",
                 ));
             }
+        } else if self.kind == PollKind::OpenText {
+            if n > 0 {
+                errors.push(FieldError::new(
+                    "options",
+                    "an open_text poll has no options: voters send entries",
+                ));
+            }
         } else if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
             errors.push(FieldError::new(
                 "options",
@@ -433,7 +505,7 @@ impl Poll {
         }
         let n = n as u32;
         match self.kind {
-            PollKind::Single | PollKind::Rating => {}
+            PollKind::Single | PollKind::Rating | PollKind::OpenText => {}
             PollKind::Multiple | PollKind::Ranked => {
                 if self.min_choices < 1 {
                     errors.push(FieldError::new("min_choices", "must be at least 1"));
@@ -472,6 +544,20 @@ impl Poll {
                 "vote_change",
                 "while_open needs a dedupe mode that knows who voted (browser, ip or verified)",
             ));
+        }
+        if let Some(t) = &self.open_text {
+            if !(1..=MAX_ENTRY_CHARS).contains(&t.max_length) {
+                errors.push(FieldError::new(
+                    "max_length",
+                    format!("must be between 1 and {MAX_ENTRY_CHARS}"),
+                ));
+            }
+            if !(1..=MAX_ENTRIES_PER_VOTER).contains(&t.max_entries_per_voter) {
+                errors.push(FieldError::new(
+                    "max_entries_per_voter",
+                    format!("must be between 1 and {MAX_ENTRIES_PER_VOTER}"),
+                ));
+            }
         }
         if self.close_after_votes == Some(0) {
             errors.push(FieldError::new("close_after_votes", "must be at least 1"));

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{OptionId, PollId, RunoffRound, Timestamp};
+use crate::{OptionId, PollId, RunoffRound, TermCount, Timestamp};
 
 /// The counts of one poll at one `seq`. `seq` grows with every counted vote, so of two
 /// snapshots of a poll the one with the larger `seq` is the newer.
@@ -37,6 +37,13 @@ pub enum KindResults {
         distribution: Vec<ScoreCount>,
         /// The mean score rounded to 2 places, `null` before the first vote.
         mean: Option<f64>,
+    },
+    OpenText {
+        /// The cloud's terms, most entries first (ties alphabetical), at most 100; terms the
+        /// owner hid, or that wait for approval, are left out.
+        terms: Vec<TermCount>,
+        /// Entries counted, shown or not.
+        total_entries: u64,
     },
     Plain {},
 }

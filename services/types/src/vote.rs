@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{OptionId, PollId, Timestamp, VoteId};
+use crate::{OptionId, PollId, TextEntry, Timestamp, VoteId};
 
 /// One accepted vote, as the vote log keeps it. The vote id is the idempotency key: appending
 /// the same vote twice leaves one row.
@@ -19,6 +19,9 @@ pub struct VoteRecord {
     /// The voter's ballot this one replaced (polls with `vote_change: while_open`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<VoteId>,
+    /// An open-text ballot's entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<TextEntry>,
 }
 
 /// Vote-log partitions are per poll and per day, so no partition grows without bound

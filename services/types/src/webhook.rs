@@ -30,12 +30,15 @@ pub enum EventType {
     /// A voter replaced their ballot (`vote_change: while_open`).
     #[serde(rename = "vote.changed")]
     VoteChanged,
+    /// An owner hid an open-text term.
+    #[serde(rename = "entry.hidden")]
+    EntryHidden,
     #[serde(rename = "results.updated")]
     ResultsUpdated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::PollCreated,
         EventType::PollUpdated,
         EventType::PollOpened,
@@ -44,6 +47,7 @@ impl EventType {
         EventType::PollDeleted,
         EventType::VoteCreated,
         EventType::VoteChanged,
+        EventType::EntryHidden,
         EventType::ResultsUpdated,
     ];
 
@@ -60,6 +64,7 @@ impl EventType {
             EventType::PollDeleted => "poll.deleted",
             EventType::VoteCreated => "vote.created",
             EventType::VoteChanged => "vote.changed",
+            EventType::EntryHidden => "entry.hidden",
             EventType::ResultsUpdated => "results.updated",
         }
     }

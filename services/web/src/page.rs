@@ -79,6 +79,17 @@ pub struct PollPage<'a> {
     pub oembed_href: String,
     /// Where the form posts: the vote route, with the page's view (language, theme...) kept.
     pub form_action: String,
+    /// Open-text polls: one labelled input per entry a voter may send.
+    pub entry_inputs: Vec<String>,
+    pub max_length: u16,
+    /// Open-text polls: the cloud's terms, most frequent first, as "text: count" and count.
+    pub terms: Vec<TermRow>,
+}
+
+/// One term of an open-text poll's ranked list.
+pub struct TermRow {
+    pub text: String,
+    pub count_text: String,
 }
 
 impl<'a> PollPage<'a> {
@@ -180,6 +191,9 @@ impl<'a> PollPage<'a> {
                     ("max", Arg::Num(f64::from(max_score))),
                 ],
             )),
+            KindResults::OpenText { total_entries, .. } => {
+                Some(t.format("entries", &[("count", Arg::Num(*total_entries as f64))]))
+            }
             KindResults::Ranked { rounds } => rounds.last().and_then(|last| {
                 if let Some(winner) = &last.winner {
                     let label = label_of(winner.as_str());
@@ -205,6 +219,9 @@ impl<'a> PollPage<'a> {
             _ => Vec::new(),
         };
         let your_choice = voted.map(|ids| {
+            if poll.kind == PollKind::OpenText {
+                return t.get("you-answered");
+            }
             let labels: Vec<String> = if poll.kind == PollKind::Rating {
                 ids.clone()
             } else {
@@ -212,8 +229,16 @@ impl<'a> PollPage<'a> {
             };
             t.format("your-choice", &[("choice", Arg::Str(&labels.join(", ")))])
         });
+        let settings = poll.open_text.unwrap_or_default();
         let hint = match poll.kind {
             PollKind::Single => String::new(),
+            PollKind::OpenText => t.format(
+                "open-text-hint",
+                &[
+                    ("max", Arg::Num(f64::from(settings.max_entries_per_voter))),
+                    ("length", Arg::Num(f64::from(settings.max_length))),
+                ],
+            ),
             PollKind::Rating => t.format("rating-hint", &[("max", Arg::Num(f64::from(max_score)))]),
             PollKind::Ranked => t.get("ranked-hint"),
             PollKind::Multiple => {
@@ -241,7 +266,27 @@ impl<'a> PollPage<'a> {
                 )
             });
         let status_text = status_text(t, status);
+        let entry_inputs = if poll.kind == PollKind::OpenText {
+            (1..=settings.max_entries_per_voter)
+                .map(|n| t.format("entry-label", &[("n", Arg::Num(f64::from(n)))]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let terms = match snapshot.map(|s| &s.detail) {
+            Some(KindResults::OpenText { terms, .. }) => terms
+                .iter()
+                .map(|term| TermRow {
+                    text: shown(&term.text),
+                    count_text: t.format("entries", &[("count", Arg::Num(term.count as f64))]),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Self {
+            entry_inputs,
+            max_length: settings.max_length,
+            terms,
             question: shown(&poll.question),
             // Relative, like every URL the page loads: it works whatever name the server is
             // reached by (a proxy, a CDN, a test on a free port).
@@ -365,6 +410,11 @@ fn script_strings(t: Text) -> String {
         "error-rate-limited",
         "verifying",
         "error-verification",
+        "send-answers",
+        "you-answered",
+        "terms-empty",
+        "write-entry",
+        "error-entry",
     ];
     let mut strings = serde_json::Map::new();
     for id in plain {
@@ -408,6 +458,10 @@ fn script_strings(t: Text) -> String {
         json!(t.format("runoff-tie", &[("labels", Arg::Str("{labels}"))])),
     );
     strings.insert("votes".into(), json!(t.plural_forms("votes", "count", &[])));
+    strings.insert(
+        "entries".into(),
+        json!(t.plural_forms("entries", "count", &[])),
+    );
     strings.insert(
         "watching".into(),
         json!(t.plural_forms("watching", "count", &[])),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pollcast_store::PollEvent;
-use pollcast_types::Webhook;
+use pollcast_types::{EventType, Webhook};
 use tokio_util::sync::CancellationToken;
 
 use crate::events::{Endpoints, event_body, owner_view, queue_for};
@@ -75,6 +75,19 @@ async fn queue(
     // The outbox's sequence number never repeats; with the poll and the kind it names this
     // event wherever and however often it is read.
     let event_id = format!("evt_{}_{}_{}", event.event.as_str(), poll.id, event.seq);
-    let body = event_body(event.event, event.at, owner_view(poll));
+    let body = match (&event.event, &poll.last_hidden) {
+        (EventType::EntryHidden, Some(hidden)) => event_body(
+            event.event,
+            event.at,
+            serde_json::json!({
+                "poll_id": poll.id,
+                "term": hidden.term,
+                "text": hidden.text,
+                "entries": hidden.entries,
+                "hidden_at": hidden.hidden_at,
+            }),
+        ),
+        _ => event_body(event.event, event.at, owner_view(poll)),
+    };
     Ok(queue_for(state, poll.shard, &wanting, &event_id, event.event, &body).await?)
 }

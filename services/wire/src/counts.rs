@@ -4,7 +4,11 @@
 //! - `o:<option id>`: votes of an option (`single`, `multiple`), first preferences (`ranked`);
 //! - `b:<id>,<id>,...`: how many voters cast exactly this ranking (`ranked`), the aggregated
 //!   ballots instant-runoff rounds are recounted from;
-//! - `r:<score>`: how many voters gave this score (`rating`).
+//! - `r:<score>`: how many voters gave this score (`rating`);
+//! - `entries`: how many entries the ballots hold (`open_text`); the terms are counted in
+//!   sorted sets beside the hash (`Keys::terms`, `Keys::cloud`, `Keys::words`), by the
+//!   increments named [`TERM_PREFIX`]`<h|s>:<term>\n<spelling>`, which the counting script
+//!   applies to them instead of to the hash.
 //!
 //! tally's counting script applies [`increments`] atomically with the acknowledgement that
 //! makes a vote counted, so every field moves exactly once per vote.
@@ -25,6 +29,11 @@ pub const TOTAL_FIELD: &str = "total";
 pub const SEQ_FIELD: &str = "seq";
 /// Field of the counts hash holding the time of the last change, in Unix milliseconds.
 pub const UPDATED_FIELD: &str = "at";
+
+/// Field of the counts hash holding the number of open-text entries counted.
+pub const ENTRIES_FIELD: &str = "entries";
+/// Starts an increment that counts an open-text term (see the module's documentation).
+pub const TERM_PREFIX: &str = "t:";
 
 const BALLOT_PREFIX: &str = "b:";
 
@@ -52,6 +61,7 @@ pub fn entry_increments(entry: &VoteEntry) -> Vec<(String, i64)> {
     let before = VoteRecord {
         option_ids: previous.option_ids.clone(),
         rating: previous.rating,
+        entries: previous.entries.clone(),
         ..entry.vote.clone()
     };
     for (field, amount) in increments(entry.kind, &before) {
@@ -84,6 +94,22 @@ pub fn increments(kind: PollKind, vote: &VoteRecord) -> Vec<(String, i64)> {
             .map(|r| (score_field(r), 1))
             .into_iter()
             .collect(),
+        PollKind::OpenText => {
+            let mut adds: std::collections::BTreeMap<String, i64> = Default::default();
+            for e in &vote.entries {
+                if let Some(term) = &e.term {
+                    let held = if e.held { 'h' } else { 's' };
+                    *adds
+                        .entry(format!("{TERM_PREFIX}{held}:{term}\n{}", e.text))
+                        .or_default() += 1;
+                }
+            }
+            let mut adds: Vec<(String, i64)> = adds.into_iter().collect();
+            if !vote.entries.is_empty() {
+                adds.push((ENTRIES_FIELD.to_owned(), vote.entries.len() as i64));
+            }
+            adds
+        }
     }
 }
 
@@ -114,6 +140,11 @@ pub fn snapshot_from_counts(poll: &Poll, hash: &HashMap<String, String>) -> Resu
                 rounds: instant_runoff(&ids, ballots.iter().map(|(b, n)| (b.as_slice(), *n))),
             }
         }
+        PollKind::OpenText => KindResults::OpenText {
+            // Read beside the hash: see `Keys::cloud`.
+            terms: Vec::new(),
+            total_entries: number(ENTRIES_FIELD),
+        },
         PollKind::Rating => {
             let distribution: Vec<ScoreCount> = (1..=poll.rating_scale())
                 .map(|score| ScoreCount {

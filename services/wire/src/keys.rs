@@ -30,6 +30,24 @@ impl Keys {
         format!("{}:{{s{shard}}}:counts:{poll}", self.prefix)
     }
 
+    /// An open-text poll's terms by how many entries counted as each (a sorted set): every
+    /// term, shown or not, for the owner's moderation queue and the audit.
+    pub fn terms(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:terms:{poll}", self.prefix)
+    }
+
+    /// The terms of an open-text poll's cloud (a sorted set): those of [`Keys::terms`] the
+    /// public may see, with the same counts, so the top terms are one `ZREVRANGE`.
+    pub fn cloud(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:cloud:{poll}", self.prefix)
+    }
+
+    /// An open-text poll's words: `m:<term>` → the owner's decision (`approved`, `hidden`),
+    /// `s:<term>` → the spelling shown, `n:<term>\n<spelling>` → entries spelled so.
+    pub fn words(&self, shard: u32, poll: &PollId) -> String {
+        format!("{}:{{s{shard}}}:words:{poll}", self.prefix)
+    }
+
     /// Votes counted per minute (`<Unix minute>` → n), kept by tally in the step that counts
     /// them: the console's votes-over-time chart, without reading the vote log. Holds the
     /// last [`TIMELINE_MINUTES`] minutes (and at most [`TIMELINE_MAX_FIELDS`] fields).

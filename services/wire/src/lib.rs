@@ -5,11 +5,12 @@
 mod counts;
 mod keys;
 mod results_entry;
+mod text_entries;
 mod vote_entry;
 
 pub use counts::{
-    SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, entry_increments, increments, option_field,
-    snapshot_from_counts,
+    ENTRIES_FIELD, SEQ_FIELD, TERM_PREFIX, TOTAL_FIELD, UPDATED_FIELD, entry_increments,
+    increments, option_field, snapshot_from_counts,
 };
 pub use keys::{Keys, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, shard_for};
 pub use results_entry::{RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, StatusMessage};

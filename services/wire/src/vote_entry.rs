@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 
 use pollcast_types::vote::{join_option_ids, split_option_ids};
-use pollcast_types::{OptionId, PollId, PollKind, Timestamp, VoteId, VoteRecord};
+use pollcast_types::{OptionId, PollId, PollKind, TextEntry, Timestamp, VoteId, VoteRecord};
+
+use crate::text_entries;
 
 /// The format [`VoteEntry::to_fields`] writes.
 const FORMAT: &str = "2";
@@ -18,6 +20,9 @@ const NONE: &str = "-";
 /// docs/benchmarks.md); Redis stores and logs fewer, smaller items too. Format 1 (one field
 /// per value: `v=1 id poll kind opts at [rating] [voter] epoch`) is still read, so entries an
 /// older vote-ingest wrote are counted after an upgrade.
+///
+/// An open-text ballot has its entries where the option ids would be
+/// (`crate::text_entries`).
 ///
 /// `kind` tells tally how to count the vote without looking the poll up; format-1 entries
 /// written before it existed have none and count as `single`/`multiple` votes, the only kinds
@@ -46,6 +51,29 @@ pub struct Ballot {
     pub vote_id: VoteId,
     pub option_ids: Vec<OptionId>,
     pub rating: Option<u8>,
+    pub entries: Vec<TextEntry>,
+}
+
+/// The line's word for a ballot's choices: its entries, its option ids, or none.
+fn choices_word(option_ids: &[OptionId], entries: &[TextEntry]) -> String {
+    if !entries.is_empty() {
+        text_entries::encode(entries)
+    } else if option_ids.is_empty() {
+        NONE.to_owned()
+    } else {
+        join_option_ids(option_ids)
+    }
+}
+
+/// The inverse of [`choices_word`].
+fn parse_choices(word: &str) -> Option<(Vec<OptionId>, Vec<TextEntry>)> {
+    if word == NONE {
+        Some((Vec::new(), Vec::new()))
+    } else if text_entries::is_entries(word) {
+        Some((Vec::new(), text_entries::decode(word)?))
+    } else {
+        Some((split_option_ids(word)?, Vec::new()))
+    }
 }
 
 impl Ballot {
@@ -54,16 +82,13 @@ impl Ballot {
             vote_id: vote.vote_id.clone(),
             option_ids: vote.option_ids.clone(),
             rating: vote.rating,
+            entries: vote.entries.clone(),
         }
     }
 
     /// `<vote id> <id,id,...|-> <rating|->`: three words, no other spaces.
     pub fn token(&self) -> String {
-        let opts = if self.option_ids.is_empty() {
-            NONE.to_owned()
-        } else {
-            join_option_ids(&self.option_ids)
-        };
+        let opts = choices_word(&self.option_ids, &self.entries);
         let rating = self.rating.map(|r| r.to_string());
         format!(
             "{} {opts} {}",
@@ -78,10 +103,7 @@ impl Ballot {
         };
         let bad = || DecodeError::Malformed("previous");
         let vote_id = VoteId::parse(id).ok_or_else(bad)?;
-        let option_ids = match words.next().ok_or_else(bad)? {
-            NONE => Vec::new(),
-            opts => split_option_ids(opts).ok_or_else(bad)?,
-        };
+        let (option_ids, entries) = parse_choices(words.next().ok_or_else(bad)?).ok_or_else(bad)?;
         let rating = match words.next().ok_or_else(bad)? {
             NONE => None,
             r => Some(r.parse::<u8>().map_err(|_| bad())?),
@@ -93,6 +115,7 @@ impl Ballot {
             vote_id,
             option_ids,
             rating,
+            entries,
         }))
     }
 }
@@ -111,11 +134,7 @@ impl VoteEntry {
     /// Field/value pairs in XADD order.
     pub fn to_fields(&self) -> Vec<(&'static str, String)> {
         let v = &self.vote;
-        let opts = if v.option_ids.is_empty() {
-            NONE.to_owned()
-        } else {
-            join_option_ids(&v.option_ids)
-        };
+        let opts = choices_word(&v.option_ids, &v.entries);
         let rating = v.rating.map(|r| r.to_string());
         let line = [
             FORMAT,
@@ -152,10 +171,8 @@ impl VoteEntry {
         let vote_id = VoteId::parse(next("id")?).ok_or(DecodeError::Malformed("id"))?;
         let poll_id = PollId::parse(next("poll")?).ok_or(DecodeError::Malformed("poll"))?;
         let kind = PollKind::parse(next("kind")?).ok_or(DecodeError::Malformed("kind"))?;
-        let option_ids = match next("opts")? {
-            NONE => Vec::new(),
-            opts => split_option_ids(opts).ok_or(DecodeError::Malformed("opts"))?,
-        };
+        let (option_ids, entries) =
+            parse_choices(next("opts")?).ok_or(DecodeError::Malformed("opts"))?;
         let at = next("at")?
             .parse::<i64>()
             .map_err(|_| DecodeError::Malformed("at"))?;
@@ -185,6 +202,7 @@ impl VoteEntry {
                 received_at: Timestamp::from_millis(at),
                 epoch,
                 replaces: previous.as_ref().map(|p| p.vote_id.clone()),
+                entries,
             },
             kind,
             previous,
@@ -223,6 +241,7 @@ impl VoteEntry {
             received_at: Timestamp::from_millis(at),
             epoch,
             replaces: None,
+            entries: Vec::new(),
         };
         Ok(Self {
             vote,
@@ -246,6 +265,7 @@ mod tests {
             received_at: Timestamp::from_millis(1_700_000_000_000),
             epoch: 0,
             replaces: None,
+            entries: Vec::new(),
         }
     }
 
@@ -289,7 +309,20 @@ mod tests {
             kind: PollKind::Rating,
             previous: None,
         };
-        for entry in [choices, rating] {
+        let open_text = VoteEntry {
+            vote: VoteRecord {
+                option_ids: Vec::new(),
+                entries: vec![TextEntry {
+                    text: "Very fast!".into(),
+                    term: Some("very fast!".into()),
+                    held: false,
+                }],
+                ..sample()
+            },
+            kind: PollKind::OpenText,
+            previous: None,
+        };
+        for entry in [choices, rating, open_text] {
             let mut expected = entry.clone();
             expected.vote.epoch = 3;
             // As the ingest script writes it: the epoch ends the line.

@@ -6,8 +6,8 @@ use pollcast_http::ApiError;
 use pollcast_http::error::Problem;
 use pollcast_runtime::lifecycle;
 use pollcast_types::{
-    BotProtection, FieldError, OptionId, Poll, PollKind, PollOption, ResultsVisibility, Scope,
-    Timestamp,
+    BotProtection, FieldError, Moderation, OptionId, Poll, PollKind, PollOption, ResultsVisibility,
+    Scope, Timestamp,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -137,6 +137,8 @@ pub struct PatchPoll {
     pub embed_origins: Option<Option<Vec<String>>>,
     /// May change at any time; challenges already handed out stay valid until they expire.
     pub bot_protection: Option<BotProtection>,
+    /// `open_text` only; may change at any time. Terms already shown stay shown.
+    pub moderation: Option<Moderation>,
 }
 
 /// An option as it should be: an existing one by `id`, a new one without.
@@ -242,6 +244,21 @@ pub async fn edit_poll(
             (false, None) => kind.scale(None),
         };
         poll.kind = kind;
+        // A poll that becomes open text gets the default settings; one that stops being
+        // open text drops them.
+        poll.open_text = match kind {
+            PollKind::OpenText => Some(poll.open_text.unwrap_or_default()),
+            _ => None,
+        };
+    }
+    if let Some(m) = body.moderation {
+        match &mut poll.open_text {
+            Some(settings) => settings.moderation = m,
+            None => errors.push(FieldError::new(
+                "moderation",
+                "only open_text polls take it",
+            )),
+        }
     }
     errors.extend(poll.validate());
     if !errors.is_empty() {

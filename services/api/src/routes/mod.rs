@@ -2,6 +2,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod lifecycle;
 pub mod polls;
+pub mod terms;
 pub mod tokens;
 pub mod votes;
 pub mod webhook_deliveries;

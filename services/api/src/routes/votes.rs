@@ -10,9 +10,10 @@ use futures_util::stream;
 use pollcast_http::ApiError;
 use pollcast_http::pagination::Page;
 use pollcast_http::pagination::{self, bad_cursor};
+use pollcast_runtime::terms;
 use pollcast_store::Store;
 use pollcast_types::vote::join_option_ids;
-use pollcast_types::{Poll, Scope, Timestamp, VoteChange, VoteId, VoteRecord};
+use pollcast_types::{Poll, PollKind, Scope, Timestamp, VoteChange, VoteId, VoteRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiState;
@@ -50,6 +51,9 @@ pub struct VoteView<'a> {
     /// The score, rating polls only.
     #[serde(skip_serializing_if = "Option::is_none")]
     rating: Option<u8>,
+    /// The entries, open_text polls only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entries: Option<&'a [pollcast_types::TextEntry]>,
     /// A per-poll keyed hash of the voter's identity, never the identity.
     voter: Option<&'a str>,
     received_at: Timestamp,
@@ -61,8 +65,9 @@ pub struct VoteView<'a> {
 fn view(v: &VoteRecord) -> VoteView<'_> {
     VoteView {
         vote_id: &v.vote_id,
-        option_ids: v.rating.is_none().then_some(v.option_ids.as_slice()),
+        option_ids: (v.rating.is_none() && v.entries.is_empty()).then_some(v.option_ids.as_slice()),
         rating: v.rating,
+        entries: (!v.entries.is_empty()).then_some(v.entries.as_slice()),
         voter: v.voter.as_deref(),
         received_at: v.received_at,
         replaces: v.replaces.as_ref(),
@@ -179,10 +184,17 @@ pub async fn csv(
     } else {
         HashSet::new()
     });
-    let header_row = Bytes::from_static(if changes {
-        b"vote_id,received_at,option_ids,rating,voter,replaces\n"
+    // Open text: a row per entry, with its term and its moderation state now.
+    let decisions = Arc::new(if poll.kind == PollKind::OpenText {
+        Some(terms::decisions(&state.context, &poll).await?)
     } else {
-        b"vote_id,received_at,option_ids,rating,voter\n"
+        None
+    });
+    let header_row = Bytes::from_static(match (decisions.is_some(), changes) {
+        (true, true) => b"vote_id,received_at,entry,term,state,voter,replaces\n",
+        (true, false) => b"vote_id,received_at,entry,term,state,voter\n",
+        (false, true) => b"vote_id,received_at,option_ids,rating,voter,replaces\n",
+        (false, false) => b"vote_id,received_at,option_ids,rating,voter\n",
     });
     let body = stream::unfold(
         (Some(header_row), window, false),
@@ -190,6 +202,7 @@ pub async fn csv(
             let store = store.clone();
             let poll_id = poll_id.clone();
             let replaced = replaced.clone();
+            let decisions = decisions.clone();
             async move {
                 if let Some(h) = first {
                     return Some((Ok(h), (None, window, done)));
@@ -201,7 +214,10 @@ pub async fn csv(
                     Ok((votes, ended)) => {
                         let mut chunk = String::with_capacity(votes.len() * 96);
                         for v in votes.iter().filter(|v| !replaced.contains(&v.vote_id)) {
-                            csv_row(&mut chunk, v, changes);
+                            match decisions.as_ref() {
+                                Some(decisions) => entry_rows(&mut chunk, v, decisions, changes),
+                                None => csv_row(&mut chunk, v, changes),
+                            }
                         }
                         Some((Ok(Bytes::from(chunk)), (None, window, ended)))
                     }
@@ -248,4 +264,40 @@ fn csv_row(out: &mut String, v: &VoteRecord, replaces_column: bool) {
         let _ = write!(out, ",{}", v.replaces.as_ref().map_or("", VoteId::as_str));
     }
     out.push('\n');
+}
+
+/// An open-text ballot's rows: one per entry, its text and term quoted (they are anyone's
+/// words), and a cell a spreadsheet would take for a formula made text with a leading `'`.
+fn entry_rows(
+    out: &mut String,
+    v: &VoteRecord,
+    decisions: &std::collections::HashMap<String, String>,
+    replaces_column: bool,
+) {
+    use std::fmt::Write;
+    for e in &v.entries {
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{}",
+            v.vote_id,
+            v.received_at,
+            csv_text(&e.text),
+            csv_text(e.term.as_deref().unwrap_or("")),
+            terms::entry_state(e, decisions),
+            v.voter.as_deref().unwrap_or("")
+        );
+        if replaces_column {
+            let _ = write!(out, ",{}", v.replaces.as_ref().map_or("", VoteId::as_str));
+        }
+        out.push('\n');
+    }
+}
+
+fn csv_text(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
 }

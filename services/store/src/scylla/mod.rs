@@ -38,6 +38,7 @@ use crate::{After, Replication, Store, StoreError, StoreResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../schema/scylla/0001_init.cql"),
     include_str!("../../../../schema/scylla/0002_vote_replaces.cql"),
+    include_str!("../../../../schema/scylla/0003_vote_entries.cql"),
 ];
 
 /// How many reads one call may have in flight when it fans out (a page of keys, members).

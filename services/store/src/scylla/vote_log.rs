@@ -38,6 +38,7 @@ type VoteRow = (
     Option<String>,
     i64,
     Option<String>,
+    Option<String>,
 );
 
 /// A vote-log partition: poll, epoch, bucket.
@@ -57,6 +58,8 @@ fn vote_from_row(poll: &PollId, epoch: u32, r: VoteRow) -> StoreResult<VoteRecor
             Some(prev) => Some(id(VoteId::parse, &prev)?),
             None => None,
         },
+        entries: crate::vote_log::entries_from_text(r.6.as_deref())
+            .ok_or_else(|| StoreError::Corrupt(format!("vote {}", r.0)))?,
     })
 }
 
@@ -93,8 +96,8 @@ impl ScyllaStore {
             .prepared(
                 "INSERT INTO votes_by_poll
                  (poll_id, epoch, bucket, vote_id, option_ids, rating, voter, received_at,
-                  replaces)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
+                  replaces, entries)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
             )
             .await?;
         let chunks: Vec<(PartitionKey<'_>, &[&VoteRecord])> = partitions
@@ -123,6 +126,7 @@ impl ScyllaStore {
                         v.voter.as_deref(),
                         v.received_at.as_millis(),
                         v.replaces.as_ref().map(VoteId::as_str),
+                        crate::vote_log::entries_to_text(&v.entries),
                         v.vote_id.timestamp_ms() * 1000,
                     ));
                 }
@@ -194,7 +198,7 @@ impl ScyllaStore {
                 .fan_out(empty.clone(), |i: usize| async move {
                     let p = &parts_ref[i];
                     self.rows::<VoteRow>(
-                        "SELECT vote_id, option_ids, rating, voter, received_at, replaces FROM votes_by_poll
+                        "SELECT vote_id, option_ids, rating, voter, received_at, replaces, entries FROM votes_by_poll
                          WHERE poll_id = ? AND epoch = ? AND bucket = ? AND vote_id > ? LIMIT ?",
                         (
                             poll.as_str(),

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../schema/sqlite/0008_idempotency_expiry.sql"),
     include_str!("../../../../schema/sqlite/0009_webhook_deliveries.sql"),
     include_str!("../../../../schema/sqlite/0010_vote_replaces.sql"),
+    include_str!("../../../../schema/sqlite/0011_vote_entries.sql"),
 ];
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by several processes on

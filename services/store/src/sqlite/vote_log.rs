@@ -17,6 +17,7 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
     let received_at: i64 = row.get(5)?;
     let epoch: u32 = row.get(6)?;
     let replaces: Option<String> = row.get(7)?;
+    let entries: Option<String> = row.get(8)?;
     let parsed = (|| {
         Some(VoteRecord {
             vote_id: VoteId::parse(&vote_id)?,
@@ -30,6 +31,7 @@ fn vote_from_row(row: &Row<'_>) -> rusqlite::Result<Result<VoteRecord, StoreErro
                 Some(r) => Some(VoteId::parse(&r)?),
                 None => None,
             },
+            entries: crate::vote_log::entries_from_text(entries.as_deref())?,
         })
     })();
     Ok(parsed.ok_or_else(|| StoreError::Corrupt(format!("vote {vote_id}"))))
@@ -48,8 +50,8 @@ impl VoteLog for SqliteStore {
                 let mut stmt = tx.prepare_cached(
                     "INSERT OR IGNORE INTO votes_by_poll
                      (poll_id, bucket, vote_id, option_ids, rating, voter, received_at, epoch,
-                      replaces)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                      replaces, entries)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?;
                 for v in &votes {
                     let opts = join_option_ids(&v.option_ids);
@@ -62,7 +64,8 @@ impl VoteLog for SqliteStore {
                         v.voter,
                         v.received_at.as_millis(),
                         v.epoch,
-                        v.replaces.as_ref().map(VoteId::as_str)
+                        v.replaces.as_ref().map(VoteId::as_str),
+                        crate::vote_log::entries_to_text(&v.entries)
                     ])?;
                 }
             }
@@ -89,7 +92,8 @@ impl VoteLog for SqliteStore {
         let limit = limit.min(10_000) as i64;
         self.run(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at, epoch, replaces
+                "SELECT vote_id, poll_id, option_ids, rating, voter, received_at, epoch, replaces,
+                        entries
                  FROM votes_by_poll
                  WHERE poll_id = ?1 AND epoch = ?5 AND (bucket, vote_id) > (?2, ?3)
                  ORDER BY bucket, vote_id LIMIT ?4",

@@ -58,11 +58,18 @@ pub async fn form_vote(
         .iter()
         .find(|(k, _)| k == "rating")
         .and_then(|(_, v)| v.trim().parse::<i64>().ok());
-    if option_ids.is_empty() && rating.is_none() {
-        let key = if poll.kind == PollKind::Rating {
-            "choose-score"
-        } else {
-            "choose-option"
+    // Open-text forms have an input per entry a voter may send; the ones left blank are
+    // not entries.
+    let entries: Vec<String> = fields
+        .iter()
+        .filter(|(k, v)| k == "entries" && !v.trim().is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    if option_ids.is_empty() && rating.is_none() && entries.is_empty() {
+        let key = match poll.kind {
+            PollKind::Rating => "choose-score",
+            PollKind::OpenText => "write-entry",
+            _ => "choose-option",
         };
         return refuse(key, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -90,6 +97,7 @@ pub async fn form_vote(
     let ballot = CastVote {
         option_ids,
         rating,
+        entries: (poll.kind == PollKind::OpenText).then_some(entries),
         voter_token: Some(token.clone()),
         proof: None,
     };
@@ -137,6 +145,8 @@ pub async fn form_vote(
                     voted_cookie(&poll.id),
                     match taken.rating {
                         Some(score) => score.to_string(),
+                        // The page says the answers are in; it does not repeat them.
+                        None if poll.kind == PollKind::OpenText => "entries".to_owned(),
                         None => taken
                             .option_ids
                             .iter()
@@ -157,7 +167,10 @@ pub async fn form_vote(
             Ok(res.finish())
         }
         Err(e) => {
-            let key = message_key(e.code);
+            let key = match e.code {
+                ErrorCode::ValidationFailed if poll.kind == PollKind::OpenText => "error-entry",
+                code => message_key(code),
+            };
             let status =
                 StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             refuse(key, status).await
@@ -174,6 +187,9 @@ pub fn message_key(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidVoterToken => "error-verified-only",
         ErrorCode::RateLimited => "error-rate-limited",
         ErrorCode::ChallengeRequired | ErrorCode::ChallengeInvalid => "error-verification",
+        ErrorCode::EntryEmpty | ErrorCode::EntryTooLong | ErrorCode::TooManyEntries => {
+            "error-entry"
+        }
         ErrorCode::ServiceUnavailable | ErrorCode::Internal | ErrorCode::IdempotencyKeyInUse => {
             "error-busy"
         }

@@ -30,6 +30,10 @@ pub struct CastVote {
     pub(crate) option_ids: Vec<String>,
     /// For rating polls; any integer is read so an out-of-range score gets a clear error.
     pub(crate) rating: Option<i64>,
+    /// For open_text polls: 1 to the poll's `max_entries_per_voter` short answers, each at
+    /// most `max_length` characters.
+    #[schema(max_items = 10)]
+    pub(crate) entries: Option<Vec<String>>,
     /// From `POST /v1/voters` (`browser` polls), or the integrator-signed JWT (`verified`).
     pub(crate) voter_token: Option<String>,
     /// Polls with `bot_protection: proof_of_work`: a solved challenge from `GET
@@ -271,7 +275,7 @@ fn check(
             format!("at most {MAX_OPTION_IDS} ids"),
         )]));
     }
-    let ballot = ballot::check(poll, &body.option_ids, body.rating)?;
+    let ballot = ballot::check(poll, &body.option_ids, body.rating, body.entries.as_deref())?;
     let voter = voter_identity(state, poll, req, body.voter_token.as_deref())?;
     Ok(VoteRecord {
         vote_id: VoteId::generate(),
@@ -283,6 +287,7 @@ fn check(
         received_at: now,
         epoch: 0,       // stamped by the ingest script
         replaces: None, // known to the ingest script only
+        entries: ballot.entries,
     })
 }
 
@@ -309,10 +314,12 @@ fn accepted(taken: &Taken) -> HttpResponse {
 pub(crate) fn request_digest(poll_id: &str, body: &CastVote) -> String {
     let options = body.option_ids.join(",");
     let rating = body.rating.map(|r| r.to_string()).unwrap_or_default();
+    let entries = body.entries.as_deref().unwrap_or_default().join("\u{1e}");
     digest(&[
         poll_id,
         &options,
         &rating,
+        &entries,
         body.voter_token.as_deref().unwrap_or(""),
     ])
 }
