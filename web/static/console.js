@@ -168,6 +168,33 @@
     if (totalEl) { totalEl.textContent = words(totalEl, "data-forms", total); totalEl.setAttribute("data-count", String(total)); }
     if (viewersEl && m.viewers != null) viewersEl.textContent = words(live, "data-viewers-forms", m.viewers);
     if (total !== lastTotal) { addToChart(total - lastTotal); lastTotal = total; announce(total); }
+    if (m.terms) renderTerms(m);
+  }
+  // Open text: the ranked list and the word cloud (web/static/cloud.js).
+  var cloudBox = $("[data-cloud]", live), termsList = $("[data-terms]", live), lastTerms = null;
+  function renderTerms(m) {
+    lastTerms = m.terms;
+    termsList.textContent = "";
+    m.terms.forEach(function (term) {
+      var li = document.createElement("li"), text = document.createElement("span"), count = document.createElement("span");
+      text.className = "term"; text.dir = "auto"; text.textContent = term.text;
+      count.className = "count"; count.textContent = String(term.count);
+      li.appendChild(text); li.appendChild(document.createTextNode(" ")); li.appendChild(count);
+      termsList.appendChild(li);
+    });
+    var entriesEl = $("[data-entries]", live);
+    if (entriesEl) entriesEl.textContent = words(entriesEl, "data-forms", Number(m.total_entries || 0));
+    if (window.pollcastCloud && cloudBox) window.pollcastCloud(cloudBox, lastTerms);
+  }
+  if (cloudBox && termsList) {
+    var drawCloud = function () {
+      if (!window.pollcastCloud) return;
+      var terms = lastTerms || $$("li", termsList).map(function (li) { return { text: $(".term", li).textContent, count: Number(li.getAttribute("data-count")) || 1 }; });
+      window.pollcastCloud(cloudBox, terms);
+    };
+    // cloud.js is deferred like this script; it has run by the load event.
+    window.addEventListener("load", drawCloud);
+    window.addEventListener("resize", drawCloud);
   }
 
   var backoff = 0, polling = null;

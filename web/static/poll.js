@@ -69,6 +69,11 @@
   }
 
   function ballot() {
+    if (kind === "open_text") {
+      var entries = Array.prototype.map.call(form.querySelectorAll("input[name=entries]"), function (i) { return i.value.trim(); })
+        .filter(function (v) { return v; });
+      return entries.length ? { entries: entries } : null;
+    }
     if (kind === "rating") {
       var r = form.querySelector("input[name=rating]:checked");
       return r ? { rating: Number(r.value) } : null;
@@ -115,14 +120,15 @@
   if (proofNeeded && !root.dataset.voted && root.dataset.status === "open") proof(false).catch(function () { /* retried on vote */ });
 
   var problems = { already_voted: "error-already-voted", poll_closed: "error-poll-closed", poll_not_open: "error-poll-not-open",
-    invalid_choice: "error-invalid-choice", validation_failed: "error-invalid-choice", invalid_voter_token: "error-verified-only",
+    invalid_choice: "error-invalid-choice", validation_failed: kind === "open_text" ? "error-entry" : "error-invalid-choice",
+    entry_too_long: "error-entry", entry_empty: "error-entry", too_many_entries: "error-entry", invalid_voter_token: "error-verified-only",
     rate_limited: "error-rate-limited", unavailable: "error-busy",
     challenge_required: "error-verification", challenge_invalid: "error-verification" };
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var b = ballot();
-    if (!b) { say(t(kind === "rating" ? "choose-score" : "choose-option"), true); return; }
+    if (!b) { say(t(kind === "rating" ? "choose-score" : kind === "open_text" ? "write-entry" : "choose-option"), true); return; }
     var min = Number(root.dataset.min) || 1, max = Number(root.dataset.max) || 1;
     if (kind === "multiple" && (b.option_ids.length < min || b.option_ids.length > max)) {
       say(document.getElementById("hint").textContent, true); return;
@@ -139,7 +145,7 @@
         headers: { "Content-Type": "application/json", "Idempotency-Key": key } }).then(function (r) {
         // 202: a vote; 200: a changed vote (its `replaced` names the ballot it replaced).
         if (r.status === 202 || r.status === 200) return r.json().then(function (a) {
-          var choice = b.option_ids || [String(b.rating)];
+          var choice = b.option_ids || b.entries || [String(b.rating)];
           store(votedKey, JSON.stringify({ vote_id: a.vote_id, choice: choice }));
           say(t("thanks"));
           tell({ type: "pollcast:vote", vote_id: a.vote_id });
@@ -242,8 +248,37 @@
       summary.textContent = last.winner ? t("runoff-winner", { count: last.round, rounds: num(last.round), label: labelOf(last.winner) })
         : last.tied && last.tied.length ? t("runoff-tie", { labels: last.tied.map(labelOf).join(", ") }) : "";
     }
+    if (kind === "open_text") renderTerms(m);
     if (m.status) setStatus(m.status);
     speak(t("votes", { count: total }));
+  }
+  // Open text: the ranked list (what screen readers and keyboards use) and the cloud.
+  var cloudBox = document.getElementById("cloud"), lastTerms = [];
+  function renderTerms(m) {
+    var terms = m.terms || [], ol = document.getElementById("terms");
+    ol.textContent = "";
+    terms.forEach(function (term) {
+      var li = document.createElement("li"), text = document.createElement("span"), count = document.createElement("span");
+      text.className = "term"; text.textContent = term.text;
+      count.className = "count"; count.textContent = t("entries", { count: term.count });
+      li.appendChild(text); li.appendChild(document.createTextNode(" ")); li.appendChild(count);
+      ol.appendChild(li);
+    });
+    document.getElementById("terms-empty").hidden = terms.length > 0;
+    document.getElementById("summary").textContent = t("entries", { count: m.total_entries || 0 });
+    lastTerms = terms;
+    if (window.pollcastCloud && cloudBox) window.pollcastCloud(cloudBox, terms);
+  }
+  if (kind === "open_text" && cloudBox && window.pollcastCloud) {
+    // The first picture, from the list the server rendered; redrawn when the width changes.
+    lastTerms = Array.prototype.map.call(document.querySelectorAll("#terms li"), function (li) {
+      return { text: li.querySelector(".term").textContent, count: Number(li.dataset.count) || 1 };
+    });
+    window.pollcastCloud(cloudBox, lastTerms);
+    var drawnWidth = cloudBox.clientWidth;
+    window.addEventListener("resize", function () {
+      if (cloudBox.clientWidth !== drawnWidth) { drawnWidth = cloudBox.clientWidth; window.pollcastCloud(cloudBox, lastTerms); }
+    });
   }
   // The live region speaks at most every 5 s, the newest total, not every tick.
   function speak(text) {

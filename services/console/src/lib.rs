@@ -104,6 +104,7 @@ impl Service for Console {
                 .route("/polls/{id}/edit", web::get().to(p::edit_form))
                 .route("/polls/{id}/edit", web::post().to(p::edit))
                 .route("/polls/{id}/present", web::get().to(p::present))
+                .route("/polls/{id}/terms", web::post().to(p::moderate))
                 .route("/polls/{id}/qr.svg", web::get().to(p::qr_svg))
                 .route("/polls/{id}/timeline", web::get().to(p::timeline))
                 .route("/polls/{id}/{action}", web::get().to(p::confirm))

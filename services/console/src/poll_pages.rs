@@ -12,8 +12,11 @@ use pollcast_auth::sessions::SignedIn;
 use pollcast_bus::redis::AsyncCommands;
 use pollcast_http::ApiError;
 use pollcast_http::pagination;
-use pollcast_runtime::lifecycle;
-use pollcast_types::{ErrorCode, FieldError, KindResults, Poll, PollStatus, Scope, Timestamp};
+use pollcast_runtime::{lifecycle, terms};
+use pollcast_types::open_text::TermDecision;
+use pollcast_types::{
+    ErrorCode, FieldError, KindResults, Poll, PollKind, PollStatus, Scope, Timestamp,
+};
 use pollcast_web::page::{round_lines, status_text};
 use serde::Deserialize;
 
@@ -323,6 +326,11 @@ pub struct Results {
     /// Ranked polls: one line per round.
     pub rounds: Vec<String>,
     pub status: PollStatus,
+    /// Open-text polls: the cloud's terms and the entries counted.
+    pub terms: Vec<pollcast_types::TermCount>,
+    pub entries: u64,
+    /// Open-text polls, on the poll's page: every term, for moderation.
+    pub queue: Vec<pollcast_types::open_text::TermView>,
 }
 
 async fn results(state: &ConsoleState, visit: &Visit, poll: &Poll) -> Results {
@@ -339,8 +347,16 @@ async fn results(state: &ConsoleState, visit: &Visit, poll: &Poll) -> Results {
     let mut rows = Vec::new();
     let mut mean = None;
     let mut rounds = Vec::new();
+    let (mut terms, mut entries) = (Vec::new(), 0);
     if let Some(s) = &snapshot {
         match &s.detail {
+            KindResults::OpenText {
+                terms: t,
+                total_entries,
+            } => {
+                terms = t.clone();
+                entries = *total_entries;
+            }
             KindResults::Rating {
                 distribution,
                 mean: m,
@@ -386,6 +402,9 @@ async fn results(state: &ConsoleState, visit: &Visit, poll: &Poll) -> Results {
         mean,
         rounds,
         status,
+        terms,
+        entries,
+        queue: Vec::new(),
     }
 }
 
@@ -449,7 +468,15 @@ pub async fn show(
 ) -> Page {
     let (visit, poll) = attempt!(member_poll(&state, &req, &path, Scope::PollsRead).await?);
     let t = visit.t();
-    let r = results(&state, &visit, &poll).await;
+    let mut r = results(&state, &visit, &poll).await;
+    if poll.kind == PollKind::OpenText {
+        r.queue = terms::all_terms(&state.context, &poll, 0, MODERATION_ROWS)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(poll = %poll.id, error = %e, "console page without its terms");
+                Vec::new()
+            });
+    }
     let page = PollPage {
         c: Chrome::of(&visit, "polls"),
         kind: t.get(&format!("kind-{}", poll.kind.as_str())),
@@ -567,6 +594,35 @@ pub async fn confirm(
         explanation,
     };
     Ok(chrome::page(&visit, StatusCode::OK, &page))
+}
+
+/// Terms the poll page lists for moderation, most entries first (the API pages past them).
+const MODERATION_ROWS: usize = 200;
+
+/// `POST /console/polls/{id}/terms`: approve or hide a term, then back to the poll.
+pub async fn moderate(
+    state: web::Data<ConsoleState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Page {
+    let Posted { visit, me, form } =
+        attempt!(Visit::member_form_of(&state, &req, &body, Scope::PollsWrite).await?);
+    let mut poll = attempt!(owned(&state, &visit, &me, &path).await);
+    let decision = match form.get("decision") {
+        "approve" => TermDecision::Approve,
+        "hide" => TermDecision::Hide,
+        _ => return Ok(visit.refusal(StatusCode::NOT_FOUND, "page-not-found")),
+    };
+    let decided = terms::decide(&state.context, &mut poll, form.get("term"), decision).await;
+    state.polls.invalidate(&poll.id);
+    match decided.map_err(ApiError::from)? {
+        Some(_) => Ok(chrome::redirect(&format!(
+            "/console/polls/{}#moderation-heading",
+            poll.id
+        ))),
+        None => Ok(visit.refusal(StatusCode::NOT_FOUND, "page-not-found")),
+    }
 }
 
 pub async fn act(

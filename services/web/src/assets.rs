@@ -33,6 +33,11 @@ pub const STATIC: &[Asset] = &[
         body: include_str!("../../../web/static/console.css"),
     },
     Asset {
+        name: "cloud.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../web/static/cloud.js"),
+    },
+    Asset {
         name: "pow-worker.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../../web/static/pow-worker.js"),

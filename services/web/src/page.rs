@@ -89,6 +89,7 @@ pub struct PollPage<'a> {
 /// One term of an open-text poll's ranked list.
 pub struct TermRow {
     pub text: String,
+    pub count: u64,
     pub count_text: String,
 }
 
@@ -278,6 +279,7 @@ impl<'a> PollPage<'a> {
                 .iter()
                 .map(|term| TermRow {
                     text: shown(&term.text),
+                    count: term.count,
                     count_text: t.format("entries", &[("count", Arg::Num(term.count as f64))]),
                 })
                 .collect(),

@@ -210,3 +210,34 @@ webhook-enabled = مفعّل: تُرسل عمليات التسليم
 webhook-disabled-because = معطّل:
 webhook-saved = تم الحفظ.
 col-votes = الأصوات
+kind-open_text = نص حر (سحابة كلمات)
+field-max_length = عدد الأحرف لكل إجابة
+field-max_entries_per_voter = عدد الإجابات لكل مصوّت
+field-moderation = الإشراف
+moderation-filter = احجز الألفاظ النابية لي
+moderation-approve = أوافق على كل إجابة أولًا
+moderation-none = اعرض كل إجابة فورًا
+field-stemming = احسب صيغ الكلمة معًا
+field-language = لغة الإجابات
+language-en = English
+language-de = Deutsch
+language-es = Español
+language-fr = Français
+language-ar = العربية
+entries = { $count ->
+    [one] إجابة واحدة
+   *[other] { $count } إجابة
+}
+terms-heading = الإجابات الأكثر تكرارًا
+moderation-heading = الإجابات
+moderation-hint = تختفي الإجابات المخفية فورًا من السحابة والنتائج العامة، وتبقى في ملف CSV مع حالتها.
+moderation-empty = لا توجد إجابات بعد.
+term-text = الإجابة
+term-count = المدخلات
+term-state = الحالة
+term-state-shown = ظاهرة
+term-state-pending = بانتظارك
+term-state-approved = مقبولة
+term-state-hidden = مخفية
+term-approve = إظهار
+term-hide = إخفاء

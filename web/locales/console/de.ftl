@@ -210,3 +210,34 @@ webhook-enabled = Aktiviert: Zustellungen gehen hinaus
 webhook-disabled-because = Deaktiviert:
 webhook-saved = Gespeichert.
 col-votes = Stimmen
+kind-open_text = Freitext (Wortwolke)
+field-max_length = Zeichen pro Antwort
+field-max_entries_per_voter = Antworten pro Person
+field-moderation = Moderation
+moderation-filter = Anstößiges für mich zurückhalten
+moderation-approve = Ich gebe jede Antwort zuerst frei
+moderation-none = Jede Antwort sofort zeigen
+field-stemming = Wortformen zusammen zählen („laufend“ als „lauf“)
+field-language = Sprache der Antworten
+language-en = English
+language-de = Deutsch
+language-es = Español
+language-fr = Français
+language-ar = العربية
+entries = { $count ->
+    [one] 1 Antwort
+   *[other] { $count } Antworten
+}
+terms-heading = Häufigste Antworten
+moderation-heading = Antworten
+moderation-hint = Ausgeblendete Antworten verschwinden sofort aus der Wortwolke und den öffentlichen Ergebnissen; in der CSV bleiben sie mit ihrem Status.
+moderation-empty = Noch keine Antworten.
+term-text = Antwort
+term-count = Einträge
+term-state = Status
+term-state-shown = Sichtbar
+term-state-pending = Wartet auf Sie
+term-state-approved = Freigegeben
+term-state-hidden = Ausgeblendet
+term-approve = Zeigen
+term-hide = Ausblenden

@@ -210,3 +210,34 @@ webhook-enabled = Enabled: deliveries go out
 webhook-disabled-because = Disabled:
 webhook-saved = Saved.
 col-votes = Votes
+kind-open_text = Open text (word cloud)
+field-max_length = Characters per answer
+field-max_entries_per_voter = Answers per voter
+field-moderation = Moderation
+moderation-filter = Hold profanity for me
+moderation-approve = I approve every answer first
+moderation-none = Show every answer at once
+field-stemming = Count word forms together (“running” as “run”)
+field-language = Language of the answers
+language-en = English
+language-de = Deutsch
+language-es = Español
+language-fr = Français
+language-ar = العربية
+entries = { $count ->
+    [one] 1 answer
+   *[other] { $count } answers
+}
+terms-heading = Most frequent answers
+moderation-heading = Answers
+moderation-hint = Hidden answers leave the word cloud and the public results at once; they stay in the CSV with their state.
+moderation-empty = No answers yet.
+term-text = Answer
+term-count = Entries
+term-state = State
+term-state-shown = Shown
+term-state-pending = Waiting for you
+term-state-approved = Approved
+term-state-hidden = Hidden
+term-approve = Show
+term-hide = Hide

@@ -210,3 +210,34 @@ webhook-enabled = Activado: las entregas salen
 webhook-disabled-because = Desactivado:
 webhook-saved = Guardado.
 col-votes = Votos
+kind-open_text = Texto libre (nube de palabras)
+field-max_length = Caracteres por respuesta
+field-max_entries_per_voter = Respuestas por persona
+field-moderation = Moderación
+moderation-filter = Retener las groserías para mí
+moderation-approve = Apruebo cada respuesta antes
+moderation-none = Mostrar cada respuesta al momento
+field-stemming = Contar juntas las formas de una palabra («corriendo» como «corr»)
+field-language = Idioma de las respuestas
+language-en = English
+language-de = Deutsch
+language-es = Español
+language-fr = Français
+language-ar = العربية
+entries = { $count ->
+    [one] 1 respuesta
+   *[other] { $count } respuestas
+}
+terms-heading = Respuestas más frecuentes
+moderation-heading = Respuestas
+moderation-hint = Las respuestas ocultas salen al momento de la nube y de los resultados públicos; siguen en el CSV con su estado.
+moderation-empty = Todavía no hay respuestas.
+term-text = Respuesta
+term-count = Entradas
+term-state = Estado
+term-state-shown = Visible
+term-state-pending = Espera tu decisión
+term-state-approved = Aprobada
+term-state-hidden = Oculta
+term-approve = Mostrar
+term-hide = Ocultar

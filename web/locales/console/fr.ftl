@@ -210,3 +210,34 @@ webhook-enabled = Activé : les livraisons partent
 webhook-disabled-because = Désactivé :
 webhook-saved = Enregistré.
 col-votes = Votes
+kind-open_text = Texte libre (nuage de mots)
+field-max_length = Caractères par réponse
+field-max_entries_per_voter = Réponses par personne
+field-moderation = Modération
+moderation-filter = Me réserver les grossièretés
+moderation-approve = J’approuve chaque réponse d’abord
+moderation-none = Montrer chaque réponse tout de suite
+field-stemming = Compter ensemble les formes d’un mot (« courant » comme « cour »)
+field-language = Langue des réponses
+language-en = English
+language-de = Deutsch
+language-es = Español
+language-fr = Français
+language-ar = العربية
+entries = { $count ->
+    [one] 1 réponse
+   *[other] { $count } réponses
+}
+terms-heading = Réponses les plus fréquentes
+moderation-heading = Réponses
+moderation-hint = Les réponses masquées quittent tout de suite le nuage et les résultats publics ; elles restent dans le CSV avec leur état.
+moderation-empty = Pas encore de réponse.
+term-text = Réponse
+term-count = Entrées
+term-state = État
+term-state-shown = Visible
+term-state-pending = Attend votre décision
+term-state-approved = Approuvée
+term-state-hidden = Masquée
+term-approve = Montrer
+term-hide = Masquer
