@@ -1,2 +1,2 @@
 -- An open-text ballot's entries, as JSON: [{"text", "term", "held"}].
-ALTER TABLE votes_by_poll ADD COLUMN entries TEXT;
+ALTER TABLE votes_by_poll ADD COLUMN entries_json TEXT;

@@ -105,3 +105,8 @@ async fn protected_polls_solve_their_challenge_while_the_visitor_reads() {
 async fn a_vote_changes_in_the_widget_and_watchers_see_it_move() {
     run("vote_change.mjs").await;
 }
+
+#[actix_web::test]
+async fn a_word_cloud_moves_live_and_the_owner_hides_a_term() {
+    run("open_text.mjs").await;
+}

@@ -187,9 +187,15 @@ struct Changes {
     ballots: Vec<(usize, usize, String, Option<String>)>,
 }
 
-/// A poll whose voters may change their minds (`vote_change: while_open`).
-async fn make_changing_poll(app: &TestApp, key: &str) -> (String, Vec<String>) {
-    let mut body = simple_poll(4, "browser");
+/// A poll whose voters may change their minds (`vote_change: while_open`): four options,
+/// or, `open_text`, none (a ballot's "option" o is then the entries `word<o>` and `common`).
+async fn make_changing_poll(app: &TestApp, key: &str, open_text: bool) -> (String, Vec<String>) {
+    let mut body = if open_text {
+        json!({"question": "Words?", "kind": "open_text", "max_entries_per_voter": 2,
+               "moderation": "none"})
+    } else {
+        simple_poll(4, "browser")
+    };
     body["vote_change"] = json!("while_open");
     let poll = create_poll(app, key, body).await;
     (poll["id"].as_str().unwrap().to_owned(), option_ids(&poll))
@@ -213,7 +219,11 @@ async fn send_changes(
     futures_util::stream::iter(0..voters * ballots)
         .for_each_concurrent(16, |i| {
             let (voter, o) = (i % voters, (i / voters + i) % 4);
-            let body = json!({"option_ids": [poll.1[o]], "voter_token": tokens[voter]});
+            let body = if poll.1.is_empty() {
+                json!({"entries": [format!("Word{o}!"), "common"], "voter_token": tokens[voter]})
+            } else {
+                json!({"option_ids": [poll.1[o]], "voter_token": tokens[voter]})
+            };
             let (url, changes) = (url.clone(), changes.clone());
             async move {
                 let (status, res) = post_json(&url, None, &body).await;
@@ -264,10 +274,30 @@ async fn assert_exact_changes(
     let url = app.url(&format!("/v1/polls/{}/results", poll.0));
     eventually(Duration::from_secs(60), "changes to be counted", || async {
         let (_, r) = get_json(&url).await;
+        let term = |text: &str| {
+            r["terms"].as_array().map_or(0, |terms| {
+                terms
+                    .iter()
+                    .find(|t| t["text"] == text)
+                    .and_then(|t| t["count"].as_u64())
+                    .unwrap_or(0)
+            })
+        };
         let got: Vec<u64> = (0..4)
-            .map(|o| r["options"][o]["votes"].as_u64().unwrap_or(0))
+            .map(|o| match poll.1.is_empty() {
+                true => term(&format!("Word{o}")),
+                false => r["options"][o]["votes"].as_u64().unwrap_or(0),
+            })
             .collect();
-        (r["total_votes"].as_u64() == Some(voters.len() as u64) && got == want).then_some(())
+        // Open text: every current ballot has `common` too, and two entries.
+        let entries_right = poll.1.is_empty().then(|| {
+            term("common") == voters.len() as u64
+                && r["total_entries"].as_u64() == Some(2 * voters.len() as u64)
+        });
+        (r["total_votes"].as_u64() == Some(voters.len() as u64)
+            && got == want
+            && entries_right != Some(false))
+        .then_some(())
     })
     .await;
     let log = vote_log(app.context.store.as_ref(), &poll.0).await;
@@ -314,12 +344,15 @@ async fn tally_killed_mid_stream(env: TestEnv) {
     let polls = make_polls(&app, 3).await;
     let accepted = Arc::new(Mutex::new(Accepted::default()));
 
-    let changing = make_changing_poll(&app, &polls.key).await;
+    let changing = make_changing_poll(&app, &polls.key, false).await;
     let changes = Arc::new(Mutex::new(Changes::default()));
+    let words = make_changing_poll(&app, &polls.key, true).await;
+    let word_changes = Arc::new(Mutex::new(Changes::default()));
 
     let mut tally = spawn_tally(&env);
     let sender = send_votes(&app, &polls, 3_000, accepted.clone());
     let changer = send_changes(&app, &changing, 40, 6, changes.clone());
+    let writer = send_changes(&app, &words, 30, 5, word_changes.clone());
     let killer = async {
         for round in 0..4 {
             tokio::time::sleep(Duration::from_millis(400 + round * 150)).await;
@@ -328,7 +361,7 @@ async fn tally_killed_mid_stream(env: TestEnv) {
             tally = spawn_tally(&env);
         }
     };
-    futures_util::join!(sender, changer, killer);
+    futures_util::join!(sender, changer, writer, killer);
     let accepted = Arc::try_unwrap(accepted)
         .ok()
         .unwrap()
@@ -338,6 +371,12 @@ async fn tally_killed_mid_stream(env: TestEnv) {
     assert_exact(&app, &polls, &accepted).await;
     let changes = Arc::try_unwrap(changes).ok().unwrap().into_inner().unwrap();
     assert_exact_changes(&app, &polls.key, &changing, &changes).await;
+    let word_changes = Arc::try_unwrap(word_changes)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert_exact_changes(&app, &polls.key, &words, &word_changes).await;
     sigkill(&mut tally);
     app.stop().await;
     env.finish().await;
@@ -350,13 +389,16 @@ async fn two_tally_instances_count_exactly() {
     let polls = make_polls(&app, 3).await;
     let accepted = Arc::new(Mutex::new(Accepted::default()));
 
-    let changing = make_changing_poll(&app, &polls.key).await;
+    let changing = make_changing_poll(&app, &polls.key, false).await;
     let changes = Arc::new(Mutex::new(Changes::default()));
+    let words = make_changing_poll(&app, &polls.key, true).await;
+    let word_changes = Arc::new(Mutex::new(Changes::default()));
     let mut a = spawn_tally(&env);
     let mut b = spawn_tally(&env);
     futures_util::join!(
         send_votes(&app, &polls, 3_000, accepted.clone()),
         send_changes(&app, &changing, 40, 6, changes.clone()),
+        send_changes(&app, &words, 30, 5, word_changes.clone()),
     );
     let accepted = Arc::try_unwrap(accepted)
         .ok()
@@ -366,6 +408,12 @@ async fn two_tally_instances_count_exactly() {
     assert_exact(&app, &polls, &accepted).await;
     let changes = Arc::try_unwrap(changes).ok().unwrap().into_inner().unwrap();
     assert_exact_changes(&app, &polls.key, &changing, &changes).await;
+    let word_changes = Arc::try_unwrap(word_changes)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert_exact_changes(&app, &polls.key, &words, &word_changes).await;
 
     // Both instances took part: the group has two consumers that were delivered votes.
     let mut conn = app.context.bus.conn();

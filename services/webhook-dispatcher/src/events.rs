@@ -425,10 +425,10 @@ async fn vote_event(
         poll_id: vote.poll_id.as_str(),
         voter: vote.voter.as_deref(),
         received_at: vote.received_at,
-        chosen: Chosen::of(&vote.option_ids, vote.rating),
+        chosen: Chosen::of(&vote.option_ids, vote.rating, &vote.entries),
         previous: entry.previous.as_ref().map(|p| PreviousBallot {
             vote_id: p.vote_id.as_str(),
-            chosen: Chosen::of(&p.option_ids, p.rating),
+            chosen: Chosen::of(&p.option_ids, p.rating, &p.entries),
         }),
     };
     let event_id = format!("evt_vote_{}", vote.vote_id.as_str());
@@ -541,22 +541,29 @@ struct PreviousBallot<'a> {
     chosen: Chosen<'a>,
 }
 
-/// What a ballot chose: `option_ids` for a choice, `rating` for a score.
+/// What a ballot chose: `option_ids` for a choice, `rating` for a score, `entries` for
+/// open text (each with its term and whether it was held for the owner).
 #[derive(Serialize)]
 struct Chosen<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     option_ids: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rating: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entries: Option<&'a [pollcast_types::TextEntry]>,
 }
 
 impl<'a> Chosen<'a> {
-    fn of(option_ids: &'a [OptionId], rating: Option<u8>) -> Self {
+    fn of(
+        option_ids: &'a [OptionId],
+        rating: Option<u8>,
+        entries: &'a [pollcast_types::TextEntry],
+    ) -> Self {
         Self {
-            option_ids: rating
-                .is_none()
+            option_ids: (rating.is_none() && entries.is_empty())
                 .then(|| option_ids.iter().map(OptionId::as_str).collect()),
             rating,
+            entries: (!entries.is_empty()).then_some(entries),
         }
     }
 }

@@ -96,7 +96,7 @@ impl ScyllaStore {
             .prepared(
                 "INSERT INTO votes_by_poll
                  (poll_id, epoch, bucket, vote_id, option_ids, rating, voter, received_at,
-                  replaces, entries)
+                  replaces, entries_json)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
             )
             .await?;
@@ -198,7 +198,7 @@ impl ScyllaStore {
                 .fan_out(empty.clone(), |i: usize| async move {
                     let p = &parts_ref[i];
                     self.rows::<VoteRow>(
-                        "SELECT vote_id, option_ids, rating, voter, received_at, replaces, entries FROM votes_by_poll
+                        "SELECT vote_id, option_ids, rating, voter, received_at, replaces, entries_json FROM votes_by_poll
                          WHERE poll_id = ? AND epoch = ? AND bucket = ? AND vote_id > ? LIMIT ?",
                         (
                             poll.as_str(),

@@ -50,7 +50,7 @@ impl VoteLog for SqliteStore {
                 let mut stmt = tx.prepare_cached(
                     "INSERT OR IGNORE INTO votes_by_poll
                      (poll_id, bucket, vote_id, option_ids, rating, voter, received_at, epoch,
-                      replaces, entries)
+                      replaces, entries_json)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?;
                 for v in &votes {
@@ -93,7 +93,7 @@ impl VoteLog for SqliteStore {
         self.run(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT vote_id, poll_id, option_ids, rating, voter, received_at, epoch, replaces,
-                        entries
+                        entries_json
                  FROM votes_by_poll
                  WHERE poll_id = ?1 AND epoch = ?5 AND (bucket, vote_id) > (?2, ?3)
                  ORDER BY bucket, vote_id LIMIT ?4",
