@@ -17,8 +17,8 @@ mod deployment;
 use std::time::{Duration, Instant};
 
 use deployment::{
-    CLIENT_TIMEOUT, Load, PAUSE, Proc, Rng, SPLIT, cast, create_poll, lost_and_doubled, signal,
-    start_procs, total_of, workspace_key,
+    CLIENT_TIMEOUT, Load, PAUSE, Proc, Rng, SPLIT, cast, create_poll, create_word_poll,
+    lost_and_doubled, signal, start_procs, total_of, workspace_key,
 };
 use pollcast_testkit::TestEnv;
 
@@ -71,6 +71,8 @@ async fn chaos(mut env: TestEnv, rounds: usize) {
         polls.push(create_poll(&api, &key).await);
     }
     let (probe_poll, probe_options) = polls.pop().unwrap();
+    // Open-text entries ride the same pipeline and must come through as exactly.
+    polls.push(create_word_poll(&api, &key).await);
 
     // Load: 6 senders, each a vote every 25 ms or so; viewers on both broadcast instances.
     let mut load = Load::start(&polls, &ingests, 6, Duration::from_millis(25), "chaos");

@@ -990,3 +990,78 @@ async fn a_changed_vote_is_one_signed_vote_changed_delivery_with_the_previous_ba
     assert_eq!(event["data"]["previous"]["option_ids"], json!([options[0]]));
     handle.stop(false).await;
 }
+
+#[actix_web::test]
+async fn an_open_text_vote_carries_its_entries_and_a_hidden_term_is_one_entry_hidden_delivery() {
+    let env = TestEnv::new().await;
+    let app = app(&env);
+    let (receiver, base, handle) = start_receiver().await;
+    let key = app.admin_key().await;
+    let (_, secret) = endpoint(
+        &app,
+        &key,
+        format!("{base}/words"),
+        json!(["vote.created", "entry.hidden"]),
+    )
+    .await;
+    let poll = create_poll(
+        &app,
+        &key,
+        json!({"question": "One word?", "kind": "open_text"}),
+    )
+    .await;
+    let id = poll["id"].as_str().unwrap();
+    let token = pollcast_testkit::voter_token(&app).await;
+    let (status, vote) = post_json(
+        &app.url(&format!("/v1/polls/{id}/votes")),
+        None,
+        &json!({"entries": ["Fast!", "the"], "voter_token": token}),
+    )
+    .await;
+    assert_eq!(status, 202, "{vote}");
+    // Counted before it can be hidden.
+    pollcast_testkit::eventually(Duration::from_secs(10), "the term", || async {
+        let (_, r) = pollcast_testkit::get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+        (r["total_entries"] == 2).then_some(())
+    })
+    .await;
+    let (status, hidden) = post_json(
+        &app.url(&format!("/v1/polls/{id}/terms/moderate")),
+        Some(&key),
+        &json!({"term": "fast", "decision": "hide"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{hidden}");
+    receiver
+        .wait_for("/words", 2, Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = receiver.on("/words");
+    assert_eq!(got.len(), 2);
+    let events: Vec<Value> = got
+        .iter()
+        .map(|d| {
+            verify(&secret, d);
+            serde_json::from_str(&d.body).unwrap()
+        })
+        .collect();
+    let created = events.iter().find(|e| e["type"] == "vote.created").unwrap();
+    assert_eq!(created["data"]["vote_id"], vote["vote_id"]);
+    assert_eq!(
+        created["data"]["entries"],
+        json!([{"text": "Fast", "term": "fast", "held": false},
+               {"text": "the", "term": null, "held": false}])
+    );
+    assert!(created["data"].get("option_ids").is_none(), "{created}");
+    let gone = events.iter().find(|e| e["type"] == "entry.hidden").unwrap();
+    assert_eq!(gone["data"]["poll_id"], id);
+    assert_eq!(
+        (
+            &gone["data"]["term"],
+            &gone["data"]["text"],
+            &gone["data"]["entries"]
+        ),
+        (&json!("fast"), &json!("Fast"), &json!(1))
+    );
+    handle.stop(false).await;
+}

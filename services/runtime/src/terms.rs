@@ -50,7 +50,7 @@ pub async fn all_terms(
     let top: Vec<(String, f64)> = redis::cmd("ZREVRANGE")
         .arg(keys.terms(poll.shard, &poll.id))
         .arg(offset)
-        .arg(offset + limit.max(1) - 1)
+        .arg(offset.saturating_add(limit.max(1) - 1))
         .arg("WITHSCORES")
         .query_async(&mut conn)
         .await?;

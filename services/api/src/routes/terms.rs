@@ -71,7 +71,9 @@ pub async fn list(
             "must be between 1 and 500",
         )]));
     }
-    let terms = terms::all_terms(&state.context, &poll, query.offset.unwrap_or(0), limit).await?;
+    // No poll has a billion terms; a larger offset is past the end, not an overflow.
+    let offset = query.offset.unwrap_or(0).min(1_000_000_000);
+    let terms = terms::all_terms(&state.context, &poll, offset, limit).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TermList { terms }))

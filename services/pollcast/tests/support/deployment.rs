@@ -159,7 +159,7 @@ pub async fn cast(
         let res = client()
             .post(&url)
             .insert_header(("Idempotency-Key", key.as_str()))
-            .send_json(&json!({"option_ids": [option]}))
+            .send_json(&ballot(option))
             .await;
         {
             let mut l = ledger.borrow_mut();
@@ -389,6 +389,35 @@ pub async fn wait_ready(procs: &mut [Proc]) {
     }
 }
 
+/// The body of a vote for `option`: an option id, or, prefixed `w:`, an open-text entry.
+fn ballot(option: &str) -> Value {
+    match option.strip_prefix(WORD) {
+        Some(word) => json!({"entries": [word]}),
+        None => json!({"option_ids": [option]}),
+    }
+}
+
+/// What starts an "option" of an open-text poll in the ledger: the entry that follows.
+const WORD: &str = "w:";
+
+/// Creates an open-text poll whose "options" are the entries `alpha`, `beta`, `gamma`
+/// (prefixed [`WORD`]): its id and those.
+pub async fn create_word_poll(api: &str, key: &str) -> (String, Vec<String>) {
+    let mut res = client()
+        .post(format!("{api}/v1/polls"))
+        .bearer_auth(key)
+        .send_json(
+            &json!({"question": "chaos words", "dedupe": "none", "kind": "open_text",
+            "moderation": "none", "max_entries_per_voter": 1}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let poll: Value = res.json().await.unwrap();
+    let words = ["alpha", "beta", "gamma"].map(|w| format!("{WORD}{w}"));
+    (poll["id"].as_str().unwrap().to_owned(), words.to_vec())
+}
+
 /// Creates a poll with options a, b, c: its id and option ids.
 pub async fn create_poll(api: &str, key: &str) -> (String, Vec<String>) {
     let mut res = client()
@@ -439,14 +468,17 @@ pub async fn lost_and_doubled(
         tokio::time::sleep(Duration::from_millis(500)).await;
         let counted = total_of(results, poll).await.unwrap_or(counted);
         for option in options {
-            let votes = counted["options"]
+            // An open-text poll's "option" is its entry's term, counted in `terms`.
+            let (list, field, value, count) = match option.strip_prefix(WORD) {
+                Some(word) => ("terms", "text", word, "count"),
+                None => ("options", "id", option.as_str(), "votes"),
+            };
+            let votes = counted[list]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|o| o["id"] == option.as_str())
-                .unwrap()["votes"]
-                .as_u64()
-                .unwrap();
+                .find(|o| o[field] == value)
+                .map_or(0, |o| o[count].as_u64().unwrap());
             let accepted = expected.get(option.as_str()).copied().unwrap_or(0);
             lost += (accepted as i64 - votes as i64).max(0);
             doubled += (votes as i64 - accepted as i64).max(0);
