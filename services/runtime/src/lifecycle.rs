@@ -14,8 +14,10 @@ use std::collections::HashMap;
 use pollcast_bus::redis::{self, RedisError, Script};
 use pollcast_http::ApiError;
 use pollcast_store::PollChange;
+use pollcast_types::open_text::TOP_TERMS;
 use pollcast_types::{
-    ErrorCode, EventType, KindResults, Poll, PollId, PollStatus, ResultsSnapshot, Timestamp,
+    ErrorCode, EventType, KindResults, Poll, PollId, PollKind, PollStatus, ResultsSnapshot,
+    Timestamp,
 };
 use pollcast_wire::{
     RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, UPDATED_FIELD,
@@ -402,12 +404,24 @@ async fn read_live(
         .arg("closed")
         .arg("deleted");
     let mut conn = ctx.bus.conn();
-    let (hash, ended): (HashMap<String, String>, Vec<Option<String>>) =
-        pipe.query_async(&mut conn).await?;
+    // Open text: the cloud's top terms in the same atomic read, so they and the counts are
+    // of one moment.
+    let (hash, ended, top): (HashMap<String, String>, Vec<Option<String>>, _) =
+        if poll.kind == PollKind::OpenText {
+            pipe.cmd("ZREVRANGE")
+                .arg(keys.cloud(poll.shard, &poll.id))
+                .arg(0)
+                .arg(TOP_TERMS - 1)
+                .arg("WITHSCORES");
+            pipe.query_async(&mut conn).await?
+        } else {
+            let (hash, ended) = pipe.query_async(&mut conn).await?;
+            (hash, ended, Vec::<(String, f64)>::new())
+        };
     let closed = ended.iter().any(Option::is_some);
     let mut snapshot = snapshot_from_counts(poll, &hash);
     if let KindResults::OpenText { terms, .. } = &mut snapshot.detail {
-        *terms = crate::terms::cloud(ctx, poll).await?;
+        *terms = crate::terms::spelled(ctx, poll, top).await?;
     }
     Ok((snapshot, live_status(poll, closed, Timestamp::now())))
 }

@@ -7,24 +7,20 @@
 //! between the two in one atomic step, so the cloud's counts stay exact.
 
 use pollcast_bus::redis::{self, RedisError, Script};
-use pollcast_types::open_text::TOP_TERMS;
 use pollcast_types::open_text::{TermDecision as Decision, TermView};
 use pollcast_types::{EventType, Moderation, Poll, TermCount, TermState, Timestamp};
 
 use crate::Context;
 use crate::lifecycle::{self, TransitionError};
 
-/// The cloud's top terms, most entries first, ties by spelling.
-pub async fn cloud(ctx: &Context, poll: &Poll) -> Result<Vec<TermCount>, RedisError> {
-    let keys = ctx.bus.keys();
-    let mut conn = ctx.bus.conn();
-    let top: Vec<(String, f64)> = redis::cmd("ZREVRANGE")
-        .arg(keys.cloud(poll.shard, &poll.id))
-        .arg(0)
-        .arg(TOP_TERMS - 1)
-        .arg("WITHSCORES")
-        .query_async(&mut conn)
-        .await?;
+/// The cloud's top terms (`top`: its `ZREVRANGE ... WITHSCORES`, which the caller reads
+/// atomically with the counts), with their shown spellings, most entries first, ties by
+/// spelling.
+pub async fn spelled(
+    ctx: &Context,
+    poll: &Poll,
+    top: Vec<(String, f64)>,
+) -> Result<Vec<TermCount>, RedisError> {
     let spellings = spellings(ctx, poll, top.iter().map(|(t, _)| t.as_str())).await?;
     let mut terms: Vec<TermCount> = top
         .into_iter()
