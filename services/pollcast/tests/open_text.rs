@@ -275,3 +275,112 @@ async fn approval_holds_every_term_and_bad_entries_are_refused_with_their_codes(
         assert_eq!(err["errors"][0]["field"], field, "{err}");
     }
 }
+
+#[actix_web::test]
+async fn the_page_takes_entries_without_javascript_and_lists_the_terms() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let key = app.admin_key().await;
+    let poll = create_poll(
+        &app,
+        &key,
+        json!({"question": "One word?", "kind": "open_text", "max_length": 12,
+               "max_entries_per_voter": 2}),
+    )
+    .await;
+    let id = poll["id"].as_str().unwrap();
+    let page = pollcast_testkit::get_text(&app.url(&format!("/p/{id}"))).await;
+    assert_eq!(
+        page.matches("name=\"entries\" maxlength=\"12\"").count(),
+        2,
+        "one input per entry a voter may send"
+    );
+    let client = awc::Client::builder().disable_redirects().finish();
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let client = client.clone();
+        let url = app.url(&format!("/p/{id}/vote"));
+        async move {
+            let mut res = client.post(url).send_form(&fields).await.unwrap();
+            let body = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+            (res.status().as_u16(), body)
+        }
+    };
+    // A blank second input is no entry.
+    let (status, _) = post(vec![("entries", "Quick!"), ("entries", "")]).await;
+    assert_eq!(status, 303);
+    // Too long: the page again, with a readable message, and nothing stored.
+    let (status, body) = post(vec![("entries", "far too long for it")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("within the length limit"), "{body}");
+    let (status, body) = post(vec![("entries", "  "), ("entries", "")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Write an answer first."), "{body}");
+    let r = results_when(&app, id, |r| r["total_entries"] == 1).await;
+    assert_eq!(term_count(&r, "Quick"), Some(1), "{r}");
+    // The ranked list is in the page, for readers without JavaScript.
+    let page = pollcast_testkit::get_text(&app.url(&format!("/p/{id}"))).await;
+    assert!(page.contains("<span class=\"term\">Quick</span>"), "{page}");
+}
+
+#[actix_web::test]
+async fn moderation_can_change_and_a_reset_clears_the_cloud() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let key = app.admin_key().await;
+    let poll = create_poll(
+        &app,
+        &key,
+        json!({"question": "Words?", "kind": "open_text", "moderation": "none"}),
+    )
+    .await;
+    let id = poll["id"].as_str().unwrap();
+    assert_eq!(vote(&app, id, json!(["early"])).await.0, 202);
+    results_when(&app, id, |r| term_count(r, "early") == Some(1)).await;
+    // Approval from now on: what shows keeps showing and counting, new terms wait.
+    let (status, patched) = pollcast_testkit::send_json(
+        "PATCH",
+        &app.url(&format!("/v1/polls/{id}")),
+        Some(&key),
+        &json!({"moderation": "approve"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &patched["moderation"]),
+        (200, &json!("approve")),
+        "{patched}"
+    );
+    assert_eq!(vote(&app, id, json!(["early"])).await.0, 202);
+    assert_eq!(vote(&app, id, json!(["late"])).await.0, 202);
+    let r = results_when(&app, id, |r| r["total_entries"] == 3).await;
+    assert_eq!(term_count(&r, "early"), Some(2), "{r}");
+    assert_eq!(term_count(&r, "late"), None, "{r}");
+    // Only open text takes moderation.
+    let other = create_poll(&app, &key, pollcast_testkit::simple_poll(2, "browser")).await;
+    let (status, err) = pollcast_testkit::send_json(
+        "PATCH",
+        &app.url(&format!("/v1/polls/{}", other["id"].as_str().unwrap())),
+        Some(&key),
+        &json!({"moderation": "approve"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &err["errors"][0]["field"]),
+        (422, &json!("moderation"))
+    );
+
+    let (status, _) = post_json(
+        &app.url(&format!("/v1/polls/{id}/reset")),
+        Some(&key),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, r) = get_json(&app.url(&format!("/v1/polls/{id}/results"))).await;
+    assert_eq!(
+        (&r["terms"], &r["total_entries"]),
+        (&json!([]), &json!(0)),
+        "{r}"
+    );
+    let (_, queue) = get_json_with(&app.url(&format!("/v1/polls/{id}/terms")), &key).await;
+    assert_eq!(queue["terms"], json!([]), "the reset cleared every term");
+}
