@@ -286,3 +286,53 @@ async fn the_no_javascript_form_changes_a_vote() {
     );
     env.finish().await;
 }
+
+#[actix_web::test]
+async fn a_changed_answer_moves_its_term_and_the_spelling_shown_follows() {
+    let env = TestEnv::new().await;
+    let app = env.spawn_app(env.opts(), pollcast::services);
+    let key = app.admin_key().await;
+    let poll = changing_poll(
+        &app,
+        &key,
+        json!({"question": "One word?", "kind": "open_text", "moderation": "none"}),
+    )
+    .await;
+    let id = poll["id"].as_str().unwrap();
+    let url = app.url(&format!("/v1/polls/{id}/votes"));
+    let (alice, bob) = (voter_token(&app).await, voter_token(&app).await);
+    let answer = |token: &str, word: &str| json!({"entries": [word], "voter_token": token});
+    assert_eq!(post_json(&url, None, &answer(&alice, "FAST")).await.0, 202);
+    assert_eq!(post_json(&url, None, &answer(&alice, "FAST")).await.0, 200);
+    assert_eq!(post_json(&url, None, &answer(&bob, "fast")).await.0, 202);
+    let text_of = |r: &Value| r["terms"][0]["text"].as_str().map(str::to_owned);
+    let r = results_when(&app, id, |r| r["terms"][0]["count"] == 2).await;
+    assert_eq!(
+        text_of(&r).as_deref(),
+        Some("FAST"),
+        "first seen wins a tie: {r}"
+    );
+    // Alice changes her answer: "fast" is now the only spelling, and the cloud shows it.
+    assert_eq!(post_json(&url, None, &answer(&alice, "slow")).await.0, 200);
+    let r = results_when(&app, id, |r| {
+        r["terms"].as_array().is_some_and(|t| t.len() == 2)
+    })
+    .await;
+    let fast = r["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["text"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("fast"))
+        })
+        .unwrap();
+    assert_eq!(
+        (&fast["text"], &fast["count"]),
+        (&json!("fast"), &json!(1)),
+        "{r}"
+    );
+    assert_eq!(r["total_entries"], 2, "{r}");
+    assert_eq!(r["total_votes"], 2, "{r}");
+}

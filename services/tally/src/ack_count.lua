@@ -37,10 +37,50 @@ local adds = {}
 local order = {}
 local counted = 0
 
+-- Most spellings kept per term: beyond that the rarest are forgotten (a term has a handful:
+-- its case and punctuation variants).
+local MAX_SPELLINGS = 16
+
+-- The spelling counts of a term, `words`' field `v:<term>`: "<n>\t<spelling>\n" each, in
+-- the order first seen. Adds `amount` to `spelling`'s and sets `s:<term>`, the spelling
+-- shown, to the most frequent (ties: the first seen), in both directions: a change that
+-- takes entries away can hand the cloud back to another spelling.
+local function respell(words, term, spelling, amount)
+  local list = redis.call('HGET', words, 'v:' .. term) or ''
+  local kept, found = {}, false
+  for n, s in string.gmatch(list, '(%-?%d+)\t([^\n]*)\n') do
+    n = tonumber(n)
+    if s == spelling then
+      n = n + amount
+      found = true
+    end
+    if n > 0 then kept[#kept + 1] = {n, s} end
+  end
+  if not found and amount > 0 then kept[#kept + 1] = {amount, spelling} end
+  if #kept == 0 then
+    redis.call('HDEL', words, 'v:' .. term, 's:' .. term)
+    return
+  end
+  local best = kept[1]
+  for i = 2, #kept do
+    if kept[i][1] > best[1] then best = kept[i] end
+  end
+  while #kept > MAX_SPELLINGS do
+    local rarest = 1
+    for i = 2, #kept do
+      if kept[i][1] < kept[rarest][1] then rarest = i end
+    end
+    table.remove(kept, rarest)
+  end
+  local out = {}
+  for i = 1, #kept do out[i] = kept[i][1] .. '\t' .. kept[i][2] .. '\n' end
+  redis.call('HSET', words, 'v:' .. term, table.concat(out), 's:' .. term, best[2])
+end
+
 -- Counts `amount` entries of a term, spelled `spelling`, `flag` 'h' if held for the owner:
 -- the term's count in the poll's terms, the same count in its cloud when the public may see
 -- it (the owner approved it, or it was not held and not hidden, or it is in the cloud
--- already), and the spelling's count, the most frequent spelling being the one shown.
+-- already), and its spellings (`respell`).
 local function count_term(k, field, amount)
   local flag, term, spelling = string.match(field, '^t:(%a):([^\n]*)\n(.*)$')
   if not term then return end
@@ -56,17 +96,9 @@ local function count_term(k, field, amount)
       redis.call('ZADD', cloud, score, term)
     end
   end
-  local key = 'n:' .. term .. '\n' .. spelling
-  local n = tonumber(redis.call('HINCRBY', words, key, amount))
-  if n <= 0 then redis.call('HDEL', words, key) end
-  if amount > 0 then
-    local shown = redis.call('HGET', words, 's:' .. term)
-    if shown ~= spelling and (not shown
-        or n > tonumber(redis.call('HGET', words, 'n:' .. term .. '\n' .. shown) or '0')) then
-      redis.call('HSET', words, 's:' .. term, spelling)
-    end
-  end
+  respell(words, term, spelling, amount)
 end
+
 -- XACK takes the ids as arguments: at most this many at a time (Lua's stack is bounded).
 local CHUNK = 1000
 local i = 5

@@ -43,7 +43,8 @@ impl Keys {
     }
 
     /// An open-text poll's words: `m:<term>` → the owner's decision (`approved`, `hidden`),
-    /// `s:<term>` → the spelling shown, `n:<term>\n<spelling>` → entries spelled so.
+    /// `s:<term>` → the spelling shown, `v:<term>` → its spellings with their counts (see
+    /// tally's counting script).
     pub fn words(&self, shard: u32, poll: &PollId) -> String {
         format!("{}:{{s{shard}}}:words:{poll}", self.prefix)
     }
