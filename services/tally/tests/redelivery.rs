@@ -143,3 +143,121 @@ async fn a_batch_delivered_twice_and_committed_three_times_counts_once() {
     );
     assert!(kept.keys().all(|m| *m > minute - TIMELINE_MINUTES));
 }
+
+/// The same for open-text ballots, changes among them: each term moves exactly once.
+#[actix_web::test]
+async fn open_text_entries_and_changes_redelivered_count_once() {
+    use pollcast_types::TextEntry;
+    use pollcast_wire::Ballot;
+    let env = TestEnv::new().await;
+    let ctx = env.context(env.opts());
+    let request: NewPoll = serde_json::from_value(serde_json::json!({
+        "question": "q", "kind": "open_text", "moderation": "none", "vote_change": "while_open"
+    }))
+    .unwrap();
+    let poll = request
+        .into_poll(WorkspaceId::generate(), 1, Timestamp::now())
+        .unwrap();
+    ctx.store.insert_poll(&poll).await.unwrap();
+    let stream = ctx.bus.keys().votes_stream(1);
+    let mut conn = ctx.bus.conn();
+    let _: () = conn
+        .xgroup_create_mkstream(&stream, TALLY_GROUP, "0")
+        .await
+        .unwrap();
+    let entry = |word: &str| TextEntry {
+        text: word.to_owned(),
+        term: Some(word.to_lowercase()),
+        held: false,
+    };
+    let ballot = |voter: usize, words: &[&str]| VoteRecord {
+        vote_id: VoteId::generate(),
+        poll_id: poll.id.clone(),
+        option_ids: Vec::new(),
+        rating: None,
+        voter: Some(format!("voter{voter}")),
+        received_at: Timestamp::now(),
+        epoch: 0,
+        replaces: None,
+        entries: words.iter().map(|w| entry(w)).collect(),
+    };
+    // 20 voters answer "Alpha", then change to "Beta"; 20 more answer "Alpha" and "Gamma".
+    let mut appended: Vec<(VoteRecord, Option<Ballot>)> = Vec::new();
+    for v in 0..20 {
+        let first = ballot(v, &["Alpha"]);
+        let change = ballot(v, &["Beta"]);
+        let previous = Ballot::of(&first);
+        appended.push((first, None));
+        appended.push((change, Some(previous)));
+        appended.push((ballot(20 + v, &["Alpha", "Gamma"]), None));
+    }
+    for (vote, previous) in appended {
+        let mut fields = VoteEntry {
+            vote,
+            kind: poll.kind,
+            previous: None,
+        }
+        .to_fields();
+        // As the ingest script appends: the epoch, then the ballot a change replaced.
+        fields[0].1.push_str(" 0");
+        if let Some(p) = previous {
+            fields[0].1.push(' ');
+            fields[0].1.push_str(&p.token());
+        }
+        let _: String = conn.xadd(&stream, "*", &fields).await.unwrap();
+    }
+    let read: StreamReadReply = conn
+        .xread_options(
+            &[&stream],
+            &[">"],
+            &StreamReadOptions::default()
+                .group(TALLY_GROUP, "a")
+                .count(1000),
+        )
+        .await
+        .unwrap();
+    let ids = read.keys.into_iter().next().unwrap().ids;
+    assert_eq!(ids.len(), 60);
+    let batch = || -> Vec<Delivered> {
+        ids.iter()
+            .map(|e| Delivered {
+                shard: 1,
+                entry_id: e.id.clone(),
+                fields: entry_fields(&e.map),
+            })
+            .collect()
+    };
+    let committer = Committer::new(ctx.clone());
+    let dirty = DirtyPolls::default();
+    let never = CancellationToken::new();
+    for _ in 0..3 {
+        committer.commit(batch(), &dirty, &never).await.unwrap();
+    }
+    let terms: Vec<(String, f64)> = conn
+        .zrange_withscores(ctx.bus.keys().terms(1, &poll.id), 0, -1)
+        .await
+        .unwrap();
+    let terms: HashMap<String, u64> = terms.into_iter().map(|(t, n)| (t, n as u64)).collect();
+    assert_eq!(
+        terms,
+        HashMap::from([
+            ("alpha".to_owned(), 20),
+            ("beta".to_owned(), 20),
+            ("gamma".to_owned(), 20)
+        ])
+    );
+    let hash: HashMap<String, String> = conn
+        .hgetall(ctx.bus.keys().counts(1, &poll.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        hash["total"], "40",
+        "a change leaves the voters where they were"
+    );
+    assert_eq!(hash["entries"], "60");
+    assert_eq!(hash["seq"], "60");
+    assert_eq!(
+        vote_log(ctx.store.as_ref(), poll.id.as_str()).await.len(),
+        60
+    );
+}
