@@ -93,7 +93,7 @@ fn bearer(req: &HttpRequest) -> Option<Result<String, ApiError>> {
 /// API keys (`pk_...`) are looked up by hash; anything else must be an access token. Both
 /// are checked against the store on every request, so a revoked key (and every token minted
 /// from it) stops working at once.
-async fn authenticate(state: &Authenticator, credential: &str) -> Result<Caller, ApiError> {
+pub async fn authenticate(state: &Authenticator, credential: &str) -> Result<Caller, ApiError> {
     let unauthorized =
         |why: &str| ApiError::new(ErrorCode::Unauthorized).with_detail(why.to_owned());
     let store = &state.context.store;

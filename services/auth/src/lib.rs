@@ -12,7 +12,7 @@ pub mod workspaces;
 
 use pollcast_runtime::Context;
 
-pub use caller::{Caller, MaybeCaller, hash_key};
+pub use caller::{Caller, MaybeCaller, authenticate, hash_key};
 pub use tokens::{TOKEN_TTL_SECS, TokenIssuer};
 
 /// What the extractors need; every service that authenticates registers one as app data.

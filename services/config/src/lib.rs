@@ -118,7 +118,7 @@ settings! {
         "base of every printed or rendered link";
     #[arg(value_delimiter = ',')]
     services: Vec<String> = ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect(),
-        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web,webhook-dispatcher,console`",
+        "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web,webhook-dispatcher,console,mcp`",
         check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web, webhook-dispatcher, console";
     shards: u32 = 4, "POLLCAST_SHARDS", "4",
         "votes-stream shards new polls are spread over; only ever raise it, and give every tally the same value",
@@ -260,6 +260,7 @@ pub const ALL_SERVICES: &[&str] = &[
     "web",
     "webhook-dispatcher",
     "console",
+    "mcp",
 ];
 
 /// `5s`, `500ms`, `30m`, `10h`, `1d`: a number and a unit.

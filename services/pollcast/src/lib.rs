@@ -42,5 +42,8 @@ pub fn services(context: &Context) -> Vec<Arc<dyn Service>> {
     if settings.runs("console") {
         out.push(Console::new(context).into_service());
     }
+    if settings.runs("mcp") {
+        out.push(pollcast_mcp::Mcp::new(context).into_service());
+    }
     out
 }

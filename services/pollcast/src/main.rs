@@ -44,6 +44,14 @@ enum Command {
         #[command(flatten)]
         opts: Opts,
     },
+    /// Serve the Model Context Protocol over stdin/stdout, for an AI assistant: the polls of
+    /// the workspace whose API key is in POLLCAST_API_KEY, as tools its scopes allow
+    /// (docs/clients.md). Reaches the Redis of `--redis-url`, or the one `pollcast serve`
+    /// runs in the data dir.
+    Mcp {
+        #[command(flatten)]
+        opts: Opts,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,6 +116,11 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Audit { .. } => Ok(()),
+        Command::Mcp { opts } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(AnyError::from)
+            .and_then(|rt| rt.block_on(mcp(opts))),
         Command::Serve { opts } => settings(opts)
             .and_then(|settings| pollcast_runtime::runtime(&settings)?.block_on(serve(settings))),
         Command::Workspace {
@@ -222,14 +235,29 @@ async fn create_workspace(name: &str, opts: Opts) -> Result<(), AnyError> {
     Ok(())
 }
 
-/// `pollcast audit POLL`: whether the poll's live counts are its vote log's.
-async fn audit(poll_id: &str, mut opts: Opts) -> Result<bool, AnyError> {
+/// The Redis of `--redis-url`, or else the redis-server `pollcast serve` started for this
+/// data directory: what the commands that work beside a running pollcast reach.
+fn beside_serve(mut opts: Opts) -> Result<Settings, AnyError> {
     if opts.redis_url.is_none() {
-        // The redis-server `pollcast serve` started for this data directory.
         let dir = opts.clone().resolve()?.data_dir;
         opts.redis_url = Some(format!("unix://{}", dir.join("redis/redis.sock").display()));
     }
-    let settings = settings(opts)?;
+    settings(opts)
+}
+
+/// `pollcast mcp`: the MCP server over stdio, for the key in POLLCAST_API_KEY (an
+/// environment variable, never a flag: flags end up in shell histories and process lists).
+async fn mcp(opts: Opts) -> Result<(), AnyError> {
+    let key = std::env::var("POLLCAST_API_KEY")
+        .map_err(|_| "POLLCAST_API_KEY must hold an API key of the workspace to serve")?;
+    let context = Context::build(beside_serve(opts)?, false).await?;
+    pollcast_mcp::serve_stdio(&context, &key).await?;
+    Ok(())
+}
+
+/// `pollcast audit POLL`: whether the poll's live counts are its vote log's.
+async fn audit(poll_id: &str, opts: Opts) -> Result<bool, AnyError> {
+    let settings = beside_serve(opts)?;
     let context = Context::build(settings, false).await?;
     let id = pollcast_types::PollId::parse(poll_id).ok_or("not a poll id")?;
     let poll = context.store.poll(&id).await?.ok_or("no such poll")?;
