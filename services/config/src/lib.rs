@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(s.coalesce_ms, 50);
         assert_eq!(s.public_url, "https://polls.example");
         assert_eq!(s.claim_idle_ms, 30_000);
-        assert_eq!(s.services.len(), 7);
+        assert_eq!(s.services, ALL_SERVICES);
     }
 
     #[derive(clap::Parser)]
