@@ -30,12 +30,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 wait_ready "$PORT"
 
-cat >"$dir/plain.lua" <<'LUA'
-local path, body = os.getenv("VOTE_PATH"), os.getenv("VOTE_BODY")
-request = function()
-  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
-end
-LUA
+vote_lua "$dir/plain.lua"
 cat >"$dir/proofs.lua" <<'LUA'
 -- Each body once: a solution stores one vote only.
 local path, bodies, i = os.getenv("VOTE_PATH"), {}, 0
@@ -46,22 +41,10 @@ request = function()
 end
 LUA
 
-hz=$(getconf CLK_TCK)
 rpid=$(pgrep -f "redis-server.*$dir" | head -1)
-run() { # LUA POLL OPTION BODIES → "votes/s pollcast-µs redis-µs": votes answered 2xx a
-  # second, and the CPU time pollcast and its redis-server spent per vote (fails if any vote
-  # was refused)
-  local out="$dir/wrk.txt" p0 r0
-  p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
+run() { # LUA POLL OPTION BODIES → "votes/s pollcast-µs redis-µs" (serve.sh's timed_votes)
   VOTE_PATH="/v1/polls/$2/votes" VOTE_BODY="{\"option_ids\": [\"$3\"]}" BODIES="$4" \
-    wrk -t1 -c64 -d"$SECS"s -s "$1" "http://127.0.0.1:$PORT" >"$out"
-  if grep -q Non-2xx "$out"; then echo "refused votes:" >&2; cat "$out" >&2; exit 1; fi
-  # Tally counts each run's votes within the rest before the next run, which is measured
-  # from its own start: the CPU is read once tally has caught up (2 s).
-  sleep 2
-  local n; n=$(awk '/requests in/ {print $1}' "$out")
-  echo "$(awk '/Requests\/sec/ {print int($2)}' "$out") \
-    $(python3 -c "print(round(($(cpu_ticks "$pid") - $p0) / $hz / $n * 1e6, 1), round(($(cpu_ticks "$rpid") - $r0) / $hz / $n * 1e6, 1))")"
+    timed_votes "$pid" "$rpid" "$PORT" "$SECS" "$1" "$dir/wrk.txt"
 }
 # Every round's polls and solutions first, so solving never competes with a timed run.
 plains=() guardeds=()

@@ -50,3 +50,28 @@ received() { # RECEIVER_PORT PATH → how many deliveries `loadgen webhook-recei
 cpu_ticks() { # PID → the CPU time it has used, in clock ticks (user + system)
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
+
+vote_lua() { # FILE → a wrk script that POSTs the JSON $VOTE_BODY to $VOTE_PATH, again and again
+  cat >"$1" <<'LUA'
+local path, body = os.getenv("VOTE_PATH"), os.getenv("VOTE_BODY")
+request = function()
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
+end
+LUA
+}
+
+timed_votes() { # PID RPID PORT SECS LUA OUT → "votes/s pollcast-µs redis-µs": wrk (1 thread,
+  # 64 connections) runs LUA (which reads its own environment) for SECS; votes answered 2xx
+  # a second, and the CPU time pollcast (PID) and its redis-server (RPID) spent per vote.
+  # Fails if any vote was refused. Tally counts a run's votes in the pause after it, so the
+  # CPU is read once it has caught up (2 s later).
+  local p0 r0 n hz
+  hz=$(getconf CLK_TCK)
+  p0=$(cpu_ticks "$1") r0=$(cpu_ticks "$2")
+  wrk -t1 -c64 -d"$4"s -s "$5" "http://127.0.0.1:$3" >"$6"
+  if grep -q Non-2xx "$6"; then echo "refused votes:" >&2; cat "$6" >&2; exit 1; fi
+  sleep 2
+  n=$(awk '/requests in/ {print $1}' "$6")
+  echo "$(awk '/Requests\/sec/ {print int($2)}' "$6") \
+    $(python3 -c "print(round(($(cpu_ticks "$1") - $p0) / $hz / $n * 1e6, 1), round(($(cpu_ticks "$2") - $r0) / $hz / $n * 1e6, 1))")"
+}

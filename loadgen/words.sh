@@ -36,12 +36,7 @@ text_poll() { # → prints the id of a new `dedupe: none` open-text poll (modera
     python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
 }
 
-cat >"$dir/choice.lua" <<'LUA'
-local path, body = os.getenv("VOTE_PATH"), os.getenv("VOTE_BODY")
-request = function()
-  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
-end
-LUA
+vote_lua "$dir/choice.lua"
 cat >"$dir/words.lua" <<'LUA'
 -- Three entries a ballot: three neighbouring words of the vocabulary, the first drawn so
 -- that low numbers (the common words) come up far more often than high ones.
@@ -59,18 +54,10 @@ local path = os.getenv("READ_PATH")
 request = function() return wrk.format("GET", path) end
 LUA
 
-hz=$(getconf CLK_TCK)
 rpid=$(pgrep -f "redis-server.*$dir" | head -1)
-run() { # LUA PATH BODY → "votes/s pollcast-µs redis-µs" (fails if any vote was refused)
-  local out="$dir/wrk.txt" p0 r0
-  p0=$(cpu_ticks "$pid") r0=$(cpu_ticks "$rpid")
-  VOTE_PATH="$2" VOTE_BODY="$3" VOCAB="$VOCAB" wrk -t1 -c64 -d"$SECS"s -s "$1" "http://127.0.0.1:$PORT" >"$out"
-  if grep -q Non-2xx "$out"; then echo "refused votes:" >&2; cat "$out" >&2; exit 1; fi
-  # Tally counts each run's votes in the pause after it; the CPU is read once it has.
-  sleep 2
-  local n; n=$(awk '/requests in/ {print $1}' "$out")
-  echo "$(awk '/Requests\/sec/ {print int($2)}' "$out") \
-    $(python3 -c "print(round(($(cpu_ticks "$pid") - $p0) / $hz / $n * 1e6, 1), round(($(cpu_ticks "$rpid") - $r0) / $hz / $n * 1e6, 1))")"
+run() { # LUA PATH BODY → "votes/s pollcast-µs redis-µs" (serve.sh's timed_votes)
+  VOTE_PATH="$2" VOTE_BODY="$3" VOCAB="$VOCAB" \
+    timed_votes "$pid" "$rpid" "$PORT" "$SECS" "$1" "$dir/wrk.txt"
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
