@@ -39,7 +39,8 @@ enum Command {
     /// by option. Prints the audit as JSON; exits 0 when consistent, 1 when not (2 on error).
     /// Reaches the Redis of `--redis-url`, or the one `pollcast serve` runs in the data dir.
     Audit {
-        /// The poll's id.
+        /// The poll's id (ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         poll_id: String,
         #[command(flatten)]
         opts: Opts,

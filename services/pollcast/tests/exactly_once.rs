@@ -579,11 +579,13 @@ async fn the_audit_finds_a_count_the_vote_log_does_not_hold() {
 
     let poll = &polls.ids[0];
     let audit_cli = || {
+        // The id goes after `--`: a poll id may start with `-`.
         Command::new(env!("CARGO_BIN_EXE_pollcast"))
-            .args(["audit", poll.as_str(), "--data-dir"])
+            .args(["audit", "--data-dir"])
             .arg(env.data_path())
             .args(["--redis-url", &env.redis_url()])
             .args(env.store_args())
+            .args(["--", poll.as_str()])
             .output()
             .unwrap()
     };
