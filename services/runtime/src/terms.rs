@@ -6,9 +6,11 @@
 //! with the same count in its `cloud` (`pollcast_wire::Keys`); a decision moves the term
 //! between the two in one atomic step, so the cloud's counts stay exact.
 
+use std::collections::HashMap;
+
 use pollcast_bus::redis::{self, RedisError, Script};
 use pollcast_types::open_text::{TermDecision as Decision, TermView};
-use pollcast_types::{EventType, Moderation, Poll, TermCount, TermState, Timestamp};
+use pollcast_types::{EventType, Poll, TermCount, TermState, Timestamp};
 
 use crate::Context;
 use crate::lifecycle::{self, TransitionError};
@@ -71,11 +73,10 @@ pub async fn all_terms(
             text: text.unwrap_or_else(|| term.clone()),
             term,
             count: count as u64,
-            state: match (decision.as_deref(), in_cloud) {
-                (Some("hidden"), _) => TermState::Hidden,
-                (Some("approved"), _) => TermState::Approved,
-                (_, Some(_)) => TermState::Shown,
-                (_, None) => TermState::Pending,
+            state: match (TermState::decided(decision.as_deref()), in_cloud) {
+                (Some(decided), _) => decided,
+                (None, Some(_)) => TermState::Shown,
+                (None, None) => TermState::Pending,
             },
         })
         .collect())
@@ -122,16 +123,13 @@ pub async fn decide(
 ) -> Result<Option<TermView>, TransitionError> {
     let keys = ctx.bus.keys();
     let mut conn = ctx.bus.conn();
-    let state = match decision {
-        Decision::Approve => "approved",
-        Decision::Hide => "hidden",
-    };
+    let state = decision.state();
     let count: Option<u64> = Script::new(DECIDE)
         .key(keys.terms(poll.shard, &poll.id))
         .key(keys.cloud(poll.shard, &poll.id))
         .key(keys.words(poll.shard, &poll.id))
         .arg(term)
-        .arg(state)
+        .arg(state.as_str())
         .invoke_async(&mut conn)
         .await?;
     let Some(count) = count else {
@@ -146,10 +144,7 @@ pub async fn decide(
         term: term.to_owned(),
         text,
         count,
-        state: match decision {
-            Decision::Approve => TermState::Approved,
-            Decision::Hide => TermState::Hidden,
-        },
+        state,
     };
     if decision == Decision::Hide {
         poll.last_hidden = Some(pollcast_types::open_text::HiddenTerm {
@@ -164,20 +159,14 @@ pub async fn decide(
     Ok(Some(view))
 }
 
-/// Whether a poll's terms wait for the owner before they show.
-pub fn approval_needed(poll: &Poll) -> bool {
-    poll.open_text
-        .is_some_and(|t| t.moderation == Moderation::Approve)
-}
-
-/// Every decision the owner made about the poll's terms: term → `approved` | `hidden`.
+/// Every decision the owner made about the poll's terms: term → the state it put it in.
 pub async fn decisions(
     ctx: &Context,
     poll: &Poll,
-) -> Result<std::collections::HashMap<String, String>, RedisError> {
+) -> Result<HashMap<String, TermState>, RedisError> {
     let mut conn = ctx.bus.conn();
     let key = ctx.bus.keys().words(poll.shard, &poll.id);
-    let mut out = std::collections::HashMap::new();
+    let mut out = HashMap::new();
     let mut cursor: u64 = 0;
     loop {
         let (next, items): (u64, Vec<(String, String)>) = redis::cmd("HSCAN")
@@ -190,8 +179,11 @@ pub async fn decisions(
             .query_async(&mut conn)
             .await?;
         for (field, decision) in items {
-            if let Some(term) = field.strip_prefix("m:") {
-                out.insert(term.to_owned(), decision);
+            if let (Some(term), Some(state)) = (
+                field.strip_prefix("m:"),
+                TermState::decided(Some(&decision)),
+            ) {
+                out.insert(term.to_owned(), state);
             }
         }
         if next == 0 {
@@ -204,15 +196,14 @@ pub async fn decisions(
 /// An entry's state as the CSV export gives it, from the owner's `decisions`.
 pub fn entry_state(
     entry: &pollcast_types::TextEntry,
-    decisions: &std::collections::HashMap<String, String>,
+    decisions: &HashMap<String, TermState>,
 ) -> &'static str {
     let Some(term) = &entry.term else {
         return "stop_words";
     };
-    match decisions.get(term).map(String::as_str) {
-        Some("hidden") => TermState::Hidden.as_str(),
-        Some("approved") => TermState::Approved.as_str(),
-        _ if entry.held => TermState::Pending.as_str(),
-        _ => TermState::Shown.as_str(),
+    match decisions.get(term) {
+        Some(decided) => decided.as_str(),
+        None if entry.held => TermState::Pending.as_str(),
+        None => TermState::Shown.as_str(),
     }
 }

@@ -126,6 +126,16 @@ impl TermState {
             Self::Hidden => "hidden",
         }
     }
+
+    /// The state an owner's decision put a term in, read back from where it is kept (the
+    /// decision's [`TermState::as_str`]); `None` for no decision.
+    pub fn decided(stored: Option<&str>) -> Option<Self> {
+        match stored {
+            Some("approved") => Some(Self::Approved),
+            Some("hidden") => Some(Self::Hidden),
+            _ => None,
+        }
+    }
 }
 
 /// One term of the cloud: the most frequent spelling of its entries, and how many there are.
@@ -165,4 +175,14 @@ pub enum TermDecision {
     Approve,
     /// Take it out of the cloud and the public results.
     Hide,
+}
+
+impl TermDecision {
+    /// The state the decision puts a term in, and is kept as.
+    pub fn state(self) -> TermState {
+        match self {
+            Self::Approve => TermState::Approved,
+            Self::Hide => TermState::Hidden,
+        }
+    }
 }

@@ -271,7 +271,7 @@ fn csv_row(out: &mut String, v: &VoteRecord, replaces_column: bool) {
 fn entry_rows(
     out: &mut String,
     v: &VoteRecord,
-    decisions: &std::collections::HashMap<String, String>,
+    decisions: &std::collections::HashMap<String, pollcast_types::TermState>,
     replaces_column: bool,
 ) {
     use std::fmt::Write;
