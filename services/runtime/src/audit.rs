@@ -7,7 +7,7 @@ use std::time::Duration;
 use pollcast_bus::redis::{self, AsyncCommands};
 use pollcast_store::StoreError;
 use pollcast_types::{Audit, AuditLine, Poll, PollKind, VoteChange, VoteId};
-use pollcast_wire::{SEQ_FIELD, TERM_PREFIX, TOTAL_FIELD, UPDATED_FIELD, increments};
+use pollcast_wire::{SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, counted_term, increments};
 
 /// Where the audit keeps an open-text term's count: `term:<term>`, whatever its spellings.
 const TERM_KEY: &str = "term:";
@@ -101,12 +101,8 @@ async fn recount(ctx: &Context, poll: &Poll) -> Result<BTreeMap<String, u64>, St
             *counts.entry(TOTAL_FIELD.to_owned()).or_default() += 1;
             for (field, n) in increments(poll.kind, vote) {
                 // An open-text term counts once whatever its spelling or moderation.
-                let field = match field
-                    .strip_prefix(TERM_PREFIX)
-                    .and_then(|rest| rest.get(2..))
-                    .and_then(|rest| rest.split_once('\n'))
-                {
-                    Some((term, _)) => format!("{TERM_KEY}{term}"),
+                let field = match counted_term(&field) {
+                    Some(term) => format!("{TERM_KEY}{term}"),
                     None => field,
                 };
                 *counts.entry(field).or_default() += n.max(0) as u64;
@@ -142,26 +138,19 @@ fn compare(poll: &Poll, log: &BTreeMap<String, u64>, live: &BTreeMap<String, u64
             })
             .collect(),
     };
-    let ballots_differing = (poll.kind == PollKind::Ranked).then(|| {
+    // The fields of one prefix (whole rankings, or terms) whose log and live counts differ.
+    let differing = |prefix: &str| {
         let keys: std::collections::BTreeSet<&String> = log
             .keys()
             .chain(live.keys())
-            .filter(|k| k.starts_with("b:"))
+            .filter(|k| k.starts_with(prefix))
             .collect();
         keys.into_iter()
             .filter(|k| get(log, k) != get(live, k))
             .count() as u64
-    });
-    let terms_differing = (poll.kind == PollKind::OpenText).then(|| {
-        let keys: std::collections::BTreeSet<&String> = log
-            .keys()
-            .chain(live.keys())
-            .filter(|k| k.starts_with(TERM_KEY))
-            .collect();
-        keys.into_iter()
-            .filter(|k| get(log, k) != get(live, k))
-            .count() as u64
-    });
+    };
+    let ballots_differing = (poll.kind == PollKind::Ranked).then(|| differing("b:"));
+    let terms_differing = (poll.kind == PollKind::OpenText).then(|| differing(TERM_KEY));
     Audit {
         terms_differing,
         consistent: log == live,

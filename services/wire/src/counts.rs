@@ -7,7 +7,7 @@
 //! - `r:<score>`: how many voters gave this score (`rating`);
 //! - `entries`: how many entries the ballots hold (`open_text`); the terms are counted in
 //!   sorted sets beside the hash (`Keys::terms`, `Keys::cloud`, `Keys::words`), by the
-//!   increments named [`TERM_PREFIX`]`<h|s>:<term>\n<spelling>`, which the counting script
+//!   increments `t:<h|s>:<term>\n<spelling>` ([`counted_term`] reads one), which the counting script
 //!   applies to them instead of to the hash.
 //!
 //! tally's counting script applies [`increments`] atomically with the acknowledgement that
@@ -33,7 +33,19 @@ pub const UPDATED_FIELD: &str = "at";
 /// Field of the counts hash holding the number of open-text entries counted.
 pub const ENTRIES_FIELD: &str = "entries";
 /// Starts an increment that counts an open-text term (see the module's documentation).
-pub const TERM_PREFIX: &str = "t:";
+const TERM_PREFIX: &str = "t:";
+
+/// The increment that counts an entry of `term` spelled `text` (`held` for the owner).
+fn term_field(held: bool, term: &str, text: &str) -> String {
+    let held = if held { 'h' } else { 's' };
+    format!("{TERM_PREFIX}{held}:{term}\n{text}")
+}
+
+/// The term an increment counts, if it counts one: the inverse of [`term_field`].
+pub fn counted_term(field: &str) -> Option<&str> {
+    let rest = field.strip_prefix(TERM_PREFIX)?.get(2..)?;
+    rest.split_once('\n').map(|(term, _)| term)
+}
 
 const BALLOT_PREFIX: &str = "b:";
 
@@ -98,10 +110,7 @@ pub fn increments(kind: PollKind, vote: &VoteRecord) -> Vec<(String, i64)> {
             let mut adds: std::collections::BTreeMap<String, i64> = Default::default();
             for e in &vote.entries {
                 if let Some(term) = &e.term {
-                    let held = if e.held { 'h' } else { 's' };
-                    *adds
-                        .entry(format!("{TERM_PREFIX}{held}:{term}\n{}", e.text))
-                        .or_default() += 1;
+                    *adds.entry(term_field(e.held, term, &e.text)).or_default() += 1;
                 }
             }
             let mut adds: Vec<(String, i64)> = adds.into_iter().collect();
@@ -172,5 +181,24 @@ pub fn snapshot_from_counts(poll: &Poll, hash: &HashMap<String, String>) -> Resu
             .collect(),
         updated_at: updated,
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_term_increment_names_its_term_and_nothing_else_does() {
+        assert_eq!(
+            counted_term(&term_field(true, "very fast", "Very fast!")),
+            Some("very fast")
+        );
+        assert_eq!(
+            counted_term(&term_field(false, "fast", "FAST")),
+            Some("fast")
+        );
+        assert_eq!(counted_term(&option_field("abc")), None);
+        assert_eq!(counted_term(ENTRIES_FIELD), None);
     }
 }

@@ -9,7 +9,7 @@ mod text_entries;
 mod vote_entry;
 
 pub use counts::{
-    ENTRIES_FIELD, SEQ_FIELD, TERM_PREFIX, TOTAL_FIELD, UPDATED_FIELD, entry_increments,
+    ENTRIES_FIELD, SEQ_FIELD, TOTAL_FIELD, UPDATED_FIELD, counted_term, entry_increments,
     increments, option_field, snapshot_from_counts,
 };
 pub use keys::{Keys, TIMELINE_MAX_FIELDS, TIMELINE_MINUTES, shard_for};
