@@ -120,7 +120,12 @@ pub async fn list(
         },
     )
     .await?;
-    let votes = totals(&state, &polls).await;
+    // 0 where a count could not be read: the list still shows.
+    let votes: Vec<u64> = lifecycle::totals(&state.context, &polls)
+        .await
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
     let rows = polls
         .iter()
         .zip(votes)
@@ -165,34 +170,6 @@ pub async fn list(
         statuses,
     };
     Ok(chrome::page(&visit, StatusCode::OK, &page))
-}
-
-/// Each poll's vote count, one Redis round trip per shard (a pipeline reaches one Redis
-/// Cluster slot); 0 where it cannot be read: the list still shows.
-async fn totals(state: &ConsoleState, polls: &[Poll]) -> Vec<u64> {
-    let keys = state.context.bus.keys();
-    let mut by_shard: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
-    for (i, p) in polls.iter().enumerate() {
-        by_shard.entry(p.shard).or_default().push(i);
-    }
-    let mut totals = vec![0; polls.len()];
-    for (shard, at) in by_shard {
-        let mut pipe = pollcast_bus::redis::pipe();
-        for &i in &at {
-            pipe.hget(keys.counts(shard, &polls[i].id), "total");
-        }
-        let mut conn = state.context.bus.conn();
-        let read: Result<Vec<Option<u64>>, _> = pipe.query_async(&mut conn).await;
-        match read {
-            Ok(read) => {
-                for (i, total) in at.into_iter().zip(read) {
-                    totals[i] = total.unwrap_or_default();
-                }
-            }
-            Err(e) => tracing::warn!(shard, error = %e, "poll list without some vote counts"),
-        }
-    }
-    totals
 }
 
 #[derive(Template)]

@@ -51,17 +51,18 @@ pub async fn call(
                 },
             )
             .await?;
-            let mut rows = Vec::with_capacity(polls.len());
-            for p in &polls {
-                let votes = lifecycle::live_snapshot(ctx, p)
-                    .await
-                    .map(|(s, _)| s.total_votes)
-                    .ok();
-                rows.push(json!({
-                    "id": p.id, "question": p.question, "kind": p.kind,
-                    "status": p.status_at(now), "total_votes": votes, "created_at": p.created_at,
-                }));
-            }
+            let totals = lifecycle::totals(ctx, &polls).await;
+            let rows: Vec<Value> = polls
+                .iter()
+                .zip(totals)
+                .map(|(p, votes)| {
+                    json!({
+                        "id": p.id, "question": p.question, "kind": p.kind,
+                        "status": p.status_at(now), "total_votes": votes,
+                        "created_at": p.created_at,
+                    })
+                })
+                .collect();
             Ok(Answer::Data(json!({ "polls": rows })))
         }
         "get_poll" => {

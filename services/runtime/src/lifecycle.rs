@@ -20,8 +20,8 @@ use pollcast_types::{
     Timestamp,
 };
 use pollcast_wire::{
-    RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, UPDATED_FIELD,
-    snapshot_from_counts,
+    RESULTS_STREAM_LEN, ResultsEntry, ResultsMessage, SEQ_FIELD, StatusMessage, TOTAL_FIELD,
+    UPDATED_FIELD, snapshot_from_counts,
 };
 
 use crate::Context;
@@ -424,6 +424,34 @@ async fn read_live(
         *terms = crate::terms::spelled(ctx, poll, top).await?;
     }
     Ok((snapshot, live_status(poll, closed, Timestamp::now())))
+}
+
+/// Each poll's vote count (voters), one Redis round trip per shard (a pipeline reaches one
+/// Redis Cluster slot); `None` where its shard could not be read.
+pub async fn totals(ctx: &Context, polls: &[Poll]) -> Vec<Option<u64>> {
+    let keys = ctx.bus.keys();
+    let mut by_shard: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (i, p) in polls.iter().enumerate() {
+        by_shard.entry(p.shard).or_default().push(i);
+    }
+    let mut totals = vec![None; polls.len()];
+    for (shard, at) in by_shard {
+        let mut pipe = redis::pipe();
+        for &i in &at {
+            pipe.hget(keys.counts(shard, &polls[i].id), TOTAL_FIELD);
+        }
+        let mut conn = ctx.bus.conn();
+        let read: Result<Vec<Option<u64>>, _> = pipe.query_async(&mut conn).await;
+        match read {
+            Ok(read) => {
+                for (i, total) in at.into_iter().zip(read) {
+                    totals[i] = Some(total.unwrap_or_default());
+                }
+            }
+            Err(e) => tracing::warn!(shard, error = %e, "some polls' vote counts not read"),
+        }
+    }
+    totals
 }
 
 /// What every results message and `/results` answer is made from: see [`read_live`].
