@@ -178,7 +178,7 @@ impl PollForm {
         let open_text = kind == PollKind::OpenText;
         let new = NewPoll {
             question: self.question.clone(),
-            options: if matches!(kind, PollKind::Rating | PollKind::OpenText) {
+            options: if !kind.has_options() {
                 Vec::new()
             } else {
                 self.labels()
@@ -243,7 +243,7 @@ impl PollForm {
         let kind = self.kind(&mut errors);
         let patch = PatchPoll {
             question: Some(self.question.clone()),
-            options: (!matches!(kind, PollKind::Rating | PollKind::OpenText)).then(|| {
+            options: kind.has_options().then(|| {
                 self.labels()
                     .into_iter()
                     .map(|o| PatchOption {

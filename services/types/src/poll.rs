@@ -52,6 +52,12 @@ impl PollKind {
         .find(|k| k.as_str() == s)
     }
 
+    /// Whether voters choose among options: every kind but `rating` (a score) and
+    /// `open_text` (entries).
+    pub fn has_options(self) -> bool {
+        !matches!(self, Self::Rating | Self::OpenText)
+    }
+
     /// The (min, max) choices a poll of this kind gets from the requested ones: a single
     /// choice is one, a rating chooses no option, the others default to one up to all.
     pub fn choice_bounds(self, min: Option<u32>, max: Option<u32>, options: u32) -> (u32, u32) {
