@@ -119,7 +119,7 @@ settings! {
     #[arg(value_delimiter = ',')]
     services: Vec<String> = ALL_SERVICES.iter().map(|s| (*s).to_owned()).collect(),
         "POLLCAST_SERVICES", "all", "services this process runs, a comma list: `api,vote-ingest,tally,results-broadcast,web,webhook-dispatcher,console,mcp`",
-        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web, webhook-dispatcher, console";
+        check |v| v.iter().all(|s| ALL_SERVICES.contains(&s.as_str())), "unknown service; known: api, vote-ingest, tally, results-broadcast, web, webhook-dispatcher, console, mcp";
     shards: u32 = 4, "POLLCAST_SHARDS", "4",
         "votes-stream shards new polls are spread over; only ever raise it, and give every tally the same value",
         check |v| (1..=1024).contains(v), "must be 1..=1024";

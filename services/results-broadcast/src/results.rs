@@ -23,7 +23,8 @@ pub struct ResultsBody<'a> {
     /// saved to the store: possibly behind, never wrong for their `seq`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     stale: bool,
-    /// `rounds` for ranked polls, `distribution` and `mean` for rating polls.
+    /// `rounds` for ranked polls, `distribution` and `mean` for rating polls, `terms` and
+    /// `total_entries` for open-text polls.
     #[serde(flatten)]
     detail: &'a KindResults,
 }

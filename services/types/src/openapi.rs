@@ -1,7 +1,7 @@
 //! Schemas the OpenAPI derive cannot write for us: types whose JSON form is a plain string,
 //! and the kind-specific part of results.
 
-use utoipa::openapi::schema::{AnyOf, Array, KnownFormat, Object, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{Array, KnownFormat, Object, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -27,45 +27,58 @@ pub fn timestamp_schema() -> RefOr<Schema> {
         .into()
 }
 
-/// `anyOf`, not the `oneOf` a derive would give: the plain variant (no extra fields) is an
-/// object like the others, so under `oneOf` a ranked result would match two variants and be
-/// invalid.
+/// One object whose fields each belong to some kinds, not the `anyOf` of one object per kind
+/// it was: client generators (openapi-python-client among them) cannot merge an `anyOf` into
+/// the results' `allOf`, and an `anyOf` whose plain variant is any object said nothing a
+/// validator could check anyway.
 impl PartialSchema for KindResults {
     fn schema() -> RefOr<Schema> {
-        let ranked = Object::builder()
+        Object::builder()
             .property(
                 "rounds",
-                Array::builder().items(Ref::from_schema_name("RunoffRound")),
+                Array::builder()
+                    .items(Ref::from_schema_name("RunoffRound"))
+                    .description(Some(
+                        "Ranked polls: the instant-runoff rounds, `[]` before the first vote.",
+                    )),
             )
-            .required("rounds")
-            .description(Some(
-                "Ranked polls: the instant-runoff rounds, `[]` before the first vote.",
-            ));
-        let rating = Object::builder()
             .property(
                 "distribution",
-                Array::builder().items(Ref::from_schema_name("ScoreCount")),
+                Array::builder()
+                    .items(Ref::from_schema_name("ScoreCount"))
+                    .description(Some("Rating polls: every score from 1 to the scale.")),
             )
             .property(
                 "mean",
                 Object::builder()
-                    .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
-                        Type::Number,
-                        Type::Null,
-                    ]))
-                    .description(Some("2 places; `null` before the first vote")),
+                    .schema_type(SchemaType::from_iter([Type::Number, Type::Null]))
+                    .description(Some(
+                        "Rating polls: the mean score, 2 places; `null` before the first vote.",
+                    )),
             )
-            .required("distribution")
-            .required("mean")
+            .property(
+                "terms",
+                Array::builder()
+                    .items(Ref::from_schema_name("TermCount"))
+                    .description(Some(
+                        "Open-text polls: the cloud's terms, most entries first (ties \
+                         alphabetical), at most 100; terms hidden or awaiting approval are \
+                         left out.",
+                    )),
+            )
+            .property(
+                "total_entries",
+                Object::builder()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(0))
+                    .description(Some("Open-text polls: entries counted, shown or not.")),
+            )
             .description(Some(
-                "Rating polls: every score from 1 to the scale, and the mean.",
-            ));
-        let plain =
-            Object::builder().description(Some("Single and multiple-choice polls: nothing more."));
-        AnyOf::builder()
-            .item(ranked)
-            .item(rating)
-            .item(plain)
+                "What only some kinds have: `rounds` (ranked), `distribution` and `mean` \
+                 (rating), `terms` and `total_entries` (open text); single and multiple-choice \
+                 polls have none of them.",
+            ))
             .into()
     }
 }

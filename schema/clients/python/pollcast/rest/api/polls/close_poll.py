@@ -1,0 +1,195 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.poll import Poll
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    poll_id: str,
+) -> dict[str, Any]:
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/polls/{poll_id}/close".format(
+            poll_id=quote(str(poll_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Poll | Problem | None:
+    if response.status_code == 200:
+        response_200 = Poll.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Poll | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    poll_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Poll | Problem]:
+    """`POST /v1/polls/{id}/close`: no vote is accepted once this answers.
+
+    Args:
+        poll_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Poll | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        poll_id=poll_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    poll_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Poll | Problem | None:
+    """`POST /v1/polls/{id}/close`: no vote is accepted once this answers.
+
+    Args:
+        poll_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Poll | Problem
+    """
+
+    return sync_detailed(
+        poll_id=poll_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    poll_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Poll | Problem]:
+    """`POST /v1/polls/{id}/close`: no vote is accepted once this answers.
+
+    Args:
+        poll_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Poll | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        poll_id=poll_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    poll_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Poll | Problem | None:
+    """`POST /v1/polls/{id}/close`: no vote is accepted once this answers.
+
+    Args:
+        poll_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Poll | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            poll_id=poll_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="Embed")
+
+
+@_attrs_define
+class Embed:
+    """Ways to put the poll on a page.
+
+    Attributes:
+        script (str):
+        page_url (str):
+        iframe_url (str):
+    """
+
+    script: str
+    page_url: str
+    iframe_url: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        script = self.script
+
+        page_url = self.page_url
+
+        iframe_url = self.iframe_url
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "script": script,
+                "page_url": page_url,
+                "iframe_url": iframe_url,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        script = d.pop("script")
+
+        page_url = d.pop("page_url")
+
+        iframe_url = d.pop("iframe_url")
+
+        embed = cls(
+            script=script,
+            page_url=page_url,
+            iframe_url=iframe_url,
+        )
+
+        embed.additional_properties = d
+        return embed
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
