@@ -174,6 +174,23 @@ async fn the_python_sdk_works_against_a_live_server() {
             ],
             &[("BASE", &base), ("API_KEY", &key)],
         );
+        // The hand-written part, as pyproject.toml's [tool.ruff] says (the generated part
+        // is the drift test's).
+        let ruff = dir.join(".venv/bin/ruff");
+        run(
+            "ruff check",
+            &dir,
+            &ruff,
+            &["check", "--no-cache", "."],
+            &[],
+        );
+        run(
+            "ruff format",
+            &dir,
+            &ruff,
+            &["format", "--no-cache", "--check", "."],
+            &[],
+        );
         let out = wheels.path().to_str().unwrap();
         run(
             "python wheel",

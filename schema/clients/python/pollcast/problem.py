@@ -27,9 +27,7 @@ class PollcastError(Exception):
             except (KeyError, TypeError, ValueError):
                 self.problem = None
         self.code: str = body["code"] if self.problem else "unknown"
-        self.errors: list[dict[str, Any]] = (
-            list(body.get("errors") or []) if self.problem else []
-        )
+        self.errors: list[dict[str, Any]] = list(body.get("errors") or []) if self.problem else []
         self.retry_after = retry_after
         detail = (body.get("detail") or body.get("title")) if self.problem else None
         super().__init__(f"{self.code}: {detail}" if detail else f"HTTP {status}")

@@ -11,6 +11,7 @@ import time
 import unittest
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pollcast import PollcastError, WebhookVerificationError, connect, follow_results, verify_webhook
 from pollcast.rest.api.keys import create_api_key
@@ -72,7 +73,10 @@ class Sdk(unittest.TestCase):
         client = workspace_client(self)
         choices = [{"label": "Tabs"}, {"label": "Spaces"}, {"label": "Both"}]
         cases: dict[str, tuple[dict[str, Any], Callable[[Poll], dict[str, Any]]]] = {
-            "single": ({"question": "Tabs or spaces?", "options": choices}, lambda p: {"option_ids": [p.options[1].id]}),
+            "single": (
+                {"question": "Tabs or spaces?", "options": choices},
+                lambda p: {"option_ids": [p.options[1].id]},
+            ),
             "multiple": (
                 {"question": "Which do you use?", "kind": "multiple", "options": choices},
                 lambda p: {"option_ids": [p.options[0].id, p.options[2].id]},
@@ -82,7 +86,10 @@ class Sdk(unittest.TestCase):
                 lambda p: {"option_ids": [p.options[2].id, p.options[0].id, p.options[1].id]},
             ),
             "rating": ({"question": "How was it?", "kind": "rating", "scale": 5}, lambda p: {"rating": 4}),
-            "open_text": ({"question": "One word for it?", "kind": "open_text"}, lambda p: {"entries": ["Fast", "simple"]}),
+            "open_text": (
+                {"question": "One word for it?", "kind": "open_text"},
+                lambda p: {"entries": ["Fast", "simple"]},
+            ),
         }
         for kind, (body, ballot) in cases.items():
             with self.subTest(kind=kind):
@@ -176,10 +183,14 @@ class Sdk(unittest.TestCase):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-            hook = create_webhook.sync(client=client, body=NewWebhook.from_dict({"url": url, "events": ["vote.created"]}))
+            hook = create_webhook.sync(
+                client=client, body=NewWebhook.from_dict({"url": url, "events": ["vote.created"]})
+            )
             assert hook is not None and isinstance(hook.secret, str) and hook.secret.startswith("whsec_")  # type: ignore[union-attr]
             secret = hook.secret  # type: ignore[union-attr]
-            poll = new_poll(client, {"question": "Hooked?", "options": [{"label": "Yes"}, {"label": "No"}], "dedupe": "none"})
+            poll = new_poll(
+                client, {"question": "Hooked?", "options": [{"label": "Yes"}, {"label": "No"}], "dedupe": "none"}
+            )
             vote_id = vote(client, poll, {"option_ids": [poll.options[1].id]})
 
             def delivered() -> tuple[bytes, dict[str, str]]:
@@ -206,7 +217,9 @@ class Live(unittest.IsolatedAsyncioTestCase):
         self.addAsyncCleanup(client.get_async_httpx_client().aclose)
         poll = await create_poll.asyncio(
             client=client,
-            body=NewPoll.from_dict({"question": "Live?", "options": [{"label": "Yes"}, {"label": "No"}], "dedupe": "none"}),
+            body=NewPoll.from_dict(
+                {"question": "Live?", "options": [{"label": "Yes"}, {"label": "No"}], "dedupe": "none"}
+            ),
         )
         assert isinstance(poll, Poll)
         seen: list[dict[str, Any]] = []
@@ -229,6 +242,70 @@ class Live(unittest.IsolatedAsyncioTestCase):
             async for _ in follow_results(client, "no-such-poll"):
                 pass
         self.assertEqual(missing.exception.code, "poll_not_found")
+
+    async def test_live_results_reconnect_after_the_connection_drops(self) -> None:
+        client = await asyncio.to_thread(workspace_client, self)
+        self.addAsyncCleanup(client.get_async_httpx_client().aclose)
+        poll = await create_poll.asyncio(
+            client=client,
+            body=NewPoll.from_dict(
+                {"question": "Dropped?", "options": [{"label": "Yes"}, {"label": "No"}], "dedupe": "none"}
+            ),
+        )
+        assert isinstance(poll, Poll)
+        # A TCP relay to the server that the test can cut: what a proxy restart or a network
+        # change does to a long-lived connection.
+        target = urlsplit(BASE)
+        writers: set[asyncio.StreamWriter] = set()
+        connections = 0
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.close()
+
+        async def relay_one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            up_reader, up_writer = await asyncio.open_connection(target.hostname, target.port)
+            writers.update((writer, up_writer))
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+        relay = await asyncio.start_server(relay_one, "127.0.0.1", 0)
+        port = relay.sockets[0].getsockname()[1]
+        via_relay = connect(f"http://127.0.0.1:{port}", client.token)
+        self.addAsyncCleanup(via_relay.get_async_httpx_client().aclose)
+        seen: list[dict[str, Any]] = []
+
+        async def watch() -> None:
+            async for message in follow_results(via_relay, poll.id, retry=0.05):
+                seen.append(message)
+                if message["type"] == "results" and message["total_votes"] >= 1:
+                    return
+
+        watcher = asyncio.create_task(watch())
+        try:
+            while not seen:
+                await asyncio.sleep(0.05)
+            for writer in writers:
+                writer.transport.abort()
+            await cast_vote.asyncio(
+                poll.id, client=client, body=CastVote.from_dict({"option_ids": [poll.options[1].id]})
+            )
+            await asyncio.wait_for(watcher, 10)
+            self.assertEqual(seen[-1]["options"][1]["votes"], 1)
+            self.assertGreaterEqual(connections, 2, "it did not reconnect")
+        finally:
+            watcher.cancel()
+            relay.close()
+            for writer in writers:
+                writer.transport.abort()
+            await relay.wait_closed()
 
 
 if __name__ == "__main__":

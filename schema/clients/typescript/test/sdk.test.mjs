@@ -2,6 +2,7 @@
 // services/pollcast/tests/clients.rs runs it: every call goes over real HTTP to the real server.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { connect as tcpConnect, createServer as createTcpServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
 
@@ -166,6 +167,49 @@ test('live results arrive as they change', async () => {
   stop.abort();
   assert.equal((await live.next()).done, true);
   await assert.rejects(followResults(client, 'no-such-poll').next(), { code: 'poll_not_found' });
+});
+
+test('live results reconnect after the connection drops', async () => {
+  const client = await workspaceClient();
+  const { data: poll } = await createPoll({
+    client,
+    body: { question: 'Dropped?', options: [{ label: 'Yes' }, { label: 'No' }], dedupe: 'none' },
+  });
+  // A TCP relay to the server that the test can cut: what a proxy restart or a network
+  // change does to a long-lived connection.
+  const target = new URL(BASE);
+  const sockets = new Set();
+  let connections = 0;
+  const relay = createTcpServer((inbound) => {
+    connections++;
+    const outbound = tcpConnect(Number(target.port), target.hostname);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  relay.listen(0, '127.0.0.1');
+  await once(relay, 'listening');
+  const viaRelay = createPollcast({ baseUrl: `http://127.0.0.1:${relay.address().port}`, apiKey: client.getConfig().auth });
+  const stop = new AbortController();
+  try {
+    const live = followResults(viaRelay, poll.id, { signal: stop.signal, retryMs: 50 });
+    assert.equal((await live.next()).value.total_votes, 0);
+    for (const s of sockets) s.destroy();
+    await castVote({ client, path: { poll_id: poll.id }, body: { option_ids: [poll.options[1].id] } });
+    let latest;
+    do {
+      latest = (await live.next()).value;
+    } while (latest.type !== 'results' || latest.total_votes < 1);
+    assert.equal(latest.options[1].votes, 1);
+    assert.ok(connections >= 2, `${connections} connection(s): it did not reconnect`);
+  } finally {
+    stop.abort();
+    relay.close();
+    for (const s of sockets) s.destroy();
+  }
 });
 
 test('a webhook delivery verifies, and a forged one does not', async () => {
