@@ -6,6 +6,7 @@ mod idempotency;
 mod page;
 pub mod poll_view;
 pub mod polls;
+mod reference;
 pub mod routes;
 mod scheduler;
 
@@ -113,7 +114,8 @@ impl Service for Api {
                     .wrap(pollcast_http::cors::public())
                     .route(web::get().to(openapi_document)),
             )
-            .route("/docs/errors", web::get().to(page::errors_page));
+            .route("/docs/errors", web::get().to(page::errors_page))
+            .route("/docs/api", web::get().to(reference::reference_page));
     }
 
     fn spawn_background(&self, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {

@@ -30,7 +30,7 @@ pub async fn errors_page(state: web::Data<ApiState>) -> Result<HttpResponse, Api
     Ok(html_response(html, "public, max-age=300"))
 }
 
-fn html_response(html: String, cache: &'static str) -> HttpResponse {
+pub(crate) fn html_response(html: String, cache: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, cache))

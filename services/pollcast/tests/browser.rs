@@ -110,3 +110,8 @@ async fn a_vote_changes_in_the_widget_and_watchers_see_it_move() {
 async fn a_word_cloud_moves_live_and_the_owner_hides_a_term() {
     run("open_text.mjs").await;
 }
+
+#[actix_web::test]
+async fn the_api_reference_reads_by_keyboard_and_passes_axe() {
+    run("reference.mjs").await;
+}

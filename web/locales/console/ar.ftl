@@ -201,6 +201,7 @@ webhook-replay-gone = لم يعد هذا التسليم محفوظًا.
 webhook-delete = حذف خطاف الويب
 
 nav-workspaces = مساحات العمل
+nav-api = مرجع واجهة البرمجة
 workspaces-title = مساحات عملك
 workspace-current = الحالية
 workspace-switch = التبديل

@@ -201,6 +201,7 @@ webhook-replay-gone = Diese Zustellung wird nicht mehr aufbewahrt.
 webhook-delete = Webhook löschen
 
 nav-workspaces = Arbeitsbereiche
+nav-api = API-Referenz
 workspaces-title = Ihre Arbeitsbereiche
 workspace-current = Aktuell
 workspace-switch = Wechseln

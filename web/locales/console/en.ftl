@@ -201,6 +201,7 @@ webhook-replay-gone = That delivery is no longer kept.
 webhook-delete = Delete webhook
 
 nav-workspaces = Workspaces
+nav-api = API reference
 workspaces-title = Your workspaces
 workspace-current = Current
 workspace-switch = Switch

@@ -201,6 +201,7 @@ webhook-replay-gone = Esa entrega ya no se conserva.
 webhook-delete = Eliminar webhook
 
 nav-workspaces = Espacios de trabajo
+nav-api = Referencia de la API
 workspaces-title = Tus espacios de trabajo
 workspace-current = Actual
 workspace-switch = Cambiar

@@ -201,6 +201,7 @@ webhook-replay-gone = Cette livraison n’est plus conservée.
 webhook-delete = Supprimer le webhook
 
 nav-workspaces = Espaces de travail
+nav-api = Référence de l’API
 workspaces-title = Vos espaces de travail
 workspace-current = Actuel
 workspace-switch = Basculer
