@@ -4,12 +4,16 @@ services/pollcast/tests/clients.rs runs it: every call goes over real HTTP to th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import http.server
 import os
 import threading
 import time
 import unittest
+import unittest.mock
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -209,6 +213,20 @@ class Sdk(unittest.TestCase):
         finally:
             server.shutdown()
             server.server_close()
+
+    def test_the_readmes_first_example_runs_as_written(self) -> None:
+        client = workspace_client(self)
+        readme = (Path(__file__).parent.parent / "README.md").read_text()
+        example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+        example = example.replace('"https://polls.example.com"', repr(BASE))
+        scope: dict[str, Any] = {}
+        with unittest.mock.patch.dict(os.environ, {"POLLCAST_API_KEY": client.token}):
+            with contextlib.redirect_stdout(io.StringIO()) as printed:
+                exec(compile(example, "README.md", "exec"), scope)  # noqa: S102 (our own README)
+        poll = scope["poll"]
+        scope["client"].get_httpx_client().close()
+        self.assertIn(poll.id, printed.getvalue())
+        self.assertEqual([o.label for o in poll.options], ["Tabs", "Spaces"])
 
 
 class Live(unittest.IsolatedAsyncioTestCase):

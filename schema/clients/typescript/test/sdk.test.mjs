@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { connect as tcpConnect, createServer as createTcpServer } from 'node:net';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 import {
@@ -249,4 +252,23 @@ test('a webhook delivery verifies, and a forged one does not', async () => {
   } finally {
     receiver.close();
   }
+});
+
+test("the README's first example runs as written", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const example = readme.match(/```ts\n([\s\S]*?)```/)[1]
+    .replace("'@pollcast/sdk'", `'${new URL('../dist/index.js', import.meta.url)}'`)
+    .replace("'https://polls.example.com'", JSON.stringify(BASE));
+  const client = await workspaceClient();
+  const dir = mkdtempSync(join(tmpdir(), 'readme-'));
+  const file = join(dir, 'example.mjs');
+  writeFileSync(file, `${example}\nexport { poll };\n`);
+  process.env.POLLCAST_API_KEY = client.getConfig().auth;
+  const { poll } = await import(file).finally(() => rmSync(dir, { recursive: true }));
+  const { data } = await eventually(async () => {
+    const answer = await getResults({ client, path: { poll_id: poll.id } });
+    assert.equal(answer.data.total_votes, 1);
+    return answer;
+  });
+  assert.equal(data.options[0].votes, 1);
 });
