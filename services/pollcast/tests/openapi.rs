@@ -2,7 +2,7 @@
 //! equal to the one the code generates).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use pollcast_testkit::{TestEnv, get_json};
+use pollcast_testkit::{TestEnv, get_json, get_page};
 
 #[actix_web::test]
 async fn the_api_serves_the_checked_in_openapi_document() {
@@ -30,25 +30,13 @@ async fn the_api_serves_the_checked_in_openapi_document() {
 async fn the_api_reference_is_rendered_from_the_same_document() {
     let env = TestEnv::new().await;
     let app = env.spawn_app(env.opts(), pollcast::services);
-    let mut res = pollcast_testkit::client()
-        .get(app.url("/docs/api"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let csp = res
-        .headers()
-        .get("content-security-policy")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let (status, csp, page) = get_page(&app.url("/docs/api")).await;
+    assert_eq!(status, 200);
     assert!(
         !csp.contains("unsafe-inline") && !csp.contains("script-src"),
         "{csp}"
     );
     assert!(csp.contains("default-src 'none'"), "{csp}");
-    let page = String::from_utf8(res.body().limit(1 << 22).await.unwrap().to_vec()).unwrap();
     assert!(!page.contains("<script"), "the reference runs no script");
     let (_, document) = get_json(&app.url("/v1/openapi.json")).await;
     for item in document["paths"].as_object().unwrap().values() {

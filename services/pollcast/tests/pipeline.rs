@@ -517,21 +517,9 @@ async fn the_hosted_page_escapes_what_the_poll_owner_wrote() {
     )
     .await;
     let id = poll["id"].as_str().unwrap();
-    let mut res = pollcast_testkit::client()
-        .get(app.url(&format!("/p/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let csp = res
-        .headers()
-        .get("content-security-policy")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let (status, csp, html) = pollcast_testkit::get_page(&app.url(&format!("/p/{id}"))).await;
+    assert_eq!(status, 200);
     assert!(csp.contains("script-src 'self'"), "{csp}");
-    let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
     assert!(!html.contains("<script>alert(1)"), "question not escaped");
     assert!(!html.contains("<img src=x"), "label not escaped");
     assert!(
@@ -820,15 +808,9 @@ async fn every_problem_type_links_to_its_entry_on_the_errors_page() {
         page,
         format!("{}/docs/errors", app.context.settings.public_url)
     );
-    let mut res = pollcast_testkit::client()
-        .get(app.url("/docs/errors"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let csp = res.headers().get("content-security-policy").unwrap();
-    assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
-    let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    let (status, csp, html) = pollcast_testkit::get_page(&app.url("/docs/errors")).await;
+    assert_eq!(status, 200);
+    assert!(!csp.is_empty() && !csp.contains("unsafe-inline"), "{csp}");
     for code in pollcast_types::ErrorCode::ALL {
         assert!(
             html.contains(&format!("id=\"{}\"", code.as_str())),

@@ -313,6 +313,23 @@ pub async fn get_text(url: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// GET a page: its status, its `Content-Security-Policy` (empty without one) and its body.
+pub async fn get_page(url: &str) -> (u16, String, String) {
+    let mut res = client().get(url).send().await.unwrap();
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = res.body().limit(16 * 1024 * 1024).await.unwrap();
+    (
+        res.status().as_u16(),
+        csp,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
 pub async fn get_json(url: &str) -> (u16, Value) {
     let mut res = client().get(url).send().await.unwrap();
     let status = res.status().as_u16();

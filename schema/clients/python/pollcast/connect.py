@@ -30,20 +30,7 @@ def connect(base_url: str, api_key: str | None = None, *, timeout: float = 10.0)
     base_url = base_url.rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     client = AuthenticatedClient(base_url=base_url, token=api_key or "", timeout=httpx.Timeout(timeout))
-    client.set_httpx_client(
-        httpx.Client(
-            base_url=base_url,
-            headers=headers,
-            timeout=timeout,
-            event_hooks={"response": [_raise]},
-        )
-    )
-    client.set_async_httpx_client(
-        httpx.AsyncClient(
-            base_url=base_url,
-            headers=headers,
-            timeout=timeout,
-            event_hooks={"response": [_araise]},
-        )
-    )
+    common = {"base_url": base_url, "headers": headers, "timeout": timeout}
+    client.set_httpx_client(httpx.Client(**common, event_hooks={"response": [_raise]}))
+    client.set_async_httpx_client(httpx.AsyncClient(**common, event_hooks={"response": [_araise]}))
     return client
