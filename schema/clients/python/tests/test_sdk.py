@@ -261,6 +261,37 @@ class Live(unittest.IsolatedAsyncioTestCase):
                 pass
         self.assertEqual(missing.exception.code, "poll_not_found")
 
+    async def test_after_vote_results_are_refused_live_until_the_voters_token_has_voted(self) -> None:
+        client = await asyncio.to_thread(workspace_client, self)
+        self.addAsyncCleanup(client.get_async_httpx_client().aclose)
+        poll = await create_poll.asyncio(
+            client=client,
+            body=NewPoll.from_dict(
+                {
+                    "question": "Peek?",
+                    "options": [{"label": "Yes"}, {"label": "No"}],
+                    "results_visibility": "after_vote",
+                }
+            ),
+        )
+        assert isinstance(poll, Poll)
+        voter = await create_voter_token.asyncio(client=client)
+        assert voter is not None and not isinstance(voter, dict)
+        token = voter.voter_token  # type: ignore[union-attr]
+        anonymous = connect(BASE)
+        self.addAsyncCleanup(anonymous.get_async_httpx_client().aclose)
+        with self.assertRaises(PollcastError) as hidden:
+            async for _ in follow_results(anonymous, poll.id, voter_token=token):
+                pass
+        self.assertEqual(hidden.exception.code, "results_hidden")
+        await cast_vote.asyncio(
+            poll.id, client=client, body=CastVote.from_dict({"option_ids": [poll.options[0].id], "voter_token": token})
+        )
+        async for message in follow_results(anonymous, poll.id, voter_token=token):
+            if message["type"] == "results":
+                self.assertEqual(message["poll_id"], poll.id)
+                break
+
     async def test_live_results_reconnect_after_the_connection_drops(self) -> None:
         client = await asyncio.to_thread(workspace_client, self)
         self.addAsyncCleanup(client.get_async_httpx_client().aclose)

@@ -172,6 +172,26 @@ test('live results arrive as they change', async () => {
   await assert.rejects(followResults(client, 'no-such-poll').next(), { code: 'poll_not_found' });
 });
 
+test("after_vote results are refused live until the voter's token has voted", async () => {
+  const client = await workspaceClient();
+  const { data: poll } = await createPoll({
+    client,
+    body: { question: 'Peek?', options: [{ label: 'Yes' }, { label: 'No' }], results_visibility: 'after_vote' },
+  });
+  const { data: voter } = await createVoterToken({ client });
+  const anonymous = createPollcast({ baseUrl: BASE });
+  await assert.rejects(followResults(anonymous, poll.id, { voterToken: voter.voter_token }).next(), {
+    code: 'results_hidden',
+  });
+  await castVote({ client, path: { poll_id: poll.id }, body: { option_ids: [poll.options[0].id], voter_token: voter.voter_token } });
+  const stop = new AbortController();
+  const live = followResults(anonymous, poll.id, { voterToken: voter.voter_token, signal: stop.signal });
+  let first = (await live.next()).value;
+  while (first.type !== 'results') first = (await live.next()).value;
+  assert.equal(first.poll_id, poll.id);
+  stop.abort();
+});
+
 test('live results reconnect after the connection drops', async () => {
   const client = await workspaceClient();
   const { data: poll } = await createPoll({
