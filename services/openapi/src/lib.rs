@@ -8,6 +8,7 @@ use pollcast_api::poll_view::{Embed, PollView};
 use pollcast_api::routes::webhook_deliveries as deliveries;
 use pollcast_api::routes::{api_keys, audit, lifecycle, polls, terms, tokens, votes, webhooks};
 use pollcast_http::error::Problem;
+use pollcast_results_broadcast::live_messages::{LiveMessage, LiveResults, LiveStatus};
 use pollcast_results_broadcast::{live, results};
 use pollcast_types::open_text::{HiddenTerm, TermDecision, TermView};
 use pollcast_types::poll::NewOption;
@@ -47,7 +48,8 @@ use utoipa::{Modify, OpenApi};
         Problem, ErrorCode, FieldError, Scope, NewPoll, NewOption, PollView, Embed, PollOption,
         PollKind, PollStatus, ResultsVisibility, Dedupe, BotProtection, OptionCount, KindResults, RunoffRound,
         ScoreCount, EventType, WebhookAttempt, Audit, AuditLine, TermCount, TextEntry, TermView,
-        TermState, TermDecision, Moderation, TextLanguage, HiddenTerm,
+        TermState, TermDecision, Moderation, TextLanguage, HiddenTerm, LiveMessage, LiveResults,
+        LiveStatus,
     )),
     modifiers(&Conventions),
     tags(

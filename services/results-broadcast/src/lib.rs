@@ -8,6 +8,7 @@ mod counts;
 mod crowd;
 mod hub;
 pub mod live;
+pub mod live_messages;
 mod reader;
 pub mod results;
 mod seats;

@@ -36,7 +36,7 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
     params(("poll_id" = String, Path, description = "The poll's id"), ViewerHeaders),
     responses(
         (status = 101, description = "WebSocket (send the upgrade headers): a `results` message on connect and on every change, at most one per 100 ms, and `status` messages on lifecycle changes"),
-        (status = 200, description = "With `Accept: text/event-stream`: the same messages as Server-Sent Events", content_type = "text/event-stream", body = String),
+        (status = 200, description = "With `Accept: text/event-stream`: the same messages as Server-Sent Events", content_type = "text/event-stream", body = crate::live_messages::LiveMessage),
     ),
 )]
 pub async fn live(

@@ -9,11 +9,14 @@ from .connect import connect
 from .live import follow_results
 from .problem import PollcastError
 from .rest.client import AuthenticatedClient, Client
+from .rest.models import LiveResults, LiveStatus
 from .webhooks import WebhookVerificationError, verify_webhook
 
 __all__ = [
     "AuthenticatedClient",
     "Client",
+    "LiveResults",
+    "LiveStatus",
     "PollcastError",
     "WebhookVerificationError",
     "connect",

@@ -6,7 +6,6 @@ import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -14,6 +13,8 @@ from httpx_sse import SSEError, aconnect_sse
 
 from .problem import PollcastError
 from .rest.client import AuthenticatedClient, Client
+from .rest.models import LiveResults, LiveStatus
+from .rest.models.live_status_status import LiveStatusStatus
 
 
 async def follow_results(
@@ -23,16 +24,16 @@ async def follow_results(
     voter_token: str | None = None,
     retry: float = 0.25,
     max_retry: float = 10.0,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[LiveResults | LiveStatus]:
     """Yields the poll's live messages for as long as the caller iterates::
 
         async for message in follow_results(client, poll_id):
-            if message["type"] == "results":
-                print(message["total_votes"])
+            if isinstance(message, LiveResults):
+                print(message.total_votes)
 
-    Each ``results`` message is a full state (``seq``, ``status``, ``total_votes``,
+    Each :class:`LiveResults` is a full state (``seq``, ``status``, ``total_votes``,
     ``options``, ``viewers`` and the kind's fields), so a missed one needs nothing; a
-    ``status`` message (``open``, ``closed``, ``deleted``) comes just before the results that
+    :class:`LiveStatus` (``open``, ``closed``, ``deleted``) comes just before the results that
     show it. A dropped connection is reopened, backing off from ``retry`` to ``max_retry``
     seconds with jitter, and starts with a full snapshot; a snapshot older than one already
     seen (a lagging instance) is skipped. The loop ends when the poll is deleted, and raises
@@ -54,14 +55,20 @@ async def follow_results(
                 async for event in source.aiter_sse():
                     if not event.data:
                         continue
-                    message = json.loads(event.data)
-                    if message.get("type") == "results":
-                        if message["seq"] < last_seq:
+                    data = json.loads(event.data)
+                    message: LiveResults | LiveStatus
+                    if data.get("type") == "results":
+                        message = LiveResults.from_dict(data)
+                        if message.seq < last_seq:
                             continue
-                        last_seq = message["seq"]
+                        last_seq = message.seq
                         wait = retry
+                    elif data.get("type") == "status":
+                        message = LiveStatus.from_dict(data)
+                    else:
+                        continue
                     yield message
-                    if message.get("type") == "status" and message.get("status") == "deleted":
+                    if isinstance(message, LiveStatus) and message.status == LiveStatusStatus.DELETED:
                         return
         except PollcastError as error:
             if error.status != 429 and error.status < 500:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from pollcast import PollcastError, WebhookVerificationError, connect, follow_results, verify_webhook
+from pollcast import LiveResults, PollcastError, WebhookVerificationError, connect, follow_results, verify_webhook
 from pollcast.rest.api.keys import create_api_key
 from pollcast.rest.api.polls import create_poll, get_poll
 from pollcast.rest.api.results import get_results
@@ -240,22 +240,23 @@ class Live(unittest.IsolatedAsyncioTestCase):
             ),
         )
         assert isinstance(poll, Poll)
-        seen: list[dict[str, Any]] = []
+        seen: list[Any] = []
 
         async def watch() -> None:
             async for message in follow_results(client, poll.id):
                 seen.append(message)
-                if message["type"] == "results" and message["total_votes"] >= 1:
+                if isinstance(message, LiveResults) and message.total_votes >= 1:
                     return
 
         watcher = asyncio.create_task(watch())
         while not seen:
             await asyncio.sleep(0.05)
-        self.assertEqual((seen[0]["type"], seen[0]["total_votes"]), ("results", 0))
+        self.assertIsInstance(seen[0], LiveResults)
+        self.assertEqual(seen[0].total_votes, 0)
         await cast_vote.asyncio(poll.id, client=client, body=CastVote.from_dict({"option_ids": [poll.options[0].id]}))
         await asyncio.wait_for(watcher, 10)
-        self.assertEqual(seen[-1]["options"][0]["votes"], 1)
-        self.assertGreater(seen[-1]["seq"], seen[0]["seq"])
+        self.assertEqual(seen[-1].options[0].votes, 1)
+        self.assertGreater(seen[-1].seq, seen[0].seq)
         with self.assertRaises(PollcastError) as missing:
             async for _ in follow_results(client, "no-such-poll"):
                 pass
@@ -288,8 +289,8 @@ class Live(unittest.IsolatedAsyncioTestCase):
             poll.id, client=client, body=CastVote.from_dict({"option_ids": [poll.options[0].id], "voter_token": token})
         )
         async for message in follow_results(anonymous, poll.id, voter_token=token):
-            if message["type"] == "results":
-                self.assertEqual(message["poll_id"], poll.id)
+            if isinstance(message, LiveResults):
+                self.assertEqual(message.poll_id, poll.id)
                 break
 
     async def test_live_results_reconnect_after_the_connection_drops(self) -> None:
@@ -329,12 +330,12 @@ class Live(unittest.IsolatedAsyncioTestCase):
         port = relay.sockets[0].getsockname()[1]
         via_relay = connect(f"http://127.0.0.1:{port}", client.token)
         self.addAsyncCleanup(via_relay.get_async_httpx_client().aclose)
-        seen: list[dict[str, Any]] = []
+        seen: list[Any] = []
 
         async def watch() -> None:
             async for message in follow_results(via_relay, poll.id, retry=0.05):
                 seen.append(message)
-                if message["type"] == "results" and message["total_votes"] >= 1:
+                if isinstance(message, LiveResults) and message.total_votes >= 1:
                     return
 
         watcher = asyncio.create_task(watch())
@@ -347,7 +348,7 @@ class Live(unittest.IsolatedAsyncioTestCase):
                 poll.id, client=client, body=CastVote.from_dict({"option_ids": [poll.options[1].id]})
             )
             await asyncio.wait_for(watcher, 10)
-            self.assertEqual(seen[-1]["options"][1]["votes"], 1)
+            self.assertEqual(seen[-1].options[1].votes, 1)
             self.assertGreaterEqual(connections, 2, "it did not reconnect")
         finally:
             watcher.cancel()

@@ -3,5 +3,5 @@
 export * from './rest/index.js';
 export { createPollcast, type PollcastOptions } from './connect.js';
 export { PollcastError } from './problem.js';
-export { followResults, type FollowOptions, type LiveMessage, type LiveResults, type LiveStatus } from './live.js';
+export { followResults, type FollowOptions } from './live.js';
 export { verifyWebhook, WebhookVerificationError, type WebhookEvent } from './webhooks.js';

@@ -1,30 +1,8 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 import type { Client } from './rest/client/index.js';
-import type { KindResults, OptionCount, PollStatus } from './rest/types.gen.js';
+import type { LiveMessage } from './rest/types.gen.js';
 import { PollcastError } from './problem.js';
-
-/** A full state of a poll's results: every message is one, so a missed one needs nothing. */
-export type LiveResults = KindResults & {
-  type: 'results';
-  poll_id: string;
-  /** Only grows: of two messages, the one with the larger `seq` is the newer. */
-  seq: number;
-  status: PollStatus;
-  total_votes: number;
-  options: OptionCount[];
-  /** How many watch the poll now, across every instance. */
-  viewers: number;
-};
-
-/** A lifecycle change, sent just before the results that show it. */
-export type LiveStatus = {
-  type: 'status';
-  poll_id: string;
-  status: PollStatus | 'deleted';
-};
-
-export type LiveMessage = LiveResults | LiveStatus;
 
 export interface FollowOptions {
   /** Stops following (the loop ends without an error). */
@@ -37,7 +15,8 @@ export interface FollowOptions {
 }
 
 /**
- * A poll's live results over Server-Sent Events, for as long as the caller iterates:
+ * A poll's live results over Server-Sent Events (`LiveResults` and `LiveStatus` messages, as
+ * the OpenAPI document declares them), for as long as the caller iterates:
  *
  * ```ts
  * for await (const message of followResults(client, pollId, { signal })) { ... }

@@ -208,6 +208,46 @@ export type KindResults = {
 };
 
 /**
+ * A WebSocket text frame, or an SSE event's `data` (the event's name is the `type`, its `id` the `seq` of results).
+ */
+export type LiveMessage = ({
+    type: 'results';
+} & LiveResults) | ({
+    type: 'status';
+} & LiveStatus);
+
+/**
+ * A poll's full results, on connect and after every change (at most one per 100 ms per poll): a missed message needs nothing.
+ */
+export type LiveResults = KindResults & {
+    type: 'results';
+    poll_id: string;
+    /**
+     * Only grows: of two messages the one with the larger `seq` is the newer.
+     */
+    seq: number;
+    status: PollStatus;
+    total_votes: number;
+    /**
+     * Per option its votes (its first preferences, for ranked polls); `[]` for rating and open-text polls.
+     */
+    options: Array<OptionCount>;
+    /**
+     * How many watch the poll (WebSocket and SSE), over every instance.
+     */
+    viewers: number;
+};
+
+/**
+ * A lifecycle change, sent just before the results that show it; after `deleted` nothing more comes.
+ */
+export type LiveStatus = {
+    type: 'status';
+    poll_id: string;
+    status: 'open' | 'closed' | 'deleted';
+};
+
+/**
  * The body of `POST /v1/polls/{id}/terms/moderate`.
  */
 export type Moderate = {
@@ -1707,7 +1747,7 @@ export type FollowResultsResponses = {
     /**
      * With `Accept: text/event-stream`: the same messages as Server-Sent Events
      */
-    200: string;
+    200: LiveMessage;
 };
 
 export type FollowResultsResponse = FollowResultsResponses[keyof FollowResultsResponses];

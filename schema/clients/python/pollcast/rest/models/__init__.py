@@ -15,6 +15,11 @@ from .event_type import EventType
 from .field_error import FieldError
 from .hidden_term import HiddenTerm
 from .kind_results import KindResults
+from .live_results import LiveResults
+from .live_results_type import LiveResultsType
+from .live_status import LiveStatus
+from .live_status_status import LiveStatusStatus
+from .live_status_type import LiveStatusType
 from .moderate import Moderate
 from .moderation import Moderation
 from .new_key import NewKey
@@ -84,6 +89,11 @@ __all__ = (
     "FieldError",
     "HiddenTerm",
     "KindResults",
+    "LiveResults",
+    "LiveResultsType",
+    "LiveStatus",
+    "LiveStatusStatus",
+    "LiveStatusType",
     "Moderate",
     "Moderation",
     "NewKey",

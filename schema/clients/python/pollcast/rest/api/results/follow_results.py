@@ -6,6 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.live_results import LiveResults
+from ...models.live_status import LiveStatus
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -32,13 +34,30 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Problem | str | None:
+) -> Any | LiveResults | LiveStatus | Problem | None:
     if response.status_code == 101:
         response_101 = cast(Any, None)
         return response_101
 
     if response.status_code == 200:
-        response_200 = response.text
+
+        def _parse_response_200(data: object) -> LiveResults | LiveStatus:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_live_message_type_0 = LiveResults.from_dict(data)
+
+                return componentsschemas_live_message_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_live_message_type_1 = LiveStatus.from_dict(data)
+
+            return componentsschemas_live_message_type_1
+
+        response_200 = _parse_response_200(response.text)
+
         return response_200
 
     if response.status_code == 400:
@@ -89,7 +108,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Problem | str]:
+) -> Response[Any | LiveResults | LiveStatus | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,7 +122,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     voter_token: None | str | Unset = UNSET,
-) -> Response[Any | Problem | str]:
+) -> Response[Any | LiveResults | LiveStatus | Problem]:
     """`GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
     `Accept: text/event-stream`. A viewer of an `after_vote` poll proves it voted with the
     `Voter-Token` header (SSE) or, on a WebSocket, with a first message
@@ -119,7 +138,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem | str]
+        Response[Any | LiveResults | LiveStatus | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +158,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     voter_token: None | str | Unset = UNSET,
-) -> Any | Problem | str | None:
+) -> Any | LiveResults | LiveStatus | Problem | None:
     """`GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
     `Accept: text/event-stream`. A viewer of an `after_vote` poll proves it voted with the
     `Voter-Token` header (SSE) or, on a WebSocket, with a first message
@@ -155,7 +174,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem | str
+        Any | LiveResults | LiveStatus | Problem
     """
 
     return sync_detailed(
@@ -170,7 +189,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     voter_token: None | str | Unset = UNSET,
-) -> Response[Any | Problem | str]:
+) -> Response[Any | LiveResults | LiveStatus | Problem]:
     """`GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
     `Accept: text/event-stream`. A viewer of an `after_vote` poll proves it voted with the
     `Voter-Token` header (SSE) or, on a WebSocket, with a first message
@@ -186,7 +205,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem | str]
+        Response[Any | LiveResults | LiveStatus | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -204,7 +223,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     voter_token: None | str | Unset = UNSET,
-) -> Any | Problem | str | None:
+) -> Any | LiveResults | LiveStatus | Problem | None:
     """`GET /v1/polls/{id}/live`: a WebSocket, or Server-Sent Events with
     `Accept: text/event-stream`. A viewer of an `after_vote` poll proves it voted with the
     `Voter-Token` header (SSE) or, on a WebSocket, with a first message
@@ -220,7 +239,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem | str
+        Any | LiveResults | LiveStatus | Problem
     """
 
     return (
