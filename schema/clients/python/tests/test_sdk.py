@@ -17,9 +17,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from pollcast import LiveResults, PollcastError, WebhookVerificationError, connect, follow_results, verify_webhook
+from pollcast import (
+    LiveResults,
+    LiveStatus,
+    PollcastError,
+    WebhookVerificationError,
+    connect,
+    follow_results,
+    verify_webhook,
+)
 from pollcast.rest.api.keys import create_api_key
-from pollcast.rest.api.polls import create_poll, get_poll
+from pollcast.rest.api.polls import close_poll, create_poll, delete_poll, get_poll
 from pollcast.rest.api.results import get_results
 from pollcast.rest.api.votes import cast_vote, create_voter_token, export_votes_csv, list_votes
 from pollcast.rest.api.webhooks import create_webhook
@@ -257,6 +265,26 @@ class Live(unittest.IsolatedAsyncioTestCase):
         await asyncio.wait_for(watcher, 10)
         self.assertEqual(seen[-1].options[0].votes, 1)
         self.assertGreater(seen[-1].seq, seen[0].seq)
+
+        # A close arrives as a status, then results that say closed; a deletion ends the loop.
+        after: list[Any] = []
+
+        async def to_the_end() -> None:
+            async for message in follow_results(client, poll.id):
+                after.append(message)
+
+        ending = asyncio.create_task(to_the_end())
+        while not after:
+            await asyncio.sleep(0.05)
+        await close_poll.asyncio(poll.id, client=client)
+        while not any(isinstance(m, LiveStatus) for m in after):
+            await asyncio.sleep(0.05)
+        await delete_poll.asyncio(poll.id, client=client)
+        await asyncio.wait_for(ending, 10)
+        statuses = [m.status.value for m in after if isinstance(m, LiveStatus)]
+        self.assertEqual(statuses, ["closed", "deleted"])
+        closed_at = next(i for i, m in enumerate(after) if isinstance(m, LiveStatus))
+        self.assertEqual(after[closed_at + 1].status.value, "closed")
         with self.assertRaises(PollcastError) as missing:
             async for _ in follow_results(client, "no-such-poll"):
                 pass

@@ -12,11 +12,13 @@ import { test } from 'node:test';
 import {
   PollcastError,
   castVote,
+  closePoll,
   createApiKey,
   createPoll,
   createPollcast,
   createVoterToken,
   createWebhook,
+  deletePoll,
   exportVotesCsv,
   followResults,
   getPoll,
@@ -167,6 +169,19 @@ test('live results arrive as they change', async () => {
   }
   assert.equal(latest.options[0].votes, 1);
   assert.ok(latest.seq > first.value.seq);
+  await closePoll({ client, path: { poll_id: poll.id } });
+  let status;
+  do {
+    status = (await live.next()).value;
+  } while (status.type !== 'status');
+  assert.equal(status.status, 'closed');
+  const after = (await live.next()).value;
+  assert.equal(after.type, 'results');
+  assert.equal(after.status, 'closed', 'the results after a close say closed');
+  await deletePoll({ client, path: { poll_id: poll.id } });
+  const rest = [];
+  for await (const message of live) rest.push(message);
+  assert.deepEqual(rest.at(-1), { type: 'status', poll_id: poll.id, status: 'deleted' }, 'the loop ends with the deletion');
   stop.abort();
   assert.equal((await live.next()).done, true);
   await assert.rejects(followResults(client, 'no-such-poll').next(), { code: 'poll_not_found' });
