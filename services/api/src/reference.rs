@@ -189,9 +189,7 @@ impl Operation {
             responses,
         }
     }
-}
 
-impl Operation {
     fn method_upper(&self) -> String {
         self.method.to_ascii_uppercase()
     }
