@@ -157,11 +157,11 @@ impl Operation {
             .unwrap_or_default()
             .iter()
             .map(|p| Field {
-                name: p["name"].as_str().unwrap_or_default().to_owned(),
-                location: p["in"].as_str().unwrap_or_default().to_owned(),
+                name: text(p, "name").to_owned(),
+                location: text(p, "in").to_owned(),
                 required: p["required"].as_bool().unwrap_or(false),
                 ty: type_of(&p["schema"]),
-                description: markdown(p["description"].as_str().unwrap_or_default()),
+                description: markdown(text(p, "description")),
             })
             .collect();
         let body = op
@@ -172,17 +172,17 @@ impl Operation {
                 let response = resolve(document, response);
                 Response {
                     status: status.clone(),
-                    description: markdown(response["description"].as_str().unwrap_or_default()),
+                    description: markdown(text(response, "description")),
                     ty: content_type(&response["content"]),
                 }
             })
             .collect();
         Self {
-            id: op["operationId"].as_str().unwrap_or_default().to_owned(),
+            id: text(op, "operationId").to_owned(),
             method,
             path: path.to_owned(),
-            summary: markdown(op["summary"].as_str().unwrap_or_default()),
-            description: markdown(op["description"].as_str().unwrap_or_default()),
+            summary: markdown(text(op, "summary")),
+            description: markdown(text(op, "description")),
             key_required,
             parameters,
             body,
@@ -262,7 +262,7 @@ fn type_of(schema: &Value) -> String {
         })
         .collect();
     if shown.is_empty() {
-        return if schema.is_object() && schema["properties"].is_object() {
+        return if schema["properties"].is_object() {
             "object (below)".to_owned()
         } else {
             "any".to_owned()
@@ -289,7 +289,7 @@ fn properties(schema: &Value) -> Vec<Field> {
                 location: String::new(),
                 required: required.contains(&name.as_str()),
                 ty: type_of(property),
-                description: markdown(property["description"].as_str().unwrap_or_default()),
+                description: markdown(text(property, "description")),
             });
         }
     }
@@ -309,16 +309,8 @@ fn markdown(text: &str) -> String {
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
 }
 
