@@ -143,6 +143,8 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::hub::Frame;
+    use crate::viewers::Viewers;
 
     /// The properties an object schema (or the objects of an `allOf`) names: all, required.
     fn properties(schema: &Value, document: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
@@ -213,9 +215,15 @@ mod tests {
                 detail,
             };
             let json = ResultsMessage::new(&snapshot, PollStatus::Open).to_json();
-            // As `viewers::stamp` writes it.
-            let stamped = format!("{},\"viewers\":1}}", json.strip_suffix('}').unwrap());
-            let frame: Value = serde_json::from_str(&stamped).unwrap();
+            let stamped = Viewers::default().stamp(
+                &snapshot.poll_id,
+                Frame {
+                    seq: snapshot.seq,
+                    text: json.into(),
+                    status: None,
+                },
+            );
+            let frame: Value = serde_json::from_str(&stamped.text).unwrap();
             let keys: BTreeSet<String> = frame.as_object().unwrap().keys().cloned().collect();
             assert!(
                 keys.is_subset(&documented),
