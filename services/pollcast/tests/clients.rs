@@ -54,8 +54,8 @@ fn skipped(test: &str) -> bool {
     }
 }
 
-/// Runs `program args` in `dir` with the server's address and an admin key; panics with its
-/// output if it fails, and says how long it took.
+/// Runs `program args` in `dir` with `env` added; panics with its output if it fails, and
+/// says how long it took.
 fn run(what: &str, dir: &Path, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let started = Instant::now();
     let output = Command::new(program)

@@ -37,17 +37,17 @@ export async function* followResults(
   const url = `${config.baseUrl ?? ''}/v1/polls/${encodeURIComponent(pollId)}/live`;
   const first = options.retryMs ?? 250;
   const max = options.maxRetryMs ?? 10_000;
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  const token = typeof config.auth === 'function' ? undefined : config.auth;
+  if (token) {
+    headers.authorization = `Bearer ${token}`;
+  }
+  if (options.voterToken) {
+    headers['voter-token'] = options.voterToken;
+  }
   let wait = first;
   let lastSeq = -1;
   while (!options.signal?.aborted) {
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
-    const token = typeof config.auth === 'function' ? undefined : config.auth;
-    if (token) {
-      headers.authorization = `Bearer ${token}`;
-    }
-    if (options.voterToken) {
-      headers['voter-token'] = options.voterToken;
-    }
     let response: Response | undefined;
     try {
       response = await doFetch(new Request(url, { headers, signal: options.signal }));
@@ -55,7 +55,6 @@ export async function* followResults(
       if (options.signal?.aborted) {
         return;
       }
-      response = undefined;
     }
     if (response && !response.ok) {
       const retryable = response.status === 429 || response.status >= 500;
@@ -77,6 +76,9 @@ export async function* followResults(
               }
               lastSeq = message.seq;
               wait = first;
+            } else if (message.type !== 'status') {
+              // A message type this version does not know: skipped, as the Python SDK does.
+              continue;
             }
             yield message;
             if (message.type === 'status' && message.status === 'deleted') {
